@@ -1,0 +1,37 @@
+# fmkit top-level entry points. Every target depends on `deps`, so `make reproduce` and
+# `make test` each work alone on a fresh Debian machine.
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+DEBS  := cmake g++ make libeigen3-dev libcli11-dev nlohmann-json3-dev libhdf5-dev hdf5-tools \
+         libfaiss-dev liblemon-dev libgtest-dev libbenchmark-dev libopenblas0-pthread \
+         python3 python3-h5py python3-matplotlib python3-numpy python3-sklearn
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test reproduce clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+reproduce: build
+	bash experiments/reproduce.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) results

@@ -1,0 +1,71 @@
+#include "fmkit/core/app.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/threads.hpp"
+
+namespace fm {
+
+void add_common_flags(CLI::App& app, CommonFlags& flags, bool with_out) {
+  app.add_option("--config", flags.config_file, "JSON config file")->check(CLI::ExistingFile);
+  app.add_option("--set", flags.sets, "dotted override key.path=value (repeatable)")->take_all();
+  app.add_flag("--dump-config", flags.dump_config, "print the resolved config as JSON and exit");
+  app.add_option("--threads", flags.threads, "threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.add_flag("--json", flags.json, "print the run summary as one JSON object on stdout");
+  if (with_out) app.add_option("--out", flags.out, "output HDF5 file");
+}
+
+cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
+                         const std::set<std::string>& opaque,
+                         const std::function<void(cfg::json&)>& apply_flags) {
+  cfg::json user = flags.config_file.empty() ? cfg::json::object() : cfg::load_file(flags.config_file);
+  if (!user.is_object()) usage_error("config file '" + flags.config_file + "': expected a JSON object");
+  if (apply_flags) apply_flags(user);
+  for (const auto& s : flags.sets) cfg::apply_override(user, s);
+  set_threads(flags.threads);
+  return cfg::merge_strict(defaults, user, opaque);
+}
+
+bool parse_cli(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app.exit(e);
+    return false;
+  } catch (const CLI::CallForAllHelp& e) {
+    app.exit(e);
+    return false;
+  }
+  return true;
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    if (i) s += ' ';
+    s += argv[i];
+  }
+  return s;
+}
+
+int run_main(const std::string& name, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const CLI::ParseError& e) {
+    std::cerr << name << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << name << ": error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << name << ": error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace fm

@@ -1,0 +1,43 @@
+#include "fmkit/core/progress.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace fm {
+
+Progress::Progress(std::string label, long total)
+    : label_(std::move(label)), total_(total > 0 ? total : 1),
+      start_(std::chrono::steady_clock::now()), last_(start_) {
+  const char* env = std::getenv("FMKIT_PROGRESS");
+  active_ = isatty(STDERR_FILENO) && !(env && std::string(env) == "0");
+}
+
+Progress::~Progress() { finish(); }
+
+void Progress::update(long done, const std::string& extra) {
+  if (!active_ || finished_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (done < total_ && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  const double frac = static_cast<double>(done) / static_cast<double>(total_);
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
+  constexpr int width = 30;
+  const int filled = static_cast<int>(frac * width);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.resize(width, '.');
+  std::fprintf(stderr, "\r%s [%s] %ld/%ld %3.0f%% %.0fs eta %.0fs %s\033[K", label_.c_str(),
+               bar.c_str(), done, total_, 100.0 * frac, elapsed, eta, extra.c_str());
+  std::fflush(stderr);
+}
+
+void Progress::finish() {
+  if (!active_ || finished_) return;
+  finished_ = true;
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+}
+
+}  // namespace fm

@@ -1,0 +1,93 @@
+#include "fmkit/dist/spec.hpp"
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/dist/dataset.hpp"
+#include "fmkit/dist/gaussian.hpp"
+#include "fmkit/dist/schedule.hpp"
+#include "fmkit/dist/toy2d.hpp"
+#include "fmkit/io/points.hpp"
+
+namespace fm::dist {
+namespace {
+
+Gaussian gaussian_from(const cfg::json& s, const std::string& where) {
+  cfg::expect_keys(s, where, {"type", "mean", "std", "cov"});
+  const Vec mean = cfg::vector(s, "mean", where);
+  if (s.contains("cov") && s.contains("std")) usage_error(where + ": give either 'std' or 'cov', not both");
+  if (s.contains("cov")) return Gaussian(mean, cfg::matrix(s, "cov", where), cfg::join_path(where, "cov"));
+  const double std = cfg::number_or(s, "std", 1.0, where);
+  if (!(std > 0)) usage_error(where + ".std: expected a positive number, got " + std::to_string(std));
+  return Gaussian::isotropic(mean, std);
+}
+
+GaussianMixture gmm_from(const cfg::json& s, const std::string& where) {
+  cfg::expect_keys(s, where, {"type", "weights", "means", "stds", "covs"});
+  const Vec w = cfg::vector(s, "weights", where);
+  const cfg::json& means = cfg::at(s, "means", where);
+  if (!means.is_array() || means.size() != static_cast<std::size_t>(w.size()))
+    usage_error(where + ".means: expected " + std::to_string(w.size()) + " mean vectors (one per weight)");
+  if (s.contains("stds") == s.contains("covs")) usage_error(where + ": give exactly one of 'stds' or 'covs'");
+  std::vector<Gaussian> comps;
+  for (std::size_t k = 0; k < means.size(); ++k) {
+    const std::string wk = where + ".means[" + std::to_string(k) + "]";
+    const Vec mu = cfg::as_vector(means[k], wk);
+    if (s.contains("stds")) {
+      const Vec stds = cfg::vector(s, "stds", where);
+      if (stds.size() != w.size()) usage_error(where + ".stds: expected one std per component");
+      if (!(stds[static_cast<Index>(k)] > 0)) usage_error(where + ".stds[" + std::to_string(k) + "]: must be positive");
+      comps.push_back(Gaussian::isotropic(mu, stds[static_cast<Index>(k)]));
+    } else {
+      const cfg::json& covs = s.at("covs");
+      if (!covs.is_array() || covs.size() != means.size())
+        usage_error(where + ".covs: expected one covariance per component");
+      const std::string wc = where + ".covs[" + std::to_string(k) + "]";
+      comps.emplace_back(mu, cfg::as_matrix(covs[k], wc), wc);
+    }
+    if (comps.back().dim() != comps.front().dim())
+      usage_error(wk + ": dimension " + std::to_string(comps.back().dim()) + ", expected " +
+                  std::to_string(comps.front().dim()));
+  }
+  return GaussianMixture(w, std::move(comps), where);
+}
+
+}  // namespace
+
+DistributionPtr make_distribution(const cfg::json& spec, const std::string& where) {
+  if (!spec.is_object()) usage_error(where + ": expected a distribution spec object with a 'type'");
+  const std::string type = cfg::string(spec, "type", where);
+  if (type == "gaussian") return std::make_shared<Gaussian>(gaussian_from(spec, where));
+  if (type == "gmm") return std::make_shared<GaussianMixture>(gmm_from(spec, where));
+  if (type == "toy2d") {
+    cfg::expect_keys(spec, where, {"type", "name", "scale", "noise", "shift", "jitter", "radius"});
+    Toy2dParams p = toy2d_defaults(cfg::string(spec, "name", where), where);
+    p.scale = cfg::number_or(spec, "scale", p.scale, where);
+    p.noise = cfg::number_or(spec, "noise", p.noise, where);
+    p.shift = cfg::number_or(spec, "shift", p.shift, where);
+    p.jitter = cfg::number_or(spec, "jitter", p.jitter, where);
+    p.radius = cfg::number_or(spec, "radius", p.radius, where);
+    if (p.noise < 0 || p.jitter < 0) usage_error(where + ": noise and jitter must be non-negative");
+    return std::make_shared<Toy2d>(p);
+  }
+  if (type == "dataset") {
+    cfg::expect_keys(spec, where, {"type", "path", "standardize"});
+    const std::string path = cfg::string(spec, "path", where);
+    return std::make_shared<Dataset>(io::read_points(path), cfg::boolean_or(spec, "standardize", false, where), path);
+  }
+  if (type == "schedule") {
+    cfg::expect_keys(spec, where, {"type", "name", "dim"});
+    const long long d = cfg::integer_or(spec, "dim", 2, where);
+    if (d < 1) usage_error(where + ".dim: expected a positive integer");
+    return std::make_shared<ScheduleMarginal>(Schedule(cfg::string(spec, "name", where), where), d);
+  }
+  usage_error(where + ".type: unknown distribution type '" + type +
+              "' (expected gaussian, gmm, toy2d, dataset or schedule)");
+}
+
+std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d) {
+  if (auto m = std::dynamic_pointer_cast<const GaussianMixture>(d)) return m;
+  if (auto g = std::dynamic_pointer_cast<const Gaussian>(d))
+    return std::make_shared<GaussianMixture>(Vec::Ones(1), std::vector<Gaussian>{*g});
+  return nullptr;
+}
+
+}  // namespace fm::dist

@@ -1,0 +1,20 @@
+// Builds a distribution from its JSON spec (DESIGN.md "Distribution / model specs"):
+//   {"type":"gaussian","mean":[..],"std":s}  or  "cov":[[..]]
+//   {"type":"gmm","weights":[..],"means":[[..]],"stds":[..]}  or  "covs":[[[..]]]
+//   {"type":"toy2d","name":"8gaussians", optional generator parameters}
+//   {"type":"dataset","path":"x.npy|x.csv|x.h5:/ds","standardize":true}
+//   {"type":"schedule","name":"a1|a2|a3","dim":2}
+#pragma once
+#include "fmkit/core/config.hpp"
+#include "fmkit/dist/distribution.hpp"
+#include "fmkit/dist/gmm.hpp"
+
+namespace fm::dist {
+
+// `where` is the dotted config path of the spec, used in every error message.
+DistributionPtr make_distribution(const cfg::json& spec, const std::string& where);
+
+// A Gaussian or a mixture as a mixture (a Gaussian is one component); nullptr otherwise.
+std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d);
+
+}  // namespace fm::dist

@@ -1,0 +1,137 @@
+#include "fmkit/field/analytic_model.hpp"
+
+#include <cmath>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/dist/gaussian.hpp"
+#include "fmkit/dist/schedule.hpp"
+#include "fmkit/dist/spec.hpp"
+#include "fmkit/field/exact_field.hpp"
+#include "fmkit/field/perturbed_field.hpp"
+
+namespace fm::field {
+namespace {
+
+Perturbation parse_perturbation(const cfg::json& s, Index d, const std::string& where) {
+  cfg::expect_keys(s, where, {"type", "eps", "scale", "direction", "window"});
+  Perturbation p;
+  p.type = cfg::string(s, "type", where);
+  if (p.type != "constant" && p.type != "linear" && p.type != "sine" && p.type != "time_local")
+    usage_error(where + ".type: unknown perturbation '" + p.type + "' (expected constant, linear, sine or time_local)");
+  if (s.contains("eps") == s.contains("scale")) usage_error(where + ": give exactly one of 'eps' or 'scale'");
+  if (s.contains("direction")) {
+    p.direction = cfg::vector(s, "direction", where);
+    if (p.direction.size() != d)
+      usage_error(where + ".direction: expected " + std::to_string(d) + " entries, got " +
+                  std::to_string(p.direction.size()));
+    if (p.direction.norm() == 0) usage_error(where + ".direction: must be non-zero");
+  }
+  if (s.contains("window")) {
+    const Vec w = cfg::vector(s, "window", where);
+    if (w.size() != 2 || !(w[0] < w[1])) usage_error(where + ".window: expected [a, b] with a < b");
+    p.window_lo = w[0];
+    p.window_hi = w[1];
+  }
+  if (s.contains("scale")) p.beta = cfg::number(s, "scale", where);
+  return p;
+}
+
+}  // namespace
+
+AnalyticModel make_analytic_model(const cfg::json& spec, const std::string& where) {
+  if (!spec.is_object()) usage_error(where + ": expected a model spec object");
+  cfg::expect_keys(spec, where, {"field", "source", "target", "interpolant", "coupling", "perturbation"});
+  const std::string kind = cfg::string_or(spec, "field", "exact", where);
+  if (kind != "exact") usage_error(where + ".field: unknown field '" + kind + "' (expected exact)");
+  const cfg::json& tspec = cfg::at(spec, "target", where);
+  AnalyticModel m;
+
+  std::string interp = "linear";
+  if (spec.contains("interpolant")) {
+    const std::string wi = where + ".interpolant";
+    cfg::expect_keys(spec["interpolant"], wi, {"type", "sigma2"});
+    interp = cfg::string(spec["interpolant"], "type", wi);
+    if (interp == "bridge") {
+      m.sigma2 = cfg::number_or(spec["interpolant"], "sigma2", 1.0, wi);
+      if (!(m.sigma2 > 0)) usage_error(wi + ".sigma2: expected a positive number, got " + std::to_string(m.sigma2));
+    } else if (interp != "linear") {
+      usage_error(wi + ".type: unknown interpolant '" + interp + "' (expected linear or bridge)");
+    } else if (spec["interpolant"].contains("sigma2")) {
+      usage_error(wi + ".sigma2: only a bridge interpolant has a noise level");
+    }
+  }
+
+  if (tspec.is_object() && tspec.value("type", "") == "schedule") {
+    auto target = dist::make_distribution(tspec, where + ".target");
+    const auto& sm = static_cast<const dist::ScheduleMarginal&>(*target);
+    m.dim = sm.dim();
+    if (interp != "linear") usage_error(where + ".interpolant: a schedule target defines its own velocity");
+    if (spec.contains("coupling")) usage_error(where + ".coupling: a schedule target defines its own path");
+    if (spec.contains("source")) {
+      auto src = dist::as_mixture(dist::make_distribution(spec["source"], where + ".source"));
+      const bool standard = src && src->components().size() == 1 && src->dim() == m.dim &&
+                            src->components()[0].mean().norm() == 0 &&
+                            (src->components()[0].cov() - Square::Identity(m.dim, m.dim)).norm() == 0;
+      if (!standard) usage_error(where + ".source: a schedule target requires the source N(0, I) of its dimension");
+    }
+    const dist::Schedule s = sm.schedule();
+    const Index d = m.dim;
+    m.source = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(d));
+    m.velocity = std::make_shared<ScheduleField>(s, d);
+    m.log_p = [s, d](double t, const Mat& x) { return dist::ScheduleMarginal(s, d, t).log_density(x); };
+    m.score_p = [s, d](double t, const Mat& x) { return dist::ScheduleMarginal(s, d, t).score(x); };
+    m.second_moment = [s, d](double t) { return static_cast<double>(d) * std::exp(2 * s.A(t)); };
+  } else {
+    auto target = dist::as_mixture(dist::make_distribution(tspec, where + ".target"));
+    if (!target) usage_error(where + ".target: an exact field needs a gaussian, gmm or schedule target");
+    m.dim = target->dim();
+    dist::DistributionPtr src_d =
+        spec.contains("source") ? dist::make_distribution(spec["source"], where + ".source")
+                                : std::make_shared<dist::Gaussian>(dist::Gaussian::standard(m.dim));
+    auto src = std::dynamic_pointer_cast<const dist::Gaussian>(src_d);
+    if (!src) usage_error(where + ".source: an exact field needs a gaussian source");
+    if (src->dim() != m.dim)
+      usage_error(where + ": source has dimension " + std::to_string(src->dim()) + " but target has dimension " +
+                  std::to_string(m.dim));
+    m.source = src;
+    std::shared_ptr<path::GaussianMixturePath> p;
+    std::string coupling = "independent";
+    if (spec.contains("coupling")) {
+      const std::string wc = where + ".coupling";
+      cfg::expect_keys(spec["coupling"], wc, {"type", "cross_cov"});
+      coupling = cfg::string(spec["coupling"], "type", wc);
+      if (coupling == "gaussian") {
+        if (target->components().size() != 1) usage_error(wc + ": a gaussian coupling needs a gaussian target");
+        p = std::make_shared<path::GaussianMixturePath>(path::GaussianMixturePath::gaussian_coupling(
+            *src, target->components()[0], cfg::matrix(spec["coupling"], "cross_cov", wc), m.sigma2));
+      } else if (coupling != "independent") {
+        usage_error(wc + ".type: unknown coupling '" + coupling + "' (expected independent or gaussian)");
+      }
+    }
+    if (!p)
+      p = std::make_shared<path::GaussianMixturePath>(path::GaussianMixturePath::independent(*src, *target, m.sigma2));
+    m.velocity = std::make_shared<MixturePathField>(p, path::FieldKind::Velocity);
+    if (m.sigma2 > 0) m.drift = std::make_shared<MixturePathField>(p, path::FieldKind::Drift);
+    m.log_p = [p](double t, const Mat& x) { return p->log_density(t, x); };
+    m.score_p = [p](double t, const Mat& x) { return p->score(t, x); };
+    m.second_moment = [p](double t) { return p->second_moment(t); };
+  }
+
+  if (spec.contains("perturbation")) {
+    const std::string wp = where + ".perturbation";
+    Perturbation pert = parse_perturbation(spec["perturbation"], m.dim, wp);
+    if (spec["perturbation"].contains("eps")) {
+      const double eps = cfg::number(spec["perturbation"], "eps", wp);
+      if (eps < 0) usage_error(wp + ".eps: expected a number >= 0, got " + std::to_string(eps));
+      calibrate(pert, eps, m.second_moment);
+    }
+    m.perturbation = pert.type;
+    m.beta = pert.beta;
+    m.eps = std::sqrt(perturbation_eps2(pert, m.second_moment));
+    FieldPtr& target_field = m.drift ? m.drift : m.velocity;
+    target_field = std::make_shared<PerturbedField>(target_field, pert);
+  }
+  return m;
+}
+
+}  // namespace fm::field

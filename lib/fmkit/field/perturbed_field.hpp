@@ -1,0 +1,44 @@
+// Perturbed fields v = u + δ with a controlled error ε² = ∫₀ᵀ E_{p_t}‖δ(X,t)‖² dt
+// (theory/kl_bound.md §4, dfm.md §5). Families:
+//   constant     δ = β e                      (e a unit direction, default (1,…,1)/√d)   ε² = β² T
+//   linear       δ = β x                                                             ε² = β² ∫ E‖X_t‖²
+//   sine         δ = β sin(2πt) x                                                    ε² = β² ∫ sin²(2πt) E‖X_t‖²
+//   time_local   δ = β e on a window [a, b] of t, 0 elsewhere (default [0.4, 0.6])   ε² = β² |[a,b] ∩ [0,T]|
+// A requested ε is met by solving for β with the path's exact second moment E‖X_t‖².
+#pragma once
+#include <functional>
+#include <string>
+
+#include "fmkit/field/velocity_field.hpp"
+
+namespace fm::field {
+
+struct Perturbation {
+  std::string type = "constant";
+  double beta = 0;
+  Vec direction;  // unit vector for constant/time_local
+  double window_lo = 0.4, window_hi = 0.6;
+
+  double factor(double t) const;        // the time profile multiplying β
+  bool multiplies_x() const { return type == "linear" || type == "sine"; }
+};
+
+// ε² of a perturbation over [0, T], given the exact second moment m2(t) = E_{p_t}‖X‖².
+double perturbation_eps2(const Perturbation& p, const std::function<double(double)>& m2, double T = 1.0);
+// Sets p.beta ≥ 0 so that the perturbation's ε equals `eps`.
+void calibrate(Perturbation& p, double eps, const std::function<double(double)>& m2, double T = 1.0);
+
+class PerturbedField : public VelocityField {
+ public:
+  PerturbedField(FieldPtr base, Perturbation p);
+  Index dim() const override { return base_->dim(); }
+  void evaluate(const Mat& x, double t, unsigned want, Derivs& out) const override;
+  std::string name() const override { return base_->name() + "+" + p_.type; }
+  const Perturbation& perturbation() const { return p_; }
+
+ private:
+  FieldPtr base_;
+  Perturbation p_;
+};
+
+}  // namespace fm::field

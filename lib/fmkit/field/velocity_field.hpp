@@ -1,0 +1,26 @@
+// The VelocityField interface: value, Jacobian, divergence and ∇div on a batch, in one call
+// whose flags say what is needed (so the CNF pays for derivatives and samplers do not).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "fmkit/path/derivatives.hpp"
+
+namespace fm::field {
+
+class VelocityField {
+ public:
+  virtual ~VelocityField() = default;
+  virtual Index dim() const = 0;
+  virtual void evaluate(const Mat& x, double t, unsigned want, Derivs& out) const = 0;
+  virtual std::string name() const = 0;
+
+  Mat value(const Mat& x, double t) const;
+  Mat jacobian(const Mat& x, double t) const;  // n × d², row-major per point
+  Vec divergence(const Mat& x, double t) const;
+  Mat grad_div(const Mat& x, double t) const;
+};
+
+using FieldPtr = std::shared_ptr<const VelocityField>;
+
+}  // namespace fm::field

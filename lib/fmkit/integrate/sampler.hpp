@@ -1,0 +1,46 @@
+// Sampling a model end to end, as fm-sample does: draw source noise, push it through the ODE
+// (any solver) or Euler–Maruyama (drift models), and optionally evaluate log q₁ and its score
+// at given points by the CNF. Options come from the "sample"/"logprob" config sections.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "fmkit/core/config.hpp"
+#include "fmkit/field/analytic_model.hpp"
+#include "fmkit/integrate/cnf.hpp"
+#include "fmkit/integrate/flow.hpp"
+
+namespace fm::integrate {
+
+struct SampleOptions {
+  Index n = 1000;
+  std::string solver = "dopri5";  // euler | heun | rk4 | dopri5 | em
+  FlowOptions flow;
+  std::string grid = "G1";        // em only
+  double delta = 0.01;            // em on G2/G3
+  long em_steps = 100;            // em: N (G1/G2) or M (G3)
+  std::uint64_t seed = 0;
+};
+
+struct LogprobOptions {
+  std::string points;  // empty: none; "samples": the generated samples; else a point-set path
+  CnfOptions cnf;
+};
+
+// Defaults of the two sections, merged into each program's default config.
+cfg::json sample_defaults();
+cfg::json logprob_defaults();
+SampleOptions parse_sample_options(const cfg::json& sample, std::uint64_t seed);
+LogprobOptions parse_logprob_options(const cfg::json& logprob);
+
+struct SampleOutput {
+  Mat x;
+  long nfe = 0;
+  double nfe_mean = 0;
+  std::vector<double> traj_t;
+  std::vector<Mat> traj;
+};
+
+SampleOutput sample_model(const field::AnalyticModel& model, const SampleOptions& opts);
+
+}  // namespace fm::integrate
