@@ -1,0 +1,126 @@
+// Distributions: exact log-densities against formulas, scores against finite differences,
+// samplers against their moments, and spec validation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/dist/dataset.hpp"
+#include "fmkit/dist/gaussian.hpp"
+#include "fmkit/dist/gmm.hpp"
+#include "fmkit/dist/schedule.hpp"
+#include "fmkit/dist/spec.hpp"
+#include "fmkit/dist/toy2d.hpp"
+#include "support/fd.hpp"
+
+using namespace fm;
+using fm::cfg::json;
+
+namespace {
+
+TEST(Gaussian, LogDensityMatchesFormulaAndScoreMatchesFiniteDifferences) {
+  Square S(2, 2);
+  S << 2.0, 0.6, 0.6, 0.5;
+  Vec m(2);
+  m << 1.0, -1.0;
+  const dist::Gaussian g(m, S);
+  Rng rng(1, "g");
+  const Mat x = g.sample(20, rng);
+  const Vec lp = g.log_density(x);
+  for (Index i = 0; i < x.rows(); ++i) {
+    const Vec y = x.row(i).transpose() - m;
+    const double expect = -std::log(2 * M_PI) - 0.5 * std::log(S.determinant()) - 0.5 * y.dot(S.inverse() * y);
+    EXPECT_NEAR(lp[i], expect, 1e-12);
+  }
+  EXPECT_LT(fmtest::max_rel(g.score(x), fmtest::fd_gradient([&](const Mat& y) { return g.log_density(y); }, x, 1e-5)),
+            1e-8);
+}
+
+TEST(Gaussian, SamplesHaveTheRightCovariance) {
+  Square S(2, 2);
+  S << 2.0, 0.6, 0.6, 0.5;
+  const dist::Gaussian g(Vec::Zero(2), S);
+  Rng rng(2, "g");
+  const Index n = 200000;
+  const Mat x = g.sample(n, rng);
+  const Square cov = x.transpose() * x / static_cast<double>(n);
+  EXPECT_LT((cov - S).cwiseAbs().maxCoeff(), 5 * 2.0 * std::sqrt(2.0 / n));
+}
+
+TEST(Gmm, LogDensityScoreAndSampling) {
+  const auto d = dist::make_distribution(
+      json::parse(R"({"type":"gmm","weights":[0.3,0.7],"means":[[0,0],[3,1]],"stds":[0.5,1.0]})"), "target");
+  Rng rng(3, "gmm");
+  const Mat x = d->sample(50, rng);
+  const Vec lp = d->log_density(x);
+  for (Index i = 0; i < x.rows(); ++i) {
+    const double a = x.row(i).squaredNorm(), b = (x.row(i) - RowVec::Map(std::vector<double>{3, 1}.data(), 2)).squaredNorm();
+    const double p = 0.3 / (2 * M_PI * 0.25) * std::exp(-a / 0.5) + 0.7 / (2 * M_PI) * std::exp(-b / 2);
+    EXPECT_NEAR(lp[i], std::log(p), 1e-12);
+  }
+  EXPECT_LT(fmtest::max_rel(d->score(x), fmtest::fd_gradient([&](const Mat& y) { return d->log_density(y); }, x, 1e-5)),
+            1e-8);
+  const Mat big = d->sample(100000, rng);
+  const Vec mean = big.colwise().mean();
+  EXPECT_NEAR(mean[0], 2.1, 0.02);
+  EXPECT_NEAR(mean[1], 0.7, 0.02);
+}
+
+TEST(Spec, RejectsBadInputWithClearMessages) {
+  auto msg = [](const std::string& s) {
+    try {
+      dist::make_distribution(json::parse(s), "target");
+    } catch (const fm::Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(msg(R"({"type":"gmm","weights":[0.5,0.6],"means":[[0],[1]],"stds":[1,1]})"),
+            "target.weights: weights sum to 1.100000, expected 1");
+  EXPECT_EQ(msg(R"({"type":"gaussian","mean":[0,0],"cov":[[1,2],[2,1]]})"),
+            "target.cov: covariance is not positive definite");
+  EXPECT_EQ(msg(R"({"type":"gaussian","mean":[0,0],"std":1,"sdt":2})"),
+            "unknown key 'sdt' in target; did you mean 'std'?");
+  EXPECT_EQ(msg(R"({"type":"gauss"})"),
+            "target.type: unknown distribution type 'gauss' (expected gaussian, gmm, toy2d, dataset or schedule)");
+  EXPECT_EQ(msg(R"({"type":"toy2d","name":"spiral"})"),
+            "target.name: unknown toy 'spiral' (expected 8gaussians, moons, checkerboard, rings or swissroll)");
+  EXPECT_EQ(msg(R"({"type":"gmm","weights":[0.5,0.5],"means":[[0],[1,2]],"stds":[1,1]})"),
+            "target.means[1]: dimension 2, expected 1");
+}
+
+TEST(Toy2d, GeneratorsMatchTheirDefinitions) {
+  Rng rng(5, "toy");
+  const Index n = 50000;
+  // 8gaussians: radius 5 means, so E‖y‖² = 25 + 2·noise².
+  const Mat g8 = dist::make_distribution(json{{"type", "toy2d"}, {"name", "8gaussians"}}, "t")->sample(n, rng);
+  EXPECT_NEAR(g8.rowwise().squaredNorm().mean(), 25 + 2 * std::sqrt(0.1), 0.1);
+  // rings: radii {3, 2.25, 1.5, 0.75}, E r² = 16.875/4 = 4.21875, plus 2·0.08².
+  const Mat rg = dist::make_distribution(json{{"type", "toy2d"}, {"name", "rings"}}, "t")->sample(n, rng);
+  EXPECT_NEAR(rg.rowwise().squaredNorm().mean(), 4.21875 + 2 * 0.0064, 0.05);
+  // checkerboard: coordinates in [−4, 4), and the cell parity rule holds everywhere.
+  const Mat cb = dist::make_distribution(json{{"type", "toy2d"}, {"name", "checkerboard"}}, "t")->sample(n, rng);
+  EXPECT_LE(cb.cwiseAbs().maxCoeff(), 4.0);
+  for (Index i = 0; i < 1000; ++i) {
+    const long a = static_cast<long>(std::floor(cb(i, 0) / 2)), b = static_cast<long>(std::floor(cb(i, 1) / 2));
+    EXPECT_EQ(((a + b) % 2 + 2) % 2, 0) << cb.row(i);
+  }
+  for (const char* name : {"moons", "swissroll"}) {
+    const Mat y = dist::make_distribution(json{{"type", "toy2d"}, {"name", name}}, "t")->sample(1000, rng);
+    EXPECT_TRUE(y.allFinite());
+    EXPECT_GT(y.cwiseAbs().maxCoeff(), 1.0);
+  }
+}
+
+TEST(Dataset, StandardisesWithOneScalarScale) {
+  Mat pts(4, 2);
+  pts << 1, 10, 3, 10, 5, 14, 7, 14;
+  const dist::Dataset ds(pts, true);
+  EXPECT_LT(ds.points().colwise().mean().norm(), 1e-14);
+  EXPECT_NEAR(ds.points().squaredNorm() / 8, 1.0, 1e-14);
+  EXPECT_NEAR(ds.scale(), std::sqrt((9 + 1 + 1 + 9 + 4 + 4 + 4 + 4) / 8.0), 1e-14);
+  EXPECT_THROW(dist::Dataset(Mat::Ones(3, 2), true), fm::Error);
+}
+
+}  // namespace

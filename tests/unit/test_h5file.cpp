@@ -1,0 +1,137 @@
+// HDF5 wrapper: round trip of every type, appendable series, atomic commit, corrupt input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/io/h5file.hpp"
+#include "fmkit/io/metadata.hpp"
+
+using namespace fm;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string tmp_path(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("fmkit_test_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+TEST(H5File, RoundTripOfEveryType) {
+  const std::string path = tmp_path("round.h5");
+  Mat m(3, 2);
+  m << 1, 2, 3, 4, 5, 6.5;
+  {
+    auto f = io::H5File::create(path);
+    f.write("/a/b/matrix", m);
+    f.write("/vec", Vec(Vec::LinSpaced(4, 0, 1)));
+    f.write("/ints", std::vector<long long>{1, -2, 3000000000LL});
+    f.write("/strings", std::vector<std::string>{"alpha", "βeta", ""});
+    f.write("/scalar", std::string("{\"k\": 1}"));
+    f.write_array("/cube", {2, 2, 2}, std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7}.data());
+    f.set_attr("/", "name", std::string("run"));
+    f.set_attr("/a", "x", 2.5);
+    f.set_attr("/", "n", 7LL);
+    {
+      io::H5Series s(f, "/train/loss", 4);
+      for (int i = 0; i < 10; ++i) s.append(i * 0.5);
+    }
+    f.commit();
+  }
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  const auto f = io::H5File::open(path);
+  EXPECT_EQ(f.read_matrix("/a/b/matrix"), m);
+  EXPECT_EQ(f.read_doubles("/vec"), (std::vector<double>{0, 1.0 / 3, 2.0 / 3, 1}));
+  EXPECT_EQ(f.read_ints("/ints"), (std::vector<long long>{1, -2, 3000000000LL}));
+  EXPECT_EQ(f.read_strings("/strings"), (std::vector<std::string>{"alpha", "βeta", ""}));
+  EXPECT_EQ(f.read_string("/scalar"), "{\"k\": 1}");
+  EXPECT_EQ(f.dims("/cube"), (std::vector<hsize_t>{2, 2, 2}));
+  EXPECT_EQ(f.attr_string("/", "name"), "run");
+  EXPECT_DOUBLE_EQ(f.attr_double("/a", "x"), 2.5);
+  EXPECT_EQ(f.attr_string("/", "status"), "complete");
+  const auto loss = f.read_doubles("/train/loss");
+  ASSERT_EQ(loss.size(), 10u);
+  EXPECT_DOUBLE_EQ(loss[9], 4.5);
+  EXPECT_TRUE(f.exists("/a/b/matrix"));
+  EXPECT_FALSE(f.exists("/nope/deeper"));
+  EXPECT_THROW(f.read_matrix("/nope"), fm::Error);
+}
+
+TEST(H5File, UncommittedWriteLeavesNothing) {
+  const std::string path = tmp_path("abandoned.h5");
+  {
+    auto f = io::H5File::create(path);
+    f.write("/x", Vec(Vec::Ones(3)));
+  }  // destroyed without commit, e.g. by an exception
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+TEST(H5File, KilledWriterLeavesPreviousFileIntact) {
+  const std::string path = tmp_path("previous.h5");
+  {
+    auto f = io::H5File::create(path);
+    f.write("/x", Vec(Vec::Constant(2, 1.0)));
+    f.commit();
+  }
+  const pid_t pid = fork();
+  if (pid == 0) {  // child: start overwriting, then die without cleanup
+    auto f = io::H5File::create(path);
+    f.write("/x", Vec(Vec::Constant(2, 9.0)));
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const auto f = io::H5File::open(path);
+  EXPECT_EQ(f.read_doubles("/x"), (std::vector<double>{1.0, 1.0}));
+  EXPECT_EQ(f.attr_string("/", "status"), "complete");
+}
+
+TEST(H5File, CorruptOrMissingFilesAreUsageErrors) {
+  const std::string path = tmp_path("corrupt.h5");
+  {
+    auto f = io::H5File::create(path);
+    f.write("/x", Vec(Vec::Ones(1000)));
+    f.commit();
+  }
+  fs::resize_file(path, fs::file_size(path) / 3);
+  try {
+    io::H5File::open(path).read_doubles("/x");
+    FAIL() << "truncated file was read";
+  } catch (const fm::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+  }
+  { std::ofstream(tmp_path("text.h5")) << "not hdf5"; }
+  EXPECT_THROW(io::H5File::open(tmp_path("text.h5")), fm::Error);
+  EXPECT_THROW(io::H5File::open(tmp_path("absent.h5")), fm::Error);
+}
+
+TEST(H5File, UnwritableDirectoryIsARuntimeError) {
+  try {
+    io::H5File::create("/proc/fmkit/cannot.h5");
+    FAIL();
+  } catch (const fm::Error& e) {
+    EXPECT_EQ(e.exit_code(), 1);
+  }
+}
+
+TEST(Metadata, RootAttributesAndConfig) {
+  const std::string path = tmp_path("meta.h5");
+  {
+    auto f = io::H5File::create(path);
+    io::write_metadata(f, {"fm-test --x", 42}, cfg::json{{"a", 1}});
+    f.commit();
+  }
+  const auto f = io::H5File::open(path);
+  for (const char* k : {"fmkit_version", "git_sha", "created_utc", "command_line", "hostname", "cpu_model",
+                        "build_type", "status"})
+    EXPECT_TRUE(f.has_attr("/", k)) << k;
+  EXPECT_DOUBLE_EQ(f.attr_double("/", "seed"), 42);
+  EXPECT_EQ(cfg::json::parse(f.read_string("/config"))["a"], 1);
+}
+
+}  // namespace
