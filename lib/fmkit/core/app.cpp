@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "fmkit/core/allocator.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/threads.hpp"
 
@@ -51,6 +52,7 @@ std::string command_line(int argc, char** argv) {
 }
 
 int run_main(const std::string& name, const std::function<int()>& body) {
+  keep_freed_memory();
   try {
     return body();
   } catch (const CLI::ParseError& e) {

@@ -4,10 +4,16 @@
 #include <exception>
 #include <vector>
 
+#include "fmkit/core/progress.hpp"
+
 namespace fm::integrate {
 
-ChunkStats for_each_chunk(Index n, Index chunk, const std::function<long(Index, Index)>& body) {
+ChunkStats for_each_chunk(Index n, Index chunk, const std::function<long(Index, Index)>& body,
+                          const std::string& label) {
   const Index nchunks = (n + chunk - 1) / chunk;
+  Progress bar(label, static_cast<long>(n));
+  const bool show = !label.empty() && bar.active();
+  long done = 0;
   std::vector<long> nfe(static_cast<std::size_t>(nchunks), 0);
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(nchunks));
 #pragma omp parallel for schedule(dynamic)
@@ -15,10 +21,15 @@ ChunkStats for_each_chunk(Index n, Index chunk, const std::function<long(Index, 
     try {
       const Index r0 = c * chunk;
       nfe[static_cast<std::size_t>(c)] = body(r0, std::min(chunk, n - r0));
+      if (show) {
+#pragma omp critical(fmkit_progress)
+        bar.update(done += static_cast<long>(std::min(chunk, n - r0)));
+      }
     } catch (...) {
       errors[static_cast<std::size_t>(c)] = std::current_exception();
     }
   }
+  bar.finish();
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
   ChunkStats s;

@@ -2,6 +2,7 @@
 // n and the chunk size, never on the thread count, so results are bit-identical across threads.
 #pragma once
 #include <functional>
+#include <string>
 
 #include "fmkit/core/types.hpp"
 
@@ -14,6 +15,8 @@ struct ChunkStats {
 
 // body(r0, rows) solves rows [r0, r0+rows) and returns its NFE. An exception in any chunk is
 // rethrown (with its original type) after all chunks finish.
-ChunkStats for_each_chunk(Index n, Index chunk, const std::function<long(Index r0, Index rows)>& body);
+// `label`, when non-empty, names a progress bar on stderr (drawn only on a terminal).
+ChunkStats for_each_chunk(Index n, Index chunk, const std::function<long(Index r0, Index rows)>& body,
+                          const std::string& label = "");
 
 }  // namespace fm::integrate

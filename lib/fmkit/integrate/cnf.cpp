@@ -78,7 +78,7 @@ CnfResult cnf_log_density(const field::VelocityField& v, const dist::Distributio
     res.log_q.segment(r0, rows) = lq;
     if (opts.score) res.score.middleRows(r0, rows) = sc;
     return nfe;
-  });
+  }, "cnf log q");
   res.nfe_max = st.nfe_max;
   res.nfe_mean = st.nfe_mean;
   return res;

@@ -60,7 +60,7 @@ FlowResult integrate_flow(const field::VelocityField& v, const Mat& x0, double t
     }
     res.x.middleRows(r0, rows) = y;
     return used;
-  });
+  }, "sampling");
   res.nfe_max = st.nfe_max;
   res.nfe_mean = st.nfe_mean;
   if (K > 0 && opts.method != Method::Dopri5)

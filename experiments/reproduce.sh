@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make reproduce`: runs the quick studies into results/ (HDF5, PNG plots, results/REPORT.md).
+# Usage: experiments/reproduce.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+BIN="$BUILD/bin"
+# Debian's interpreter carries python3-h5py/matplotlib; a pyenv or venv python3 on PATH may not.
+PY=/usr/bin/python3
+mkdir -p results
+
+echo "== exact flow of a 2-D Gaussian mixture (CNF log-density check)"
+"$BIN/fm-sample" --config experiments/configs/exact_flow.json --out results/exact_flow.h5 --json \
+  > results/exact_flow.json
+"$PY" experiments/plot/exact_flow.py results/exact_flow.h5 results/exact_flow.png
+
+"$PY" experiments/plot/report.py results > results/REPORT.md
+echo "results/REPORT.md written"
