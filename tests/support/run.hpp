@@ -9,23 +9,14 @@
 #include <sstream>
 #include <string>
 
+#include "support/scratch.hpp"
+
 namespace fmtest {
 
 struct RunResult {
   int code = -1;
   std::string out, err;
 };
-
-inline std::string scratch_dir() {
-  static const std::string dir = [] {
-    const auto d = std::filesystem::temp_directory_path() / ("fmkit_cli_" + std::to_string(getpid()));
-    std::filesystem::create_directories(d);
-    return d.string();
-  }();
-  return dir;
-}
-
-inline std::string scratch(const std::string& name) { return scratch_dir() + "/" + name; }
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path);

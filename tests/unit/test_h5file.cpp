@@ -8,6 +8,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
+#include "support/scratch.hpp"
 #include "fmkit/io/metadata.hpp"
 
 using namespace fm;
@@ -15,14 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string tmp_path(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("fmkit_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return (dir / name).string();
-}
-
 TEST(H5File, RoundTripOfEveryType) {
-  const std::string path = tmp_path("round.h5");
+  const std::string path = fmtest::scratch("round.h5");
   Mat m(3, 2);
   m << 1, 2, 3, 4, 5, 6.5;
   {
@@ -62,7 +57,7 @@ TEST(H5File, RoundTripOfEveryType) {
 }
 
 TEST(H5File, UncommittedWriteLeavesNothing) {
-  const std::string path = tmp_path("abandoned.h5");
+  const std::string path = fmtest::scratch("abandoned.h5");
   {
     auto f = io::H5File::create(path);
     f.write("/x", Vec(Vec::Ones(3)));
@@ -72,7 +67,7 @@ TEST(H5File, UncommittedWriteLeavesNothing) {
 }
 
 TEST(H5File, KilledWriterLeavesPreviousFileIntact) {
-  const std::string path = tmp_path("previous.h5");
+  const std::string path = fmtest::scratch("previous.h5");
   {
     auto f = io::H5File::create(path);
     f.write("/x", Vec(Vec::Constant(2, 1.0)));
@@ -92,7 +87,7 @@ TEST(H5File, KilledWriterLeavesPreviousFileIntact) {
 }
 
 TEST(H5File, CorruptOrMissingFilesAreUsageErrors) {
-  const std::string path = tmp_path("corrupt.h5");
+  const std::string path = fmtest::scratch("corrupt.h5");
   {
     auto f = io::H5File::create(path);
     f.write("/x", Vec(Vec::Ones(1000)));
@@ -105,9 +100,9 @@ TEST(H5File, CorruptOrMissingFilesAreUsageErrors) {
   } catch (const fm::Error& e) {
     EXPECT_EQ(e.exit_code(), 2);
   }
-  { std::ofstream(tmp_path("text.h5")) << "not hdf5"; }
-  EXPECT_THROW(io::H5File::open(tmp_path("text.h5")), fm::Error);
-  EXPECT_THROW(io::H5File::open(tmp_path("absent.h5")), fm::Error);
+  { std::ofstream(fmtest::scratch("text.h5")) << "not hdf5"; }
+  EXPECT_THROW(io::H5File::open(fmtest::scratch("text.h5")), fm::Error);
+  EXPECT_THROW(io::H5File::open(fmtest::scratch("absent.h5")), fm::Error);
 }
 
 TEST(H5File, UnwritableDirectoryIsARuntimeError) {
@@ -120,7 +115,7 @@ TEST(H5File, UnwritableDirectoryIsARuntimeError) {
 }
 
 TEST(Metadata, RootAttributesAndConfig) {
-  const std::string path = tmp_path("meta.h5");
+  const std::string path = fmtest::scratch("meta.h5");
   {
     auto f = io::H5File::create(path);
     io::write_metadata(f, {"fm-test --x", 42}, cfg::json{{"a", 1}});

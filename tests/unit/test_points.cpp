@@ -7,18 +7,13 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
+#include "support/scratch.hpp"
 #include "fmkit/io/points.hpp"
 
 using namespace fm;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string tmp_path(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("fmkit_pts_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return (dir / name).string();
-}
 
 void write_npy_f4(const std::string& path, const std::vector<float>& v, int rows, int cols) {
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
@@ -47,46 +42,46 @@ std::string usage_message(const std::string& spec) {
 TEST(Points, NpyFloat64AndFloat32) {
   Mat m(3, 2);
   m << 1, 2, 3, 4, 5, 6;
-  io::write_npy(tmp_path("a.npy"), m);
-  EXPECT_EQ(io::read_points(tmp_path("a.npy")), m);
-  write_npy_f4(tmp_path("b.npy"), {0.5f, 1.5f, 2.5f, 3.5f}, 2, 2);
+  io::write_npy(fmtest::scratch("a.npy"), m);
+  EXPECT_EQ(io::read_points(fmtest::scratch("a.npy")), m);
+  write_npy_f4(fmtest::scratch("b.npy"), {0.5f, 1.5f, 2.5f, 3.5f}, 2, 2);
   Mat e(2, 2);
   e << 0.5, 1.5, 2.5, 3.5;
-  EXPECT_EQ(io::read_points(tmp_path("b.npy")), e);
+  EXPECT_EQ(io::read_points(fmtest::scratch("b.npy")), e);
 }
 
 TEST(Points, CsvWithHeaderAndH5Dataset) {
-  { std::ofstream(tmp_path("p.csv")) << "x,y\n1,2\n3.5, -4\n\n"; }
+  { std::ofstream(fmtest::scratch("p.csv")) << "x,y\n1,2\n3.5, -4\n\n"; }
   Mat e(2, 2);
   e << 1, 2, 3.5, -4;
-  EXPECT_EQ(io::read_points(tmp_path("p.csv")), e);
+  EXPECT_EQ(io::read_points(fmtest::scratch("p.csv")), e);
   {
-    auto f = io::H5File::create(tmp_path("p.h5"));
+    auto f = io::H5File::create(fmtest::scratch("p.h5"));
     f.write("/g/pts", e);
     f.commit();
   }
-  EXPECT_EQ(io::read_points(tmp_path("p.h5") + ":/g/pts"), e);
+  EXPECT_EQ(io::read_points(fmtest::scratch("p.h5") + ":/g/pts"), e);
 }
 
 TEST(Points, MalformedInputNamesTheProblem) {
-  { std::ofstream(tmp_path("ragged.csv")) << "1,2\n3\n"; }
-  EXPECT_NE(usage_message(tmp_path("ragged.csv")).find("line 2 has 1 values, expected 2"), std::string::npos);
-  { std::ofstream(tmp_path("nan.csv")) << "1,2\nnan,4\n"; }
-  EXPECT_NE(usage_message(tmp_path("nan.csv")).find("non-finite value at row 1, column 0"), std::string::npos);
-  { std::ofstream(tmp_path("text.csv")) << "1,2\nfoo,bar\n"; }
-  EXPECT_NE(usage_message(tmp_path("text.csv")).find("line 2 is not a row of numbers"), std::string::npos);
-  { std::ofstream(tmp_path("bad.npy")) << "garbage"; }
-  EXPECT_NE(usage_message(tmp_path("bad.npy")).find("not a .npy file"), std::string::npos);
-  write_npy_f4(tmp_path("short.npy"), {1.0f, 2.0f}, 4, 2);
-  EXPECT_NE(usage_message(tmp_path("short.npy")).find("truncated data"), std::string::npos);
-  EXPECT_NE(usage_message(tmp_path("missing.npy")).find("cannot open"), std::string::npos);
-  EXPECT_NE(usage_message(tmp_path("x.bin")).find("expected a .npy, .csv"), std::string::npos);
+  { std::ofstream(fmtest::scratch("ragged.csv")) << "1,2\n3\n"; }
+  EXPECT_NE(usage_message(fmtest::scratch("ragged.csv")).find("line 2 has 1 values, expected 2"), std::string::npos);
+  { std::ofstream(fmtest::scratch("nan.csv")) << "1,2\nnan,4\n"; }
+  EXPECT_NE(usage_message(fmtest::scratch("nan.csv")).find("non-finite value at row 1, column 0"), std::string::npos);
+  { std::ofstream(fmtest::scratch("text.csv")) << "1,2\nfoo,bar\n"; }
+  EXPECT_NE(usage_message(fmtest::scratch("text.csv")).find("line 2 is not a row of numbers"), std::string::npos);
+  { std::ofstream(fmtest::scratch("bad.npy")) << "garbage"; }
+  EXPECT_NE(usage_message(fmtest::scratch("bad.npy")).find("not a .npy file"), std::string::npos);
+  write_npy_f4(fmtest::scratch("short.npy"), {1.0f, 2.0f}, 4, 2);
+  EXPECT_NE(usage_message(fmtest::scratch("short.npy")).find("truncated data"), std::string::npos);
+  EXPECT_NE(usage_message(fmtest::scratch("missing.npy")).find("cannot open"), std::string::npos);
+  EXPECT_NE(usage_message(fmtest::scratch("x.bin")).find("expected a .npy, .csv"), std::string::npos);
   {
-    auto f = io::H5File::create(tmp_path("q.h5"));
+    auto f = io::H5File::create(fmtest::scratch("q.h5"));
     f.write("/pts", Mat(Mat::Ones(2, 2)));
     f.commit();
   }
-  EXPECT_NE(usage_message(tmp_path("q.h5") + ":/nope").find("no dataset '/nope'"), std::string::npos);
+  EXPECT_NE(usage_message(fmtest::scratch("q.h5") + ":/nope").find("no dataset '/nope'"), std::string::npos);
 }
 
 }  // namespace
