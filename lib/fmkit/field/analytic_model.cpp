@@ -38,13 +38,13 @@ Perturbation parse_perturbation(const cfg::json& s, Index d, const std::string& 
 
 }  // namespace
 
-AnalyticModel make_analytic_model(const cfg::json& spec, const std::string& where) {
+Model make_analytic_model(const cfg::json& spec, const std::string& where) {
   if (!spec.is_object()) usage_error(where + ": expected a model spec object");
   cfg::expect_keys(spec, where, {"field", "source", "target", "interpolant", "coupling", "perturbation"});
   const std::string kind = cfg::string_or(spec, "field", "exact", where);
   if (kind != "exact") usage_error(where + ".field: unknown field '" + kind + "' (expected exact)");
   const cfg::json& tspec = cfg::at(spec, "target", where);
-  AnalyticModel m;
+  Model m;
 
   std::string interp = "linear";
   if (spec.contains("interpolant")) {
@@ -81,6 +81,11 @@ AnalyticModel make_analytic_model(const cfg::json& spec, const std::string& wher
     m.log_p = [s, d](double t, const Mat& x) { return dist::ScheduleMarginal(s, d, t).log_density(x); };
     m.score_p = [s, d](double t, const Mat& x) { return dist::ScheduleMarginal(s, d, t).score(x); };
     m.second_moment = [s, d](double t) { return static_cast<double>(d) * std::exp(2 * s.A(t)); };
+    m.sample_p = [s, d](const Vec& t, Rng& rng) {
+      Mat x = rng.normal(t.size(), d);
+      for (Index i = 0; i < t.size(); ++i) x.row(i) *= s.sigma(t[i]);
+      return x;
+    };
   } else {
     auto target = dist::as_mixture(dist::make_distribution(tspec, where + ".target"));
     if (!target) usage_error(where + ".target: an exact field needs a gaussian, gmm or schedule target");
@@ -115,6 +120,7 @@ AnalyticModel make_analytic_model(const cfg::json& spec, const std::string& wher
     m.log_p = [p](double t, const Mat& x) { return p->log_density(t, x); };
     m.score_p = [p](double t, const Mat& x) { return p->score(t, x); };
     m.second_moment = [p](double t) { return p->second_moment(t); };
+    m.sample_p = [p](const Vec& t, Rng& rng) { return p->sample_rows(t, rng); };
   }
 
   if (spec.contains("perturbation")) {

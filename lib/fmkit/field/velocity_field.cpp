@@ -2,6 +2,22 @@
 
 namespace fm::field {
 
+void VelocityField::evaluate_rows(const Mat& x, const Vec& t, unsigned want, Derivs& out) const {
+  const Index n = x.rows(), d = dim();
+  if (want & kValue) out.value.resize(n, d);
+  if (want & kJacobian) out.jac.resize(n, d * d);
+  if (want & kDivergence) out.div.resize(n);
+  if (want & kGradDiv) out.grad_div.resize(n, d);
+  Derivs one;
+  for (Index i = 0; i < n; ++i) {
+    evaluate(x.row(i), t[i], want, one);
+    if (want & kValue) out.value.row(i) = one.value.row(0);
+    if (want & kJacobian) out.jac.row(i) = one.jac.row(0);
+    if (want & kDivergence) out.div[i] = one.div[0];
+    if (want & kGradDiv) out.grad_div.row(i) = one.grad_div.row(0);
+  }
+}
+
 Mat VelocityField::value(const Mat& x, double t) const {
   Derivs d;
   evaluate(x, t, kValue, d);

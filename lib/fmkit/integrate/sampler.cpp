@@ -57,7 +57,7 @@ LogprobOptions parse_logprob_options(const cfg::json& l) {
   return o;
 }
 
-SampleOutput sample_model(const field::AnalyticModel& model, const SampleOptions& opts) {
+SampleOutput sample_model(const field::Model& model, const SampleOptions& opts) {
   SampleOutput out;
   Rng rng(opts.seed, "fm-sample/source");
   const Mat x0 = model.source->sample(opts.n, rng);
@@ -74,6 +74,8 @@ SampleOutput sample_model(const field::AnalyticModel& model, const SampleOptions
     out.traj = std::move(em.traj);
     return out;
   }
+  if (!model.velocity)
+    usage_error("sample.solver: this is a drift model (dfm objective); sample it with --solver em");
   FlowResult fr = integrate_flow(*model.velocity, x0, 0.0, 1.0, opts.flow);
   out.x = std::move(fr.x);
   out.nfe = fr.nfe_max;

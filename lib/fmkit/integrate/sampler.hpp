@@ -41,6 +41,6 @@ struct SampleOutput {
   std::vector<Mat> traj;
 };
 
-SampleOutput sample_model(const field::AnalyticModel& model, const SampleOptions& opts);
+SampleOutput sample_model(const field::Model& model, const SampleOptions& opts);
 
 }  // namespace fm::integrate

@@ -123,9 +123,9 @@ H5File::~H5File() {
   if (!tmp_.empty() && !committed_) std::remove(tmp_.c_str());
 }
 
-void H5File::commit() {
+void H5File::commit(const std::string& status) {
   if (tmp_.empty()) runtime_error("HDF5: commit() on a read-only file '" + path_ + "'");
-  set_attr("/", "status", std::string("complete"));
+  set_attr("/", "status", status);
   if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) runtime_error("cannot flush '" + tmp_ + "' (disk full?)");
   const herr_t s = H5Fclose(file_);
   file_ = -1;

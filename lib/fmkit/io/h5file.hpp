@@ -23,8 +23,9 @@ class H5File {
   H5File(const H5File&) = delete;
   ~H5File();  // without commit(): closes and deletes the .tmp file
 
-  // Flushes, closes and renames FILE.tmp → FILE. Sets the root attribute status="complete".
-  void commit();
+  // Flushes, closes and renames FILE.tmp → FILE, setting the root attribute `status`
+  // ("complete", or e.g. "checkpoint" for a resumable snapshot of a running job).
+  void commit(const std::string& status = "complete");
   const std::string& path() const { return path_; }
 
   // Writers; intermediate groups are created as needed. Arrays are stored row-major, so a

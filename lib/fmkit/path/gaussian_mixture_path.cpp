@@ -145,6 +145,12 @@ Mat GaussianMixturePath::sample(double t, Index n, Rng& rng) const {
   return x;
 }
 
+Mat GaussianMixturePath::sample_rows(const Vec& t, Rng& rng) const {
+  Mat x(t.size(), d_);
+  for (Index i = 0; i < t.size(); ++i) x.row(i) = sample(t[i], 1, rng).row(0);
+  return x;
+}
+
 Vec GaussianMixturePath::mean(double t) const {
   Vec m = Vec::Zero(d_);
   for (std::size_t j = 0; j < blocks_.size(); ++j) m += blocks_[j].weight * block_mean(j, t);

@@ -48,6 +48,7 @@ class GaussianMixturePath {
   Vec log_density(double t, const Mat& x) const;
   Mat score(double t, const Mat& x) const;
   Mat sample(double t, Index n, Rng& rng) const;
+  Mat sample_rows(const Vec& t, Rng& rng) const;  // row i drawn from p_{t_i}
   Vec mean(double t) const;
   double second_moment(double t) const;  // E‖X_t‖²
 

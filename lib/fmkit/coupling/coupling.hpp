@@ -1,0 +1,43 @@
+// The Coupling interface: how training pairs (x₀, x₁) are drawn. Independent pairs now; minibatch
+// OT (exact, Sinkhorn) and semidiscrete couplings implement the same interface. A coupling may
+// hold the whole data set, draws fresh source noise each step, and reports its own pairing time
+// and diagnostics (marginal error, entropy, χ²) into the run summary.
+#pragma once
+#include <string>
+
+#include "fmkit/coupling/target_sampler.hpp"
+#include "fmkit/io/summary.hpp"
+
+namespace fm::coupling {
+
+struct PairBatch {
+  Mat x0, x1;
+};
+
+class Coupling {
+ public:
+  virtual ~Coupling() = default;
+  // The n pairs of training step `step`; deterministic in (seed, step).
+  virtual void draw(long step, Index n, PairBatch& out) = 0;
+  virtual std::string name() const = 0;
+  // Adds pairing time and coupling-specific diagnostics to a summary.
+  virtual void diagnostics(io::Summary& s) const;
+
+ protected:
+  double seconds_ = 0;  // time spent pairing (excluding drawing)
+  long pairs_ = 0;
+};
+
+class IndependentCoupling : public Coupling {
+ public:
+  IndependentCoupling(dist::DistributionPtr source, TargetSampler target, std::uint64_t seed);
+  void draw(long step, Index n, PairBatch& out) override;
+  std::string name() const override { return "independent"; }
+
+ private:
+  dist::DistributionPtr source_;
+  TargetSampler target_;
+  std::uint64_t seed_;
+};
+
+}  // namespace fm::coupling

@@ -1,0 +1,26 @@
+#include "fmkit/field/mlp_field.hpp"
+
+#include "fmkit/core/error.hpp"
+
+namespace fm::field {
+
+void MlpField::evaluate(const Mat& x, double t, unsigned want, Derivs& out) const {
+  evaluate_rows(x, Vec::Constant(x.rows(), t), want, out);
+}
+
+void MlpField::evaluate_rows(const Mat& x, const Vec& t, unsigned want, Derivs& out) const {
+  mlp_->evaluate(x, t, want, out);
+  if (output_ == Output::Direct) return;
+  if (!(t.array() < 1).all()) runtime_error("denoiser drift is undefined at t = 1 (sample on a grid that stops before 1)");
+  const Vec c = (1.0 - t.array()).inverse();
+  const Index d = dim();
+  if (want & kValue) out.value = (out.value - x).array().colwise() * c.array();
+  if (want & kJacobian) {
+    for (Index k = 0; k < d; ++k) out.jac.col(k * d + k).array() -= 1.0;
+    out.jac = out.jac.array().colwise() * c.array();
+  }
+  if (want & kDivergence) out.div = c.cwiseProduct(Vec(out.div.array() - static_cast<double>(d)));
+  if (want & kGradDiv) out.grad_div = out.grad_div.array().colwise() * c.array();
+}
+
+}  // namespace fm::field

@@ -1,0 +1,31 @@
+// What a sampler needs to know about a model, however it was made (analytic spec or trained run):
+// its source, ODE velocity, SDE drift, and — when the target path has a closed form — the exact
+// log p_t, ∇log p_t and E‖X_t‖² of the true path for error measurements.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "fmkit/core/rng.hpp"
+#include "fmkit/dist/distribution.hpp"
+#include "fmkit/field/velocity_field.hpp"
+
+namespace fm::field {
+
+struct Model {
+  Index dim = 0;
+  double sigma2 = 0;             // interpolant noise; 0 for the linear interpolant
+  FieldPtr velocity;             // for ODE solvers (probability-flow velocity of a bridge)
+  FieldPtr drift;                // for Euler–Maruyama; null for ODE-only models
+  dist::DistributionPtr source;  // p_0
+  // The exact (unperturbed) path, when known: log p_t, ∇log p_t, E‖X_t‖². Empty otherwise.
+  std::function<Vec(double, const Mat&)> log_p;
+  std::function<Mat(double, const Mat&)> score_p;
+  std::function<double(double)> second_moment;
+  std::function<Mat(const Vec&, Rng&)> sample_p;  // x_i ~ p_{t_i}, one time per row
+  std::string perturbation = "none";
+  double beta = 0;  // perturbation amplitude
+  double eps = 0;   // its error ε = (∫₀¹ E_{p_t}‖δ‖² dt)^{1/2}
+  bool has_exact_path() const { return static_cast<bool>(log_p); }
+};
+
+}  // namespace fm::field

@@ -1,0 +1,57 @@
+#include "fmkit/field/trained_model.hpp"
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/dist/gaussian.hpp"
+#include "fmkit/dist/spec.hpp"
+#include "fmkit/field/analytic_model.hpp"
+#include "fmkit/field/mlp_field.hpp"
+#include "fmkit/io/h5file.hpp"
+#include "fmkit/nn/checkpoint.hpp"
+
+namespace fm::field {
+
+Model load_trained_model(const std::string& path, const std::string& weights) {
+  if (weights != "ema" && weights != "raw") usage_error("weights: expected ema or raw, got '" + weights + "'");
+  const io::H5File f = io::H5File::open(path);
+  if (!f.exists("/model/spec")) usage_error("--model '" + path + "': not an fm-train run file (no /model/spec)");
+  cfg::json spec, config;
+  try {
+    spec = cfg::json::parse(f.read_string("/model/spec"));
+    config = cfg::json::parse(f.read_string("/config"));
+  } catch (const cfg::json::exception& e) {
+    usage_error("--model '" + path + "': corrupt model spec or config (" + e.what() + ")");
+  }
+  auto mlp = std::make_shared<nn::Mlp>(nn::spec_from_json(spec.at("mlp")));
+  const nn::Checkpoint c = nn::read_checkpoint(f, "/runs/0/checkpoint", mlp->num_params());
+  mlp->params() = weights == "ema" ? c.ema : c.params;
+
+  Model m;
+  m.dim = mlp->dim();
+  m.source = config["source"].is_null() ? std::make_shared<dist::Gaussian>(dist::Gaussian::standard(m.dim))
+                                        : dist::make_distribution(config["source"], "source");
+  const std::string output = spec.value("output", "velocity");
+  const cfg::json& obj = spec.at("objective");
+  if (output == "velocity") {
+    m.velocity = std::make_shared<MlpField>(mlp);
+  } else {
+    m.sigma2 = obj.value("sigma2", 1.0);
+    m.drift = std::make_shared<MlpField>(mlp, output == "denoiser" ? MlpField::Output::Denoiser
+                                                                   : MlpField::Output::Direct);
+  }
+  // The true path of the training target, when closed-form: exact log p_t beside the model's.
+  const std::string ttype = config["target"].value("type", "");
+  const bool gaussian_source = config["source"].is_null() || config["source"].value("type", "") == "gaussian";
+  if ((ttype == "gaussian" || ttype == "gmm" || ttype == "schedule") && gaussian_source) {
+    cfg::json a = {{"field", "exact"}, {"target", config["target"]}};
+    if (!config["source"].is_null()) a["source"] = config["source"];
+    if (output != "velocity") a["interpolant"] = {{"type", "bridge"}, {"sigma2", m.sigma2}};
+    const Model exact = make_analytic_model(a, "config");
+    m.log_p = exact.log_p;
+    m.score_p = exact.score_p;
+    m.second_moment = exact.second_moment;
+    m.sample_p = exact.sample_p;
+  }
+  return m;
+}
+
+}  // namespace fm::field

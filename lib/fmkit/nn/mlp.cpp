@@ -1,0 +1,170 @@
+#include "fmkit/nn/mlp.hpp"
+
+#include <cmath>
+
+#include "fmkit/core/error.hpp"
+
+namespace fm::nn {
+
+Mlp::Mlp(MlpSpec spec) : spec_(std::move(spec)) {
+  FM_REQUIRE(spec_.dim >= 1, "model: dimension must be >= 1");
+  spec_.embedding.validate("model.time_embedding");
+  Index prev = spec_.dim + spec_.embedding.width(), total = 0;
+  std::vector<Index> widths = spec_.hidden;
+  widths.push_back(spec_.dim);
+  for (Index w : widths) {
+    FM_REQUIRE(w >= 1, "model.hidden: every width must be >= 1");
+    in_.push_back(prev);
+    out_.push_back(w);
+    offset_.push_back(total);
+    total += w * prev + w;
+    prev = w;
+  }
+  params_ = Vec::Zero(total);
+}
+
+void Mlp::init(Rng& rng) {
+  for (Index l = 0; l < num_layers(); ++l) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in_[static_cast<std::size_t>(l)]));
+    const Index n = out_[static_cast<std::size_t>(l)] * (in_[static_cast<std::size_t>(l)] + 1);
+    for (Index i = 0; i < n; ++i) params_[offset_[static_cast<std::size_t>(l)] + i] = rng.uniform(-bound, bound);
+  }
+}
+
+Mlp::RowMap Mlp::weight(Index l) const {
+  const auto L = static_cast<std::size_t>(l);
+  return RowMap(params_.data() + offset_[L], out_[L], in_[L]);
+}
+
+Eigen::Map<const Vec> Mlp::bias(Index l) const {
+  const auto L = static_cast<std::size_t>(l);
+  return Eigen::Map<const Vec>(params_.data() + offset_[L] + out_[L] * in_[L], out_[L]);
+}
+
+Mat Mlp::input(const Mat& x, const Vec& t) const {
+  FM_REQUIRE(x.cols() == spec_.dim, "model: points have dimension " + std::to_string(x.cols()) +
+                                        ", the network " + std::to_string(spec_.dim));
+  FM_REQUIRE(t.size() == x.rows(), "model: one time per row expected");
+  Mat z(x.rows(), in_[0]);
+  z.leftCols(spec_.dim) = x;
+  z.rightCols(spec_.embedding.width()) = spec_.embedding.features(t);
+  return z;
+}
+
+Mat Mlp::forward(const Mat& x, const Vec& t, Cache* cache) const {
+  Mat z = input(x, t);
+  if (cache) {
+    cache->z.clear();
+    cache->s1.clear();
+  }
+  const Index L = num_layers();
+  for (Index l = 0; l < L; ++l) {
+    Mat a = z * weight(l).transpose();
+    a.rowwise() += bias(l).transpose();
+    if (cache) cache->z.push_back(std::move(z));
+    if (l + 1 == L) return a;
+    Mat s1;
+    activate(spec_.activation, a, &z, cache ? &s1 : nullptr);
+    if (cache) cache->s1.push_back(std::move(s1));
+  }
+  return z;  // unreachable: the output layer returns above
+}
+
+void Mlp::backward(const Cache& cache, const Mat& dout, Vec& grad) const {
+  FM_REQUIRE(grad.size() == num_params(), "backward: gradient vector has the wrong size");
+  Mat g = dout;  // ∂L/∂a_l
+  for (Index l = num_layers() - 1; l >= 0; --l) {
+    const auto L = static_cast<std::size_t>(l);
+    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> gW(
+        grad.data() + offset_[L], out_[L], in_[L]);
+    gW.noalias() += g.transpose() * cache.z[L];
+    Eigen::Map<Vec>(grad.data() + offset_[L] + out_[L] * in_[L], out_[L]) += g.colwise().sum().transpose();
+    if (l == 0) break;
+    Mat gz = g * weight(l);
+    g = gz.cwiseProduct(cache.s1[L - 1]);
+  }
+}
+
+namespace {
+// Row i·d + k of a tangent batch belongs to point i: scale it by row i of `s`.
+void scale_tangents(Mat& tan, const Mat& s, Index d) {
+  for (Index i = 0; i < s.rows(); ++i) tan.middleRows(i * d, d).array().rowwise() *= s.row(i).array();
+}
+}  // namespace
+
+void Mlp::evaluate(const Mat& x, const Vec& t, unsigned want, Derivs& out) const {
+  const Index n = x.rows(), d = spec_.dim, L = num_layers();
+  const bool tangents = want & (kJacobian | kDivergence | kGradDiv);
+  const bool second = want & kGradDiv;
+  // Primal pass, keeping σ' and σ'' of the hidden layers.
+  std::vector<Mat> s1(static_cast<std::size_t>(L)), s2(static_cast<std::size_t>(L));
+  Mat z = input(x, t);
+  for (Index l = 0; l + 1 < L; ++l) {
+    Mat a = z * weight(l).transpose();
+    a.rowwise() += bias(l).transpose();
+    activate(spec_.activation, a, &z, tangents ? &s1[static_cast<std::size_t>(l)] : nullptr,
+             second ? &s2[static_cast<std::size_t>(l)] : nullptr);
+  }
+  if (want & kValue) {
+    out.value = z * weight(L - 1).transpose();
+    out.value.rowwise() += bias(L - 1).transpose();
+  }
+  if (!tangents) return;
+
+  // Forward tangents: ȧ_1 for direction k is column k of W_1 (the x-block), the same for every point.
+  std::vector<Mat> adot(static_cast<std::size_t>(L));
+  Mat w1x = weight(0).leftCols(d).transpose();  // d × h1: row k = ∂a_1/∂x_k
+  adot[0] = w1x.replicate(n, 1);
+  for (Index l = 0; l + 1 < L; ++l) {
+    Mat zdot = adot[static_cast<std::size_t>(l)];
+    scale_tangents(zdot, s1[static_cast<std::size_t>(l)], d);
+    adot[static_cast<std::size_t>(l + 1)] = zdot * weight(l + 1).transpose();
+  }
+  const Mat& vdot = adot[static_cast<std::size_t>(L - 1)];  // row i·d+k: ∂v/∂x_k at point i
+  if (want & kJacobian) {
+    out.jac.resize(n, d * d);
+    for (Index i = 0; i < n; ++i)
+      SquareMap(out.jac.row(i).data(), d, d) = vdot.middleRows(i * d, d).transpose();
+  }
+  if (want & kDivergence) {
+    out.div.resize(n);
+    for (Index i = 0; i < n; ++i) out.div[i] = vdot.middleRows(i * d, d).trace();
+  }
+  if (!second) return;
+
+  // Reverse sweep through the tangent pass for ∇(Σ_k ∂v_k/∂x_k). `tbar` is the adjoint of the
+  // tangent pre-activations (unit e_k at the output), `abar` the adjoint of the primal ones; x
+  // reaches the tangents only through σ'(a_l), which is where σ'' enters.
+  Mat tbar = Mat::Zero(n * d, d);
+  for (Index i = 0; i < n; ++i) tbar.middleRows(i * d, d).setIdentity();
+  Mat abar = Mat::Zero(n, out_.back());
+  for (Index l = L - 2; l >= 0; --l) {
+    const auto Lx = static_cast<std::size_t>(l);
+    const Mat zdotbar = tbar * weight(l + 1);  // adjoint of the tangent activations ż_l
+    Mat zbar = abar * weight(l + 1);
+    Mat prod = adot[Lx].cwiseProduct(zdotbar);  // ȧ_l ⊙ ż̄_l, summed over the d directions below
+    Mat sum(n, prod.cols());
+    for (Index i = 0; i < n; ++i) sum.row(i) = prod.middleRows(i * d, d).colwise().sum();
+    abar = zbar.cwiseProduct(s1[Lx]) + sum.cwiseProduct(s2[Lx]);
+    tbar = zdotbar;
+    scale_tangents(tbar, s1[Lx], d);
+  }
+  out.grad_div = abar * weight(0).leftCols(d);
+}
+
+Mat Mlp::time_derivative(const Mat& x, const Vec& t) const {
+  const Index L = num_layers();
+  Mat z = input(x, t);
+  Mat tan = Mat::Zero(x.rows(), in_[0]);
+  tan.rightCols(spec_.embedding.width()) = spec_.embedding.derivative(t);
+  for (Index l = 0; l + 1 < L; ++l) {
+    Mat a = z * weight(l).transpose();
+    a.rowwise() += bias(l).transpose();
+    Mat s1;
+    activate(spec_.activation, a, &z, &s1);
+    tan = (tan * weight(l).transpose()).cwiseProduct(s1);
+  }
+  return tan * weight(L - 1).transpose();
+}
+
+}  // namespace fm::nn

@@ -1,0 +1,48 @@
+#include "fmkit/nn/time_embedding.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "fmkit/core/error.hpp"
+
+namespace fm::nn {
+
+void TimeEmbedding::validate(const std::string& where) const {
+  if (type != "raw" && type != "sinusoidal")
+    usage_error(where + ".type: unknown time embedding '" + type + "' (expected raw or sinusoidal)");
+  if (type == "sinusoidal") {
+    if (frequencies < 1) usage_error(where + ".frequencies: expected a positive integer");
+    if (!(f_min > 0 && f_max >= f_min)) usage_error(where + ": expected 0 < f_min <= f_max");
+  }
+}
+
+namespace {
+double frequency(const TimeEmbedding& e, int j) {
+  if (e.frequencies == 1) return e.f_min;
+  return e.f_min * std::pow(e.f_max / e.f_min, static_cast<double>(j) / (e.frequencies - 1));
+}
+}  // namespace
+
+Mat TimeEmbedding::features(const Vec& t) const {
+  if (type == "raw") return Mat(t);
+  Mat f(t.size(), width());
+  for (int j = 0; j < frequencies; ++j) {
+    const double w = 2 * std::numbers::pi * frequency(*this, j);
+    f.col(j) = (w * t.array()).sin().matrix();
+    f.col(frequencies + j) = (w * t.array()).cos().matrix();
+  }
+  return f;
+}
+
+Mat TimeEmbedding::derivative(const Vec& t) const {
+  if (type == "raw") return Mat::Ones(t.size(), 1);
+  Mat f(t.size(), width());
+  for (int j = 0; j < frequencies; ++j) {
+    const double w = 2 * std::numbers::pi * frequency(*this, j);
+    f.col(j) = (w * (w * t.array()).cos()).matrix();
+    f.col(frequencies + j) = (-w * (w * t.array()).sin()).matrix();
+  }
+  return f;
+}
+
+}  // namespace fm::nn

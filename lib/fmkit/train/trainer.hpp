@@ -1,0 +1,80 @@
+// The training loop: batches from a coupling (or the exact path), Adam with a schedule, gradient
+// clipping, weight EMA, validation on a fixed held-out set, the true velocity error ε² when the
+// target has an exact field, early stopping, divergence detection, periodic checkpoints written
+// atomically, and bit-identical resume (every draw is keyed by (seed, step)).
+#pragma once
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fmkit/core/config.hpp"
+#include "fmkit/coupling/coupling.hpp"
+#include "fmkit/field/model.hpp"
+#include "fmkit/io/metadata.hpp"
+#include "fmkit/io/summary.hpp"
+#include "fmkit/nn/adam.hpp"
+#include "fmkit/nn/ema.hpp"
+#include "fmkit/nn/mlp.hpp"
+#include "fmkit/train/objective.hpp"
+#include "fmkit/train/train_config.hpp"
+
+namespace fm::train {
+
+struct TrainResult {
+  std::string status = "complete";  // complete | early_stopped
+  std::string stop_reason;
+  long steps = 0;
+  double train_loss = std::numeric_limits<double>::quiet_NaN();  // mean over the last eval window
+  double val_loss = std::numeric_limits<double>::quiet_NaN();
+  double best_val_loss = std::numeric_limits<double>::quiet_NaN();
+  double eps = std::numeric_limits<double>::quiet_NaN();  // √ε², when the target has an exact field
+  double steps_per_s = 0, wall_time_s = 0;
+};
+
+class Trainer {
+ public:
+  // Validates the whole config and builds data, coupling, objective and network.
+  explicit Trainer(cfg::json config);
+  // Continues from the checkpoint and curves of a run file written by a Trainer.
+  void resume(const io::H5File& run);
+  // Trains to train.steps (or an early stop) and writes `out` (empty: no file).
+  TrainResult run(const std::string& out, const io::RunInfo& info);
+
+  // The run summary (the /summary row and the --json object) for a result and file status.
+  io::Summary summary(const TrainResult& r, const std::string& status = "complete") const;
+
+  const nn::Mlp& mlp() const { return *mlp_; }
+  const cfg::json& config() const { return config_; }
+  bool has_exact_field() const { return exact_ != nullptr; }
+
+ private:
+  struct Curves {
+    std::vector<long long> step;
+    std::vector<double> loss, lr;
+    std::vector<long long> eval_step;
+    std::vector<double> val_loss, eps2;
+  };
+  void evaluate(long step);
+  double eps2_now() const;
+  void write(const std::string& out, const io::RunInfo& info, const std::string& status, const TrainResult& r) const;
+
+  cfg::json config_;
+  std::uint64_t seed_;
+  TrainOptions opts_;
+  Objective obj_;
+  std::shared_ptr<nn::Mlp> mlp_;
+  std::unique_ptr<coupling::Coupling> coupling_, val_coupling_;
+  std::unique_ptr<field::Model> exact_;
+  Batch val_;
+  std::vector<double> eps_t_, eps_w_;
+  std::vector<Mat> eps_x_;
+  nn::Adam adam_;
+  nn::Ema ema_;
+  long step_ = 0;
+  double best_val_ = std::numeric_limits<double>::infinity();
+  long bad_evals_ = 0;
+  Curves curves_;
+};
+
+}  // namespace fm::train
