@@ -34,18 +34,22 @@ double lipschitz(Activation a) {
   }
 }
 
+// Row-major arrays throughout: mixing storage orders with the row-major batch forces Eigen into
+// a scalar per-coefficient loop (measured: scalar libm exp and 3x slower training steps).
+using RowArray = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 void activate(Activation act, const Mat& m, Mat* s0, Mat* s1, Mat* s2) {
   const auto a = m.array();
   switch (act) {
     case Activation::Silu: {
-      const Eigen::ArrayXXd sg = 1.0 / (1.0 + (-a).exp());
+      const RowArray sg = 1.0 / (1.0 + (-a).exp());
       if (s0) *s0 = (a * sg).matrix();
       if (s1) *s1 = (sg * (1.0 + a * (1.0 - sg))).matrix();
       if (s2) *s2 = (sg * (1.0 - sg) * (2.0 + a * (1.0 - 2.0 * sg))).matrix();
       break;
     }
     case Activation::Tanh: {
-      const Eigen::ArrayXXd th = a.tanh();
+      const RowArray th = a.tanh();
       if (s0) *s0 = th.matrix();
       if (s1) *s1 = (1.0 - th.square()).matrix();
       if (s2) *s2 = (-2.0 * th * (1.0 - th.square())).matrix();
@@ -53,15 +57,15 @@ void activate(Activation act, const Mat& m, Mat* s0, Mat* s1, Mat* s2) {
     }
     case Activation::Softplus: {
       // log(1 + e^a) = max(a, 0) + log1p(e^{−|a|}): no overflow for large a.
-      const Eigen::ArrayXXd e = (-a.abs()).exp();
+      const RowArray e = (-a.abs()).exp();
       if (s0) *s0 = (a.max(0.0) + e.log1p()).matrix();
-      const Eigen::ArrayXXd sg = 1.0 / (1.0 + (-a).exp());
+      const RowArray sg = 1.0 / (1.0 + (-a).exp());
       if (s1) *s1 = sg.matrix();
       if (s2) *s2 = (sg * (1.0 - sg)).matrix();
       break;
     }
     case Activation::Selu: {
-      const Eigen::ArrayXXd ex = a.min(0.0).exp();
+      const RowArray ex = a.min(0.0).exp();
       const auto pos = (a > 0).cast<double>();
       if (s0) *s0 = (kSeluLambda * (pos * a + (1.0 - pos) * kSeluAlpha * (ex - 1.0))).matrix();
       if (s1) *s1 = (kSeluLambda * (pos + (1.0 - pos) * kSeluAlpha * ex)).matrix();

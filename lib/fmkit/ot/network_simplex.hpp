@@ -1,0 +1,25 @@
+// Exact optimal assignment between two equal-size point sets (uniform weights) by LEMON's
+// network simplex on the complete bipartite graph: the permutation σ minimising Σ_i C[i, σ(i)].
+#pragma once
+#include <vector>
+
+#include "fmkit/core/status.hpp"
+#include "fmkit/core/types.hpp"
+
+namespace fm::ot {
+
+struct AssignmentResult {
+  Status status = Status::Converged;  // network simplex is exact: converged or numerical_error
+  double cost = 0;                    // Σ_i C[i, σ(i)] / n (the mean cost)
+  std::vector<Index> assignment;      // σ: row i is paired with column assignment[i]
+  double seconds = 0;
+  std::string brief() const;
+};
+
+// Costs must be finite; n×n with n ≥ 1.
+AssignmentResult exact_assignment(const Mat& cost);
+
+// ‖x_i − y_j‖² for all pairs (n × m), by the GEMM identity with a non-negativity clamp.
+Mat sq_euclidean_cost(const Mat& x, const Mat& y);
+
+}  // namespace fm::ot
