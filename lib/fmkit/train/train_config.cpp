@@ -18,7 +18,7 @@ cfg::json train_defaults() {
               "warmup": 0, "lr_every": 1, "optimizer": "adam", "beta1": 0.9, "beta2": 0.999,
               "adam_eps": 1e-8, "weight_decay": 0.0, "clip": 0.0, "ema": 0.999, "eval_every": 500,
               "val_size": 4096, "patience": 0, "target_loss": 0.0, "checkpoint_every": 0,
-              "eps_grid": 16, "eps_samples": 512}
+              "eps_grid": 16, "eps_samples": 512, "divergence_factor": 1e6}
   })");
 }
 
@@ -56,6 +56,8 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.checkpoint_every = cfg::integer(t, "checkpoint_every", w);
   o.eps_grid = static_cast<int>(cfg::integer(t, "eps_grid", w));
   o.eps_samples = cfg::integer(t, "eps_samples", w);
+  o.divergence_factor = cfg::number(t, "divergence_factor", w);
+  if (!(o.divergence_factor > 1)) usage_error("train.divergence_factor: expected a number > 1");
   if (o.clip < 0) usage_error("train.clip: expected a number >= 0");
   if (o.ema < 0 || o.ema >= 1) usage_error("train.ema: expected a decay in [0, 1)");
   if (o.eval_every < 1) usage_error("train.eval_every: expected a positive integer");

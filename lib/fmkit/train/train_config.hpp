@@ -28,6 +28,9 @@ struct TrainOptions {
   long checkpoint_every = 0;  // write the run file every k steps (0: only at the end)
   int eps_grid = 16;          // Gauss–Legendre times for the true velocity error ε²
   Index eps_samples = 512;    // samples of p_t per time
+  // Adam normalises its steps, so a too-large learning rate can blow the loss up by orders of
+  // magnitude while it stays finite: a loss above this factor times the first loss is divergence.
+  double divergence_factor = 1e6;
 };
 
 TrainOptions parse_train_options(const cfg::json& train);

@@ -181,7 +181,8 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info) {
     const double l = loss(b, pred, &dpred);
     grad.setZero();
     mlp_->backward(cache, dpred, grad);
-    if (!std::isfinite(l) || !grad.allFinite()) {
+    const double first = curves_.loss.empty() ? l : curves_.loss.front();
+    if (!std::isfinite(l) || !grad.allFinite() || l > opts_.divergence_factor * std::max(first, 1e-300)) {
       std::ostringstream msg;
       msg << "training diverged at step " << step_ << ": loss = " << l << " with lr = " << lr
           << " (lower train.lr or set train.clip)";
