@@ -164,42 +164,44 @@ void Trainer::evaluate(long step) {
   }
 }
 
+double Trainer::step() {
+  const double lr = opts_.lr.at(step_);
+  const Batch b = make_batch(obj_, step_, opts_.batch, seed_, coupling_.get(), exact_.get());
+  const Mat pred = mlp_->forward(b.x, b.t, &cache_);
+  const double l = loss(b, pred, &dpred_);
+  grad_.setZero(mlp_->num_params());
+  mlp_->backward(cache_, dpred_, grad_);
+  const double first = curves_.loss.empty() ? l : curves_.loss.front();
+  if (!std::isfinite(l) || !grad_.allFinite() || l > opts_.divergence_factor * std::max(first, 1e-300)) {
+    std::ostringstream msg;
+    msg << "training diverged at step " << step_ << ": loss = " << l << " with lr = " << lr
+        << " (lower train.lr or set train.clip)";
+    runtime_error(msg.str());
+  }
+  if (opts_.clip > 0) {
+    const double gn = grad_.norm();
+    if (gn > opts_.clip) grad_ *= opts_.clip / gn;
+  }
+  adam_.step(mlp_->params(), grad_, lr);
+  ema_.update(mlp_->params());
+  curves_.step.push_back(step_);
+  curves_.loss.push_back(l);
+  curves_.lr.push_back(lr);
+  ++step_;
+  return l;
+}
+
 TrainResult Trainer::run(const std::string& out, const io::RunInfo& info) {
   TrainResult r;
   Timer timer;
   const long start = step_;
   Progress bar("train", opts_.steps);
-  Vec grad(mlp_->num_params());
-  nn::Mlp::Cache cache;
-  Mat dpred;
   double window = 0;
   long window_n = 0;
   while (step_ < opts_.steps) {
-    const double lr = opts_.lr.at(step_);
-    const Batch b = make_batch(obj_, step_, opts_.batch, seed_, coupling_.get(), exact_.get());
-    const Mat pred = mlp_->forward(b.x, b.t, &cache);
-    const double l = loss(b, pred, &dpred);
-    grad.setZero();
-    mlp_->backward(cache, dpred, grad);
-    const double first = curves_.loss.empty() ? l : curves_.loss.front();
-    if (!std::isfinite(l) || !grad.allFinite() || l > opts_.divergence_factor * std::max(first, 1e-300)) {
-      std::ostringstream msg;
-      msg << "training diverged at step " << step_ << ": loss = " << l << " with lr = " << lr
-          << " (lower train.lr or set train.clip)";
-      runtime_error(msg.str());
-    }
-    if (opts_.clip > 0) {
-      const double gn = grad.norm();
-      if (gn > opts_.clip) grad *= opts_.clip / gn;
-    }
-    adam_.step(mlp_->params(), grad, lr);
-    ema_.update(mlp_->params());
-    curves_.step.push_back(step_);
-    curves_.loss.push_back(l);
-    curves_.lr.push_back(lr);
+    const double l = step();
     window += l;
     ++window_n;
-    ++step_;
     if (bar.active()) {
       std::ostringstream extra;
       extra.precision(4);

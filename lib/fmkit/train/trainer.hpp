@@ -41,6 +41,11 @@ class Trainer {
   // Trains to train.steps (or an early stop) and writes `out` (empty: no file).
   TrainResult run(const std::string& out, const io::RunInfo& info);
 
+  // One optimisation step (batch, forward, backward, Adam, EMA); returns the batch loss. Throws
+  // on divergence. run() is a loop of these plus evaluation and checkpoints.
+  double step();
+  long current_step() const { return step_; }
+
   // The run summary (the /summary row and the --json object) for a result and file status.
   io::Summary summary(const TrainResult& r, const std::string& status = "complete") const;
 
@@ -59,6 +64,9 @@ class Trainer {
   double eps2_now() const;
   void write(const std::string& out, const io::RunInfo& info, const std::string& status, const TrainResult& r) const;
 
+  Vec grad_;
+  nn::Mlp::Cache cache_;
+  Mat dpred_;
   cfg::json config_;
   std::uint64_t seed_;
   TrainOptions opts_;

@@ -1,0 +1,91 @@
+// Training and sampling throughput of the MLP (issue: learned fields), the fmkit side of
+// experiments/perf/train_vs_torch.py. One benchmark iteration = one full training step as fm-train
+// runs it (independent pairs N(0,I) → N(1,I), sinusoidal 16-frequency embedding, SiLU, Adam, EMA),
+// double precision. Also Eigen DGEMM at 1024³ for the fraction-of-peak column, and sampling
+// (points × NFE per second, Euler; chunks run in parallel).
+#include <benchmark/benchmark.h>
+
+#include "fmkit/core/allocator.hpp"
+#include "fmkit/core/threads.hpp"
+#include "fmkit/field/mlp_field.hpp"
+#include "fmkit/integrate/flow.hpp"
+#include "fmkit/train/trainer.hpp"
+
+using namespace fm;
+
+namespace {
+
+cfg::json bench_config(Index d, Index width) {
+  cfg::json c = train::train_defaults();
+  c["target"] = {{"type", "gaussian"}, {"mean", std::vector<double>(static_cast<std::size_t>(d), 1.0)}, {"std", 1.0}};
+  c["model"]["hidden"] = {width, width, width};
+  c["train"]["steps"] = 1000000000;
+  c["train"]["val_size"] = 16;
+  c["train"]["eps_samples"] = 1;
+  c["train"]["eps_grid"] = 1;
+  return c;
+}
+
+// Args: width, d, threads.
+void BM_TrainStep(benchmark::State& st) {
+  const Index width = st.range(0), d = st.range(1);
+  set_threads(static_cast<int>(st.range(2)));
+  train::Trainer t(bench_config(d, width));
+  for (int i = 0; i < 20; ++i) t.step();  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(t.step());
+  const double flops = 6.0 * 256.0 * static_cast<double>(t.mlp().num_params());
+  st.counters["steps/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["params"] = static_cast<double>(t.mlp().num_params());
+}
+BENCHMARK(BM_TrainStep)
+    ->ArgNames({"width", "d", "threads"})
+    ->ArgsProduct({{64, 256}, {2, 64}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// One core: fmkit's GEMMs are single-threaded (EIGEN_DONT_PARALLELIZE), so this is their peak.
+void BM_Dgemm(benchmark::State& st) {
+  const Index n = 1024;
+  const Eigen::MatrixXd a = Eigen::MatrixXd::Random(n, n), b = Eigen::MatrixXd::Random(n, n);
+  Eigen::MatrixXd c(n, n);
+  for (auto _ : st) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOP/s"] = benchmark::Counter(2e-9 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Dgemm)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Euler sampling of a 3×width MLP: 10 000 points × 32 NFE.
+void BM_SampleEuler(benchmark::State& st) {
+  const Index width = st.range(0), d = st.range(1);
+  set_threads(static_cast<int>(st.range(2)));
+  nn::MlpSpec spec;
+  spec.dim = d;
+  spec.hidden = {width, width, width};
+  auto mlp = std::make_shared<nn::Mlp>(spec);
+  Rng rng(0, "bench");
+  mlp->init(rng);
+  const field::MlpField v(mlp);
+  const Mat x0 = rng.normal(10000, d);
+  integrate::FlowOptions o;
+  o.method = integrate::Method::Euler;
+  o.nfe = 32;
+  for (auto _ : st) benchmark::DoNotOptimize(integrate::integrate_flow(v, x0, 0, 1, o).x.data());
+  st.counters["point-NFE/s"] = benchmark::Counter(10000.0 * 32, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_SampleEuler)
+    ->ArgNames({"width", "d", "threads"})
+    ->ArgsProduct({{64, 256}, {2}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fm::keep_freed_memory();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}
