@@ -22,7 +22,7 @@ MlpSpec spec_from_config(const cfg::json& model, Index dim, const std::string& w
   s.embedding.type = cfg::string(e, "type", we);
   s.embedding.frequencies = static_cast<int>(cfg::integer_or(e, "frequencies", 16, we));
   s.embedding.f_min = cfg::number_or(e, "f_min", 1.0, we);
-  s.embedding.f_max = cfg::number_or(e, "f_max", 100.0, we);
+  s.embedding.f_max = cfg::number_or(e, "f_max", 10.0, we);
   s.embedding.validate(we);
   return s;
 }

@@ -10,7 +10,7 @@ namespace fm::nn {
 struct TimeEmbedding {
   std::string type = "sinusoidal";  // "raw" | "sinusoidal"
   int frequencies = 16;
-  double f_min = 1.0, f_max = 100.0;
+  double f_min = 1.0, f_max = 10.0;  // see docs/fm-train.md: f_max = 100 cost 5x the Dopri5 NFE
 
   Index width() const { return type == "raw" ? 1 : 2 * frequencies; }
   void validate(const std::string& where) const;

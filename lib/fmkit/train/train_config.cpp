@@ -13,7 +13,7 @@ cfg::json train_defaults() {
     "coupling": {"type": "independent"},
     "data": {"replacement": true, "holdout": 0.1},
     "model": {"hidden": [64, 64, 64], "activation": "silu",
-              "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 100.0}},
+              "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 10.0}},
     "train": {"steps": 20000, "batch": 256, "lr": 0.001, "schedule": "cosine", "lr_floor": 1e-5,
               "warmup": 0, "lr_every": 1, "optimizer": "adam", "beta1": 0.9, "beta2": 0.999,
               "adam_eps": 1e-8, "weight_decay": 0.0, "clip": 0.0, "ema": 0.999, "eval_every": 500,
