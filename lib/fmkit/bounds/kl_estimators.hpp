@@ -1,0 +1,45 @@
+// Every quantity of the KL bound estimated for a model v against the true path (p_t, u) of its
+// target (theory/kl_bound.md §2 "Estimators", §5 E2A): ε and S by trapezoid in t over Monte-Carlo
+// means (S with common random numbers across t and s_q from the CNF score), the Monte-Carlo KL with
+// its standard error, and the regularity constants — each labelled with what kind of number it is.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "fmkit/bounds/kl_bound.hpp"
+#include "fmkit/field/model.hpp"
+#include "fmkit/integrate/cnf.hpp"
+
+namespace fm::bounds {
+
+struct KlEstimateOptions {
+  int grid = 101;          // equispaced times in [0, 1], both ends included
+  Index n_eps = 4096;      // samples of p_t per time for ε² (fresh per time)
+  Index n_score = 2048;    // samples per time for S, I_p, L_v, M_v (the same draws at every time)
+  Index n_kl = 20000;      // samples of p_1 for the KL
+  std::uint64_t seed = 12345;
+  integrate::CnfOptions cnf;  // rtol 1e-6, atol 1e-8
+  void validate() const;
+};
+
+// How much a number can be trusted.
+struct Constant {
+  double value = 0;
+  std::string kind;  // exact | closed_form | sampled (a lower estimate of a supremum) | rigorous_upper_bound | unavailable
+};
+
+struct KlEstimate {
+  double eps = 0;            // full-norm RMS (E‖v − u‖²)^{1/2} over p_t ⊗ dt
+  double eps_per_coord = 0;  // eps/√d, the per-coordinate RMS the study once used
+  double S = 0, kl = 0, kl_se = 0;
+  Constant L_v, L_v_rigorous, M_v, I_p, I_0, L_0;
+  KlBound bound;  // from the sampled L_v, M_v and I_p
+};
+
+// `model` supplies v and its source; `truth` the exact path (u, log p_t, ∇log p_t, p_t sampler).
+KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, const KlEstimateOptions& opts);
+
+// Largest singular value of each point's d×d Jacobian (closed form for d = 2, SVD otherwise).
+Vec spectral_norms(const Mat& jac, Index d);
+
+}  // namespace fm::bounds

@@ -1,0 +1,118 @@
+// The KL bound (bounds/): constants, limits, and the estimators against closed forms.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fmkit/bounds/kl_estimators.hpp"
+#include "fmkit/core/error.hpp"
+#include "fmkit/dist/gaussian.hpp"
+#include "fmkit/field/analytic_model.hpp"
+#include "fmkit/field/mlp_field.hpp"
+
+using namespace fm;
+using fm::cfg::json;
+
+namespace {
+
+// theory/kl_bound.md §6: a1, β = 0.1 with I_p = 1.1681, L_v = 1.1, I_0 = 2, L_0 = 1, M_v = 0.
+TEST(KlBound, CheckValuesA1Beta01) {
+  const auto b = bounds::kl_bound({1.1, 0.0, 1.1681, 2.0, 1.0, 1.0}, 0.2043, 8.7850e-3);
+  EXPECT_NEAR(b.A1, 5.329, 5e-4);
+  EXPECT_NEAR(b.A2, 5.738, 5e-4);
+  EXPECT_NEAR(b.kl_bound, 1.328, 5e-4);
+  EXPECT_NEAR(b.cs_bound, 1.9148e-2, 5e-6);
+  EXPECT_NEAR(b.tv_bound, std::sqrt(b.kl_bound / 2), 1e-15);
+}
+
+TEST(KlBound, SmallLipschitzLimitAndHorizon) {
+  // L_v → 0: A1 = √I_p + √T(√I_0 + M_v T), A2 = T L_0; continuous across the series branch.
+  const bounds::KlConstants zero{0.0, 0.5, 1.0, 4.0, 2.0, 0.7};
+  const auto b0 = bounds::kl_bound(zero, 0.1);
+  EXPECT_NEAR(b0.A1, 1 + std::sqrt(0.7) * (2 + 0.5 * 0.7), 1e-14);
+  EXPECT_NEAR(b0.A2, 0.7 * 2.0, 1e-14);
+  bounds::KlConstants tiny = zero, small = zero;
+  tiny.L_v = 1e-10;
+  small.L_v = 1e-6;
+  EXPECT_NEAR(bounds::kl_bound(tiny, 0.1).A1, b0.A1, 1e-9);
+  EXPECT_NEAR(bounds::kl_bound(small, 0.1).A2, b0.A2, 1e-5);
+  EXPECT_GT(bounds::kl_bound(small, 0.1).A2, b0.A2);
+}
+
+TEST(KlBound, RejectsBadInput) {
+  EXPECT_THROW(bounds::kl_bound({1, 0, 1, 2, 1, 1}, -0.1), fm::Error);
+  EXPECT_THROW(bounds::kl_bound({NAN, 0, 1, 2, 1, 1}, 0.1), fm::Error);
+  EXPECT_THROW(bounds::kl_bound({1, 0, 1, 2, 1, 0}, 0.1), fm::Error);
+}
+
+// The E2A row a1, β = 0.1 through the estimators (§5, §6): ε = 0.204279, S = 8.7850e-3,
+// KL = e^{−0.2} − 1 + 0.2 = 1.8731e-2. Monte-Carlo tolerances: ε to 0.5 %, S to 5 % (512 CRN
+// samples), KL within 3 standard errors; L_v = sup|a + β| = 1.1 is hit exactly at t = ½.
+TEST(KlEstimators, E2ARowA1Beta01) {
+  const json target = {{"type", "schedule"}, {"name", "a1"}, {"dim", 2}};
+  const auto model = field::make_analytic_model(
+      {{"field", "exact"}, {"target", target}, {"perturbation", {{"type", "linear"}, {"scale", 0.1}}}});
+  const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", target}});
+  bounds::KlEstimateOptions o;
+  o.n_score = 512;
+  const auto e = bounds::estimate_kl(model, truth, o);
+  EXPECT_NEAR(e.eps, 0.204279, 0.005 * 0.204279);
+  EXPECT_NEAR(e.S, 8.7850e-3, 0.05 * 8.7850e-3);
+  EXPECT_NEAR(e.kl, 1.8731e-2, 3 * e.kl_se);
+  EXPECT_NEAR(e.L_v.value, 1.1, 1e-12);
+  EXPECT_EQ(e.L_v.kind, "sampled");
+  EXPECT_NEAR(e.I_p.value, 1.1681, 0.05 * 1.1681);
+  EXPECT_EQ(e.I_0.value, 2.0);
+  EXPECT_NEAR(e.eps_per_coord * std::sqrt(2.0), e.eps, 1e-15);
+  EXPECT_GE(e.bound.kl_bound, e.bound.cs_bound);
+}
+
+// The exact field has ε = 0, and its CNF score equals the path's: S ≈ 0, KL ≈ 0.
+TEST(KlEstimators, ExactMixtureFieldHasZeroErrorAndScoreGap) {
+  const json target = json::parse(R"({"type":"gmm","weights":[0.6,0.4],"means":[[2,0],[-2,1]],"stds":[0.5,0.8]})");
+  const auto m = field::make_analytic_model({{"field", "exact"}, {"target", target}});
+  bounds::KlEstimateOptions o;
+  o.grid = 11;
+  o.n_eps = 256;
+  o.n_score = 128;
+  o.n_kl = 2000;
+  const auto e = bounds::estimate_kl(m, m, o);
+  EXPECT_EQ(e.eps, 0.0);
+  EXPECT_LT(e.S, 1e-8);
+  EXPECT_LT(std::abs(e.kl), 1e-5);
+}
+
+// The rigorous MLP bound (product of layer spectral norms) dominates every sampled Jacobian norm.
+TEST(KlEstimators, RigorousMlpLipschitzDominatesSampledJacobians) {
+  nn::MlpSpec s;
+  s.dim = 3;
+  s.hidden = {16, 16};
+  auto mlp = std::make_shared<nn::Mlp>(s);
+  Rng rng(2, "lip");
+  mlp->init(rng);
+  field::Model model;
+  model.dim = 3;
+  model.velocity = std::make_shared<field::MlpField>(mlp);
+  model.source = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(3));
+  const auto truth = field::make_analytic_model(json::parse(R"({"target":{"type":"gaussian","mean":[1,0,0],"std":0.7}})"));
+  bounds::KlEstimateOptions o;
+  o.grid = 6;
+  o.n_eps = 64;
+  o.n_score = 64;
+  o.n_kl = 64;
+  const auto e = bounds::estimate_kl(model, truth, o);
+  EXPECT_EQ(e.L_v_rigorous.kind, "rigorous_upper_bound");
+  EXPECT_GE(e.L_v_rigorous.value, e.L_v.value);
+  const Mat x = rng.normal(500, 3) * 3;
+  EXPECT_LE(bounds::spectral_norms(model.velocity->jacobian(x, 0.3), 3).maxCoeff(), e.L_v_rigorous.value);
+}
+
+TEST(KlEstimators, SpectralNormClosedFormMatchesSvd) {
+  Rng rng(4, "sv");
+  const Mat j = rng.normal(20, 4);
+  const Vec closed = bounds::spectral_norms(j, 2);
+  for (Index i = 0; i < 20; ++i)
+    EXPECT_NEAR(closed[i], Eigen::JacobiSVD<Eigen::MatrixXd>(Eigen::MatrixXd(ConstSquareMap(j.row(i).data(), 2, 2)))
+                               .singularValues()(0), 1e-12);
+}
+
+}  // namespace
