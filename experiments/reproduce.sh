@@ -14,5 +14,9 @@ echo "== exact flow of a 2-D Gaussian mixture (CNF log-density check)"
   > results/exact_flow.json
 "$PY" experiments/plot/exact_flow.py results/exact_flow.h5 results/exact_flow.png
 
+echo "== KL-bound study (quick config)"
+"$BIN/fm-kl-study" --config experiments/configs/kl_quick.json --out results/kl.h5
+"$PY" experiments/plot/kl_study.py results/kl.h5 results
+
 "$PY" experiments/plot/report.py results > results/REPORT.md
 echo "results/REPORT.md written"

@@ -146,6 +146,8 @@ Mat GaussianMixturePath::sample(double t, Index n, Rng& rng) const {
 }
 
 Mat GaussianMixturePath::sample_rows(const Vec& t, Rng& rng) const {
+  // Equal times: one factorisation for the batch (draws consumed in the same order as per row).
+  if (t.size() > 0 && (t.array() == t[0]).all()) return sample(t[0], t.size(), rng);
   Mat x(t.size(), d_);
   for (Index i = 0; i < t.size(); ++i) x.row(i) = sample(t[i], 1, rng).row(0);
   return x;

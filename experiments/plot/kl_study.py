@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Plots of the KL-bound study: identity curves (E0, G0), KL and bounds against eps (E2A, G2A),
+and KL against eps*sqrt(S) with y = x. Usage: kl_study.py results/kl.h5 OUTDIR"""
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def column(s, k):
+    v = s[k][...]
+    return np.array([x.decode() for x in v]) if v.dtype.kind in "OS" else v
+
+
+def main(path, outdir):
+    f = h5py.File(path, "r")
+    s = f["summary"]
+    exp, case = column(s, "experiment"), column(s, "case")
+
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
+    for g in sorted(f["e0"]) if "e0" in f else []:
+        c = f["e0"][g]
+        line, = ax[0].plot(c["t"][...], c["kl"][...], lw=1.5, label=g.replace("_", "→"))
+        ax[0].plot(c["t"][...], c["identity"][...], "--", color=line.get_color(), lw=1)
+    ax[0].set(xlabel="t", ylabel="KL(p_t‖q_t)", title="E0: KL (solid) vs ∫g (dashed, Lemma 3.1)")
+    ax[0].legend(fontsize=7)
+    for g in sorted(f["g0"]) if "g0" in f else []:
+        c = f["g0"][g]
+        line, = ax[1].plot(c["t"][...], c["kl"][...], lw=1.5, label="mixture " + g)
+        ax[1].plot(c["t"][...], c["identity"][...], "--", color=line.get_color(), lw=1)
+    ax[1].set(xlabel="t", ylabel="KL(p_t‖q_t)", title="G0: mixtures, Monte-Carlo KL vs ∫ĝ (ODE-free)")
+    ax[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "kl_identity.png"), dpi=110)
+
+    fig, ax = plt.subplots(1, 3, figsize=(17, 4.8))
+    floor = 1e-7  # KL below this is CNF/Monte-Carlo noise around an exact 0
+    for i, (name, tag) in enumerate([("E2A schedules", "E2A"), ("G2A mixtures", "G2A")]):
+        sel = exp == tag
+        if not sel.any():
+            continue
+        eps, kl, cs, kb = (s[k][...][sel] for k in ("eps", "kl", "cs_bound", "kl_bound"))
+        group = column(s, "schedule")[sel] if tag == "E2A" else np.array([f"d={int(x)}" for x in s["d"][...][sel]])
+        fam = column(s, "delta_type")[sel]
+        for key in sorted(set(zip(group, fam))):
+            m = (group == key[0]) & (fam == key[1]) & (eps > 0)
+            o = np.argsort(eps[m])
+            line, = ax[i].loglog(eps[m][o], np.maximum(kl[m][o], floor), "o-", ms=3, label=f"{key[0]} {key[1]}")
+            ax[i].loglog(eps[m][o], cs[m][o], "--", color=line.get_color(), lw=1)
+            ax[i].loglog(eps[m][o], kb[m][o], ":", color=line.get_color(), lw=1)
+        ax[i].set(xlabel="ε", ylabel="KL (o), ε√S (--), A1ε+A2ε² (:)", title=name)
+        ax[i].legend(fontsize=6, ncol=2)
+    sel = (exp == "E2A") | (exp == "G2A")
+    kl, cs, se = s["kl"][...][sel], s["cs_bound"][...][sel], s["kl_se"][...][sel]
+    ok = cs > 0
+    colors = np.where(exp[sel][ok] == "E2A", "tab:blue", "tab:orange")
+    ax[2].scatter(cs[ok], np.maximum(kl[ok], floor), s=10, c=colors)
+    ax[2].errorbar(cs[ok], np.maximum(kl[ok], floor), yerr=3 * se[ok], fmt="none", ecolor="gray", elinewidth=0.5)
+    lim = [cs[ok].min() / 2, cs[ok].max() * 2]
+    ax[2].plot(lim, lim, "k-", lw=0.8, label="y = x")
+    ax[2].set(xscale="log", yscale="log", xlabel="ε√S", ylabel="KL (±3 s.e.; floored at 1e-7)",
+              title="KL vs ε√S (blue E2A, orange G2A)")
+    ax[2].legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "kl_bounds.png"), dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,31 @@
+// The KL evolution identity KL(p_t‖q_t) = ∫₀ᵗ E_{p_s}[(u − v)·(s_p − s_q)] ds (theory/kl_bound.md
+// §1) measured on a time grid: KL̂(t) = mean(log p_t − log q_t) against the cumulative trapezoid of
+// ĝ(t) = mean((u − v)·(s_p − s_q)), with common random numbers across t.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "fmkit/field/model.hpp"
+
+namespace fm::bounds {
+
+// The q side: log q_t, ∇log q_t and v at given points (closed form, or the CNF for a model).
+struct QSide {
+  std::function<void(double t, const Mat& x, Vec& log_q, Mat& score_q)> density;
+  field::FieldPtr velocity;
+};
+
+// A model's q side: log q_t and ∇log q_t by the CNF from its source.
+QSide cnf_q_side(const field::Model& model);
+
+struct IdentityCurve {
+  std::vector<double> t, kl, kl_se, g, identity;
+  double max_abs_error = 0;  // max_t |identity − KL̂|
+};
+
+IdentityCurve identity_curve(const field::Model& truth, const QSide& q, int grid, Index n, std::uint64_t seed);
+
+// Cumulative trapezoid of f over t (same length, starting at 0).
+std::vector<double> cumulative_trapezoid(const std::vector<double>& t, const std::vector<double>& f);
+
+}  // namespace fm::bounds

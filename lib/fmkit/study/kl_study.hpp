@@ -1,0 +1,21 @@
+// The KL-bound study (theory/kl_bound.md §5): E0 the closed-form identity for the six ordered
+// schedule pairs; E2A the bound for perturbed schedule velocities; and the toolkit's mixture
+// extensions G0 (ODE-free identity) and G2A (perturbation families on an ε grid, d = 2…32).
+// Every case is a /summary row with ε, S, KL ± s.e., ε√S, A1, A2, A1ε + A2ε², the ratios and a
+// violation flag set only when KL exceeds a bound by more than 3 standard errors.
+#pragma once
+#include <string>
+
+#include "fmkit/core/config.hpp"
+#include "fmkit/io/h5file.hpp"
+#include "fmkit/io/table.hpp"
+
+namespace fm::study {
+
+cfg::json kl_study_defaults();
+
+// Runs the enabled experiments, writes their curves into `out` (may be null) and returns the
+// summary table.
+io::Table run_kl_study(const cfg::json& config, io::H5File* out);
+
+}  // namespace fm::study
