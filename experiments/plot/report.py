@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Assemble results/REPORT.md from the HDF5 results present in a results directory."""
+import math
 import os
 import sys
 
@@ -71,11 +72,12 @@ def kl_study(d):
             continue
         viol = sum(s["violated"][i] for i in idx)
         noise = sum(1 for i in idx if s["cs_verdict"][i] == "within noise")
-        rc = [s["ratio_kl_cs"][i] for i in idx if s["cs_bound"][i] > 1e-9 and s["kl"][i] > 3 * s["kl_se"][i]]
-        rb = [s["ratio_kl_bound"][i] for i in idx if s["kl"][i] > 3 * s["kl_se"][i]]
+        resolved = [i for i in idx if s["kl"][i] > 3 * s["kl_se"][i] + 1e-5]  # beyond noise and CNF accuracy
+        rc = [s["ratio_kl_cs"][i] for i in resolved if math.isfinite(s["ratio_kl_cs"][i])]
+        rb = [s["ratio_kl_bound"][i] for i in resolved if math.isfinite(s["ratio_kl_bound"][i])]
         out += [f"### {title}", "",
                 f"{len(idx)} cases; significant violations of either bound: **{viol}**; KL above ε√S but within "
-                f"noise: {noise}. Where KL is resolved (> 3 s.e.), KL/(ε√S) ranges "
+                f"noise: {noise}. Where KL is resolved (> 3 s.e. + 1e-5), KL/(ε√S) ranges "
                 f"{min(rc) if rc else float('nan'):.2f}–{max(rc) if rc else float('nan'):.2f} and KL/(A1ε + A2ε²) "
                 f"{min(rb) if rb else float('nan'):.2e}–{max(rb) if rb else float('nan'):.2e}.", "",
                 "| case | ε | S | KL ± s.e. | ε√S | A1ε + A2ε² | KL/ε√S | verdict (ε√S) |", "|---|---|---|---|---|---|---|---|"]
@@ -93,6 +95,27 @@ def kl_study(d):
         out += ["", "The tolerance covers the noise of KL̂(1) but not the noise ∫ĝ accumulates; a miss by a few "
                 "percent is Monte-Carlo noise (in d = 32 the paper config misses by 4 % at seed 12345 and passes "
                 "at seed 7 with half the error; a finer t-grid does not change it).", ""]
+    e1 = [i for i in rows if s["experiment"][i] in ("E1", "E1-cross")]
+    if e1:
+        out += ["### E1: the identity with learned velocities (CNF log q and score)", "",
+                "| case | steps | val MSE | ε | KL(1) | median / max / mean abs(∫ĝ − KL̂)/KL̂ (%) |", "|---|---|---|---|---|---|"]
+        for i in e1:
+            out.append(f"| {s['case'][i]} | {s['steps'][i] if s['experiment'][i] == 'E1' else ''} | "
+                       f"{s['val_mse'][i]:.3g} | {s['eps'][i]:.3g} | {s['kl'][i]:.4f} | "
+                       f"{s['identity_median_rel_err_pct'][i]:.1f} / {s['identity_max_rel_err_pct'][i]:.0f} / "
+                       f"{s['identity_mean_rel_err_pct'][i]:.1f} |")
+        out += ["", "The relative error is Monte-Carlo noise over small KL̂ (the max sits near t = 0 where KL̂ → 0); "
+                "the quick config evaluates 21 times × 400 samples × 2 seeds, the paper config 101 × 2000 × 5.", ""]
+    e2b = [i for i in rows if s["experiment"][i] == "E2B"]
+    if e2b:
+        viol = sum(s["violated"][i] for i in e2b)
+        out += ["### E2B: the bound across training checkpoints (ε the full-norm RMS)", "",
+                f"{len(e2b)} best-so-far checkpoints; significant violations: **{viol}**.", "",
+                "| checkpoint | ε | KL ± s.e. | ε√S | A1ε + A2ε² | L_v sampled / rigorous |", "|---|---|---|---|---|---|"]
+        for i in e2b:
+            out.append(f"| {s['case'][i]} | {s['eps'][i]:.3f} | {s['kl'][i]:.3e} ± {s['kl_se'][i]:.1e} | "
+                       f"{s['cs_bound'][i]:.3e} | {s['kl_bound'][i]:.3g} | {s['L_v'][i]:.2f} / {s['L_v_rigorous'][i]:.2f} |")
+        out.append("")
     out += ["Findings: the identity holds to trapezoid accuracy in closed form and to Monte-Carlo accuracy "
             "for mixtures; ε√S is nearly tight for constant δ (KL/ε√S ≈ 1, where noise can put KL̂ above it) "
             "and loose for the sine family, whose KL(p₁‖q₁) is exactly 0 while ε√S > 0; A1ε + A2ε² is linear "

@@ -1,6 +1,7 @@
 // fm-kl-study smoke test: a reduced quick config, checking the claims it makes, not just a file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "fmkit/io/h5file.hpp"
@@ -16,7 +17,8 @@ TEST(FmKlStudy, ReducedQuickConfigSupportsTheBoundsAndTheIdentity) {
   const auto r = run("fm-kl-study", "--config " + std::string(FMKIT_SOURCE_DIR) +
                                         "/experiments/configs/kl_quick.json --set 'e2a.schedules=[\"a1\"]' "
                                         "--set 'e2a.betas=[0,0.05,0.1]' --set 'e2a.sine_betas=[0.05]' --set "
-                                        "g0.n=2000 --set 'g2a.eps=[0.03,0.3]' --out " + out);
+                                        "g0.n=2000 --set 'g2a.eps=[0.03,0.3]' --set 'e1.schedules=[\"a2\"]' --set 'e1.target_mse=[0.05]' "
+                                        "--set 'e2b.schedules=[\"a1\"]' --set e2b.epochs=40 --out " + out);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto f = fm::io::H5File::open(out);
   const auto exp = f.read_strings("/summary/experiment"), cs = f.read_strings("/summary/case");
@@ -34,8 +36,8 @@ TEST(FmKlStudy, ReducedQuickConfigSupportsTheBoundsAndTheIdentity) {
       EXPECT_NEAR(kl[i], 0.521416, 5e-6);
       EXPECT_NEAR(f.read_doubles("/summary/identity_max_abs_err")[i], 3.0e-5, 0.05e-5);
     }
-    if (exp[i] == "E2A" || exp[i] == "G2A") {
-      (exp[i] == "E2A" ? e2a : g2a)++;
+    if (exp[i] == "E2A" || exp[i] == "G2A" || exp[i] == "E2B") {
+      if (exp[i] != "E2B") (exp[i] == "E2A" ? e2a : g2a)++;
       // The claim: bound >= KL - 3 s.e. (plus the CNF's 1e-5) for both bounds, in every case.
       EXPECT_GE(csb[i], kl[i] - 3 * se[i] - 1e-5) << cs[i];
       EXPECT_GE(klb[i], kl[i] - 3 * se[i] - 1e-5) << cs[i];
@@ -49,6 +51,8 @@ TEST(FmKlStudy, ReducedQuickConfigSupportsTheBoundsAndTheIdentity) {
   EXPECT_EQ(e0, 7);
   EXPECT_EQ(e2a, 4);
   EXPECT_EQ(g2a, 8);
+  EXPECT_EQ(std::count(exp.begin(), exp.end(), "E1"), 1);
+  EXPECT_GE(std::count(exp.begin(), exp.end(), "E2B"), 2);  // the bound at several checkpoints
   EXPECT_TRUE(f.exists("/e0/a1_a2/identity"));
   EXPECT_TRUE(f.exists("/g0/d8/kl"));
 }

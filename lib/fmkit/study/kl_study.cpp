@@ -1,7 +1,10 @@
 #include "fmkit/study/kl_study.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <functional>
+#include <limits>
+#include <map>
 #include <iostream>
 
 #include "fmkit/bounds/kl_estimators.hpp"
@@ -13,7 +16,9 @@
 #include "fmkit/field/exact_field.hpp"
 #include "fmkit/integrate/cnf.hpp"
 #include "fmkit/dist/spec.hpp"
+#include "fmkit/field/mlp_field.hpp"
 #include "fmkit/path/gaussian_mixture_path.hpp"
+#include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
 namespace {
@@ -269,6 +274,130 @@ void run_g2a(const json& s, std::uint64_t seed, io::Table& table) {
   }
 }
 
+// The E1/E2B training recipe (theory/kl_bound.md §5): MLP [x; t] → hidden → d, SiLU, raw t,
+// regression on the exact u = a(t)x at x ~ p_t, Adam 1e-3 with L2 weight decay 1e-6, cosine per
+// epoch to 1e-4, validation every 5 epochs, stop at the target MSE, NMSE ≤ 1e-2 or patience 20.
+json recipe(const json& s, const std::string& schedule, double target_mse, std::uint64_t seed) {
+  const long bpe = cfg::integer(s, "batches_per_epoch", "study");
+  const long epochs = cfg::integer(s, "epochs", "study");
+  json c = train::train_defaults();
+  c["seed"] = seed;
+  c["target"] = {{"type", "schedule"}, {"name", schedule}, {"dim", 2}};
+  c["objective"] = {{"type", "exact"}};
+  c["model"] = {{"hidden", s.at("hidden")}, {"activation", "silu"}, {"time_embedding", {{"type", "raw"}}}};
+  json& t = c["train"];
+  t["steps"] = epochs * bpe;
+  t["batch"] = cfg::integer(s, "batch", "study");
+  t["lr"] = 1e-3;
+  t["lr_floor"] = 1e-4;
+  t["lr_every"] = bpe;
+  t["weight_decay"] = 1e-6;
+  t["ema"] = 0.0;
+  t["eval_every"] = 5 * bpe;
+  t["val_size"] = cfg::integer(s, "val_size", "study");
+  t["patience"] = 20;
+  t["target_loss"] = target_mse;
+  t["target_nmse"] = 1e-2;
+  return c;
+}
+
+field::Model mlp_model(const nn::Mlp& net) {
+  field::Model m;
+  m.dim = net.dim();
+  m.velocity = std::make_shared<field::MlpField>(std::make_shared<nn::Mlp>(net));
+  m.source = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(net.dim()));
+  return m;
+}
+
+// Identity metric of E1: |R − KL̂| / max(1e-8, |KL̂|) over the grid, averaged over seeds.
+void identity_row(const json& s, const field::Model& truth, const field::Model& model, std::uint64_t seed,
+                  io::Table& table) {
+  const long seeds = cfg::integer(s, "seeds", "e1");
+  double med = 0, mx = 0, mean = 0, kl1 = 0;
+  for (long i = 0; i < seeds; ++i) {
+    const auto c = bounds::identity_curve(truth, bounds::cnf_q_side(model), static_cast<int>(cfg::integer(s, "eval_grid", "e1")),
+                                          cfg::integer(s, "eval_n", "e1"), seed + static_cast<std::uint64_t>(i));
+    std::vector<double> rel;
+    for (std::size_t k = 1; k < c.t.size(); ++k) rel.push_back(std::abs(c.identity[k] - c.kl[k]) / std::max(1e-8, std::abs(c.kl[k])));
+    std::vector<double> sorted = rel;
+    std::sort(sorted.begin(), sorted.end());
+    med += 100 * sorted[sorted.size() / 2] / static_cast<double>(seeds);
+    mx += 100 * sorted.back() / static_cast<double>(seeds);
+    double sum = 0;
+    for (double r : rel) sum += r;
+    mean += 100 * sum / static_cast<double>(rel.size()) / static_cast<double>(seeds);
+    kl1 += c.kl.back() / static_cast<double>(seeds);
+  }
+  table.set("kl", kl1);
+  table.set("identity_median_rel_err_pct", med);
+  table.set("identity_max_rel_err_pct", mx);
+  table.set("identity_mean_rel_err_pct", mean);
+  table.set("seeds", static_cast<long long>(seeds));
+}
+
+// E1: learned velocities at several target MSEs, and the cross-schedule pairs.
+void run_e1(const json& s, std::uint64_t seed, std::uint64_t eval_seed, io::Table& table) {
+  std::map<std::string, nn::Mlp> cross;
+  const double cross_mse = cfg::number(s, "cross_mse", "e1");
+  for (const auto& name : s.at("schedules")) {
+    const std::string sch = name.get<std::string>();
+    const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", {{"type", "schedule"}, {"name", sch}, {"dim", 2}}}});
+    for (const auto& mj : s.at("target_mse")) {
+      train::Trainer t(recipe(s, sch, mj.get<double>(), seed));
+      const auto r = t.run("", {"fm-kl-study", seed});
+      table.add_row();
+      table.set("experiment", "E1");
+      table.set("case", sch + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
+      table.set("schedule", sch);
+      table.set("target_mse", mj.get<double>());
+      table.set("steps", static_cast<long long>(r.steps));
+      table.set("val_mse", r.val_loss);
+      table.set("eps", r.eps);
+      table.set("stop", r.status == "complete" ? std::string("epochs") : r.stop_reason);
+      identity_row(s, truth, mlp_model(t.mlp()), eval_seed, table);
+      if (std::abs(mj.get<double>() - cross_mse) < 1e-12) cross.emplace(sch, t.mlp());
+    }
+  }
+  for (const auto& [i, unused] : cross)
+    for (const auto& [j, net] : cross) {
+      if (i == j) continue;
+      const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", {{"type", "schedule"}, {"name", i}, {"dim", 2}}}});
+      table.add_row();
+      table.set("experiment", "E1-cross");
+      table.set("case", "p " + i + ", v trained on " + j);
+      table.set("schedule", i);
+      identity_row(s, truth, mlp_model(net), eval_seed, table);
+    }
+}
+
+// E2B: the bound at every best-so-far checkpoint of a learned velocity, ε the full-norm RMS.
+void run_e2b(const json& s, std::uint64_t seed, std::uint64_t eval_seed, io::Table& table) {
+  const auto o = estimate_options(s, eval_seed);
+  const long bpe = cfg::integer(s, "batches_per_epoch", "e2b");
+  for (const auto& name : s.at("schedules")) {
+    const std::string sch = name.get<std::string>();
+    const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", {{"type", "schedule"}, {"name", sch}, {"dim", 2}}}});
+    train::Trainer t(recipe(s, sch, 0.0, seed));
+    double best = std::numeric_limits<double>::infinity();
+    auto checkpoint = [&](long step, const nn::Mlp& net, const std::string& label) {
+      const auto e = bounds::estimate_kl(mlp_model(net), truth, o);
+      table.add_row();
+      table.set("experiment", "E2B");
+      table.set("case", sch + " " + label);
+      table.set("schedule", sch);
+      table.set("epoch", static_cast<long long>(step / bpe));
+      bound_row(table, e);
+      table.set("L_v_rigorous", e.L_v_rigorous.value);
+    };
+    t.run("", {"fm-kl-study", seed}, [&](long step, const nn::Mlp& net, double val) {
+      if (val < best) {  // a new best-so-far model: measure it
+        best = val;
+        checkpoint(step, net, "epoch " + std::to_string(step / bpe));
+      }
+    });
+  }
+}
+
 }  // namespace
 
 cfg::json kl_study_defaults() {
@@ -281,7 +410,12 @@ cfg::json kl_study_defaults() {
             "grid": 101, "n_eps": 4096, "n_score": 2048, "n_kl": 20000},
     "g0": {"enabled": true, "dims": [2, 8, 32], "grid": 201, "n": 20000},
     "g2a": {"enabled": true, "dims": [2, 8], "families": ["constant", "linear", "sine", "time_local"],
-            "eps": [0.01, 0.03, 0.1, 0.3], "grid": 101, "n_eps": 2048, "n_score": 512, "n_kl": 5000}
+            "eps": [0.01, 0.03, 0.1, 0.3], "grid": 101, "n_eps": 2048, "n_score": 512, "n_kl": 5000},
+    "e1": {"enabled": true, "schedules": ["a1", "a2", "a3"], "target_mse": [0.01, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8],
+           "hidden": [128, 128], "epochs": 300, "batch": 2, "batches_per_epoch": 2, "val_size": 8192,
+           "cross_mse": 0.05, "eval_grid": 101, "eval_n": 2000, "seeds": 5},
+    "e2b": {"enabled": true, "schedules": ["a1", "a2", "a3"], "hidden": [64, 64], "epochs": 400, "batch": 4,
+            "batches_per_epoch": 2, "val_size": 8192, "grid": 101, "n_eps": 1024, "n_score": 512, "n_kl": 5000}
   })");
 }
 
@@ -299,6 +433,9 @@ io::Table run_kl_study(const cfg::json& c, io::H5File* out) {
   if (enabled("e2a")) timed("E2A perturbed schedules", [&] { run_e2a(c.at("e2a"), eval_seed, table); });
   if (enabled("g0")) timed("G0 mixture identity", [&] { run_g0(c.at("g0"), eval_seed, table, out); });
   if (enabled("g2a")) timed("G2A mixture perturbations", [&] { run_g2a(c.at("g2a"), eval_seed, table); });
+  const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", ""));
+  if (enabled("e1")) timed("E1 learned identity", [&] { run_e1(c.at("e1"), seed, eval_seed, table); });
+  if (enabled("e2b")) timed("E2B bound across checkpoints", [&] { run_e2b(c.at("e2b"), seed, eval_seed, table); });
   return table;
 }
 

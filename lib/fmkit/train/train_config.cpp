@@ -17,7 +17,7 @@ cfg::json train_defaults() {
     "train": {"steps": 20000, "batch": 256, "lr": 0.001, "schedule": "cosine", "lr_floor": 1e-5,
               "warmup": 0, "lr_every": 1, "optimizer": "adam", "beta1": 0.9, "beta2": 0.999,
               "adam_eps": 1e-8, "weight_decay": 0.0, "clip": 0.0, "ema": 0.999, "eval_every": 500,
-              "val_size": 4096, "patience": 0, "target_loss": 0.0, "checkpoint_every": 0,
+              "val_size": 4096, "patience": 0, "target_loss": 0.0, "target_nmse": 0.0, "checkpoint_every": 0,
               "eps_grid": 16, "eps_samples": 512, "divergence_factor": 1e6}
   })");
 }
@@ -53,6 +53,7 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.val_size = cfg::integer(t, "val_size", w);
   o.patience = cfg::integer(t, "patience", w);
   o.target_loss = cfg::number(t, "target_loss", w);
+  o.target_nmse = cfg::number(t, "target_nmse", w);
   o.checkpoint_every = cfg::integer(t, "checkpoint_every", w);
   o.eps_grid = static_cast<int>(cfg::integer(t, "eps_grid", w));
   o.eps_samples = cfg::integer(t, "eps_samples", w);

@@ -25,6 +25,7 @@ struct TrainOptions {
   Index val_size = 4096;  // validation pairs (drawn once)
   long patience = 0;      // stop after this many validations without improvement (0: off)
   double target_loss = 0; // stop when the validation loss reaches it (0: off)
+  double target_nmse = 0; // stop when validation loss / mean square of the targets reaches it (0: off)
   long checkpoint_every = 0;  // write the run file every k steps (0: only at the end)
   int eps_grid = 16;          // Gauss–Legendre times for the true velocity error ε²
   Index eps_samples = 512;    // samples of p_t per time

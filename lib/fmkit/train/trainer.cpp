@@ -89,6 +89,7 @@ Trainer::Trainer(cfg::json config) : config_(std::move(config)), adam_(0, {}) {
   coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *train_t, seed_);
   val_coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *val_t, val_seed);
   val_ = make_batch(obj_, 0, opts_.val_size, val_seed, val_coupling_.get(), exact_.get());
+  val_scale_ = val_.target.squaredNorm() / static_cast<double>(val_.target.size());
 
   const nn::MlpSpec spec = nn::spec_from_config(config_["model"], d);
   mlp_ = std::make_shared<nn::Mlp>(spec);
@@ -191,7 +192,7 @@ double Trainer::step() {
   return l;
 }
 
-TrainResult Trainer::run(const std::string& out, const io::RunInfo& info) {
+TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const EvalHook& on_eval) {
   TrainResult r;
   Timer timer;
   const long start = step_;
@@ -211,12 +212,22 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info) {
     const bool last = step_ == opts_.steps;
     if (step_ % opts_.eval_every == 0 || last) {
       evaluate(step_);
+      if (on_eval) {
+        nn::Mlp net = *mlp_;
+        net.params() = ema_.shadow;
+        on_eval(step_, net, curves_.val_loss.back());
+      }
       r.train_loss = window / static_cast<double>(window_n);
       window = 0;
       window_n = 0;
       if (opts_.target_loss > 0 && curves_.val_loss.back() <= opts_.target_loss) {
         r.status = "early_stopped";
         r.stop_reason = "validation loss reached train.target_loss";
+        break;
+      }
+      if (opts_.target_nmse > 0 && curves_.val_loss.back() <= opts_.target_nmse * val_scale_) {
+        r.status = "early_stopped";
+        r.stop_reason = "normalised validation loss reached train.target_nmse";
         break;
       }
       if (opts_.patience > 0 && bad_evals_ >= opts_.patience) {

@@ -3,6 +3,7 @@
 // target has an exact field, early stopping, divergence detection, periodic checkpoints written
 // atomically, and bit-identical resume (every draw is keyed by (seed, step)).
 #pragma once
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -38,8 +39,11 @@ class Trainer {
   explicit Trainer(cfg::json config);
   // Continues from the checkpoint and curves of a run file written by a Trainer.
   void resume(const io::H5File& run);
+  // Called after every validation with the step, the evaluated network (EMA weights) and its
+  // validation loss — for studies that measure checkpoints.
+  using EvalHook = std::function<void(long step, const nn::Mlp& net, double val_loss)>;
   // Trains to train.steps (or an early stop) and writes `out` (empty: no file).
-  TrainResult run(const std::string& out, const io::RunInfo& info);
+  TrainResult run(const std::string& out, const io::RunInfo& info, const EvalHook& on_eval = {});
 
   // One optimisation step (batch, forward, backward, Adam, EMA); returns the batch loss. Throws
   // on divergence. run() is a loop of these plus evaluation and checkpoints.
@@ -75,6 +79,7 @@ class Trainer {
   std::unique_ptr<coupling::Coupling> coupling_, val_coupling_;
   std::unique_ptr<field::Model> exact_;
   Batch val_;
+  double val_scale_ = 1;  // mean square of the validation targets (for the NMSE stop)
   std::vector<double> eps_t_, eps_w_;
   std::vector<Mat> eps_x_;
   nn::Adam adam_;
