@@ -55,17 +55,17 @@ def main(path, outdir):
             ax[i].loglog(eps[m][o], kb[m][o], ":", color=line.get_color(), lw=1)
         ax[i].set(xlabel="ε", ylabel="KL (o), ε√S (--), A1ε+A2ε² (:)", title=name)
         ax[i].legend(fontsize=6, ncol=2)
-    sel = (exp == "E2A") | (exp == "G2A") | (exp == "E2B")
+    sel = (exp == "E2A") | (exp == "G2A") | (exp == "E2B") | (exp == "G2B")
     kl, cs, se = s["kl"][...][sel], s["cs_bound"][...][sel], s["kl_se"][...][sel]
     ok = cs > 0
-    palette = {"E2A": "tab:blue", "G2A": "tab:orange", "E2B": "tab:green"}
+    palette = {"E2A": "tab:blue", "G2A": "tab:orange", "E2B": "tab:green", "G2B": "tab:red"}
     colors = [palette[e] for e in exp[sel][ok]]
     ax[2].scatter(cs[ok], np.maximum(kl[ok], floor), s=10, c=colors)
     ax[2].errorbar(cs[ok], np.maximum(kl[ok], floor), yerr=3 * se[ok], fmt="none", ecolor="gray", elinewidth=0.5)
     lim = [cs[ok].min() / 2, cs[ok].max() * 2]
     ax[2].plot(lim, lim, "k-", lw=0.8, label="y = x")
     ax[2].set(xscale="log", yscale="log", xlabel="ε√S", ylabel="KL (±3 s.e.; floored at 1e-7)",
-              title="KL vs ε√S (blue E2A, orange G2A, green E2B checkpoints)")
+              title="KL vs ε√S (E2A blue, G2A orange, E2B green, G2B red)")
     ax[2].legend()
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "kl_bounds.png"), dpi=110)

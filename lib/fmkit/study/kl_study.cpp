@@ -277,12 +277,12 @@ void run_g2a(const json& s, std::uint64_t seed, io::Table& table) {
 // The E1/E2B training recipe (theory/kl_bound.md §5): MLP [x; t] → hidden → d, SiLU, raw t,
 // regression on the exact u = a(t)x at x ~ p_t, Adam 1e-3 with L2 weight decay 1e-6, cosine per
 // epoch to 1e-4, validation every 5 epochs, stop at the target MSE, NMSE ≤ 1e-2 or patience 20.
-json recipe(const json& s, const std::string& schedule, double target_mse, std::uint64_t seed) {
+json recipe(const json& s, const json& target, double target_mse, std::uint64_t seed) {
   const long bpe = cfg::integer(s, "batches_per_epoch", "study");
   const long epochs = cfg::integer(s, "epochs", "study");
   json c = train::train_defaults();
   c["seed"] = seed;
-  c["target"] = {{"type", "schedule"}, {"name", schedule}, {"dim", 2}};
+  c["target"] = target;
   c["objective"] = {{"type", "exact"}};
   c["model"] = {{"hidden", s.at("hidden")}, {"activation", "silu"}, {"time_embedding", {{"type", "raw"}}}};
   json& t = c["train"];
@@ -300,6 +300,20 @@ json recipe(const json& s, const std::string& schedule, double target_mse, std::
   t["target_nmse"] = 1e-2;
   return c;
 }
+
+// The targets an experiment runs on: labelled schedules (E1, E2B) or mixtures in each d (G1, G2B).
+std::vector<std::pair<std::string, json>> study_targets(const json& s, bool mixtures) {
+  std::vector<std::pair<std::string, json>> out;
+  if (mixtures) {
+    for (const auto& d : s.at("dims")) out.emplace_back("gmm d=" + std::to_string(d.get<long>()), mixture_spec(d.get<Index>()));
+  } else {
+    for (const auto& n : s.at("schedules"))
+      out.emplace_back(n.get<std::string>(), json{{"type", "schedule"}, {"name", n}, {"dim", 2}});
+  }
+  return out;
+}
+
+field::Model truth_of(const json& target) { return field::make_analytic_model({{"field", "exact"}, {"target", target}}); }
 
 field::Model mlp_model(const nn::Mlp& net) {
   field::Model m;
@@ -335,65 +349,60 @@ void identity_row(const json& s, const field::Model& truth, const field::Model& 
   table.set("seeds", static_cast<long long>(seeds));
 }
 
-// E1: learned velocities at several target MSEs, and the cross-schedule pairs.
-void run_e1(const json& s, std::uint64_t seed, std::uint64_t eval_seed, io::Table& table) {
+// E1 / G1: learned velocities at several target MSEs; for schedules also the cross pairs.
+void run_learned_identity(const std::string& tag, const json& s, bool mixtures, std::uint64_t seed,
+                          std::uint64_t eval_seed, io::Table& table) {
   std::map<std::string, nn::Mlp> cross;
-  const double cross_mse = cfg::number(s, "cross_mse", "e1");
-  for (const auto& name : s.at("schedules")) {
-    const std::string sch = name.get<std::string>();
-    const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", {{"type", "schedule"}, {"name", sch}, {"dim", 2}}}});
+  const double cross_mse = cfg::number(s, "cross_mse", tag);
+  for (const auto& [label, target] : study_targets(s, mixtures)) {
+    const auto truth = truth_of(target);
     for (const auto& mj : s.at("target_mse")) {
-      train::Trainer t(recipe(s, sch, mj.get<double>(), seed));
+      train::Trainer t(recipe(s, target, mj.get<double>(), seed));
       const auto r = t.run("", {"fm-kl-study", seed});
       table.add_row();
-      table.set("experiment", "E1");
-      table.set("case", sch + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
-      table.set("schedule", sch);
+      table.set("experiment", tag);
+      table.set("case", label + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
+      table.set("target", label);
       table.set("target_mse", mj.get<double>());
       table.set("steps", static_cast<long long>(r.steps));
       table.set("val_mse", r.val_loss);
       table.set("eps", r.eps);
       table.set("stop", r.status == "complete" ? std::string("epochs") : r.stop_reason);
       identity_row(s, truth, mlp_model(t.mlp()), eval_seed, table);
-      if (std::abs(mj.get<double>() - cross_mse) < 1e-12) cross.emplace(sch, t.mlp());
+      if (!mixtures && std::abs(mj.get<double>() - cross_mse) < 1e-12) cross.emplace(label, t.mlp());
     }
   }
   for (const auto& [i, unused] : cross)
     for (const auto& [j, net] : cross) {
       if (i == j) continue;
-      const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", {{"type", "schedule"}, {"name", i}, {"dim", 2}}}});
       table.add_row();
-      table.set("experiment", "E1-cross");
+      table.set("experiment", tag + "-cross");
       table.set("case", "p " + i + ", v trained on " + j);
-      table.set("schedule", i);
-      identity_row(s, truth, mlp_model(net), eval_seed, table);
+      table.set("target", i);
+      identity_row(s, truth_of({{"type", "schedule"}, {"name", i}, {"dim", 2}}), mlp_model(net), eval_seed, table);
     }
 }
 
-// E2B: the bound at every best-so-far checkpoint of a learned velocity, ε the full-norm RMS.
-void run_e2b(const json& s, std::uint64_t seed, std::uint64_t eval_seed, io::Table& table) {
+// E2B / G2B: the bound at every best-so-far checkpoint of a learned velocity, ε the full-norm RMS.
+void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::uint64_t seed, std::uint64_t eval_seed,
+                     io::Table& table) {
   const auto o = estimate_options(s, eval_seed);
-  const long bpe = cfg::integer(s, "batches_per_epoch", "e2b");
-  for (const auto& name : s.at("schedules")) {
-    const std::string sch = name.get<std::string>();
-    const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", {{"type", "schedule"}, {"name", sch}, {"dim", 2}}}});
-    train::Trainer t(recipe(s, sch, 0.0, seed));
+  const long bpe = cfg::integer(s, "batches_per_epoch", tag);
+  for (const auto& [label, target] : study_targets(s, mixtures)) {
+    const auto truth = truth_of(target);
+    train::Trainer t(recipe(s, target, 0.0, seed));
     double best = std::numeric_limits<double>::infinity();
-    auto checkpoint = [&](long step, const nn::Mlp& net, const std::string& label) {
+    t.run("", {"fm-kl-study", seed}, [&](long step, const nn::Mlp& net, double val) {
+      if (!(val < best)) return;  // measure each new best-so-far model once
+      best = val;
       const auto e = bounds::estimate_kl(mlp_model(net), truth, o);
       table.add_row();
-      table.set("experiment", "E2B");
-      table.set("case", sch + " " + label);
-      table.set("schedule", sch);
+      table.set("experiment", tag);
+      table.set("case", label + " epoch " + std::to_string(step / bpe));
+      table.set("target", label);
       table.set("epoch", static_cast<long long>(step / bpe));
       bound_row(table, e);
       table.set("L_v_rigorous", e.L_v_rigorous.value);
-    };
-    t.run("", {"fm-kl-study", seed}, [&](long step, const nn::Mlp& net, double val) {
-      if (val < best) {  // a new best-so-far model: measure it
-        best = val;
-        checkpoint(step, net, "epoch " + std::to_string(step / bpe));
-      }
     });
   }
 }
@@ -415,7 +424,12 @@ cfg::json kl_study_defaults() {
            "hidden": [128, 128], "epochs": 300, "batch": 2, "batches_per_epoch": 2, "val_size": 8192,
            "cross_mse": 0.05, "eval_grid": 101, "eval_n": 2000, "seeds": 5},
     "e2b": {"enabled": true, "schedules": ["a1", "a2", "a3"], "hidden": [64, 64], "epochs": 400, "batch": 4,
-            "batches_per_epoch": 2, "val_size": 8192, "grid": 101, "n_eps": 1024, "n_score": 512, "n_kl": 5000}
+            "batches_per_epoch": 2, "val_size": 8192, "grid": 101, "n_eps": 1024, "n_score": 512, "n_kl": 5000},
+    "g1": {"enabled": true, "dims": [2, 8], "target_mse": [0.05, 0.2], "hidden": [128, 128], "epochs": 300,
+           "batch": 128, "batches_per_epoch": 64, "val_size": 8192, "cross_mse": 0.05, "eval_grid": 101,
+           "eval_n": 2000, "seeds": 3},
+    "g2b": {"enabled": true, "dims": [2, 8], "hidden": [64, 64], "epochs": 200, "batch": 128,
+            "batches_per_epoch": 16, "val_size": 8192, "grid": 101, "n_eps": 1024, "n_score": 256, "n_kl": 4000}
   })");
 }
 
@@ -434,8 +448,14 @@ io::Table run_kl_study(const cfg::json& c, io::H5File* out) {
   if (enabled("g0")) timed("G0 mixture identity", [&] { run_g0(c.at("g0"), eval_seed, table, out); });
   if (enabled("g2a")) timed("G2A mixture perturbations", [&] { run_g2a(c.at("g2a"), eval_seed, table); });
   const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", ""));
-  if (enabled("e1")) timed("E1 learned identity", [&] { run_e1(c.at("e1"), seed, eval_seed, table); });
-  if (enabled("e2b")) timed("E2B bound across checkpoints", [&] { run_e2b(c.at("e2b"), seed, eval_seed, table); });
+  if (enabled("e1"))
+    timed("E1 learned identity", [&] { run_learned_identity("E1", c.at("e1"), false, seed, eval_seed, table); });
+  if (enabled("e2b"))
+    timed("E2B bound across checkpoints", [&] { run_checkpoints("E2B", c.at("e2b"), false, seed, eval_seed, table); });
+  if (enabled("g1"))
+    timed("G1 learned mixture identity", [&] { run_learned_identity("G1", c.at("g1"), true, seed, eval_seed, table); });
+  if (enabled("g2b"))
+    timed("G2B mixture checkpoints", [&] { run_checkpoints("G2B", c.at("g2b"), true, seed, eval_seed, table); });
   return table;
 }
 
