@@ -39,6 +39,17 @@ void KlEstimateOptions::validate() const {
   cnf.validate();
 }
 
+std::vector<std::pair<std::string, double>> named_values(const KlEstimate& e) {
+  return {{"eps", e.eps},           {"eps_per_coord", e.eps_per_coord},
+          {"S", e.S},               {"kl", e.kl},
+          {"kl_se", e.kl_se},       {"cs_bound", e.bound.cs_bound},
+          {"A1", e.bound.A1},       {"A2", e.bound.A2},
+          {"kl_bound", e.bound.kl_bound}, {"tv_bound", e.bound.tv_bound},
+          {"L_v", e.L_v.value},     {"L_v_rigorous", e.L_v_rigorous.value},
+          {"M_v", e.M_v.value},     {"I_p", e.I_p.value},
+          {"I_0", e.I_0.value},     {"L_0", e.L_0.value}};
+}
+
 Vec spectral_norms(const Mat& jac, Index d) {
   Vec out(jac.rows());
   for (Index i = 0; i < jac.rows(); ++i) {

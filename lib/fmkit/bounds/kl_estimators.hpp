@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fmkit/bounds/kl_bound.hpp"
 #include "fmkit/field/model.hpp"
@@ -38,6 +40,15 @@ struct KlEstimate {
 
 // `model` supplies v and its source; `truth` the exact path (u, log p_t, ∇log p_t, p_t sampler).
 KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, const KlEstimateOptions& opts);
+
+// The estimate as named numbers: the keys of `fm-bound kl --json` and the study's summary columns.
+std::vector<std::pair<std::string, double>> named_values(const KlEstimate& e);
+
+// A bound counts as violated only when KL exceeds it by more than 3 Monte-Carlo standard errors
+// plus the CNF's numerical accuracy (log q at rtol 1e-6 is good to ~1e-6; an exact field's KL of
+// ~5e-8 against a bound of 0 is solver error, not a violation).
+inline constexpr double kKlTolerance = 1e-5;
+inline bool kl_violates(double kl, double se, double bound) { return kl - 3 * se - kKlTolerance > bound; }
 
 // Largest singular value of each point's d×d Jacobian (closed form for d = 2, SVD otherwise).
 Vec spectral_norms(const Mat& jac, Index d);
