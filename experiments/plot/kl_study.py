@@ -22,7 +22,7 @@ def main(path, outdir):
     s = f["summary"]
     exp, case = column(s, "experiment"), column(s, "case")
 
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, ax = plt.subplots(1, 3, figsize=(18, 4.5))
     for g in sorted(f["e0"]) if "e0" in f else []:
         c = f["e0"][g]
         line, = ax[0].plot(c["t"][...], c["kl"][...], lw=1.5, label=g.replace("_", "→"))
@@ -35,6 +35,13 @@ def main(path, outdir):
         ax[1].plot(c["t"][...], c["identity"][...], "--", color=line.get_color(), lw=1)
     ax[1].set(xlabel="t", ylabel="KL(p_t‖q_t)", title="G0: mixtures, Monte-Carlo KL vs ∫ĝ (ODE-free)")
     ax[1].legend(fontsize=8)
+    for tag in ("E1", "G1", "E1-cross"):
+        for g in sorted(f[tag]) if tag in f else []:
+            c = f[tag][g]
+            line, = ax[2].plot(c["t"][...], c["kl"][...], lw=1.2, label=f"{tag} {g}")
+            ax[2].plot(c["t"][...], c["identity"][...], "--", color=line.get_color(), lw=0.8)
+    ax[2].set(xlabel="t", ylabel="KL(p_t‖q_t)", title="E1/G1: learned v, CNF KL̂ (solid) vs ∫ĝ (dashed), first seed")
+    ax[2].legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "kl_identity.png"), dpi=110)
 

@@ -55,6 +55,7 @@ TEST(FmKlStudy, ReducedQuickConfigSupportsTheBoundsAndTheIdentity) {
   EXPECT_GE(std::count(exp.begin(), exp.end(), "E2B"), 2);  // the bound at several checkpoints
   EXPECT_TRUE(f.exists("/e0/a1_a2/identity"));
   EXPECT_TRUE(f.exists("/g0/d8/kl"));
+  EXPECT_TRUE(f.exists("/E1/a2 mse 0.05/identity"));
 }
 
 TEST(FmKlStudy, BadConfigExitsTwo) {

@@ -307,7 +307,7 @@ field::Model mlp_model(const nn::Mlp& net) {
 
 // Identity metric of E1: |R − KL̂| / max(1e-8, |KL̂|) over the grid, averaged over seeds.
 void identity_row(const json& s, const field::Model& truth, const field::Model& model, std::uint64_t seed,
-                  io::Table& table) {
+                  io::Table& table, io::H5File* out, const std::string& curve_group) {
   const long seeds = cfg::integer(s, "seeds", "e1");
   double med = 0, mx = 0, mean = 0, kl1 = 0;
   for (long i = 0; i < seeds; ++i) {
@@ -323,6 +323,7 @@ void identity_row(const json& s, const field::Model& truth, const field::Model& 
     for (double r : rel) sum += r;
     mean += 100 * sum / static_cast<double>(rel.size()) / static_cast<double>(seeds);
     kl1 += c.kl.back() / static_cast<double>(seeds);
+    if (i == 0) write_curve(out, curve_group, c.t, c.kl, c.identity, c.g);  // the first seed's curve
   }
   table.set("kl", kl1);
   table.set("identity_median_rel_err_pct", med);
@@ -333,7 +334,7 @@ void identity_row(const json& s, const field::Model& truth, const field::Model& 
 
 // E1 / G1: learned velocities at several target MSEs; for schedules also the cross pairs.
 void run_learned_identity(const std::string& tag, const json& s, bool mixtures, std::uint64_t seed,
-                          std::uint64_t eval_seed, io::Table& table) {
+                          std::uint64_t eval_seed, io::Table& table, io::H5File* out) {
   std::map<std::string, nn::Mlp> cross;
   const double cross_mse = cfg::number(s, "cross_mse", tag);
   for (const auto& [label, target] : study_targets(s, mixtures)) {
@@ -350,7 +351,8 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
       table.set("val_mse", r.val_loss);
       table.set("eps", r.eps);
       table.set("stop", r.status == "complete" ? std::string("epochs") : r.stop_reason);
-      identity_row(s, truth, mlp_model(t.mlp()), eval_seed, table);
+      identity_row(s, truth, mlp_model(t.mlp()), eval_seed, table, out,
+                   "/" + tag + "/" + label + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
       if (!mixtures && std::abs(mj.get<double>() - cross_mse) < 1e-12) cross.emplace(label, t.mlp());
     }
   }
@@ -361,7 +363,8 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
       table.set("experiment", tag + "-cross");
       table.set("case", "p " + i + ", v trained on " + j);
       table.set("target", i);
-      identity_row(s, truth_of({{"type", "schedule"}, {"name", i}, {"dim", 2}}), mlp_model(net), eval_seed, table);
+      identity_row(s, truth_of({{"type", "schedule"}, {"name", i}, {"dim", 2}}), mlp_model(net), eval_seed, table, out,
+                   "/" + tag + "-cross/p " + i + " v " + j);
     }
 }
 
@@ -430,11 +433,11 @@ io::Table run_kl_study(const cfg::json& c, io::H5File* out) {
   if (enabled("g2a")) timed("G2A mixture perturbations", [&] { run_g2a(c.at("g2a"), eval_seed, table); });
   const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", ""));
   if (enabled("e1"))
-    timed("E1 learned identity", [&] { run_learned_identity("E1", c.at("e1"), false, seed, eval_seed, table); });
+    timed("E1 learned identity", [&] { run_learned_identity("E1", c.at("e1"), false, seed, eval_seed, table, out); });
   if (enabled("e2b"))
     timed("E2B bound across checkpoints", [&] { run_checkpoints("E2B", c.at("e2b"), false, seed, eval_seed, table); });
   if (enabled("g1"))
-    timed("G1 learned mixture identity", [&] { run_learned_identity("G1", c.at("g1"), true, seed, eval_seed, table); });
+    timed("G1 learned mixture identity", [&] { run_learned_identity("G1", c.at("g1"), true, seed, eval_seed, table, out); });
   if (enabled("g2b"))
     timed("G2B mixture checkpoints", [&] { run_checkpoints("G2B", c.at("g2b"), true, seed, eval_seed, table); });
   return table;
