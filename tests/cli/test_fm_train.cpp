@@ -50,12 +50,14 @@ TEST(FmTrain, ResumeIsBitIdenticalToAnUninterruptedRun) {
     EXPECT_EQ(a.read_doubles(ds), b.read_doubles(ds)) << ds;
 }
 
-TEST(FmTrain, PeriodicCheckpointsAreResumable) {
-  const std::string out = scratch("ckpt.h5");
-  ASSERT_EQ(run("fm-train", "--set train.steps=600 --set train.checkpoint_every=200 --set train.batch=32 --out " + out)
-                .code,
-            0);
-  EXPECT_EQ(fm::io::H5File::open(out).attr_string("/", "status"), "complete");
+// Writing periodic checkpoints must not change the run: same parameters as without them.
+TEST(FmTrain, PeriodicCheckpointsDoNotChangeTheRun) {
+  const std::string args = "--set train.steps=600 --set train.batch=32 --threads 1";
+  ASSERT_EQ(run("fm-train", args + " --set train.checkpoint_every=200 --out " + scratch("ckpt.h5")).code, 0);
+  ASSERT_EQ(run("fm-train", args + " --out " + scratch("nockpt.h5")).code, 0);
+  const auto a = fm::io::H5File::open(scratch("ckpt.h5")), b = fm::io::H5File::open(scratch("nockpt.h5"));
+  EXPECT_EQ(a.attr_string("/", "status"), "complete");
+  EXPECT_EQ(a.read_doubles("/runs/0/checkpoint/params"), b.read_doubles("/runs/0/checkpoint/params"));
 }
 
 TEST(FmTrain, DivergenceExitsOneWithStepAndRateAndNoFile) {

@@ -1,5 +1,7 @@
 #include "fmkit/train/train_config.hpp"
 
+#include <algorithm>
+
 #include "fmkit/core/error.hpp"
 
 namespace fm::train {
@@ -34,7 +36,8 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.lr.type = cfg::string(t, "schedule", w);
   o.lr.lr = cfg::number(t, "lr", w);
   o.lr.floor = cfg::number(t, "lr_floor", w);
-  if (o.lr.floor > o.lr.lr) o.lr.floor = o.lr.type == "constant" ? o.lr.lr : o.lr.floor;
+  // A constant schedule never reaches its floor: do not reject a small lr over the default floor.
+  if (o.lr.type == "constant") o.lr.floor = std::min(o.lr.floor, o.lr.lr);
   o.lr.warmup = cfg::integer(t, "warmup", w);
   o.lr.every = cfg::integer(t, "lr_every", w);
   o.lr.total = o.steps;
