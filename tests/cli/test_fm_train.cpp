@@ -60,6 +60,27 @@ TEST(FmTrain, PeriodicCheckpointsDoNotChangeTheRun) {
   EXPECT_EQ(a.read_doubles("/runs/0/checkpoint/params"), b.read_doubles("/runs/0/checkpoint/params"));
 }
 
+// A finite data set as the target, sampled without replacement with a 10 % holdout, and an early
+// stop that the summary explains.
+TEST(FmTrain, DatasetTargetWithHoldoutAndEarlyStop) {
+  std::string csv = "x,y\n";
+  fm::Rng rng(1, "data");
+  for (int i = 0; i < 400; ++i) csv += std::to_string(2 + 0.3 * rng.normal()) + "," + std::to_string(-1 + 0.3 * rng.normal()) + "\n";
+  fmtest::write_file(scratch("data.csv"), csv);
+  const auto r = run("fm-train", "--set 'target={\"type\":\"dataset\",\"path\":\"" + scratch("data.csv") +
+                                     "\"}' --set data.replacement=false --set train.steps=2000 --set train.eval_every=100 "
+                                     "--set train.target_loss=100 --json --out " + scratch("ds.h5"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = fm::cfg::json::parse(r.out);
+  EXPECT_EQ(j["status"], "early_stopped");
+  EXPECT_EQ(j["steps"], 100);
+  EXPECT_EQ(j["stop_reason"], "validation loss reached train.target_loss");
+  EXPECT_FALSE(j.contains("eps"));  // no exact field for a data set
+  const auto bad = run("fm-train", "--set 'target={\"type\":\"dataset\",\"path\":\"/no/such.csv\"}' --out " +
+                                       scratch("ds2.h5"));
+  EXPECT_EQ(bad.code, 2) << bad.err;
+}
+
 TEST(FmTrain, DivergenceExitsOneWithStepAndRateAndNoFile) {
   const std::string out = scratch("diverged.h5");
   const auto r = run("fm-train", "--set train.lr=1e6 --set train.schedule=constant --set train.steps=500 --out " + out);

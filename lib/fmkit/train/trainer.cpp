@@ -278,6 +278,7 @@ io::Summary Trainer::summary(const TrainResult& r, const std::string& status) co
   io::Summary s;
   s.set("run_id", 0LL);
   s.set("status", status == "complete" ? r.status : status);
+  if (!r.stop_reason.empty()) s.set("stop_reason", r.stop_reason);
   s.set("steps", static_cast<long long>(r.steps));
   s.set("train_loss", r.train_loss);
   s.set("val_loss", curves_.val_loss.empty() ? std::nan("") : curves_.val_loss.back());
