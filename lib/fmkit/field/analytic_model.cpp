@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/quadrature.hpp"
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/dist/schedule.hpp"
 #include "fmkit/dist/spec.hpp"
@@ -10,33 +11,6 @@
 #include "fmkit/field/perturbed_field.hpp"
 
 namespace fm::field {
-namespace {
-
-Perturbation parse_perturbation(const cfg::json& s, Index d, const std::string& where) {
-  cfg::expect_keys(s, where, {"type", "eps", "scale", "direction", "window"});
-  Perturbation p;
-  p.type = cfg::string(s, "type", where);
-  if (p.type != "constant" && p.type != "linear" && p.type != "sine" && p.type != "time_local")
-    usage_error(where + ".type: unknown perturbation '" + p.type + "' (expected constant, linear, sine or time_local)");
-  if (s.contains("eps") == s.contains("scale")) usage_error(where + ": give exactly one of 'eps' or 'scale'");
-  if (s.contains("direction")) {
-    p.direction = cfg::vector(s, "direction", where);
-    if (p.direction.size() != d)
-      usage_error(where + ".direction: expected " + std::to_string(d) + " entries, got " +
-                  std::to_string(p.direction.size()));
-    if (p.direction.norm() == 0) usage_error(where + ".direction: must be non-zero");
-  }
-  if (s.contains("window")) {
-    const Vec w = cfg::vector(s, "window", where);
-    if (w.size() != 2 || !(w[0] < w[1])) usage_error(where + ".window: expected [a, b] with a < b");
-    p.window_lo = w[0];
-    p.window_hi = w[1];
-  }
-  if (s.contains("scale")) p.beta = cfg::number(s, "scale", where);
-  return p;
-}
-
-}  // namespace
 
 Model make_analytic_model(const cfg::json& spec, const std::string& where) {
   if (!spec.is_object()) usage_error(where + ": expected a model spec object");
@@ -45,6 +19,7 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
   if (kind != "exact") usage_error(where + ".field: unknown field '" + kind + "' (expected exact)");
   const cfg::json& tspec = cfg::at(spec, "target", where);
   Model m;
+  std::shared_ptr<path::GaussianMixturePath> mixture_path;  // for sin_x calibration
 
   std::string interp = "linear";
   if (spec.contains("interpolant")) {
@@ -121,19 +96,27 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
     m.score_p = [p](double t, const Mat& x) { return p->score(t, x); };
     m.second_moment = [p](double t) { return p->second_moment(t); };
     m.sample_p = [p](const Vec& t, Rng& rng) { return p->sample_rows(t, rng); };
+    mixture_path = p;
   }
 
   if (spec.contains("perturbation")) {
     const std::string wp = where + ".perturbation";
     Perturbation pert = parse_perturbation(spec["perturbation"], m.dim, wp);
+    if (pert.type == "sin_x" && !mixture_path) usage_error(wp + ": sin_x needs a gaussian or gmm target");
+    if (pert.type == "sin_x" && pert.omega.size() == 0) pert.omega = Vec::Ones(m.dim);
+    // ε²(β) = β² ε²(1) for every family.
+    auto eps2_of = [&](const Perturbation& q) {
+      if (q.type != "sin_x") return perturbation_eps2(q, m.second_moment);
+      return integrate([&](double t) { return perturbation_mean_square(q, *mixture_path, t); }, 0.0, 1.0, 64);
+    };
     if (spec["perturbation"].contains("eps")) {
       const double eps = cfg::number(spec["perturbation"], "eps", wp);
       if (eps < 0) usage_error(wp + ".eps: expected a number >= 0, got " + std::to_string(eps));
-      calibrate(pert, eps, m.second_moment);
+      calibrate(pert, eps, eps2_of);
     }
     m.perturbation = pert.type;
     m.beta = pert.beta;
-    m.eps = std::sqrt(perturbation_eps2(pert, m.second_moment));
+    m.eps = std::sqrt(eps2_of(pert));
     FieldPtr& target_field = m.drift ? m.drift : m.velocity;
     target_field = std::make_shared<PerturbedField>(target_field, pert);
   }

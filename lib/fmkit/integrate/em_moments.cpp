@@ -1,5 +1,7 @@
 #include "fmkit/integrate/em_moments.hpp"
 
+#include <Eigen/Cholesky>
+
 #include "fmkit/core/error.hpp"
 
 namespace fm::integrate {
@@ -18,6 +20,21 @@ GaussianLaw em_gaussian_law(const AffineDrift& drift, double sigma2, const Gauss
     law.cov.diagonal().array() += sigma2 * h;
   }
   return law;
+}
+
+double gaussian_kl(const GaussianLaw& p, const GaussianLaw& q) {
+  const Index d = p.mean.size();
+  Eigen::LLT<Square> lp(p.cov), lq(q.cov);
+  if (lp.info() != Eigen::Success)
+    usage_error("KL: the reference covariance is singular, so KL(nu*||.) is infinite (early stopping compares with "
+                "p_{1-delta} instead)");
+  if (lq.info() != Eigen::Success) runtime_error("KL: the EM output covariance is singular");
+  const Square Lq = lq.matrixL();
+  const Square Lp = lp.matrixL();
+  const Vec diff = lq.matrixL().solve(q.mean - p.mean);
+  const Square M = lq.matrixL().solve(Lp);  // tr(Sq⁻¹ Sp) = ‖Lq⁻¹ Lp‖_F²
+  const double logdet = 2 * (Lq.diagonal().array().log().sum() - Lp.diagonal().array().log().sum());
+  return 0.5 * (M.squaredNorm() + diff.squaredNorm() - static_cast<double>(d) + logdet);
 }
 
 AffineDrift exact_affine_drift(std::shared_ptr<const path::GaussianMixturePath> p) {

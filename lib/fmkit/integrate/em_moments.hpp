@@ -19,6 +19,10 @@ using AffineDrift = std::function<void(double t, Vec& c, Square& A, Vec& m)>;
 
 GaussianLaw em_gaussian_law(const AffineDrift& drift, double sigma2, const GaussianLaw& start, const Grid& grid);
 
+// KL(p ‖ q) between Gaussian laws, log-determinants from Cholesky factors. A usage error if p's
+// covariance is singular (the KL is infinite), a runtime error if q's is.
+double gaussian_kl(const GaussianLaw& p, const GaussianLaw& q);
+
 // The exact Markovian-projection drift of a single-block (Gaussian) path as an AffineDrift.
 AffineDrift exact_affine_drift(std::shared_ptr<const path::GaussianMixturePath> p);
 

@@ -1,13 +1,16 @@
 #include "fmkit/path/gaussian_mixture_path.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <Eigen/Eigenvalues>
 #include <numbers>
 
 #include "fmkit/core/error.hpp"
 
 namespace fm::path {
 
-GaussianMixturePath::GaussianMixturePath(std::vector<CouplingBlock> blocks, double sigma2, const std::string& where)
+GaussianMixturePath::GaussianMixturePath(std::vector<CouplingBlock> blocks, double sigma2, const std::string& where,
+                                         bool allow_singular)
     : blocks_(std::move(blocks)), sigma2_(sigma2) {
   if (blocks_.empty()) usage_error(where + ": no coupling blocks");
   if (!(sigma2_ >= 0) || !std::isfinite(sigma2_)) usage_error(where + ": sigma2 must be finite and >= 0");
@@ -24,7 +27,15 @@ GaussianMixturePath::GaussianMixturePath(std::vector<CouplingBlock> blocks, doub
                   std::to_string(b.m1.size()) + ")");
     Square joint(2 * d_, 2 * d_);
     joint << b.S0, b.C, b.C.transpose(), b.S1;
-    dist::cholesky_or_throw(joint, wj + ": joint covariance [[S0, C], [C^T, S1]]");
+    if (!allow_singular) {
+      dist::cholesky_or_throw(joint, wj + ": joint covariance [[S0, C], [C^T, S1]]");
+      continue;
+    }
+    if (!joint.allFinite() || (joint - joint.transpose()).cwiseAbs().maxCoeff() > 1e-12 * (1 + joint.cwiseAbs().maxCoeff()))
+      usage_error(wj + ": joint covariance [[S0, C], [C^T, S1]] is not symmetric");
+    const Vec ev = Eigen::SelfAdjointEigenSolver<Square>(joint).eigenvalues();
+    if (ev[0] < -1e-12 * std::max(1.0, ev[ev.size() - 1]))
+      usage_error(wj + ": joint covariance [[S0, C], [C^T, S1]] is not positive semi-definite");
   }
   if (std::abs(wsum - 1) > 1e-9) usage_error(where + ": block weights sum to " + std::to_string(wsum) + ", expected 1");
 }

@@ -27,7 +27,10 @@ enum class FieldKind { Velocity, Drift, Score };
 class GaussianMixturePath {
  public:
   // Validates weights (≥ 0, sum 1), shapes, and positive-definiteness of each joint covariance.
-  GaussianMixturePath(std::vector<CouplingBlock> blocks, double sigma2, const std::string& where = "path");
+  // `allow_singular` accepts positive semi-definite joints (a point-mass target, |ρ| = 1): with
+  // σ² > 0 every Σ_t, 0 < t < 1, is still positive definite, which is all early stopping needs.
+  GaussianMixturePath(std::vector<CouplingBlock> blocks, double sigma2, const std::string& where = "path",
+                      bool allow_singular = false);
   static GaussianMixturePath independent(const dist::Gaussian& source, const dist::GaussianMixture& target,
                                          double sigma2);
   static GaussianMixturePath gaussian_coupling(const dist::Gaussian& source, const dist::Gaussian& target,
