@@ -1,9 +1,12 @@
 // fm-bound: bound calculators. `kl` from given constants, or with every constant estimated from a
-// model against the true path of a target (theory/kl_bound.md §2). Thin shell over lib/fmkit/bounds.
+// model against the true path of a target (theory/kl_bound.md §2); `dfm`: the explicit chain,
+// brackets and measured KLs of Euler–Maruyama sampling of a Brownian-bridge path (theory/dfm.md §6).
+// Thin shell over lib/fmkit/bounds.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 
+#include "fmkit/bounds/dfm_evaluate.hpp"
 #include "fmkit/bounds/kl_estimators.hpp"
 #include "fmkit/core/app.hpp"
 #include "fmkit/core/error.hpp"
@@ -38,6 +41,117 @@ void print_table(const fm::io::Summary& s) {
   }
 }
 
+struct DfmFlags {
+  std::string target, source, coupling, perturbation, model, grid = "G1", kl_method = "auto", path_method = "auto";
+  double sigma2 = NAN, delta = 0, eps2 = NAN, constant = 1, target_kl = NAN, box = 0;
+  long long steps = 0, dim = 0, seed = 12345, paths = 4000, moment_samples = 1000000, eps_samples = 20000;
+};
+
+void add_dfm_flags(CLI::App& a, DfmFlags& f) {
+  a.add_option("--target", f.target, "target: gaussian, gmm, point or separable_gmm spec (file or inline JSON)")->required();
+  a.add_option("--source", f.source, "source spec (default N(0, I))");
+  a.add_option("--coupling", f.coupling, "coupling spec: independent (default), gaussian (cross_cov | rho), blocks");
+  a.add_option("--dim", f.dim, "dimension: broadcasts one-entry means of gaussian/point specs (isotropic families)");
+  a.add_option("--sigma2", f.sigma2, "bridge noise sigma^2 > 0")->required();
+  a.add_option("--grid", f.grid, "time grid: G1 (uniform), G2 / G2u (uniform, early stopping), G3 (geometric)");
+  a.add_option("--steps", f.steps, "N for G1/G2/G2u; M (uniform steps to 1/2, h = 1/(2M)) for G3")->required();
+  a.add_option("--delta", f.delta, "early stopping: T = 1 - delta, 0 < delta < 1/2 (G2, G2u, G3)");
+  a.add_option("--eps2", f.eps2, "drift error eps^2 on the grid: calibrates --perturbation, or a constant shift");
+  a.add_option("--perturbation", f.perturbation, "drift perturbation spec: constant, linear, sine, time_local, sin_x");
+  a.add_option("--model", f.model, "a learned drift: fm-train run (.h5, objective dfm) or analytic bridge spec");
+  a.add_option("--constant", f.constant, "universal constant C for the step complexity (default 1)");
+  a.add_option("--target-kl", f.target_kl, "target KL eta: print the number of steps each bracket needs");
+  a.add_option("--kl-method", f.kl_method, "KL_marg: auto, gaussian, separable, grid or none");
+  a.add_option("--path-method", f.path_method, "KL_path: auto, gaussian, monte_carlo or none");
+  a.add_option("--paths", f.paths, "Monte-Carlo paths for KL_path (default 4000)");
+  a.add_option("--moment-samples", f.moment_samples, "Monte-Carlo samples for mixture score moments (default 1e6)");
+  a.add_option("--eps-samples", f.eps_samples, "samples per grid time for a learned drift's eps^2 (default 20000)");
+  a.add_option("--box", f.box, "half-width L of the density grid box (default: from the problem's scale)");
+  a.add_option("--seed", f.seed, "seed of every Monte-Carlo draw (default 12345)");
+}
+
+void print_dfm(const fm::cfg::json& r) {
+  auto num = [&](const char* k) {
+    const auto& v = r[k];
+    return v.is_number() ? fm::cfg::json(v).dump() : std::string(v.is_null() ? "n/a" : v.dump());
+  };
+  auto f = [&](const char* k) {
+    char buf[64];
+    if (!r[k].is_number()) return std::string(r[k].is_null() ? "n/a" : r[k].get<std::string>());
+    std::snprintf(buf, sizeof buf, "%.6g", r[k].get<double>());
+    return std::string(buf);
+  };
+  std::printf("grid %s, %s steps, T = %s, sigma^2 = %s, d = %s, drift %s, eps^2 = %s\n", f("grid").c_str(),
+              num("steps").c_str(), f("T").c_str(), f("sigma2").c_str(), num("dim").c_str(), f("drift").c_str(),
+              f("eps2").c_str());
+  std::printf("\nexplicit chain (rigorous): KL_marg <= KL_path <= (eps^2 + D_h)/sigma^2\n");
+  std::printf("  KL_marg  %-14s (%s)\n", f("kl_marg").c_str(), f("kl_method").c_str());
+  std::printf("  KL_path  %-14s +- %s (%s)\n", f("kl_path").c_str(), f("kl_path_se").c_str(), f("kl_path_method").c_str());
+  std::printf("  D_h      %-14s\n  chain    %-14s\n", f("D_h").c_str(), f("chain").c_str());
+  std::printf("\nbrackets (%s):\n", f("bracket_status").c_str());
+  std::printf("  original  eps^2 + h F_orig    F_orig = %-12s B = %-12s KL/B = %s\n", f("F_orig").c_str(),
+              f("bracket_orig").c_str(), f("C_orig").c_str());
+  std::printf("  %-9s d^3 follow-up         F_fu   = %-12s B = %-12s KL/B = %s\n", f("bracket_fu_name").c_str(),
+              f("F_fu").c_str(), f("bracket_fu").c_str(), f("C_fu").c_str());
+  if (r.contains("w2_bias2_bound"))
+    std::printf("  early-stopping bias: W2^2(nu*_{1-delta}, nu*) <= %s\n", f("w2_bias2_bound").c_str());
+  if (r.contains("steps_needed"))
+    std::printf("\nsteps for C*B <= %s with C = %s: %s (follow-up)%s\n", f("target_kl").c_str(), f("constant").c_str(),
+                num("steps_needed").c_str(),
+                r.contains("steps_needed_orig") ? (", " + num("steps_needed_orig") + " (original)").c_str() : "");
+}
+
+int run_dfm(const DfmFlags& f, const fm::CommonFlags& common) {
+  fm::set_threads(common.threads);
+  fm::cfg::json spec = {{"target", spec_arg(f.target, "--target")}};
+  if (!f.source.empty()) spec["source"] = spec_arg(f.source, "--source");
+  if (!f.coupling.empty()) spec["coupling"] = spec_arg(f.coupling, "--coupling");
+  if (f.dim > 0) spec["dim"] = f.dim;
+  if (!(f.sigma2 > 0)) fm::usage_error("--sigma2: expected a positive number, got " + std::to_string(f.sigma2));
+  const fm::bounds::DfmProblem problem = fm::bounds::make_dfm_problem(spec, f.sigma2, "problem");
+  if (!f.perturbation.empty() && !f.model.empty()) fm::usage_error("--perturbation and --model: give at most one");
+  if (!std::isnan(f.eps2) && !(f.eps2 >= 0)) fm::usage_error("--eps2: expected a number >= 0");
+  fm::bounds::DfmDrift drift;
+  if (!f.perturbation.empty()) {
+    const fm::cfg::json p = spec_arg(f.perturbation, "--perturbation");
+    drift = fm::bounds::parse_dfm_perturbation(p, problem.dim, "--perturbation");
+    const bool has_level = p.contains("eps") || p.contains("scale");
+    if (has_level && !std::isnan(f.eps2)) fm::usage_error("--eps2: the perturbation already sets its level");
+    if (!has_level && std::isnan(f.eps2)) fm::usage_error("--perturbation: give 'eps' or 'scale', or --eps2");
+    if (!has_level) drift.eps = std::sqrt(f.eps2);
+  } else if (!f.model.empty()) {
+    if (!std::isnan(f.eps2)) fm::usage_error("--eps2: a learned drift's error is measured, not set");
+    const fm::field::Model m = fm::field::load_model(spec_arg(f.model, "--model"));
+    if (!m.drift) fm::usage_error("--model: it has no SDE drift (train with objective dfm, or a bridge interpolant)");
+    if (m.sigma2 != f.sigma2)
+      fm::usage_error("--model was trained with sigma2 = " + std::to_string(m.sigma2) + ", not --sigma2 " +
+                      std::to_string(f.sigma2));
+    drift.model = m.drift;
+  } else if (!std::isnan(f.eps2) && f.eps2 > 0) {
+    drift.perturbed = true;  // a constant shift (P1) at the requested level
+    drift.perturbation.type = "constant";
+    drift.eps = std::sqrt(f.eps2);
+  }
+  fm::bounds::DfmOptions o;
+  o.grid = f.grid;
+  o.steps = static_cast<long>(f.steps);
+  o.delta = f.delta;
+  o.kl_method = f.kl_method;
+  o.path_method = f.path_method;
+  o.mc.paths = static_cast<long>(f.paths);
+  o.box.L = f.box;
+  o.eps_samples = static_cast<long>(f.eps_samples);
+  o.constant = f.constant;
+  o.target_kl = f.target_kl;
+  o.seed = static_cast<std::uint64_t>(f.seed);
+  if (f.moment_samples < 2) fm::usage_error("--moment-samples: expected at least 2");
+  const auto moments = fm::bounds::dfm_moments(*problem.path, static_cast<long>(f.moment_samples), o.seed);
+  const fm::cfg::json r = fm::bounds::evaluate_dfm(problem, drift, moments, o).to_json();
+  if (common.json) std::cout << r.dump() << "\n";
+  else print_dfm(r);
+  return 0;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"fm-bound: KL/TV bound calculators for flow matching"};
   app.require_subcommand(1);
@@ -62,7 +176,14 @@ int run(int argc, char** argv) {
   kl->add_option("--n-eps", n_eps, "samples per time for eps (default 4096)");
   kl->add_option("--n-score", n_score, "samples per time for S and the constants (default 2048)");
   kl->add_option("--n-kl", n_kl, "samples of p_1 for the KL (default 20000)");
+
+  CLI::App* dfm = app.add_subcommand("dfm", "DFM + Euler-Maruyama: KL_marg <= KL_path <= (eps^2 + D_h)/sigma^2 and brackets");
+  fm::CommonFlags dcommon;
+  fm::add_common_flags(*dfm, dcommon, false);
+  DfmFlags df;
+  add_dfm_flags(*dfm, df);
   if (!fm::parse_cli(app, argc, argv)) return 0;
+  if (dfm->parsed()) return run_dfm(df, dcommon);
   fm::set_threads(common.threads);
 
   fm::io::Summary out;

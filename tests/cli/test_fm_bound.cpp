@@ -57,3 +57,65 @@ TEST(FmBound, BadInputExitsTwo) {
 }
 
 }  // namespace
+
+namespace {
+
+const std::string kShifted = "dfm --target '{\"type\":\"gaussian\",\"mean\":[2],\"std\":0.5}' --sigma2 1";
+
+TEST(FmBoundDfm, JsonContractAndCheckValue) {
+  auto r = run("fm-bound", kShifted + " --steps 8 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = fm::cfg::json::parse(r.out);
+  for (const char* k : {"chain", "bracket_orig", "bracket_fu", "D_h", "F_orig", "F_fu", "kl_marg", "kl_method",
+                        "kl_path", "kl_path_se"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_NEAR(j["kl_marg"].get<double>(), 7.4238e-3, 5e-7);  // dfm.md §8
+  EXPECT_EQ(j["kl_method"], "gaussian");
+  EXPECT_LE(j["kl_marg"].get<double>(), j["kl_path"].get<double>());
+  EXPECT_LE(j["kl_path"].get<double>(), j["chain"].get<double>());
+  EXPECT_FALSE(j.contains("steps_needed"));
+  // Step complexity, and the grid method on a mixture in d = 1 with Monte-Carlo KL_path.
+  r = run("fm-bound", kShifted + " --steps 8 --constant 1 --target-kl 0.01 --json");
+  j = fm::cfg::json::parse(r.out);
+  EXPECT_GT(j["steps_needed"].get<long>(), 8);
+  EXPECT_GT(j["steps_needed_orig"].get<long>(), j["steps_needed"].get<long>());
+  r = run("fm-bound",
+          "dfm --target '{\"type\":\"gmm\",\"weights\":[0.5,0.5],\"means\":[[-2],[2]],\"stds\":[0.5,0.5]}' --sigma2 1 "
+          "--steps 16 --paths 1000 --moment-samples 20000 --perturbation '{\"type\":\"sin_x\"}' --eps2 0.0064 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = fm::cfg::json::parse(r.out);
+  EXPECT_EQ(j["kl_method"], "grid");
+  EXPECT_EQ(j["kl_path_method"], "monte_carlo");
+  EXPECT_NEAR(j["eps2"].get<double>(), 0.0064, 1e-12);
+  EXPECT_GT(j["kl_path_se"].get<double>(), 0);
+}
+
+TEST(FmBoundDfm, TextOutputMarksTheBracketsAsRecalled) {
+  const auto r = run("fm-bound", kShifted + " --steps 8 --grid G3 --delta 0.01");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("structure recalled, not verified; constant unknown"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FU3"), std::string::npos);
+  EXPECT_NE(r.out.find("early-stopping bias"), std::string::npos);
+}
+
+TEST(FmBoundDfm, BadInputExitsTwo) {
+  const std::pair<std::string, std::string> cases[] = {
+      {kShifted + " --steps 8 --sigma2 0", "--sigma2"},
+      {"dfm --target '{\"type\":\"gaussian\",\"mean\":[2],\"std\":0.5}' --sigma2 -1 --steps 8", "--sigma2"},
+      {kShifted + " --steps 8 --grid G2 --delta 0.5", "delta"},
+      {kShifted + " --steps 8 --grid G3 --delta 0", "delta"},
+      {"dfm --dim 3 --target '{\"type\":\"gaussian\",\"mean\":[0],\"std\":1}' --sigma2 1 --steps 8 --kl-method grid",
+       "d <= 2"},
+      {"dfm --target '{\"type\":\"gaussian\",\"mean\":[0,0],\"cov\":[[1,1],[1,1]]}' --sigma2 1 --steps 8",
+       "positive definite"},
+      {"dfm --target '{\"type\":\"point\",\"mean\":[0]}' --sigma2 1 --steps 8", "singular"},
+      {kShifted + " --steps 8 --grid G7", "G7"},
+  };
+  for (const auto& [args, needle] : cases) {
+    const auto r = run("fm-bound", args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << args << "\n" << r.err;
+  }
+}
+
+}  // namespace

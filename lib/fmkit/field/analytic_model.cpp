@@ -101,6 +101,8 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
 
   if (spec.contains("perturbation")) {
     const std::string wp = where + ".perturbation";
+    if (!spec["perturbation"].contains("eps") && !spec["perturbation"].contains("scale"))
+      usage_error(wp + ": give exactly one of 'eps' or 'scale'");
     Perturbation pert = parse_perturbation(spec["perturbation"], m.dim, wp);
     if (pert.type == "sin_x" && !mixture_path) usage_error(wp + ": sin_x needs a gaussian or gmm target");
     if (pert.type == "sin_x" && pert.omega.size() == 0) pert.omega = Vec::Ones(m.dim);

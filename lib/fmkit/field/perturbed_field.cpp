@@ -17,7 +17,7 @@ Perturbation parse_perturbation(const cfg::json& s, Index d, const std::string& 
   if (p.type != "constant" && p.type != "linear" && p.type != "sine" && p.type != "time_local" && p.type != "sin_x")
     usage_error(where + ".type: unknown perturbation '" + p.type +
                 "' (expected constant, linear, sine, time_local or sin_x)");
-  if (s.contains("eps") == s.contains("scale")) usage_error(where + ": give exactly one of 'eps' or 'scale'");
+  if (s.contains("eps") && s.contains("scale")) usage_error(where + ": give either 'eps' or 'scale', not both");
   if (s.contains("direction")) {
     p.direction = cfg::vector(s, "direction", where);
     if (p.direction.size() != d)

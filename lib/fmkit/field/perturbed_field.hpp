@@ -29,7 +29,8 @@ struct Perturbation {
 };
 
 // Parses {"type", "eps" | "scale", "direction", "window", "omega"} for dimension d (β from
-// "scale"; "eps" is left to the caller's calibration, whose bookkeeping differs between studies).
+// "scale"; "eps" is left to the caller's calibration, whose bookkeeping differs between studies;
+// whether a level is required is the caller's rule too).
 Perturbation parse_perturbation(const nlohmann::json& s, Index d, const std::string& where);
 
 // g(t) = E_{p_t}‖δ(t, X)‖² in closed form on a Gaussian-mixture path, for every family (sin_x by
