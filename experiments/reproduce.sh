@@ -18,5 +18,9 @@ echo "== KL-bound study (quick config)"
 "$BIN/fm-kl-study" --config experiments/configs/kl_quick.json --out results/kl.h5
 "$PY" experiments/plot/kl_study.py results/kl.h5 results
 
+echo "== DFM study (quick config)"
+"$BIN/fm-dfm-study" --config experiments/configs/dfm_quick.json --out results/dfm.h5
+"$PY" experiments/plot/dfm_study.py results/dfm.h5 results
+
 "$PY" experiments/plot/report.py results > results/REPORT.md
 echo "results/REPORT.md written"

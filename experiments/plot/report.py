@@ -125,10 +125,177 @@ def kl_study(d):
     return out
 
 
+def fit_slope(x, y):
+    """Least-squares exponent of y ~ x^p on log-log axes (finite, positive points only)."""
+    x, y = [a for a, b in zip(x, y) if a > 0 and b > 0], [b for a, b in zip(x, y) if a > 0 and b > 0]
+    if len(x) < 2:
+        return float("nan")
+    lx, ly = [math.log(a) for a in x], [math.log(b) for b in y]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def dfm_study(d):
+    path = os.path.join(d, "dfm.h5")
+    if not os.path.exists(path):
+        return []
+    with h5py.File(path, "r") as f:
+        s = {k: col(f["summary"], k) for k in f["summary"]}
+        wall = f.attrs.get("wall_time_s", float("nan"))
+    n = len(s["experiment"])
+    sel = lambda **eq: [i for i in range(n) if all(s[k][i] == v for k, v in eq.items())]
+    bad_mp = sum(int(v) for v in s["marg_exceeds_path"])
+    bad_pc = sum(int(v) for v in s["path_exceeds_chain"])
+    out = ["## Diffusion flow matching with Euler–Maruyama (theory/dfm.md; papers: arXiv 2409.08311 and 2606.16610)",
+           "",
+           f"Quick config, {n} cases, {wall:.0f} s. KL_marg = KL(ν*‖law of the EM output) is exact (Gaussian moment "
+           "propagation, the separable decomposition) or Nyström-grid accurate (d ≤ 2); KL_path is exact for Gaussian "
+           "problems with affine drifts and Monte Carlo (± s.e.) otherwise. The brackets' structure is recalled, not "
+           "verified, and carries an unknown universal constant, so only the implied constants KL/B are reported.",
+           "",
+           f"**The explicit chain KL_marg ≤ KL_path ≤ (ε² + D_h)/σ² holds in every case**: KL_marg exceeds KL_path "
+           f"beyond 3 s.e. in {bad_mp} of {n} cases and KL_path exceeds the chain in {bad_pc}." if bad_mp + bad_pc == 0
+           else f"**The chain fails**: KL_marg > KL_path in {bad_mp} cases, KL_path > chain in {bad_pc} (of {n}).",
+           ""]
+    # E1: fitted exponents against h on the four smallest steps.
+    e1 = sel(experiment="E1")
+    if e1:
+        out += ["### E1: step size (ε = 0, G1)", "",
+                "Claim: the brackets are linear in h. Measured: KL_marg falls like h², KL_path like h (exponents fitted "
+                "on the four smallest h), so the implied constants KL_marg/B → 0 as h → 0 — consistent with the "
+                "theorems, whose h-rate is pessimistic for the marginal KL and sharp for the path KL.", "",
+                "| family | σ² | slope KL_marg | slope KL_path | 4N·KL_path at largest N | KL_marg/B_orig | KL_marg/B_FU |",
+                "|---|---|---|---|---|---|---|"]
+        for fam in dict.fromkeys(s["family"][i] for i in e1):
+            for s2 in sorted(set(s["sigma2"][i] for i in e1 if s["family"][i] == fam)):
+                r = sorted(sel(experiment="E1", family=fam, sigma2=s2), key=lambda i: s["h"][i])[:4]
+                rr = sel(experiment="E1", family=fam, sigma2=s2)
+                big = max(rr, key=lambda i: s["steps"][i])
+                out.append(f"| {fam} | {s2:g} | {fit_slope([s['h'][i] for i in r], [s['kl_marg'][i] for i in r]):.3f} | "
+                           f"{fit_slope([s['h'][i] for i in r], [s['kl_path'][i] for i in r]):.3f} | "
+                           f"{4 * s['steps'][big] * s['kl_path'][big]:.4f} | "
+                           f"{min(s['C_orig'][i] for i in rr):.1e} – {max(s['C_orig'][i] for i in rr):.1e} | "
+                           f"{min(s['C_fu'][i] for i in rr):.1e} – {max(s['C_fu'][i] for i in rr):.1e} |")
+        out += ["", "![h-sweep](dfm_h.png)", ""]
+    # E2: the constant shift's exact contribution.
+    e2 = sel(experiment="E2")
+    if e2:
+        out += ["### E2: drift error ε", "",
+                "Claim (I4 and Girsanov): a constant shift raises KL_path by exactly ε²/(2σ²); every perturbation keeps "
+                "KL_marg ≤ KL_path ≤ (ε² + D_h)/σ².", "",
+                "| family | perturbation | ε² | KL_marg | KL_path | KL_path − KL_path(0) − ε²/(2σ²) | chain |",
+                "|---|---|---|---|---|---|---|"]
+        for fam in dict.fromkeys(s["family"][i] for i in e2):
+            base = sel(experiment="E2", family=fam, perturbation="none")
+            for i in sel(experiment="E2", family=fam):
+                if s["perturbation"][i] == "none" or s["eps_requested"][i] not in (0.02, 0.08, 0.16):
+                    continue
+                gap = s["kl_path"][i] - s["kl_path"][base[0]] - s["eps2"][i] / (2 * s["sigma2"][i]) if base else float("nan")
+                out.append(f"| {fam} | {s['perturbation'][i]} | {s['eps2'][i]:.4g} | {s['kl_marg'][i]:.4g} | "
+                           f"{s['kl_path'][i]:.4g} ± {s['kl_path_se'][i]:.1g} | {gap:+.2e} | {s['chain'][i]:.4g} |")
+        out += ["", "For the constant shift the gap is zero to rounding where KL_path is exact; other families have "
+                "non-zero cross terms (the gap's sign shows which way), and the chain still holds.", "",
+                "![eps-sweep](dfm_eps.png)", ""]
+    # E3: dimension.
+    e3 = sel(experiment="E3", perturbation="none")
+    if e3:
+        out += ["### E3: dimension", "",
+                "Claims: the original bracket grows like d⁴, the follow-up like d³. For product families KL is exactly "
+                "d × KL₁, so the implied constants fall like d⁻³ and d⁻² — both brackets hold and are loose in d here.", "",
+                "| family | N | max abs(KL_d/(d·KL_1) − 1) | exponent of KL_marg/B_orig in d (4 largest d) | of KL_marg/B_FU |",
+                "|---|---|---|---|---|"]
+        for fam in dict.fromkeys(s["family"][i] for i in e3):
+            for N in sorted(set(s["steps"][i] for i in e3 if s["family"][i] == fam)):
+                r = sorted(sel(experiment="E3", family=fam, steps=N, perturbation="none"), key=lambda i: s["dim"][i])
+                one = [i for i in r if s["dim"][i] == 1]
+                lin = (max(abs(s["kl_marg"][i] / (s["dim"][i] * s["kl_marg"][one[0]]) - 1) for i in r)
+                       if one and fam.startswith("N(0") else float("nan"))
+                top = r[-4:]  # the lower-order terms of F (60d³, …) dominate at small d
+                out.append(f"| {fam} | {N} | {lin:.1e} | {fit_slope([s['dim'][i] for i in top], [s['C_orig'][i] for i in top]):.2f} | "
+                           f"{fit_slope([s['dim'][i] for i in top], [s['C_fu'][i] for i in top]):.2f} |")
+        out += ["", "(The separable mixture is not a product of identical coordinates, so d × KL₁ does not apply to it.)",
+                "", "![d-sweep](dfm_d.png)", ""]
+    # E4: early stopping.
+    e4 = sel(experiment="E4")
+    if e4:
+        out += ["### E4: sharp targets and early stopping", "",
+                "Claims: KL stays O(1) while h ≳ 2 s1²/σ²; with early stopping the geometric grid G3 reaches a given "
+                "KL(ν*_{1−δ}‖·) with far fewer steps than the uniform G2 at small δ.", "",
+                ]
+        for fam in [f for f in dict.fromkeys(s["family"][i] for i in e4) if f.startswith("sharp")]:
+            r = sorted(sel(experiment="E4", family=fam), key=lambda i: s["steps"][i])
+            out.append(f"- {fam}: KL(ν*‖EM) = " + ", ".join(f"{s['kl_marg'][i]:.3g} (N={s['steps'][i]})" for i in r))
+        out += ["", "| target | δ | fewest G2 steps with KL < 1e-3 | fewest G3 steps with KL < 1e-3 |", "|---|---|---|---|"]
+        for fam in [f for f in dict.fromkeys(s["family"][i] for i in e4) if f.startswith("early")]:
+            for dl in sorted(set(s["delta"][i] for i in sel(experiment="E4", family=fam))):
+                best = {}
+                for g in ("G2", "G3"):
+                    ok = [s["steps"][i] for i in sel(experiment="E4", family=fam, grid=g, delta=dl) if s["kl_marg"][i] < 1e-3]
+                    tried = [s["steps"][i] for i in sel(experiment="E4", family=fam, grid=g, delta=dl)]
+                    best[g] = str(min(ok)) if ok else f"> {max(tried)}"
+                out.append(f"| {fam[11:]} | {dl:g} | {best['G2']} | {best['G3']} |")
+        out += ["", "![sharp](dfm_sharp.png)", ""]
+    # E5/E6.
+    e5 = sel(experiment="E5", family="rho-coupling", steps=64)
+    if e5:
+        lo = [i for i in e5 if s["rho"][i] == 0]
+        hi = [i for i in e5 if s["rho"][i] == max(s["rho"][j] for j in e5)]
+        out += ["### E5: couplings; E6: noise level", "",
+                f"ρ-coupling (N = 64): KL_marg spans {min(s['kl_marg'][i] for i in lo):.2e} – {max(s['kl_marg'][i] for i in lo):.2e} at ρ = 0 "
+                f"and {min(s['kl_marg'][i] for i in hi):.2e} – {max(s['kl_marg'][i] for i in hi):.2e} at ρ = {s['rho'][hi[0]]:g}, "
+                f"while K8 grows from {max(s['K8'][i] for i in lo):.3g} to {max(s['K8'][i] for i in hi):.3g}: the score terms of the "
+                f"follow-up bracket are pessimistic for this family (KL_marg/B_FU falls to {min(s['C_fu'][i] for i in hi):.1e}).", ""]
+        for fam in ("GMM independent", "GMM component-coupled"):
+            r = sel(experiment="E5", family=fam)
+            if r:
+                out.append(f"- {fam}: KL_marg = " + ", ".join(f"{s['kl_marg'][i]:.3g} (N={s['steps'][i]})" for i in r))
+        e6 = sel(experiment="E6", perturbation="constant")
+        gaps = []
+        for i in e6:
+            b = sel(experiment="E6", family=s["family"][i], sigma2=s["sigma2"][i], steps=s["steps"][i], perturbation="none")
+            if b and s["kl_path_method"][i] == "gaussian":
+                gaps.append(abs(s["kl_path"][i] - s["kl_path"][b[0]] - s["eps2"][i] / (2 * s["sigma2"][i])))
+        if gaps:
+            out += ["", f"E6: the ε part of KL_path equals ε²/(2σ²) at every σ² (max deviation {max(gaps):.1e} over "
+                    f"{len(gaps)} exact cases); the discretisation part is problem-dependent, so the best σ² is too.", ""]
+        out += ["![couplings and sigma](dfm_coupling_sigma.png)", ""]
+    e7 = sel(experiment="E7")
+    if e7:
+        out += ["### E7: learned drifts (MLP 3×64, fm-train's DFM objective)", "",
+                "| variant | N | ε² on the grid | training excess risk | KL_marg (grid) | KL_path (MC) | chain |",
+                "|---|---|---|---|---|---|---|"]
+        for i in e7:
+            out.append(f"| {s['variant'][i]} | {s['steps'][i]} | {s['eps2'][i]:.3g} | {s['excess_risk'][i]:.3g} | "
+                       f"{s['kl_marg'][i]:.3g} | {s['kl_path'][i]:.3g} ± {s['kl_path_se'][i]:.1g} | {s['chain'][i]:.3g} |")
+        out += ["", "The denoiser's errors are amplified by 1/(1 − t) at the last grid times, so its ε² grows with N "
+                "while the drift parametrisation's does not.", ""]
+    cf = [v for v in s["C_fu"] if v == v]
+    co = [v for v in s["C_orig"] if v == v]
+    worst = max((i for i in range(n) if s["C_fu"][i] == s["C_fu"][i]), key=lambda i: s["C_fu"][i])
+    where = f"{s['experiment'][worst]} {s['family'][worst]} {s['variant'][worst]} N={s['steps'][worst]}".replace("  ", " ")
+    # Does an implied constant grow as h → 0 along an E1 sweep (the only way to contradict a bound
+    # with an unknown constant)?
+    grows = []
+    for fam in dict.fromkeys(s["family"][i] for i in e1):
+        for s2 in sorted(set(s["sigma2"][i] for i in e1 if s["family"][i] == fam)):
+            r = sorted(sel(experiment="E1", family=fam, sigma2=s2), key=lambda i: -s["h"][i])
+            if any(s["C_fu"][b] > s["C_fu"][a] * 1.001 or s["C_orig"][b] > s["C_orig"][a] * 1.001 for a, b in zip(r, r[1:])):
+                grows.append(f"{fam}, σ²={s2:g}")
+    out += ["### Where the brackets are loose", "",
+            f"Over all cases KL_marg/B_FU ≤ {max(cf):.2e} and KL_marg/B_orig ≤ {max(co):.2e}: with a universal constant "
+            f"of 1 the follow-up bracket over-estimates KL_marg by at least {1 / max(cf):.0f}× and the original by "
+            f"{1 / max(co):.0f}× (the largest KL_marg/B_FU is at {where}). "
+            + (f"Along every E1 h-sweep both implied constants decrease as h → 0, so nothing here contradicts the theorems; "
+               if not grows else f"An implied constant grows as h → 0 for {', '.join(grows)}; ")
+            + "the brackets' linear h-rate is the rate of KL_path, not of KL_marg (quadratic).", ""]
+    return out
+
+
 def main(d):
     lines = ["# fmkit reproduction report", "", "Generated by `make reproduce` (quick configs).", ""]
     lines += exact_flow(d)
     lines += kl_study(d)
+    lines += dfm_study(d)
     print("\n".join(lines))
 
 

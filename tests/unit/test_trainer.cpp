@@ -77,7 +77,9 @@ TEST(Trainer, DfmDriftAndDenoiserModels) {
     const auto em = integrate::euler_maruyama(drift, 1.0, x0.normal(20000, 1), integrate::grid_g2(200, 0.01), noise);
     const double mean = em.x.mean(), sd = std::sqrt((em.x.array() - mean).square().mean());
     EXPECT_NEAR(mean, 1.98, 0.03) << param;
-    if (std::string(param) == "drift") EXPECT_NEAR(sd, 0.505, 0.04);
+    if (std::string(param) == "drift") {
+      EXPECT_NEAR(sd, 0.505, 0.04);
+    }
   }
   EXPECT_LT(eps[0], 0.2);
   EXPECT_GT(eps[1], 2 * eps[0]);

@@ -1,5 +1,6 @@
 #include "fmkit/bounds/dfm_kl_path.hpp"
 
+#include <Eigen/Eigenvalues>
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
@@ -28,14 +29,20 @@ PathKl gaussian_kl_path(const path::GaussianMixturePath& p, const AffineError& e
   Square G;
   Vec q;
   for (long k = 0; k < grid.steps(); ++k) {
-    const double tk = grid.t[static_cast<std::size_t>(k)], h = grid.h(k), ds = h / simpson;
+    const double tk = grid.t[static_cast<std::size_t>(k)], h = grid.h(k);
+    // Near a sharp target the integrand varies on the time scale λ_min(Σ_t)/σ²: refine there.
+    const double scale = p.block_cov(0, tk + h).selfadjointView<Eigen::Lower>().eigenvalues().minCoeff() / s2;
+    int nsub = simpson;
+    if (scale > 0 && h / simpson > 0.05 * scale)
+      nsub = static_cast<int>(std::min(8192.0, 2 * std::ceil(h / (0.1 * scale))));
+    const double ds = h / nsub;
     const Square Ak = gain(p, tk), Sk = p.block_cov(0, tk);
     error(tk, G, q);
     const Square Apk = Ak + G;
     const double own = trace_product(Ak, Sk, Ak), own_p = trace_product(Apk, Sk, Apk);
     Square Phi = Square::Identity(d, d);
     double step_kl = 0, step_dh = 0;
-    for (int j = 0; j <= simpson; ++j) {
+    for (int j = 0; j <= nsub; ++j) {
       const double s = tk + j * ds;
       if (j > 0) {  // Φ from s − ds to s: RK4 on dΦ/ds = A_s Φ, 4 sub-steps
         const int sub = 4;
@@ -51,7 +58,7 @@ PathKl gaussian_kl_path(const path::GaussianMixturePath& p, const AffineError& e
       const Square As = gain(p, s);
       const double ss = trace_product(As, p.block_cov(0, s), As);
       const Square cross = As * Phi * Sk;
-      const double w = (j == 0 || j == simpson) ? 1.0 : (j % 2 ? 4.0 : 2.0);
+      const double w = (j == 0 || j == nsub) ? 1.0 : (j % 2 ? 4.0 : 2.0);
       step_kl += w * (ss + own_p - 2 * (cross * Apk.transpose()).trace() + q.squaredNorm());
       step_dh += w * (ss + own - 2 * (cross * Ak.transpose()).trace());
     }

@@ -157,6 +157,22 @@ DfmMoments dfm_moments(const path::GaussianMixturePath& path, long samples, std:
       r.J8 = r.K8 = r.S8_tilt = infinite();
       return r;
     }
+  if (product_coupling(blocks)) {
+    // π = μ ⊗ ν*: independent d-dimensional draws (never a 2d-dimensional joint), ∇log π = (s_μ, s_ν).
+    const auto src = mixture_of(blocks, [](const path::CouplingBlock& b) { return b.m0; },
+                                [](const path::CouplingBlock& b) { return b.S0; });
+    const auto tgt = mixture_of(blocks, [](const path::CouplingBlock& b) { return b.m1; },
+                                [](const path::CouplingBlock& b) { return b.S1; });
+    Rng r0(seed, "dfm/moments/x0"), r1(seed, "dfm/moments/x1");
+    const Mat x0 = src.sample(samples, r0), x1 = tgt.sample(samples, r1);
+    const Mat s0 = src.score(x0), s1 = tgt.score(x1);
+    Mat joint_score(samples, 2 * d);
+    joint_score << s0, s1;
+    r.J8 = mc_moment(joint_score);
+    r.K8 = r.S8_mu;
+    r.S8_tilt = mc_moment(s0 - (x1 - x0) / s2);
+    return r;
+  }
   // A mixture coupling: the joint score in closed form at joint samples; its first d coordinates
   // are ∇_{x0} log π(x0, x1) = ∇_{x0} log π_{0|1}(x0 | x1).
   const dist::GaussianMixture joint = mixture_of(blocks, joint_mean, joint_cov);
@@ -164,7 +180,7 @@ DfmMoments dfm_moments(const path::GaussianMixturePath& path, long samples, std:
   const Mat z = joint.sample(samples, rng);
   const Mat score = joint.score(z);
   r.J8 = mc_moment(score);
-  r.K8 = product_coupling(blocks) ? r.S8_mu : mc_moment(score.leftCols(d));
+  r.K8 = mc_moment(score.leftCols(d));
   r.S8_tilt = mc_moment(score.leftCols(d) - z * D.transpose());
   return r;
 }

@@ -15,11 +15,12 @@ class Summary {
   void set(const std::string& key, double v);
   void set(const std::string& key, long long v);
   void set(const std::string& key, const std::string& v);
-  cfg::json to_json() const;
+  cfg::json to_json() const;  // NaN and ±inf become null
+  using Value = std::variant<double, long long, std::string>;
+  const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
   void write(H5File& file, const std::string& group = "/summary") const;
 
  private:
-  using Value = std::variant<double, long long, std::string>;
   std::vector<std::pair<std::string, Value>> items_;
   void put(const std::string& key, Value v);
 };

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Plots of the DFM study (theory/dfm.md §7): KL_marg and KL_path against h with slopes 2 and 1
+(E1), against eps^2 (E2), against d (E3), sharp targets and early stopping (E4), couplings (E5),
+sigma (E6), and the implied constants KL/bracket along the sweeps.
+Usage: dfm_study.py results/dfm.h5 OUTDIR"""
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def load(path):
+    with h5py.File(path, "r") as f:
+        s = f["summary"]
+        out = {}
+        for k in s:
+            v = s[k][...]
+            out[k] = np.array([x.decode() for x in v]) if v.dtype.kind in "OS" else v
+    return out
+
+
+def rows(s, **eq):
+    m = np.ones(len(s["experiment"]), bool)
+    for k, v in eq.items():
+        m &= s[k] == v
+    return np.where(m)[0]
+
+
+def slope_guides(ax, h, y0, slopes=(2, 1)):
+    """Reference lines of the given slopes through the first point of y0."""
+    h = np.sort(h)
+    for p, ls in zip(slopes, (":", "-.")):
+        ax.plot(h, y0 * (h / h[-1]) ** p, ls, color="grey", lw=1, label=f"slope {p}")
+
+
+def main(path, outdir):
+    s = load(path)
+    fams = lambda e: list(dict.fromkeys(s["family"][rows(s, experiment=e)]))
+
+    # E1: KL_marg (solid) and KL_path (dashed) vs h, one colour per family and sigma^2.
+    fig, ax = plt.subplots(1, 2, figsize=(13, 4.8))
+    for fam in fams("E1"):
+        for s2 in sorted(set(s["sigma2"][rows(s, experiment="E1", family=fam)])):
+            i = rows(s, experiment="E1", family=fam, sigma2=s2)
+            i = i[np.argsort(s["h"][i])]
+            line, = ax[0].loglog(s["h"][i], s["kl_marg"][i], "o-", ms=3, label=f"{fam}, σ²={s2:g}")
+            ax[0].loglog(s["h"][i], s["kl_path"][i], "--", color=line.get_color(), lw=1)
+            ax[1].loglog(s["h"][i], s["C_fu"][i], "o-", ms=3, color=line.get_color())
+            ax[1].loglog(s["h"][i], s["C_orig"][i], ":", color=line.get_color())
+    i = rows(s, experiment="E1")
+    if len(i):
+        slope_guides(ax[0], s["h"][i], np.nanmax(s["kl_marg"][i]))
+    ax[0].set(xlabel="h", ylabel="KL", title="E1: KL_marg (solid, ∝h²) and KL_path (dashed, ∝h)")
+    ax[0].legend(fontsize=6)
+    ax[1].set(xlabel="h", ylabel="KL_marg / bracket",
+              title="E1: implied constants, FU (solid) and original (dotted)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "dfm_h.png"), dpi=120)
+
+    # E2: KL vs eps^2 per perturbation, with the P1 ceiling eps^2/(2σ²) above KL_path(0).
+    fam2 = fams("E2")
+    if fam2:
+        fig, ax = plt.subplots(1, len(fam2), figsize=(5.5 * len(fam2), 4.5), squeeze=False)
+        for a, fam in zip(ax[0], fam2):
+            base = rows(s, experiment="E2", family=fam, perturbation="none")
+            for pt in [p for p in dict.fromkeys(s["perturbation"][rows(s, experiment="E2", family=fam)]) if p != "none"]:
+                i = rows(s, experiment="E2", family=fam, perturbation=pt)
+                i = i[np.argsort(s["eps2"][i])]
+                e2 = np.concatenate([[0], s["eps2"][i]])
+                km = np.concatenate([s["kl_marg"][base[:1]], s["kl_marg"][i]])
+                kp = np.concatenate([s["kl_path"][base[:1]], s["kl_path"][i]])
+                line, = a.plot(e2, km, "o-", ms=3, label=f"{pt}: KL_marg")
+                a.plot(e2, kp, "--", color=line.get_color(), lw=1)
+            if len(base):
+                e2 = np.linspace(0, np.nanmax(s["eps2"][rows(s, experiment="E2", family=fam)]), 20)
+                s2 = s["sigma2"][base[0]]
+                a.plot(e2, s["kl_path"][base[0]] + e2 / (2 * s2), "k:", lw=1, label="KL_path(0) + ε²/(2σ²)")
+            a.set(xlabel="ε² (grid sum)", ylabel="KL", title=f"E2: {fam} (dashed: KL_path)")
+            a.legend(fontsize=6)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "dfm_eps.png"), dpi=120)
+
+    # E3: KL vs d and implied constants vs d.
+    if len(rows(s, experiment="E3")):
+        fig, ax = plt.subplots(1, 2, figsize=(13, 4.8))
+        for fam in fams("E3"):
+            for n in sorted(set(s["steps"][rows(s, experiment="E3", family=fam)])):
+                for pt in ("none", "constant"):
+                    i = rows(s, experiment="E3", family=fam, steps=n, perturbation=pt)
+                    if not len(i):
+                        continue
+                    i = i[np.argsort(s["dim"][i])]
+                    line, = ax[0].loglog(s["dim"][i], s["kl_marg"][i], "o-" if pt == "none" else "s--", ms=3,
+                                         label=f"{fam}, N={n}, {'ε=0' if pt == 'none' else 'shift'}")
+                    if pt == "none":
+                        ax[1].loglog(s["dim"][i], s["C_orig"][i], "o:", ms=3, color=line.get_color())
+                        ax[1].loglog(s["dim"][i], s["C_fu"][i], "o-", ms=3, color=line.get_color())
+        d = np.array([1, 256.0])
+        ax[1].loglog(d, 1e-3 * d ** -3.0, "k:", lw=1, label="∝ d⁻³")
+        ax[1].loglog(d, 1e-3 * d ** -2.0, "k-.", lw=1, label="∝ d⁻²")
+        ax[0].set(xlabel="d", ylabel="KL_marg", title="E3: KL_marg vs d (exact: d × KL_1 for products)")
+        ax[1].set(xlabel="d", ylabel="KL_marg / bracket", title="E3: implied constants (dotted orig, solid FU)")
+        ax[0].legend(fontsize=6)
+        ax[1].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "dfm_d.png"), dpi=120)
+
+    # E4: sharp targets on G1; early stopping on G2 vs G3 (KL to nu*_{1-delta} vs steps).
+    if len(rows(s, experiment="E4")):
+        fig, ax = plt.subplots(1, 2, figsize=(13, 4.8))
+        for fam in [f for f in fams("E4") if f.startswith("sharp")]:
+            i = rows(s, experiment="E4", family=fam)
+            i = i[np.argsort(s["steps"][i])]
+            ax[0].loglog(s["steps"][i], s["kl_marg"][i], "o-", ms=3, label=fam)
+        ax[0].set(xlabel="N (G1)", ylabel="KL(ν*‖EM)", title="E4: sharp targets N(0, s1²), σ² = 1")
+        ax[0].legend(fontsize=7)
+        for fam in [f for f in fams("E4") if f.startswith("early")]:
+            for g, mk in (("G2", "o-"), ("G3", "s--")):
+                for dl in sorted(set(s["delta"][rows(s, experiment="E4", family=fam, grid=g)])):
+                    i = rows(s, experiment="E4", family=fam, grid=g, delta=dl)
+                    i = i[np.argsort(s["steps"][i])]
+                    ax[1].loglog(s["steps"][i], s["kl_marg"][i], mk, ms=3, label=f"{fam[11:]}, {g}, δ={dl:g}")
+        ax[1].set(xlabel="steps", ylabel="KL(ν*_{1−δ}‖EM)", title="E4: early stopping, G2 (o) vs G3 (s)")
+        ax[1].legend(fontsize=5, ncol=2)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "dfm_sharp.png"), dpi=120)
+
+    # E5 and E6: couplings and sigma.
+    if len(rows(s, experiment="E5")) or len(rows(s, experiment="E6")):
+        fig, ax = plt.subplots(1, 2, figsize=(13, 4.8))
+        for d in sorted(set(s["dim"][rows(s, experiment="E5", family="rho-coupling")])):
+            for s2 in sorted(set(s["sigma2"][rows(s, experiment="E5", family="rho-coupling")])):
+                i = rows(s, experiment="E5", family="rho-coupling", dim=d, sigma2=s2, steps=64)
+                i = i[np.argsort(s["rho"][i])]
+                line, = ax[0].semilogy(s["rho"][i], s["kl_marg"][i], "o-", ms=3, label=f"d={d}, σ²={s2:g}")
+                ax[0].semilogy(s["rho"][i], s["C_fu"][i], ":", color=line.get_color())
+        ax[0].set(xlabel="ρ", ylabel="KL_marg (solid), KL/B_FU (dotted)", title="E5: ρ-coupling, N = 64")
+        ax[0].legend(fontsize=6)
+        for fam in fams("E6"):
+            for pt in ("none", "constant"):
+                i = rows(s, experiment="E6", family=fam, perturbation=pt, steps=64)
+                i = i[np.argsort(s["sigma2"][i])]
+                ax[1].loglog(s["sigma2"][i], s["kl_path"][i], "o-" if pt == "none" else "s--", ms=3,
+                             label=f"{fam}, {'ε=0' if pt == 'none' else 'ε=0.08'}")
+        ax[1].set(xlabel="σ²", ylabel="KL_path", title="E6: σ-sweep, N = 64")
+        ax[1].legend(fontsize=6)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "dfm_coupling_sigma.png"), dpi=120)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ".")

@@ -1,0 +1,226 @@
+#include "fmkit/study/dfm_study.hpp"
+
+#include <cmath>
+#include <map>
+#include <variant>
+
+#include "fmkit/bounds/dfm_evaluate.hpp"
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/progress.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/field/exact_field.hpp"
+#include "fmkit/field/mlp_field.hpp"
+#include "fmkit/train/trainer.hpp"
+
+namespace fm::study {
+namespace {
+
+using cfg::json;
+
+const std::vector<std::string> kBlockKeys = {"experiment", "family", "problem", "sigma2", "grid", "steps", "delta",
+                                             "perturbation", "eps", "dim", "rho", "paths", "kl_method",
+                                             "path_method", "learned"};
+
+// A list-valued key (a scalar is a one-element list), or `def`.
+json list(const json& b, const std::string& key, const json& def, const std::string& where) {
+  if (!b.contains(key)) return def;
+  const json& v = b[key];
+  if (v.is_array()) {
+    if (v.empty()) usage_error(where + "." + key + ": expected a non-empty list");
+    return v;
+  }
+  return json::array({v});
+}
+
+// A learned drift (theory/dfm.md §7 E7): an MLP trained by fm-train's DFM objective on the
+// problem's target, with its training excess risk ∫ E‖s − b‖² dt/t_max (t ~ U[0, t_max]).
+struct Learned {
+  field::FieldPtr drift;
+  double val_loss = 0, excess_risk = 0;
+  long steps = 0;
+};
+
+Learned train_drift(const json& problem_spec, const bounds::DfmProblem& p, double sigma2, const json& learned,
+                    const json& variant, std::uint64_t seed, const std::string& where) {
+  cfg::expect_keys(variant, where, {"label", "t_max", "parametrization", "weighting"});
+  json c = train::train_defaults();
+  c["seed"] = seed;
+  c["target"] = problem_spec.at("target");
+  if (problem_spec.contains("source")) c["source"] = problem_spec["source"];
+  c["objective"] = {{"type", "dfm"},
+                    {"sigma2", sigma2},
+                    {"t_max", cfg::number_or(variant, "t_max", 0.999, where)},
+                    {"parametrization", cfg::string_or(variant, "parametrization", "drift", where)},
+                    {"weighting", cfg::string_or(variant, "weighting", "uniform", where)}};
+  c["model"]["hidden"] = learned.at("hidden");
+  json& t = c["train"];
+  t["steps"] = learned.at("steps");
+  t["batch"] = learned.at("batch");
+  t["lr"] = learned.at("lr");
+  t["ema"] = 0.0;
+  t["eval_every"] = std::max<long long>(1, learned.at("steps").get<long long>() / 4);
+  train::Trainer tr(c);
+  const train::TrainResult r = tr.run("", {"fm-dfm-study", seed});
+  Learned out;
+  const auto net = std::make_shared<nn::Mlp>(tr.mlp());
+  out.drift = std::make_shared<field::MlpField>(
+      net, c["objective"]["parametrization"] == "denoiser" ? field::MlpField::Output::Denoiser
+                                                           : field::MlpField::Output::Direct);
+  out.val_loss = r.val_loss;
+  out.steps = r.steps;
+  // Excess risk over the training time law, against the exact drift.
+  const double tmax = c["objective"]["t_max"].get<double>();
+  const field::MixturePathField b(p.path, path::FieldKind::Drift);
+  Rng rng(seed, "dfm-study/excess", 0);
+  const Index n = 20000;
+  Vec tv(n);
+  for (Index i = 0; i < n; ++i) tv[i] = tmax * rng.uniform();
+  const Mat x = p.path->sample_rows(tv, rng);
+  Derivs sv, bv;
+  out.drift->evaluate_rows(x, tv, kValue, sv);
+  b.evaluate_rows(x, tv, kValue, bv);
+  out.excess_risk = (sv.value - bv.value).rowwise().squaredNorm().mean();
+  return out;
+}
+
+}  // namespace
+
+json dfm_study_defaults() {
+  return json::parse(R"({
+    "seed": 12345,
+    "paths": 2000,
+    "moment_samples": 200000,
+    "eps_samples": 20000,
+    "experiments": []
+  })");
+}
+
+std::set<std::string> dfm_study_opaque() { return {"experiments"}; }
+
+io::Table run_dfm_study(const json& config) {
+  cfg::expect_keys(config, "config", {"seed", "paths", "moment_samples", "eps_samples", "experiments"});
+  const auto seed = static_cast<std::uint64_t>(cfg::integer(config, "seed", "config"));
+  const long paths = cfg::integer(config, "paths", "config");
+  const long moment_samples = cfg::integer(config, "moment_samples", "config");
+  const long eps_samples = cfg::integer(config, "eps_samples", "config");
+  if (paths < 2 || moment_samples < 2 || eps_samples < 2)
+    usage_error("config: paths, moment_samples and eps_samples must be at least 2");
+  const json& blocks = cfg::at(config, "experiments", "config");
+  if (!blocks.is_array()) usage_error("config.experiments: expected a list of experiment blocks");
+
+  // Expand every block into cases first, so the progress bar knows the total.
+  struct Case {
+    std::size_t block;
+    json problem;
+    double sigma2;
+    std::string grid;
+    long steps;
+    double delta;
+    std::string perturbation;
+    double eps;
+    long long dim;
+    double rho;
+    long variant;  // index into learned.variants, or −1
+  };
+  std::vector<Case> cases;
+  for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
+    const json& b = blocks[bi];
+    const std::string w = "config.experiments[" + std::to_string(bi) + "]";
+    cfg::expect_keys(b, w, kBlockKeys);
+    cfg::string(b, "experiment", w);
+    cfg::string(b, "family", w);
+    const json& problem = cfg::at(b, "problem", w);
+    const json nan = json::array({nullptr});
+    const long nvariants = b.contains("learned")
+                               ? static_cast<long>(cfg::at(b["learned"], "variants", w + ".learned").size())
+                               : 0;
+    for (const auto& s2 : list(b, "sigma2", json::array({1.0}), w))
+      for (const auto& g : list(b, "grid", json::array({"G1"}), w))
+        for (const auto& n : cfg::at(b, "steps", w))
+          for (const auto& de : list(b, "delta", json::array({0.0}), w))
+            for (const auto& pt : list(b, "perturbation", json::array({"none"}), w))
+              for (const auto& e : list(b, "eps", json::array({0.0}), w)) {
+                // The exact drift has no ε: one case, not one per listed ε.
+                if (pt == "none" && e != list(b, "eps", json::array({0.0}), w)[0]) continue;
+                for (const auto& dm : list(b, "dim", nan, w))
+                  for (const auto& rh : list(b, "rho", nan, w))
+                    for (long v = nvariants ? 0 : -1; v < std::max(nvariants, 0L); ++v) {
+                      if (v < 0 && nvariants) break;
+                      json pr = problem;
+                      if (!dm.is_null()) pr["dim"] = dm;
+                      if (!rh.is_null()) pr["coupling"] = {{"type", "gaussian"}, {"rho", rh}};
+                      cases.push_back({bi, pr, s2.get<double>(), g.get<std::string>(), n.get<long>(),
+                                       de.get<double>(), pt.get<std::string>(), pt == "none" ? 0.0 : e.get<double>(),
+                                       dm.is_null() ? 0 : dm.get<long long>(), rh.is_null() ? 0.0 : rh.get<double>(),
+                                       v});
+                      if (v < 0) break;
+                    }
+              }
+  }
+
+  io::Table table;
+  std::map<std::string, std::pair<bounds::DfmProblem, bounds::DfmMoments>> problems;
+  std::map<std::string, Learned> learned;
+  Progress bar("DFM study", static_cast<long>(cases.size()));
+  for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+    const Case& c = cases[ci];
+    const json& b = blocks[c.block];
+    const std::string w = "config.experiments[" + std::to_string(c.block) + "]";
+    const std::string key = c.problem.dump() + "|" + std::to_string(c.sigma2);
+    auto it = problems.find(key);
+    if (it == problems.end()) {
+      bounds::DfmProblem p = bounds::make_dfm_problem(c.problem, c.sigma2, w + ".problem");
+      bounds::DfmMoments m = bounds::dfm_moments(*p.path, moment_samples, seed);
+      it = problems.emplace(key, std::pair{std::move(p), std::move(m)}).first;
+    }
+    const auto& [problem, moments] = it->second;
+
+    bounds::DfmDrift drift;
+    std::string variant_label;
+    const Learned* lrn = nullptr;
+    if (c.variant >= 0) {
+      const json& L = b["learned"];
+      cfg::expect_keys(L, w + ".learned", {"variants", "hidden", "steps", "batch", "lr"});
+      const json& v = L["variants"][static_cast<std::size_t>(c.variant)];
+      variant_label = cfg::string(v, "label", w + ".learned.variants");
+      const std::string lkey = key + "|" + std::to_string(c.block) + "|" + std::to_string(c.variant);
+      auto lt = learned.find(lkey);
+      if (lt == learned.end())
+        lt = learned.emplace(lkey, train_drift(c.problem, problem, c.sigma2, L, v, seed, w + ".learned.variants"))
+                 .first;
+      lrn = &lt->second;
+      drift.model = lrn->drift;
+    } else if (c.perturbation != "none") {
+      drift = bounds::parse_dfm_perturbation({{"type", c.perturbation}, {"eps", c.eps}}, problem.dim,
+                                             w + ".perturbation");
+    }
+    bounds::DfmOptions o;
+    o.grid = c.grid;
+    o.steps = c.steps;
+    o.delta = c.delta;
+    o.kl_method = cfg::string_or(b, "kl_method", "auto", w);
+    o.path_method = cfg::string_or(b, "path_method", "auto", w);
+    o.mc.paths = cfg::integer_or(b, "paths", paths, w);
+    o.eps_samples = eps_samples;
+    o.seed = seed;
+    const io::Summary r = bounds::evaluate_dfm(problem, drift, moments, o);
+    table.add_row();
+    table.set("experiment", b["experiment"].get<std::string>());
+    table.set("family", b["family"].get<std::string>());
+    table.set("perturbation", c.perturbation);
+    table.set("eps_requested", c.eps);
+    table.set("rho", c.rho);
+    table.set("variant", variant_label);
+    if (lrn) {
+      table.set("val_loss", lrn->val_loss);
+      table.set("excess_risk", lrn->excess_risk);
+      table.set("train_steps", static_cast<long long>(lrn->steps));
+    }
+    for (const auto& [name, value] : r.items()) std::visit([&](const auto& v) { table.set(name, v); }, value);
+    bar.update(static_cast<long>(ci + 1));
+  }
+  bar.finish();
+  return table;
+}
+
+}  // namespace fm::study
