@@ -1,5 +1,7 @@
-// Exact optimal assignment between two equal-size point sets (uniform weights) by LEMON's
-// network simplex on the complete bipartite graph: the permutation σ minimising Σ_i C[i, σ(i)].
+// Exact OT by LEMON's network simplex on the complete bipartite graph: the optimal assignment
+// between two equal-size uniform point sets (the permutation σ minimising Σ_i C[i, σ(i)]), and
+// the optimal plan for general weights a, b (scaled to integers with 2^40 units of mass, so the
+// plan is exact to ~1e-12 per entry).
 #pragma once
 #include <vector>
 
@@ -18,6 +20,16 @@ struct AssignmentResult {
 
 // Costs must be finite; n×n with n ≥ 1.
 AssignmentResult exact_assignment(const Mat& cost);
+
+struct ExactOtResult {
+  Status status = Status::Converged;
+  double cost = 0;  // ⟨C, P⟩
+  Mat plan;         // n × m
+  double seconds = 0;
+};
+
+// a, b: non-negative weights summing to 1 (checked by the caller); C finite.
+ExactOtResult exact_ot(const Mat& cost, const Vec& a, const Vec& b);
 
 // ‖x_i − y_j‖² for all pairs (n × m), by the GEMM identity with a non-negativity clamp.
 Mat sq_euclidean_cost(const Mat& x, const Mat& y);

@@ -1,0 +1,152 @@
+#include "fmkit/ot/mips.hpp"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVFFlat.h>
+
+#include <cmath>
+#include <limits>
+
+#include "fmkit/core/error.hpp"
+
+namespace fm::ot {
+namespace {
+
+// Atoms kept (b_j > 0) and their keys (y_j, g_j) in float and double.
+struct Keys {
+  std::vector<Index> atom;  // key row → atom index
+  Mat k;                    // (N' × (d+1))
+};
+
+Keys make_keys(const Mat& y, const Vec& g, const Vec& b) {
+  FM_REQUIRE(g.size() == y.rows(), "mips: one potential per atom");
+  FM_REQUIRE(b.size() == 0 || b.size() == y.rows(), "mips: one weight per atom");
+  Keys K;
+  for (Index j = 0; j < y.rows(); ++j)
+    if (b.size() == 0 || b[j] > 0) K.atom.push_back(j);
+  if (K.atom.empty()) usage_error("mips: every atom has weight 0");
+  K.k.resize(static_cast<Index>(K.atom.size()), y.cols() + 1);
+  for (std::size_t r = 0; r < K.atom.size(); ++r) {
+    K.k.row(static_cast<Index>(r)).head(y.cols()) = y.row(K.atom[r]);
+    K.k(static_cast<Index>(r), y.cols()) = g[K.atom[r]];
+  }
+  return K;
+}
+
+template <class T>
+class ExactMips : public Mips {
+ public:
+  using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  ExactMips(Keys k, Index chunk) : atom_(std::move(k.atom)), keys_(k.k.cast<T>()), chunk_(chunk) {}
+
+  std::vector<Index> argmax(const Mat& x) const override {
+    const Index n = x.rows(), N = keys_.rows(), d = x.cols();
+    FM_REQUIRE(d + 1 == keys_.cols(), "mips: query dimension does not match the atoms");
+    M q(n, d + 1);
+    q.leftCols(d) = x.cast<T>();
+    q.col(d).setOnes();
+    std::vector<Index> best(static_cast<std::size_t>(n), 0);
+    std::vector<T> top(static_cast<std::size_t>(n), -std::numeric_limits<T>::infinity());
+    // Rows are independent: parallel over row blocks, atoms in increasing chunks so the first
+    // maximum (lowest index) wins ties.
+    const Index rb = 256;
+#pragma omp parallel for schedule(dynamic)
+    for (Index r0 = 0; r0 < n; r0 += rb) {
+      const Index rows = std::min(rb, n - r0);
+      M s;
+      for (Index c0 = 0; c0 < N; c0 += chunk_) {
+        const Index cols = std::min(chunk_, N - c0);
+        s.noalias() = q.middleRows(r0, rows) * keys_.middleRows(c0, cols).transpose();
+        for (Index i = 0; i < rows; ++i) {
+          Index j;
+          const T v = s.row(i).maxCoeff(&j);
+          auto& t = top[static_cast<std::size_t>(r0 + i)];
+          if (v > t) {
+            t = v;
+            best[static_cast<std::size_t>(r0 + i)] = atom_[static_cast<std::size_t>(c0 + j)];
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+ private:
+  std::vector<Index> atom_;
+  M keys_;
+  Index chunk_;
+};
+
+class FaissMips : public Mips {
+ public:
+  FaissMips(Keys k, const MipsOptions& o) : atom_(std::move(k.atom)), method_(o.method) {
+    const Index N = k.k.rows();
+    dim_ = static_cast<int>(k.k.cols());
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> keys = k.k.cast<float>();
+    if (method_ == "flat") {
+      index_ = std::make_unique<faiss::IndexFlatIP>(dim_);
+    } else if (method_ == "hnsw") {
+      // MIPS → L2: append √(M² − ‖k‖²) to each key, 0 to each query.
+      const Eigen::VectorXf norm2 = keys.rowwise().squaredNorm();
+      const float big = norm2.maxCoeff();
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lifted(N, dim_ + 1);
+      lifted.leftCols(dim_) = keys;
+      lifted.col(dim_) = (big - norm2.array()).max(0.0f).sqrt().matrix();
+      keys = lifted;
+      auto h = std::make_unique<faiss::IndexHNSWFlat>(dim_ + 1, o.hnsw_m);
+      h->hnsw.efSearch = o.hnsw_ef;
+      index_ = std::move(h);
+    } else if (method_ == "ivf") {
+      quantizer_ = std::make_unique<faiss::IndexFlatIP>(dim_);
+      const auto nlist = static_cast<std::size_t>(std::max(1.0, std::round(4 * std::sqrt(static_cast<double>(N)))));
+      auto ivf = std::make_unique<faiss::IndexIVFFlat>(quantizer_.get(), dim_, nlist, faiss::METRIC_INNER_PRODUCT);
+      ivf->train(N, keys.data());
+      ivf->nprobe = static_cast<std::size_t>(o.ivf_nprobe);
+      index_ = std::move(ivf);
+    } else {
+      usage_error("mips: unknown method '" + method_ + "' (expected exact, flat, hnsw or ivf)");
+    }
+    index_->add(N, keys.data());
+  }
+
+  std::vector<Index> argmax(const Mat& x) const override {
+    const Index n = x.rows();
+    const int qd = method_ == "hnsw" ? dim_ + 1 : dim_;
+    FM_REQUIRE(x.cols() + 1 == dim_, "mips: query dimension does not match the atoms");
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> q =
+        Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(n, qd);
+    q.leftCols(x.cols()) = x.cast<float>();
+    q.col(x.cols()).setOnes();
+    std::vector<float> dist(static_cast<std::size_t>(n));
+    std::vector<faiss::Index::idx_t> label(static_cast<std::size_t>(n));
+    index_->search(n, q.data(), 1, dist.data(), label.data());
+    std::vector<Index> best(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      const auto l = label[static_cast<std::size_t>(i)];
+      if (l < 0) runtime_error("mips: the " + method_ + " index returned no neighbour (too few probes?)");
+      best[static_cast<std::size_t>(i)] = atom_[static_cast<std::size_t>(l)];
+    }
+    return best;
+  }
+
+ private:
+  std::vector<Index> atom_;
+  std::string method_;
+  int dim_ = 0;
+  std::unique_ptr<faiss::IndexFlatIP> quantizer_;
+  std::unique_ptr<faiss::Index> index_;
+};
+
+}  // namespace
+
+std::unique_ptr<Mips> make_mips(const Mat& y, const Vec& g, const Vec& b, const MipsOptions& o) {
+  Keys k = make_keys(y, g, b);
+  if (o.method == "exact") {
+    if (o.chunk < 1) usage_error("mips: chunk must be >= 1");
+    if (o.double_precision) return std::make_unique<ExactMips<double>>(std::move(k), o.chunk);
+    return std::make_unique<ExactMips<float>>(std::move(k), o.chunk);
+  }
+  return std::make_unique<FaissMips>(std::move(k), o);
+}
+
+}  // namespace fm::ot

@@ -1,0 +1,39 @@
+// Maximum-inner-product search for semidiscrete pairing (theory/sdfm.md §3): the atom of a noise x
+// is j*(x) = argmax_j (g_j + ⟨x, y_j⟩) = argmax_j ⟨(x, 1), (y_j, g_j)⟩, over atoms with b_j > 0,
+// ties to the lowest index.
+//   exact   chunked GEMM over the atoms with a fused running (max, index) per row; float scores
+//           by default (g kept in double; only points within rounding of a cell boundary can
+//           flip), double on request;
+//   flat    FAISS IndexFlatIP (exact, BLAS-backed);
+//   hnsw    FAISS HNSW on the MIPS→L2 lift k' = (k, √(M² − ‖k‖²)), q' = (q, 0) (approximate);
+//   ivf     FAISS IVF with the inner-product metric, nlist ≈ 4√N (approximate).
+// Approximate indexes are judged by the χ² of the assignment they produce (semidiscrete.hpp).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fmkit/core/types.hpp"
+
+namespace fm::ot {
+
+struct MipsOptions {
+  std::string method = "exact";  // exact | flat | hnsw | ivf
+  bool double_precision = false; // exact only
+  Index chunk = 4096;            // atoms per GEMM chunk (exact)
+  int hnsw_m = 32, hnsw_ef = 64;
+  int ivf_nprobe = 8;
+};
+
+class Mips {
+ public:
+  virtual ~Mips() = default;
+  // The argmax atom of each row of x (n × d).
+  virtual std::vector<Index> argmax(const Mat& x) const = 0;
+};
+
+// Keys from atoms y (N × d), potential g (dot cost) and weights b (atoms with b_j = 0 are
+// excluded; empty b: all atoms).
+std::unique_ptr<Mips> make_mips(const Mat& y, const Vec& g, const Vec& b, const MipsOptions& opts);
+
+}  // namespace fm::ot

@@ -1,0 +1,169 @@
+#include "fmkit/ot/semidiscrete.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/progress.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/core/timer.hpp"
+#include "fmkit/ot/sinkhorn.hpp"
+
+namespace fm::ot {
+namespace {
+
+Vec centred(Vec g) {
+  g.array() -= g.mean();
+  return g;
+}
+
+}  // namespace
+
+double reference_cost_std(const dist::Distribution& source, const Mat& y, const Vec& b) {
+  Rng rng(0, "sd/reference_eps");
+  const Mat x = source.sample(1024, rng);
+  // Streamed over atoms: running sums of c and c² (the entries never live in memory at once).
+  double s = 0, s2 = 0, n = 0;
+  for (Index j = 0; j < y.rows(); ++j) {
+    if (b.size() && b[j] <= 0) continue;
+    const Vec c = -(x * y.row(j).transpose());
+    s += c.sum();
+    s2 += c.squaredNorm();
+    n += static_cast<double>(c.size());
+  }
+  const double mean = s / n;
+  return std::sqrt(std::max(0.0, s2 / n - mean * mean));
+}
+
+Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double eps) {
+  const Index n = x.rows(), N = y.rows();
+  Mat s = x * y.transpose();
+  s.rowwise() += g.transpose();
+  const Vec logb = b.array().max(std::numeric_limits<double>::min()).log().matrix();
+#pragma omp parallel for schedule(static)
+  for (Index i = 0; i < n; ++i) {
+    if (eps == 0) {
+      Index best = -1;
+      double top = -std::numeric_limits<double>::infinity();
+      for (Index j = 0; j < N; ++j)
+        if (b[j] > 0 && s(i, j) > top) {
+          top = s(i, j);
+          best = j;
+        }
+      s.row(i).setZero();
+      s(i, best) = 1;
+    } else {
+      auto r = s.row(i).array();
+      r = r / eps + logb.transpose().array();
+      for (Index j = 0; j < N; ++j)
+        if (b[j] <= 0) r[j] = -std::numeric_limits<double>::infinity();
+      r = (r - r.maxCoeff()).exp();
+      r /= r.sum();
+    }
+  }
+  return s;
+}
+
+Chi2 chi2_estimate(const std::vector<Mat>& batches, const Mat& y, const Vec& g, const Vec& b, double eps) {
+  FM_REQUIRE(!batches.empty(), "chi2: no evaluation batches");
+  Vec est(static_cast<Index>(batches.size()));
+  for (std::size_t r = 0; r < batches.size(); ++r) {
+    const Mat s = cell_weights(batches[r], y, g, b, eps);
+    const double B = static_cast<double>(s.rows());
+    const Vec col = s.colwise().sum().transpose(), col2 = s.array().square().colwise().sum().transpose();
+    double u = 0;
+    for (Index j = 0; j < y.rows(); ++j)
+      if (b[j] > 0) u += (col[j] * col[j] - col2[j]) / b[j];
+    est[static_cast<Index>(r)] = u / (B * (B - 1)) - 1;
+  }
+  const double mean = est.mean();
+  const double R = static_cast<double>(est.size());
+  const double var = R > 1 ? (est.array() - mean).square().sum() / (R - 1) : 0.0;
+  return {mean, std::sqrt(var / R)};
+}
+
+Vec potential_for_sqeuclid(const Vec& g_dot, const Mat& y) {
+  return centred(2 * g_dot + y.rowwise().squaredNorm());
+}
+
+SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, const Vec& b,
+                                const SemidiscreteOptions& o) {
+  const Index N = y.rows();
+  if (N < 1) usage_error("semidiscrete: no atoms");
+  if (source.dim() != y.cols())
+    usage_error("semidiscrete: the source has dimension " + std::to_string(source.dim()) + " but the atoms " +
+                std::to_string(y.cols()));
+  check_weights(b, N, "semidiscrete: atom weights");
+  if (!(o.eps >= 0) || !std::isfinite(o.eps)) usage_error("semidiscrete: eps must be a finite number >= 0");
+  if (o.eps_warmup < 0) usage_error("semidiscrete: eps warm-up must be >= 0");
+  Timer timer;
+  SemidiscreteResult r;
+  r.batch = o.batch > 0 ? o.batch : std::max<long>(256, static_cast<long>(N / 16));
+  const long K = o.steps > 0 ? o.steps : std::clamp<long>(1000 * static_cast<long>(N) / r.batch, 2000, 200000);
+  r.lr = o.lr > 0 ? o.lr : reference_cost_std(source, y, b) * std::max(0.1, 1e-4 * static_cast<double>(N));
+  const long every = o.eval_every > 0 ? o.eval_every : std::max<long>(1, K / 20);
+  const long eb = o.eval_batch > 0 ? o.eval_batch
+                                   : std::max<long>(256, static_cast<long>(35 * std::sqrt(static_cast<double>(N))));
+  if (o.eval_repeats < 1) usage_error("semidiscrete: eval_repeats must be >= 1");
+  std::vector<Mat> eval;
+  for (long q = 0; q < o.eval_repeats; ++q) {
+    Rng rng(o.seed, "sd/eval", static_cast<std::uint64_t>(q));
+    eval.push_back(source.sample(eb, rng));
+  }
+  std::vector<double> levels = o.snapshot_chi2;
+  std::sort(levels.begin(), levels.end(), std::greater<>());
+  std::size_t next_level = 0;
+
+  Vec g = Vec::Zero(N), gbar = g;
+  const long avg0 = static_cast<long>(o.average_from * static_cast<double>(K));
+  long averaged = 0;
+  Progress bar("semidiscrete SGD", K);
+  r.status = Status::MaxIterations;
+  for (long k = 0; k < K; ++k) {
+    const double warm = o.eps_warmup * std::max(0.0, 1 - static_cast<double>(k) / std::max(1.0, 0.1 * static_cast<double>(K)));
+    const double eps_k = o.eps + warm;
+    Rng rng(o.seed, "sd/batch", static_cast<std::uint64_t>(k));
+    const Mat x = source.sample(r.batch, rng);
+    const Vec mhat = cell_weights(x, y, g, b, eps_k).colwise().mean().transpose();
+    const double lr = r.lr * (1 - static_cast<double>(k) / static_cast<double>(K)) + o.lr_min_ratio * r.lr;
+    g -= lr * (mhat - b);
+    if (!g.allFinite()) {
+      r.status = Status::NumericalError;
+      r.iterations = k + 1;
+      break;
+    }
+    if (k < avg0) {
+      gbar = g;
+    } else {
+      ++averaged;
+      gbar += (g - gbar) / static_cast<double>(averaged);
+    }
+    r.iterations = k + 1;
+    const bool last = k + 1 == K;
+    if ((k + 1) % every == 0 || last) {
+      const Chi2 c = chi2_estimate(eval, y, gbar, b, o.eps);
+      r.history_step.push_back(k + 1);
+      r.history_chi2.push_back(c.value);
+      while (next_level < levels.size() && c.value <= levels[next_level] && warm == 0) {
+        r.snapshot_level.push_back(levels[next_level]);
+        r.snapshot_step.push_back(k + 1);
+        r.snapshot_g.push_back(centred(gbar));
+        ++next_level;
+      }
+      r.chi2 = c;
+      if (o.target_chi2 > 0 && c.value <= o.target_chi2 && warm == 0) {
+        r.status = Status::Converged;
+        break;
+      }
+      if (last && o.target_chi2 <= 0) r.status = Status::Converged;  // a fixed budget, fully spent
+    }
+    bar.update(k + 1, "chi2 " + std::to_string(r.chi2.value).substr(0, 6));
+  }
+  bar.finish();
+  r.g = centred(gbar);
+  r.seconds = timer.seconds();
+  return r;
+}
+
+}  // namespace fm::ot

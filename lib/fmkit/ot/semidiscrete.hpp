@@ -1,0 +1,69 @@
+// Semidiscrete OT from a continuous source μ (fresh draws) to atoms ν = Σ_j b_j δ_{y_j}
+// (theory/sdfm.md §1–§3), in the dot cost c(x, y) = −⟨x, y⟩:
+//   F_ε(g) = E_μ[f_{g,ε}(X)] + Σ_j b_j g_j,  f_{g,ε}(x) = −ε log Σ_j b_j e^{(g_j + ⟨x,y_j⟩)/ε}  (ε = 0: −max)
+// maximised by SGD on g with the unbiased gradient m̂ − b (m̂ the batch mean of the softmax, or
+// one-hot cell counts at ε = 0), linear step decay to lr_min, a Polyak tail average of the iterates,
+// an optional ε warm-up, and the χ² marginal error by its unbiased U-statistic on a fixed
+// evaluation set. g is defined up to a constant and returned centred (unweighted mean 0).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fmkit/core/status.hpp"
+#include "fmkit/dist/distribution.hpp"
+
+namespace fm::ot {
+
+struct SemidiscreteOptions {
+  double eps = 0;           // absolute ε ≥ 0 (dot cost)
+  long steps = 0;           // 0: min(200000, max(2000, 1000 N / batch)) — ≈ 1000 hits per atom
+  long batch = 0;           // 0: max(256, N/16)
+  double lr = 0;            // initial step; 0: std(C_ref) · max(0.1, 1e-4 N)
+  double lr_min_ratio = 0.01;
+  double average_from = 0.5;  // Polyak average over the last half of the steps
+  double eps_warmup = 0;    // extra ε at step 0, decaying linearly to 0 over the first 10 %
+  long eval_every = 0;      // 0: steps / 20
+  long eval_batch = 0;      // 0: max(256, 35 √N)
+  long eval_repeats = 16;
+  double target_chi2 = 0;   // stop early once χ̂²(ḡ) ≤ target (at the final ε); 0: run all steps
+  std::vector<double> snapshot_chi2;  // keep ḡ the first time χ̂² falls below each level
+  std::uint64_t seed = 0;
+};
+
+struct Chi2 {
+  double value = 0, se = 0;
+};
+
+struct SemidiscreteResult {
+  Vec g;  // centred
+  Status status = Status::Converged;  // converged (target reached) | max_iterations | numerical_error
+  long iterations = 0;
+  Chi2 chi2;                      // of the returned ḡ
+  std::vector<long> history_step;
+  std::vector<double> history_chi2;
+  std::vector<double> snapshot_level;
+  std::vector<long> snapshot_step;
+  std::vector<Vec> snapshot_g;
+  double lr = 0;
+  long batch = 0;
+  double seconds = 0;
+};
+
+// The relative-ε scale: population std of −⟨x_r, y_j⟩ over 1024 reference noises (seed 0 stream)
+// and every atom with b_j > 0.
+double reference_cost_std(const dist::Distribution& source, const Mat& y, const Vec& b);
+
+// Softmax (ε > 0) or one-hot (ε = 0) cell weights s(x)_j of a batch: n × N.
+Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double eps);
+
+// The unbiased χ²(m(g)‖b) estimate from R fixed batches (mean and standard error over batches).
+Chi2 chi2_estimate(const std::vector<Mat>& batches, const Mat& y, const Vec& g, const Vec& b, double eps);
+
+SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, const Vec& b,
+                                const SemidiscreteOptions& opts);
+
+// Converts a dot-cost potential to the ‖x − y‖² cost (g₂ = 2g + ‖y‖², ε₂ = 2ε), centred.
+Vec potential_for_sqeuclid(const Vec& g_dot, const Mat& y);
+
+}  // namespace fm::ot

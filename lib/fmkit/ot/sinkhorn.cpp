@@ -1,0 +1,174 @@
+#include "fmkit/ot/sinkhorn.hpp"
+
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/timer.hpp"
+#include "fmkit/ot/cost.hpp"
+
+namespace fm::ot {
+namespace {
+
+using ArrD = Eigen::ArrayXd;
+
+// One log-domain half-iteration: out_i = −ε LSE_j(h_j − M_ij/ε), h_j = pot_j/ε + log w_j.
+template <class T>
+void half_step(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& M, const Vec& pot,
+               const Vec& logw, double eps, Vec& out) {
+  using Row = Eigen::Array<T, 1, Eigen::Dynamic>;
+  const Row h = (pot.array() / eps + logw.array()).cast<T>().transpose();
+  const T inv = static_cast<T>(1 / eps);
+  const Index n = M.rows();
+  out.resize(n);
+#pragma omp parallel for schedule(static)
+  for (Index i = 0; i < n; ++i) {
+    const auto row = M.row(i).array();
+    const T m = (h - inv * row).maxCoeff();
+    const T s = ((h - inv * row) - m).exp().sum();
+    out[i] = -eps * (static_cast<double>(m) + std::log(static_cast<double>(s)));
+  }
+}
+
+template <class T>
+struct LogSolver {
+  using RM = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  RM C, Ct;
+  explicit LogSolver(const Mat& c) : C(c.cast<T>()), Ct(c.transpose().cast<T>()) {}
+
+  // Iterates at one ε from (f, g); returns iterations used. `err` is the L1 column error.
+  long run(const Vec& loga, const Vec& logb, const Vec& b, double eps, double tol, long max_iter, Vec& f, Vec& g,
+           double& err, bool& finite) {
+    Vec g_new;
+    for (long it = 1; it <= max_iter; ++it) {
+      half_step<T>(C, g, logb, eps, f);
+      half_step<T>(Ct, f, loga, eps, g_new);
+      // Column sums of the plan (f, g): b_j exp((g_j − g_new_j)/ε).
+      err = (b.array() * (((g - g_new).array() / eps).exp() - 1.0)).abs().sum();
+      finite = f.allFinite() && g_new.allFinite() && std::isfinite(err);
+      if (!finite) return it;
+      if (err < tol || it == max_iter) return it;  // keep g: rows exact, columns off by err
+      g.swap(g_new);
+    }
+    return max_iter;
+  }
+};
+
+Vec safe_log(const Vec& w) {
+  return w.array().max(std::numeric_limits<double>::min()).log().matrix();
+}
+
+// Kernel-mode ablation (u, v scalings). Refused where exp(−C/ε) underflows.
+SinkhornResult kernel_sinkhorn(const Mat& C, const Vec& a, const Vec& b, const SinkhornOptions& o) {
+  SinkhornResult r;
+  r.eps = o.eps;
+  const double range = (C.maxCoeff() - C.minCoeff()) / o.eps;
+  if (range > (o.single_precision ? 87.0 : 708.0)) {
+    r.status = Status::NumericalError;  // never a plan from an underflowed kernel
+    return r;
+  }
+  const Mat K = (-(C.array() - C.minCoeff()) / o.eps).exp().matrix();
+  Vec u = Vec::Ones(C.rows()), v = Vec::Ones(C.cols());
+  for (r.iterations = 1; r.iterations <= o.max_iter; ++r.iterations) {
+    u = a.array() / (K * v).array();
+    const Vec col = v.array() * (K.transpose() * u).array();
+    r.marginal_error = (col - b).cwiseAbs().sum();
+    if (!u.allFinite() || !col.allFinite() || (u.array() == 0).any()) {
+      r.status = Status::NumericalError;
+      return r;
+    }
+    if (r.marginal_error < o.tol) break;
+    v = b.array() / (K.transpose() * u).array();
+  }
+  if (r.iterations > o.max_iter) {
+    r.iterations = o.max_iter;
+    r.status = Status::MaxIterations;
+  }
+  // P = diag(u) K diag(v) = a_i b_j exp((f_i + g_j − C_ij)/ε), K shifted by min C.
+  r.f = o.eps * (u.array() / a.array()).log().matrix();
+  r.g = o.eps * (v.array() / b.array()).log().matrix();
+  r.f.array() += C.minCoeff();
+  return r;
+}
+
+}  // namespace
+
+void check_weights(const Vec& w, Index n, const std::string& where) {
+  if (w.size() != n)
+    usage_error(where + ": expected " + std::to_string(n) + " weights, got " + std::to_string(w.size()));
+  if (!w.allFinite() || (w.array() < 0).any()) usage_error(where + ": weights must be finite and non-negative");
+  if (std::abs(w.sum() - 1) > 1e-9) usage_error(where + ": weights sum to " + std::to_string(w.sum()) + ", expected 1");
+}
+
+SinkhornResult sinkhorn(const Mat& C, const Vec& a, const Vec& b, const SinkhornOptions& o) {
+  if (!(o.eps > 0) || !std::isfinite(o.eps)) usage_error("sinkhorn: eps must be a positive number");
+  if (!(o.tol > 0)) usage_error("sinkhorn: tol must be > 0");
+  if (o.max_iter < 1) usage_error("sinkhorn: max_iter must be >= 1");
+  if (C.rows() < 1 || C.cols() < 1 || !C.allFinite()) usage_error("sinkhorn: the cost matrix must be finite and non-empty");
+  check_weights(a, C.rows(), "sinkhorn: source weights");
+  check_weights(b, C.cols(), "sinkhorn: target weights");
+  Timer timer;
+  SinkhornResult r;
+  if (o.kernel_mode) {
+    r = kernel_sinkhorn(C, a, b, o);
+  } else {
+    r.eps = o.eps;
+    Vec f = o.f0.size() == C.rows() ? o.f0 : Vec::Zero(C.rows());
+    Vec g = o.g0.size() == C.cols() ? o.g0 : Vec::Zero(C.cols());
+    const Vec loga = safe_log(a), logb = safe_log(b);
+    // ε-scaling: halve from about std(C) down to ε, each stage warm-starting the next.
+    std::vector<double> stages{o.eps};
+    if (o.eps_scaling)
+      for (double e = 2 * o.eps; e < cost_std(C); e *= 2) stages.insert(stages.begin(), e);
+    bool finite = true;
+    long left = o.max_iter;
+    std::optional<LogSolver<float>> sf;
+    std::optional<LogSolver<double>> sd;
+    if (o.single_precision) sf.emplace(C);
+    else sd.emplace(C);
+    for (double e : stages) {
+      const long used = sf ? sf->run(loga, logb, b, e, o.tol, left, f, g, r.marginal_error, finite)
+                           : sd->run(loga, logb, b, e, o.tol, left, f, g, r.marginal_error, finite);
+      r.iterations += used;
+      left -= used;
+      if (!finite || left <= 0) break;
+    }
+    r.f = f;
+    r.g = g;
+    if (!finite) r.status = Status::NumericalError;
+    else if (!(r.marginal_error < o.tol)) r.status = Status::MaxIterations;
+  }
+  if (r.status != Status::NumericalError) {
+    // ⟨C, P⟩ and the entropy of the plan, one pass.
+    double cost = 0, h = 0;
+    const Vec loga = safe_log(a), logb = safe_log(b);
+    for (Index i = 0; i < C.rows(); ++i) {
+      const ArrD lp = loga[i] + logb.array() + (r.f[i] + r.g.array() - C.row(i).transpose().array()) / r.eps;
+      const ArrD p = lp.exp();
+      cost += (p * C.row(i).transpose().array()).sum();
+      h -= (p * lp).sum();
+    }
+    auto H = [](const Vec& w) { return -(w.array() * safe_log(w).array()).sum(); };
+    r.cost = cost;
+    const double hab = H(a) + H(b);
+    r.entropy = hab > 0 ? 2 * h / hab - 1 : 0.0;
+  }
+  r.seconds = timer.seconds();
+  return r;
+}
+
+Mat sinkhorn_plan(const Mat& C, const Vec& a, const Vec& b, const SinkhornResult& r) {
+  FM_REQUIRE(r.status != Status::NumericalError, "sinkhorn_plan: the solve failed; there is no plan");
+  Mat P = ((-C).colwise() + r.f).rowwise() + r.g.transpose();
+  P = (P.array() / r.eps).exp().matrix();
+  return a.asDiagonal() * P * b.asDiagonal();
+}
+
+Vec soft_c_transform(const Mat& C, const Vec& b, const Vec& g, double eps) {
+  Vec f;
+  half_step<double>(Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>(C), g, safe_log(b), eps, f);
+  return f;
+}
+
+}  // namespace fm::ot

@@ -1,0 +1,51 @@
+// Entropic OT by Sinkhorn iterations in the log domain (theory/sdfm.md §5):
+//   f_i = −ε LSE_j((g_j − C_ij)/ε + log b_j),   g_j = −ε LSE_i((f_i − C_ij)/ε + log a_i),
+//   P_ij = a_i b_j exp((f_i + g_j − C_ij)/ε).
+// One fused pass per half-iteration (row max, then Σ exp), vectorised, parallel over rows with a
+// row-major copy of Cᵀ for the column half; rows are independent, so results do not depend on the
+// thread count. After an f-update the rows are exact and the column marginal is
+// b_j exp((g_old − g_new)/ε), so the L1 marginal error comes free with each g-update; the returned
+// (f, g) is the plan with exact rows and that error. Kernel mode exists only as an ablation and
+// refuses (numerical_error) where exp underflows.
+#pragma once
+#include <string>
+
+#include "fmkit/core/status.hpp"
+#include "fmkit/core/types.hpp"
+
+namespace fm::ot {
+
+struct SinkhornOptions {
+  double eps = 0;            // absolute ε > 0
+  double tol = 1e-3;         // stop when Σ_j |col_j − b_j| < tol
+  long max_iter = 5000;
+  bool single_precision = false;  // float kernel: ≈ 2× faster, marginal errors below ~1e-5 unreachable
+  bool eps_scaling = false;  // solve at ε·2^k, …, 2ε, ε (each warm-starting the next), k from std(C)/ε
+  bool kernel_mode = false;  // ablation: u, v scalings of K = e^{−C/ε}; refused past underflow
+  Vec f0, g0;                // warm start (empty: zeros)
+};
+
+struct SinkhornResult {
+  Vec f, g;
+  Status status = Status::Converged;
+  long iterations = 0;
+  double marginal_error = 0;  // L1 column error of the returned plan (rows exact)
+  double cost = 0;            // ⟨C, P⟩
+  double entropy = 0;         // E(P) = 2H(P)/(H(a) + H(b)) − 1: 0 for a permutation, 1 for a ⊗ b
+  double eps = 0;
+  double seconds = 0;
+};
+
+// a (n) and b (m) must be non-negative, finite and sum to 1; C (n × m) finite.
+SinkhornResult sinkhorn(const Mat& C, const Vec& a, const Vec& b, const SinkhornOptions& opts);
+
+// The plan of a solution (n × m).
+Mat sinkhorn_plan(const Mat& C, const Vec& a, const Vec& b, const SinkhornResult& r);
+
+// The soft c-transform f(x_i) = −ε log Σ_j b_j exp((g_j − C_ij)/ε): warm starts on new points.
+Vec soft_c_transform(const Mat& C, const Vec& b, const Vec& g, double eps);
+
+// Checks marginal weights: non-negative, finite, summing to 1 (within 1e-9), of length n.
+void check_weights(const Vec& w, Index n, const std::string& where);
+
+}  // namespace fm::ot

@@ -1,0 +1,203 @@
+// theory/sdfm.md §10: the 1-D exact semidiscrete potential recovered by SGD, the χ² estimator
+// (algebra and unbiasedness), cost conversions, and MIPS against brute force.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+#include "fmkit/core/quadrature.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/dist/gaussian.hpp"
+#include "fmkit/ot/mips.hpp"
+#include "fmkit/ot/semidiscrete.hpp"
+
+using namespace fm;
+using namespace fm::ot;
+
+namespace {
+
+double Phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+double phi(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2 * std::numbers::pi); }
+double Phi_inv(double u) {  // Newton from a rough start; |u − Φ(x)| < 1e-15
+  double x = 0;
+  for (int k = 0; k < 100; ++k) x -= (Phi(x) - u) / std::max(phi(x), 1e-300);
+  return x;
+}
+
+struct OneD {
+  Mat y;
+  Vec b, g;      // exact centred potential (dot cost)
+  double w2sq;   // W2² with ‖x − y‖²
+};
+
+// The closed-form 1-D potential: breakpoints t_(j) = Φ⁻¹(b_(1) + … + b_(j)).
+OneD one_d() {
+  OneD p;
+  p.y.resize(6, 1);
+  p.y << 0.7, -1.3, 2.1, 0.1, -0.4, 1.2;
+  p.b.resize(6);
+  p.b << 0.1, 0.25, 0.05, 0.2, 0.15, 0.25;
+  std::vector<Index> order(6);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](Index a, Index c) { return p.y(a, 0) < p.y(c, 0); });
+  p.g = Vec::Zero(6);
+  double cum = 0, tprev = -INFINITY;
+  p.w2sq = 1 + (p.b.array() * p.y.col(0).array().square()).sum();
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const Index j = order[k];
+    cum += p.b[j];
+    const double t = k + 1 < order.size() ? Phi_inv(cum) : INFINITY;
+    if (k + 1 < order.size()) p.g[order[k + 1]] = p.g[j] - t * (p.y(order[k + 1], 0) - p.y(j, 0));
+    p.w2sq -= 2 * p.y(j, 0) * ((std::isinf(tprev) ? 0 : phi(tprev)) - (std::isinf(t) ? 0 : phi(t)));
+    tprev = t;
+  }
+  p.g.array() -= p.g.mean();
+  return p;
+}
+
+TEST(SemidiscreteCheck, OneDimensionalClosedFormIsTheQuantileW2) {
+  const OneD p = one_d();
+  // ∫₀¹ (Φ⁻¹(u) − Q_ν(u))² du = Σ_j ∫ over cell j of (x − y_j)² φ(x) dx, each cell [t_(j−1), t_(j)]
+  // (the breakpoints of the potential's envelope) by Gauss–Legendre, tails cut at ±12.
+  std::vector<Index> order(6);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](Index a, Index c) { return p.y(a, 0) < p.y(c, 0); });
+  double w2 = 0, lo = -12;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const Index j = order[k];
+    const double hi = k + 1 < order.size()
+                          ? (p.g[j] - p.g[order[k + 1]]) / (p.y(order[k + 1], 0) - p.y(j, 0))
+                          : 12.0;
+    w2 += integrate([&](double x) { return std::pow(x - p.y(j, 0), 2) * phi(x); }, lo, hi, 64);
+    lo = hi;
+  }
+  EXPECT_NEAR(w2, p.w2sq, 1e-9);
+}
+
+TEST(SemidiscreteCheck, SgdRecoversTheExactPotential) {
+  const OneD p = one_d();
+  const dist::Gaussian mu = dist::Gaussian::standard(1);
+  SemidiscreteOptions o;
+  o.batch = 64;
+  o.steps = 200000;
+  o.lr = 0.5;
+  o.eval_every = 50000;
+  o.eval_batch = 2000;
+  o.seed = 11;
+  const SemidiscreteResult r = semidiscrete(mu, p.y, p.b, o);
+  EXPECT_EQ(r.status, Status::Converged);
+  EXPECT_LT((r.g - p.g).cwiseAbs().maxCoeff(), 2e-3);
+  EXPECT_NEAR(r.g.sum(), 0.0, 1e-9);
+  // χ² at the exact potential is 0 within 3 standard errors.
+  std::vector<Mat> batches;
+  for (int q = 0; q < 16; ++q) {
+    Rng rng(12, "chi2", static_cast<std::uint64_t>(q));
+    batches.push_back(mu.sample(2000, rng));
+  }
+  const Chi2 c = chi2_estimate(batches, p.y, p.g, p.b, 0.0);
+  EXPECT_LT(std::abs(c.value), 3 * c.se + 1e-12);
+  // The ‖x − y‖² potential gives the same cells.
+  const Vec g2 = potential_for_sqeuclid(p.g, p.y);
+  for (const Mat& x : batches)
+    for (Index i = 0; i < 200; ++i) {
+      Index a = 0, c2 = 0;
+      for (Index j = 1; j < 6; ++j) {
+        if (p.g[j] + x(i, 0) * p.y(j, 0) > p.g[a] + x(i, 0) * p.y(a, 0)) a = j;
+        if (g2[j] - std::pow(x(i, 0) - p.y(j, 0), 2) > g2[c2] - std::pow(x(i, 0) - p.y(c2, 0), 2)) c2 = j;
+      }
+      EXPECT_EQ(a, c2);
+    }
+}
+
+// The U-statistic equals the brute-force sum over ordered pairs, and is unbiased for a
+// non-optimal g (m exact by a fine quadrature of the 1-D cells).
+TEST(SemidiscreteCheck, Chi2EstimatorIsTheUStatisticAndUnbiased) {
+  const OneD p = one_d();
+  Vec g = p.g;
+  g[0] += 0.3;
+  g[3] -= 0.2;
+  for (double eps : {0.0, 0.3}) {
+    Rng rng(13, "chi2/algebra");
+    const Mat x = rng.normal(50, 1);
+    const Mat s = cell_weights(x, p.y, g, p.b, eps);
+    double brute = 0;
+    for (Index i = 0; i < 50; ++i)
+      for (Index k = 0; k < 50; ++k)
+        if (i != k) brute += (s.row(i).array() * s.row(k).array() / p.b.transpose().array()).sum();
+    brute = brute / (50.0 * 49.0) - 1;
+    EXPECT_NEAR(chi2_estimate({x}, p.y, g, p.b, eps).value, brute, 1e-12);
+  }
+  Vec m = Vec::Zero(6);
+  const double h = 1e-4;
+  for (double x = -12 + h / 2; x < 12; x += h) {
+    Index best = 0;
+    for (Index j = 1; j < 6; ++j)
+      if (g[j] + x * p.y(j, 0) > g[best] + x * p.y(best, 0)) best = j;
+    m[best] += h * phi(x);
+  }
+  const double truth = (m.array().square() / p.b.array()).sum() - 1;
+  std::vector<Mat> batches;
+  for (int q = 0; q < 20000; ++q) {
+    Rng rng(14, "chi2/unbiased", static_cast<std::uint64_t>(q));
+    batches.push_back(rng.normal(64, 1));
+  }
+  const Chi2 c = chi2_estimate(batches, p.y, g, p.b, 0.0);
+  EXPECT_NEAR(c.value, truth, 4 * c.se);
+  EXPECT_GT(truth, 0.05);  // far from optimal: the test can fail
+}
+
+// MIPS: every exact variant equals a double-precision double loop (ties to the lowest index);
+// FAISS flat agrees except at near-ties; zero-weight atoms are never returned.
+TEST(SemidiscreteCheck, MipsMatchesBruteForce) {
+  for (Index d : {2, 7, 64}) {
+    Rng rng(15, "mips", static_cast<std::uint64_t>(d));
+    const Index N = 1000, n = 10000;
+    const Mat y = rng.normal(N, d), x = rng.normal(n, d);
+    const Vec g = rng.normal(N, 1).col(0);
+    Vec b = Vec::Constant(N, 1.0);
+    for (Index j = 0; j < N; j += 10) b[j] = 0;
+    b /= b.sum();
+    std::vector<Index> truth(static_cast<std::size_t>(n));
+    std::vector<double> gap(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      double top = -INFINITY, second = -INFINITY;
+      Index best = -1;
+      for (Index j = 0; j < N; ++j) {
+        if (b[j] == 0) continue;
+        const double v = g[j] + x.row(i).dot(y.row(j));
+        if (v > top) {
+          second = top;
+          top = v;
+          best = j;
+        } else if (v > second) {
+          second = v;
+        }
+      }
+      truth[static_cast<std::size_t>(i)] = best;
+      gap[static_cast<std::size_t>(i)] = (top - second) / std::max(1.0, std::abs(top));
+    }
+    MipsOptions o;
+    o.double_precision = true;
+    for (Index chunk : {7, 100, 4096}) {
+      o.chunk = chunk;
+      EXPECT_EQ(make_mips(y, g, b, o)->argmax(x), truth) << "d " << d << " chunk " << chunk;
+    }
+    o.double_precision = false;
+    o.method = "exact";
+    const auto f32 = make_mips(y, g, b, o)->argmax(x);
+    o.method = "flat";
+    const auto flat = make_mips(y, g, b, o)->argmax(x);
+    for (Index i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      EXPECT_NE(b[flat[k]], 0.0);
+      if (gap[k] > 1e-5) {
+        EXPECT_EQ(f32[k], truth[k]) << i;
+        EXPECT_EQ(flat[k], truth[k]) << i;
+      }
+    }
+  }
+}
+
+}  // namespace

@@ -1,0 +1,161 @@
+// OT solvers (theory/sdfm.md §5, §10): log-domain Sinkhorn against exact OT as ε → 0, marginals
+// and status, the kernel-mode refusal, and weighted exact OT against the 1-D quantile coupling.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/ot/cost.hpp"
+#include "fmkit/ot/network_simplex.hpp"
+#include "fmkit/ot/sinkhorn.hpp"
+
+using namespace fm;
+using namespace fm::ot;
+
+namespace {
+
+Vec uniform(Index n) { return Vec::Constant(n, 1.0 / static_cast<double>(n)); }
+
+TEST(Sinkhorn, ConvergesToExactOtAsEpsVanishes) {
+  Rng rng(3, "sinkhorn/eps0");
+  const Index n = 32;
+  const Mat x = rng.normal(n, 3), y = rng.normal(n, 3);
+  for (CostKind kind : {CostKind::Dot, CostKind::SqEuclid}) {
+    const Mat C = cost_matrix(x, y, kind);
+    const AssignmentResult ex = exact_assignment(C);
+    const double ot0 = ex.cost;  // mean cost = ⟨C, P⟩ with P = permutation / n
+    const double sd = cost_std(C);
+    SinkhornOptions o;
+    o.tol = 1e-6;
+    o.max_iter = 20000;
+    double prev_gap = std::numeric_limits<double>::infinity(), prev_entropy = 2;
+    for (double rel : {0.1, 0.03, 0.01, 0.003, 0.001}) {
+      o.eps = rel * sd;
+      const SinkhornResult r = sinkhorn(C, uniform(n), uniform(n), o);
+      // Plain Sinkhorn slows like e^{range/ε}: the smallest ε may stop at max_iter, with its
+      // (small) marginal error reported, and then ⟨C, P⟩ may undercut OT by at most err·range.
+      if (rel >= 0.03) EXPECT_EQ(r.status, Status::Converged) << rel;
+      EXPECT_LT(r.marginal_error, 1e-3) << rel;
+      const double gap = r.cost - ot0;
+      EXPECT_GE(gap, -r.marginal_error * (C.maxCoeff() - C.minCoeff()) - 1e-9) << rel;
+      EXPECT_LE(gap, o.eps * std::log(static_cast<double>(n))) << rel;
+      EXPECT_LT(gap, prev_gap);
+      EXPECT_LT(r.entropy, prev_entropy);
+      prev_gap = gap;
+      prev_entropy = r.entropy;
+      o.f0 = r.f;  // warm start the next ε
+      o.g0 = r.g;
+      if (rel == 0.001) {
+        const Mat P = sinkhorn_plan(C, uniform(n), uniform(n), r);
+        for (Index i = 0; i < n; ++i) {
+          Index j;
+          P.row(i).maxCoeff(&j);
+          EXPECT_EQ(j, ex.assignment[static_cast<std::size_t>(i)]) << "row " << i;
+        }
+        EXPECT_LT(r.entropy, 0.05);
+        // Rows are exact in the returned plan; columns within the reported error.
+        EXPECT_LT((P.rowwise().sum() - uniform(n)).cwiseAbs().maxCoeff(), 1e-12);
+        EXPECT_NEAR((P.colwise().sum().transpose() - uniform(n)).cwiseAbs().sum(), r.marginal_error, 1e-12);
+      }
+    }
+  }
+}
+
+TEST(Sinkhorn, StatusAndPrecisionModes) {
+  Rng rng(4, "sinkhorn/status");
+  const Index n = 200, m = 150;
+  const Mat C = cost_matrix(rng.normal(n, 4), rng.normal(m, 4), CostKind::Dot);
+  Vec a = rng.normal(n, 1).col(0).array().abs() + 0.1;
+  a /= a.sum();
+  SinkhornOptions o;
+  o.eps = 0.01 * cost_std(C);
+  o.max_iter = 3;
+  SinkhornResult r = sinkhorn(C, a, uniform(m), o);
+  EXPECT_EQ(r.status, Status::MaxIterations);
+  EXPECT_EQ(r.iterations, 3);
+  EXPECT_GT(r.marginal_error, o.tol);
+  o.max_iter = 20000;
+  const SinkhornResult d = sinkhorn(C, a, uniform(m), o);
+  EXPECT_EQ(d.status, Status::Converged);
+  o.single_precision = true;
+  const SinkhornResult f = sinkhorn(C, a, uniform(m), o);
+  EXPECT_EQ(f.status, Status::Converged);
+  EXPECT_NEAR(f.cost, d.cost, 1e-3 * std::abs(d.cost));
+  o.single_precision = false;
+  o.eps_scaling = true;
+  const SinkhornResult s = sinkhorn(C, a, uniform(m), o);
+  EXPECT_EQ(s.status, Status::Converged);
+  EXPECT_NEAR(s.cost, d.cost, 1e-3 * std::abs(d.cost));
+}
+
+// Kernel mode at small ε underflows: it must end in numerical_error, never a plan.
+TEST(Sinkhorn, KernelModeRefusesUnderflow) {
+  Rng rng(5, "sinkhorn/kernel");
+  const Mat C = cost_matrix(rng.normal(64, 2), rng.normal(64, 2), CostKind::SqEuclid);
+  SinkhornOptions o;
+  o.kernel_mode = true;
+  o.eps = 0.002 * C.mean();
+  const SinkhornResult bad = sinkhorn(C, uniform(64), uniform(64), o);
+  EXPECT_EQ(bad.status, Status::NumericalError);
+  EXPECT_THROW(sinkhorn_plan(C, uniform(64), uniform(64), bad), fm::Error);
+  // At a large ε kernel and log modes agree.
+  o.eps = 0.5 * C.mean();
+  o.tol = 1e-9;
+  const SinkhornResult k = sinkhorn(C, uniform(64), uniform(64), o);
+  o.kernel_mode = false;
+  const SinkhornResult l = sinkhorn(C, uniform(64), uniform(64), o);
+  ASSERT_EQ(k.status, Status::Converged);
+  EXPECT_NEAR(k.cost, l.cost, 1e-8 * std::abs(l.cost));
+}
+
+TEST(Sinkhorn, BadInputIsAUsageError) {
+  const Mat C = Mat::Ones(3, 3);
+  SinkhornOptions o;
+  EXPECT_THROW(sinkhorn(C, uniform(3), uniform(3), o), fm::Error);  // eps = 0
+  o.eps = 0.1;
+  Vec neg = uniform(3);
+  neg[0] = -0.1;
+  neg[1] += 0.1 + 1.0 / 3;
+  EXPECT_THROW(sinkhorn(C, neg, uniform(3), o), fm::Error);
+  EXPECT_THROW(sinkhorn(C, uniform(2), uniform(3), o), fm::Error);
+}
+
+// 1-D squared-Euclidean OT is the monotone (quantile) coupling: its cost by merging the CDFs.
+TEST(ExactOt, WeightedMatchesTheQuantileCoupling) {
+  Rng rng(6, "exact/1d");
+  const Index n = 7, m = 9;
+  Vec x = rng.normal(n, 1).col(0), y = rng.normal(m, 1).col(0);
+  Vec a = rng.normal(n, 1).col(0).array().abs() + 0.05, b = rng.normal(m, 1).col(0).array().abs() + 0.05;
+  a /= a.sum();
+  b /= b.sum();
+  const ExactOtResult r = exact_ot(cost_matrix(x, y, CostKind::SqEuclid), a, b);
+  ASSERT_EQ(r.status, Status::Converged);
+  EXPECT_LT((r.plan.rowwise().sum() - a).cwiseAbs().maxCoeff(), 1e-11);
+  EXPECT_LT((r.plan.colwise().sum().transpose() - b).cwiseAbs().maxCoeff(), 1e-11);
+  std::vector<Index> ix(static_cast<std::size_t>(n)), iy(static_cast<std::size_t>(m));
+  std::iota(ix.begin(), ix.end(), 0);
+  std::iota(iy.begin(), iy.end(), 0);
+  std::sort(ix.begin(), ix.end(), [&](Index p, Index q) { return x[p] < x[q]; });
+  std::sort(iy.begin(), iy.end(), [&](Index p, Index q) { return y[p] < y[q]; });
+  double cost = 0, ra = a[ix[0]], rb = b[iy[0]];
+  std::size_t i = 0, j = 0;
+  while (i < ix.size() && j < iy.size()) {
+    const double mass = std::min(ra, rb);
+    cost += mass * std::pow(x[ix[i]] - y[iy[j]], 2);
+    ra -= mass;
+    rb -= mass;
+    if (ra <= 1e-15 && ++i < ix.size()) ra = a[ix[i]];
+    if (rb <= 1e-15 && ++j < iy.size()) rb = b[iy[j]];
+  }
+  EXPECT_NEAR(r.cost, cost, 1e-10);
+  // Uniform equal sizes: the plan is the assignment's permutation.
+  const Mat C = cost_matrix(rng.normal(20, 2), rng.normal(20, 2), CostKind::Dot);
+  const ExactOtResult u = exact_ot(C, uniform(20), uniform(20));
+  const AssignmentResult as = exact_assignment(C);
+  EXPECT_NEAR(u.cost, as.cost, 1e-10);  // masses are exact to 2^-40
+}
+
+}  // namespace
