@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/ot/cost.hpp"
 #include "fmkit/ot/network_simplex.hpp"
@@ -156,6 +157,24 @@ TEST(ExactOt, WeightedMatchesTheQuantileCoupling) {
   const ExactOtResult u = exact_ot(C, uniform(20), uniform(20));
   const AssignmentResult as = exact_assignment(C);
   EXPECT_NEAR(u.cost, as.cost, 1e-10);  // masses are exact to 2^-40
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ExpFast, MatchesStdExp) {
+  double worst = 0, worstf = 0;
+  for (double x = -700; x <= 700; x += 0.0137) {
+    worst = std::max(worst, std::abs(fm::exp_fast(x) / std::exp(x) - 1));
+    if (x > -87 && x < 88) {
+      const float xf = static_cast<float>(x);
+      worstf = std::max(worstf, std::abs(static_cast<double>(fm::exp_fast(xf)) / std::exp(static_cast<double>(xf)) - 1));
+    }
+  }
+  EXPECT_LT(worst, 1e-15);
+  EXPECT_LT(worstf, 1e-6);
+  EXPECT_NEAR(fm::exp_fast(-1000.0) / std::exp(-708.0), 1.0, 1e-15);  // clamped: far below any row maximum
 }
 
 }  // namespace

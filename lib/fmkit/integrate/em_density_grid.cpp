@@ -50,6 +50,13 @@ DensityGrid em_density_grid(const field::VelocityField& drift, double sigma2, co
     usage_error("grid KL: " + std::to_string(static_cast<long long>(npts)) + " grid points (dx = " +
                 std::to_string(g.dx) + ") exceed the limit " + std::to_string(opts.max_points) +
                 "; use fewer steps, a smaller box or d = 1");
+  double work = 0;
+  for (long k = 0; k < grid.steps(); ++k)
+    work += npts * std::pow(2 * opts.kernel_sds * std::sqrt(sigma2 * grid.h(k)) / g.dx + 1, static_cast<double>(d));
+  if (work > opts.max_work)
+    usage_error("grid KL: about " + std::to_string(static_cast<long long>(work / 1e9)) +
+                "e9 kernel operations (the limit is " + std::to_string(static_cast<long long>(opts.max_work / 1e9)) +
+                "e9); use fewer steps, d = 1, or kl_method none");
   const Vec centre = opts.centre.size() ? opts.centre : Vec::Zero(d);
   FM_REQUIRE(centre.size() == d, "grid KL: centre has the wrong dimension");
   g.lo = centre.array() - opts.L;

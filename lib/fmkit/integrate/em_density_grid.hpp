@@ -20,6 +20,7 @@ struct DensityGridOptions {
   double dx = 0;           // 0: the accuracy rule above
   double kernel_sds = 10;  // kernel truncation in units of σ√h
   long max_points = 4'000'000;  // refuse finer grids (G^d points) rather than run for hours
+  double max_work = 2e11;       // and more than this many kernel multiply-adds (G^d W^d N)
 };
 
 struct DensityGrid {

@@ -4,6 +4,7 @@
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVFFlat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -33,6 +34,28 @@ Keys make_keys(const Mat& y, const Vec& g, const Vec& b) {
   return K;
 }
 
+// The first index of the maximum of p[0..n): vectorised block maxima, then a scalar scan of the
+// winning block only (a full scalar scan cost more than the scoring itself).
+template <class T>
+std::pair<T, Index> first_argmax(const T* p, Index n) {
+  constexpr Index kB = 256;
+  T best = -std::numeric_limits<T>::infinity();
+  Index block = 0;
+  for (Index b0 = 0; b0 < n; b0 += kB) {
+    const Index e = std::min(n, b0 + kB);
+    T v = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : v)
+    for (Index j = b0; j < e; ++j) v = std::max(v, p[j]);
+    if (v > best) {
+      best = v;
+      block = b0;
+    }
+  }
+  Index j = block;
+  while (p[j] != best) ++j;
+  return {best, j};
+}
+
 template <class T>
 class ExactMips : public Mips {
  public:
@@ -42,6 +65,7 @@ class ExactMips : public Mips {
   std::vector<Index> argmax(const Mat& x) const override {
     const Index n = x.rows(), N = keys_.rows(), d = x.cols();
     FM_REQUIRE(d + 1 == keys_.cols(), "mips: query dimension does not match the atoms");
+    if (d + 1 <= kDirect) return argmax_direct(x);
     M q(n, d + 1);
     q.leftCols(d) = x.cast<T>();
     q.col(d).setOnes();
@@ -49,7 +73,7 @@ class ExactMips : public Mips {
     std::vector<T> top(static_cast<std::size_t>(n), -std::numeric_limits<T>::infinity());
     // Rows are independent: parallel over row blocks, atoms in increasing chunks so the first
     // maximum (lowest index) wins ties.
-    const Index rb = 256;
+    const Index rb = 64;
 #pragma omp parallel for schedule(dynamic)
     for (Index r0 = 0; r0 < n; r0 += rb) {
       const Index rows = std::min(rb, n - r0);
@@ -58,8 +82,7 @@ class ExactMips : public Mips {
         const Index cols = std::min(chunk_, N - c0);
         s.noalias() = q.middleRows(r0, rows) * keys_.middleRows(c0, cols).transpose();
         for (Index i = 0; i < rows; ++i) {
-          Index j;
-          const T v = s.row(i).maxCoeff(&j);
+          const auto [v, j] = first_argmax(s.data() + i * cols, cols);  // lowest index wins ties
           auto& t = top[static_cast<std::size_t>(r0 + i)];
           if (v > t) {
             t = v;
@@ -72,6 +95,36 @@ class ExactMips : public Mips {
   }
 
  private:
+  // Small d: a GEMM with inner dimension ≤ 8 is memory-bound on its output, so score and reduce
+  // in one fused loop over atoms stored by coordinate (structure of arrays).
+  static constexpr Index kDirect = 8;
+  std::vector<Index> argmax_direct(const Mat& x) const {
+    const Index n = x.rows(), N = keys_.rows(), k = keys_.cols();
+    const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> soa = keys_;  // column-major: one coordinate per column
+    std::vector<Index> best(static_cast<std::size_t>(n));
+#pragma omp parallel
+    {
+      std::vector<T> s(static_cast<std::size_t>(N));
+#pragma omp for schedule(static)
+      for (Index i = 0; i < n; ++i) {
+        T q[kDirect];
+        for (Index c = 0; c + 1 < k; ++c) q[c] = static_cast<T>(x(i, c));
+        T* sp = s.data();
+        const T* gcol = soa.data() + (k - 1) * N;
+#pragma omp simd
+        for (Index j = 0; j < N; ++j) sp[j] = gcol[j];
+        for (Index c = 0; c + 1 < k; ++c) {
+          const T* col = soa.data() + c * N;
+          const T qc = q[c];
+#pragma omp simd
+          for (Index j = 0; j < N; ++j) sp[j] += qc * col[j];
+        }
+        best[static_cast<std::size_t>(i)] = atom_[static_cast<std::size_t>(first_argmax(sp, N).second)];
+      }
+    }
+    return best;
+  }
+
   std::vector<Index> atom_;
   M keys_;
   Index chunk_;

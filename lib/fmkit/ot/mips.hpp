@@ -20,7 +20,7 @@ namespace fm::ot {
 struct MipsOptions {
   std::string method = "exact";  // exact | flat | hnsw | ivf
   bool double_precision = false; // exact only
-  Index chunk = 4096;            // atoms per GEMM chunk (exact)
+  Index chunk = 1024;            // atoms per GEMM chunk (exact); 64 rows × 1024 floats stay in L2
   int hnsw_m = 32, hnsw_ef = 64;
   int ivf_nprobe = 8;
 };

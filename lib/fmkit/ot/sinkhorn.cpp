@@ -1,10 +1,13 @@
 #include "fmkit/ot/sinkhorn.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include <limits>
 #include <optional>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/cost.hpp"
 
@@ -14,20 +17,35 @@ namespace {
 using ArrD = Eigen::ArrayXd;
 
 // One log-domain half-iteration: out_i = −ε LSE_j(h_j − M_ij/ε), h_j = pot_j/ε + log w_j.
+// The row's previous value is a near-exact stabiliser (−out_i/ε ≈ the LSE), so one pass
+// Σ exp(h_j − M_ij/ε + out_i/ε) usually suffices; when the sum leaves [1e-20, 1e20] (first
+// iteration, large potential moves) the row is redone with its exact maximum. Plain loops under
+// `omp simd` so the reductions vectorise.
 template <class T>
 void half_step(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& M, const Vec& pot,
                const Vec& logw, double eps, Vec& out) {
-  using Row = Eigen::Array<T, 1, Eigen::Dynamic>;
-  const Row h = (pot.array() / eps + logw.array()).cast<T>().transpose();
+  const Index n = M.rows(), m = M.cols();
+  std::vector<T> h(static_cast<std::size_t>(m));
+  for (Index j = 0; j < m; ++j) h[static_cast<std::size_t>(j)] = static_cast<T>(pot[j] / eps + logw[j]);
   const T inv = static_cast<T>(1 / eps);
-  const Index n = M.rows();
-  out.resize(n);
+  if (out.size() != n) out = Vec::Zero(n);
+  const T* hp = h.data();
 #pragma omp parallel for schedule(static)
   for (Index i = 0; i < n; ++i) {
-    const auto row = M.row(i).array();
-    const T m = (h - inv * row).maxCoeff();
-    const T s = ((h - inv * row) - m).exp().sum();
-    out[i] = -eps * (static_cast<double>(m) + std::log(static_cast<double>(s)));
+    const T* row = M.data() + i * m;
+    T shift = static_cast<T>(-out[i] / eps);
+    T s = 0;
+#pragma omp simd reduction(+ : s)
+    for (Index j = 0; j < m; ++j) s += exp_fast(hp[j] - inv * row[j] - shift);
+    if (!(s >= T(1e-20) && s <= T(1e20))) {
+      shift = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : shift)
+      for (Index j = 0; j < m; ++j) shift = std::max(shift, hp[j] - inv * row[j]);
+      s = 0;
+#pragma omp simd reduction(+ : s)
+      for (Index j = 0; j < m; ++j) s += exp_fast(hp[j] - inv * row[j] - shift);
+    }
+    out[i] = -eps * (static_cast<double>(shift) + std::log(static_cast<double>(s)));
   }
 }
 
