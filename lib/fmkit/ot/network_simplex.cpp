@@ -26,6 +26,23 @@ Mat sq_euclidean_cost(const Mat& x, const Mat& y) {
   return c.cwiseMax(0.0);
 }
 
+namespace {
+
+// Costs as integers on a 2^40 grid of the cost range. With double costs LEMON's pivot tests
+// (reduced cost < 0) can cycle on round-off: a dot-cost assignment at n = 256 ran for minutes.
+// Rounding moves each arc by ≤ 2^-41 of the range, so the plan stays optimal for the true
+// costs up to n·2^-40·range; the reported cost uses the true costs.
+struct IntegerCosts {
+  double lo = 0, scale = 1;
+  explicit IntegerCosts(const Mat& c) : lo(c.minCoeff()) {
+    const double range = c.maxCoeff() - lo;
+    scale = range > 0 ? std::ldexp(1.0, 40) / range : 1.0;
+  }
+  long long operator()(double v) const { return std::llround((v - lo) * scale); }
+};
+
+}  // namespace
+
 AssignmentResult exact_assignment(const Mat& cost) {
   const Index n = cost.rows();
   FM_REQUIRE(n >= 1 && cost.cols() == n, "exact assignment: expected a square cost matrix");
@@ -39,19 +56,21 @@ AssignmentResult exact_assignment(const Mat& cost) {
     for (Index j = 0; j < n; ++j) arcs.emplace_back(static_cast<int>(i), static_cast<int>(n + j));
   lemon::StaticDigraph g;
   g.build(static_cast<int>(2 * n), arcs.begin(), arcs.end());
-  lemon::StaticDigraph::ArcMap<double> c(g);
+  lemon::StaticDigraph::ArcMap<long long> c(g);
   lemon::StaticDigraph::NodeMap<int> supply(g);
+  const IntegerCosts ic(cost);
   for (Index i = 0; i < n; ++i) {
     supply[g.node(static_cast<int>(i))] = 1;
     supply[g.node(static_cast<int>(n + i))] = -1;
-    for (Index j = 0; j < n; ++j) c[g.arc(static_cast<int>(i * n + j))] = cost(i, j);
+    for (Index j = 0; j < n; ++j) c[g.arc(static_cast<int>(i * n + j))] = ic(cost(i, j));
   }
-  lemon::NetworkSimplex<lemon::StaticDigraph, int, double> ns(g);
+  using Solver = lemon::NetworkSimplex<lemon::StaticDigraph, int, long long>;
+  Solver ns(g);
   ns.costMap(c).supplyMap(supply);
   AssignmentResult r;
   const auto res = ns.run();
   r.seconds = timer.seconds();
-  if (res != lemon::NetworkSimplex<lemon::StaticDigraph, int, double>::OPTIMAL) {
+  if (res != Solver::OPTIMAL) {
     r.status = Status::NumericalError;
     return r;
   }
@@ -96,13 +115,14 @@ ExactOtResult exact_ot(const Mat& cost, const Vec& a, const Vec& b) {
     for (Index j = 0; j < m; ++j) arcs.emplace_back(static_cast<int>(i), static_cast<int>(n + j));
   lemon::StaticDigraph g;
   g.build(static_cast<int>(n + m), arcs.begin(), arcs.end());
-  lemon::StaticDigraph::ArcMap<double> c(g);
+  lemon::StaticDigraph::ArcMap<long long> c(g);
   lemon::StaticDigraph::NodeMap<long long> supply(g);
+  const IntegerCosts ic(cost);
   for (Index i = 0; i < n; ++i) supply[g.node(static_cast<int>(i))] = qa[static_cast<std::size_t>(i)];
   for (Index j = 0; j < m; ++j) supply[g.node(static_cast<int>(n + j))] = -qb[static_cast<std::size_t>(j)];
   for (Index i = 0; i < n; ++i)
-    for (Index j = 0; j < m; ++j) c[g.arc(static_cast<int>(i * m + j))] = cost(i, j);
-  using Solver = lemon::NetworkSimplex<lemon::StaticDigraph, long long, double>;
+    for (Index j = 0; j < m; ++j) c[g.arc(static_cast<int>(i * m + j))] = ic(cost(i, j));
+  using Solver = lemon::NetworkSimplex<lemon::StaticDigraph, long long, long long>;
   Solver ns(g);
   ns.costMap(c).supplyMap(supply);
   ExactOtResult r;

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/coupling/minibatch_ot.hpp"
+#include "fmkit/coupling/semidiscrete_coupling.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/quadrature.hpp"
 #include "fmkit/core/timer.hpp"
@@ -56,9 +58,11 @@ Trainer::Trainer(cfg::json config) : config_(std::move(config)), adam_(0, {}) {
     usage_error("objective.type: a schedule target defines its own path; use {\"type\": \"exact\"}");
 
   const cfg::json& coup = config_["coupling"];
-  cfg::expect_keys(coup, "coupling", {"type"});
   const std::string ctype = cfg::string(coup, "type", "coupling");
-  if (ctype != "independent") usage_error("coupling.type: unknown coupling '" + ctype + "' (expected independent)");
+  if (ctype != "independent" && ctype != "exact_ot" && ctype != "sinkhorn" && ctype != "semidiscrete")
+    usage_error("coupling.type: unknown coupling '" + ctype +
+                "' (expected independent, exact_ot, sinkhorn or semidiscrete)");
+  if (ctype == "independent") cfg::expect_keys(coup, "coupling", {"type"});
 
   // Finite data sets are split once into training and held-out validation points.
   const cfg::json& data = config_["data"];
@@ -86,7 +90,14 @@ Trainer::Trainer(cfg::json config) : config_(std::move(config)), adam_(0, {}) {
     train_t = std::make_unique<coupling::TargetSampler>(target, seed_);
     val_t = std::make_unique<coupling::TargetSampler>(target, val_seed);
   }
-  coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *train_t, seed_);
+  // Validation pairs stay independent: the validation loss measures the same regression for
+  // every coupling.
+  if (ctype == "exact_ot" || ctype == "sinkhorn")
+    coupling_ = std::make_unique<coupling::MinibatchOtCoupling>(coup, source, *train_t, seed_);
+  else if (ctype == "semidiscrete")
+    coupling_ = std::make_unique<coupling::SemidiscreteCoupling>(coup, source, *train_t, seed_);
+  else
+    coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *train_t, seed_);
   val_coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *val_t, val_seed);
   val_ = make_batch(obj_, 0, opts_.val_size, val_seed, val_coupling_.get(), exact_.get());
   val_scale_ = val_.target.squaredNorm() / static_cast<double>(val_.target.size());
@@ -287,6 +298,7 @@ io::Summary Trainer::summary(const TrainResult& r, const std::string& status) co
   s.set("num_params", static_cast<long long>(mlp_->num_params()));
   s.set("steps_per_s", r.steps_per_s);
   s.set("wall_time_s", r.wall_time_s);
+  coupling_->diagnostics(s);  // pairing time per pair and the coupling's own diagnostics
   return s;
 }
 

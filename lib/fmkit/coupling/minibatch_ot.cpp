@@ -1,0 +1,108 @@
+#include "fmkit/coupling/minibatch_ot.hpp"
+
+#include <algorithm>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/timer.hpp"
+#include "fmkit/ot/network_simplex.hpp"
+#include "fmkit/ot/sinkhorn.hpp"
+
+namespace fm::coupling {
+
+MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target,
+                                         std::uint64_t seed)
+    : source_(std::move(source)), target_(std::move(target)), seed_(seed) {
+  const std::string w = "coupling";
+  type_ = cfg::string(spec, "type", w);
+  if (type_ == "exact_ot") {
+    cfg::expect_keys(spec, w, {"type", "cost"});
+  } else {
+    cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling"});
+    eps_rel_ = cfg::number_or(spec, "eps_rel", eps_rel_, w);
+    tol_ = cfg::number_or(spec, "tol", tol_, w);
+    max_iter_ = cfg::integer_or(spec, "max_iter", max_iter_, w);
+    sampling_ = cfg::string_or(spec, "sampling", sampling_, w);
+    if (!(eps_rel_ > 0)) usage_error(w + ".eps_rel: Sinkhorn needs eps_rel > 0");
+    if (!(tol_ > 0) || max_iter_ < 1) usage_error(w + ": tol must be > 0 and max_iter >= 1");
+    if (sampling_ != "row" && sampling_ != "flattened")
+      usage_error(w + ".sampling: expected row or flattened, got '" + sampling_ + "'");
+  }
+  cost_ = ot::parse_cost(cfg::string_or(spec, "cost", "dot", w), w + ".cost");
+  FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
+}
+
+void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
+  Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
+  const Mat x0 = source_->sample(n, rng);
+  const Mat x1 = target_.draw(step, n);
+  Timer timer;
+  const Mat C = ot::cost_matrix(x0, x1, cost_);
+  out.x0 = x0;
+  out.x1.resize(n, x1.cols());
+  if (type_ == "exact_ot") {
+    const ot::AssignmentResult r = ot::exact_assignment(C);
+    if (r.status != Status::Converged) runtime_error("coupling exact_ot: the network simplex failed at step " +
+                                                     std::to_string(step));
+    for (Index i = 0; i < n; ++i) out.x1.row(i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);
+    ++solves_;
+  } else {
+    const Vec a = Vec::Constant(n, 1.0 / static_cast<double>(n));
+    ot::SinkhornOptions o;
+    o.eps = eps_rel_ * ot::cost_std(C);
+    o.tol = tol_;
+    o.max_iter = max_iter_;
+    const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
+    if (r.status == Status::NumericalError)
+      runtime_error("coupling sinkhorn: numerical error at step " + std::to_string(step) + " (eps_rel " +
+                    std::to_string(eps_rel_) + "); no plan is substituted");
+    ++solves_;
+    unconverged_ += r.status != Status::Converged;
+    iterations_ += r.iterations;
+    err_sum_ += r.marginal_error;
+    err_max_ = std::max(err_max_, r.marginal_error);
+    entropy_sum_ += r.entropy;
+    const Mat P = ot::sinkhorn_plan(C, a, a, r);
+    Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step));
+    if (sampling_ == "row") {
+      for (Index i = 0; i < n; ++i) {  // j ~ P_i· / a_i by inverse CDF (rows are exact)
+        const double u = pick.uniform() * P.row(i).sum();
+        double acc = 0;
+        Index j = 0;
+        for (; j + 1 < n; ++j) {
+          acc += P(i, j);
+          if (u < acc) break;
+        }
+        out.x1.row(i) = x1.row(j);
+      }
+    } else {
+      std::vector<double> cdf(static_cast<std::size_t>(n * n));
+      double acc = 0;
+      for (Index k = 0; k < n * n; ++k) cdf[static_cast<std::size_t>(k)] = acc += P(k / n, k % n);
+      for (Index r2 = 0; r2 < n; ++r2) {
+        const double u = pick.uniform() * acc;
+        const auto k = static_cast<Index>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+        const Index kk = std::min(k, n * n - 1);
+        out.x0.row(r2) = x0.row(kk / n);
+        out.x1.row(r2) = x1.row(kk % n);
+      }
+    }
+  }
+  seconds_ += timer.seconds();
+  pairs_ += n;
+}
+
+void MinibatchOtCoupling::diagnostics(io::Summary& s) const {
+  Coupling::diagnostics(s);
+  s.set("ot_solves", static_cast<long long>(solves_));
+  if (type_ == "sinkhorn") {
+    const double k = std::max<long>(solves_, 1);
+    s.set("sinkhorn_unconverged_fraction", static_cast<double>(unconverged_) / k);
+    s.set("sinkhorn_mean_marginal_error", err_sum_ / k);
+    s.set("sinkhorn_max_marginal_error", err_max_);
+    s.set("sinkhorn_mean_iterations", static_cast<double>(iterations_) / k);
+    s.set("sinkhorn_mean_entropy", entropy_sum_ / k);
+    s.set("sinkhorn_eps_rel", eps_rel_);
+  }
+}
+
+}  // namespace fm::coupling

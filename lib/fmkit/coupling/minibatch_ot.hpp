@@ -1,0 +1,39 @@
+// Minibatch OT couplings (theory/sdfm.md §5): per batch, n fresh noises and n target points, the
+// dot cost C_ij = −⟨x0_i, x1_j⟩ (or ‖x0 − x1‖²), and
+//   exact_ot   the optimal permutation σ (network simplex); every x0_i is kept and paired with
+//              x1_σ(i) — σ is applied to the target side;
+//   sinkhorn   the log-domain entropic plan at ε = ε_rel·std(C); "row" sampling draws one partner
+//              per noise, j ~ P_i·/a_i (each noise used once); "flattened" draws n pairs from P
+//              with replacement (TorchCFM style; an ablation: marginals hold only in expectation).
+// Every solve's status, iterations, marginal error and entropy E(P) are accumulated for the run
+// summary; a numerical error aborts (never a substituted plan), max_iterations is counted.
+// Draws depend only on (seed, step), so resumed runs are bit-identical (no warm start across steps).
+#pragma once
+#include "fmkit/core/config.hpp"
+#include "fmkit/coupling/coupling.hpp"
+#include "fmkit/ot/cost.hpp"
+
+namespace fm::coupling {
+
+class MinibatchOtCoupling : public Coupling {
+ public:
+  // spec: {"type": "exact_ot" | "sinkhorn", "cost": "dot" | "sqeuclid", "eps_rel", "tol", "max_iter",
+  //        "sampling": "row" | "flattened"}
+  MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target, std::uint64_t seed);
+  void draw(long step, Index n, PairBatch& out) override;
+  std::string name() const override { return type_; }
+  void diagnostics(io::Summary& s) const override;
+
+ private:
+  std::string type_, sampling_ = "row";
+  ot::CostKind cost_ = ot::CostKind::Dot;
+  double eps_rel_ = 0.1, tol_ = 1e-3;
+  long max_iter_ = 5000;
+  dist::DistributionPtr source_;
+  TargetSampler target_;
+  std::uint64_t seed_;
+  long solves_ = 0, unconverged_ = 0, iterations_ = 0;
+  double err_sum_ = 0, err_max_ = 0, entropy_sum_ = 0;
+};
+
+}  // namespace fm::coupling

@@ -1,0 +1,68 @@
+#include "fmkit/coupling/semidiscrete_coupling.hpp"
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/timer.hpp"
+
+namespace fm::coupling {
+
+SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::DistributionPtr source,
+                                           const TargetSampler& target, std::uint64_t seed)
+    : source_(std::move(source)), seed_(seed) {
+  const std::string w = "coupling";
+  cfg::expect_keys(spec, w, {"type", "eps_rel", "target_chi2", "steps", "batch", "lr"});
+  if (!target.finite())
+    usage_error(w + ": semidiscrete needs a finite training set (a dataset target), not a distribution");
+  y_ = target.points();
+  b_ = Vec::Constant(y_.rows(), 1.0 / static_cast<double>(y_.rows()));
+  eps_rel_ = cfg::number_or(spec, "eps_rel", 0.0, w);
+  if (!(eps_rel_ >= 0)) usage_error(w + ".eps_rel: expected a number >= 0");
+  ot::SemidiscreteOptions o;
+  o.target_chi2 = cfg::number_or(spec, "target_chi2", 0.05, w);
+  o.steps = cfg::integer_or(spec, "steps", 0, w);
+  o.batch = cfg::integer_or(spec, "batch", 0, w);
+  o.lr = cfg::number_or(spec, "lr", 0.0, w);
+  o.seed = seed;
+  eps_ = eps_rel_ * ot::reference_cost_std(*source_, y_, b_);
+  o.eps = eps_;
+  fit_ = ot::semidiscrete(*source_, y_, b_, o);
+  if (fit_.status == Status::NumericalError) runtime_error(w + ": the potential's SGD produced non-finite values");
+  if (eps_ == 0) mips_ = ot::make_mips(y_, fit_.g, b_, ot::MipsOptions{});
+}
+
+void SemidiscreteCoupling::draw(long step, Index n, PairBatch& out) {
+  Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
+  out.x0 = source_->sample(n, rng);
+  Timer timer;
+  out.x1.resize(n, y_.cols());
+  if (mips_) {
+    const auto j = mips_->argmax(out.x0);
+    for (Index i = 0; i < n; ++i) out.x1.row(i) = y_.row(j[static_cast<std::size_t>(i)]);
+  } else {
+    const Mat s = ot::cell_weights(out.x0, y_, fit_.g, b_, eps_);
+    Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step));
+    for (Index i = 0; i < n; ++i) {
+      const double u = pick.uniform();
+      double acc = 0;
+      Index j = 0;
+      for (; j + 1 < y_.rows(); ++j) {
+        acc += s(i, j);
+        if (u < acc) break;
+      }
+      out.x1.row(i) = y_.row(j);
+    }
+  }
+  seconds_ += timer.seconds();
+  pairs_ += n;
+}
+
+void SemidiscreteCoupling::diagnostics(io::Summary& s) const {
+  Coupling::diagnostics(s);
+  s.set("sd_eps_rel", eps_rel_);
+  s.set("sd_chi2", fit_.chi2.value);
+  s.set("sd_chi2_se", fit_.chi2.se);
+  s.set("sd_status", to_string(fit_.status));
+  s.set("sd_iterations", static_cast<long long>(fit_.iterations));
+  s.set("sd_precompute_s", fit_.seconds);
+}
+
+}  // namespace fm::coupling

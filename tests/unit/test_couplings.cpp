@@ -1,0 +1,93 @@
+// Training couplings (theory/sdfm.md §3, §5): exact OT keeps every noise and permutes the targets
+// optimally; Sinkhorn row sampling uses each noise once; the semidiscrete coupling pairs each
+// noise with its argmax cell; all are deterministic in (seed, step).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/coupling/minibatch_ot.hpp"
+#include "fmkit/coupling/semidiscrete_coupling.hpp"
+#include "fmkit/dist/gaussian.hpp"
+#include "fmkit/ot/network_simplex.hpp"
+
+using namespace fm;
+
+namespace {
+
+Mat data(Index n) {
+  Rng rng(1, "couplings/data");
+  Mat y = rng.normal(n, 2);
+  y.col(0).array() += 3;
+  return y;
+}
+
+TEST(Couplings, ExactOtPermutesTheTargetsOptimally) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  coupling::TargetSampler t(data(500), false, 7);
+  coupling::MinibatchOtCoupling c({{"type", "exact_ot"}, {"cost", "sqeuclid"}}, mu, t, 7);
+  coupling::PairBatch b;
+  c.draw(3, 64, b);
+  // The noises are the step's fresh draws, in order; the targets are the step's draws, permuted.
+  Rng rng(7, "train/source", 3);
+  EXPECT_EQ((b.x0 - mu->sample(64, rng)).norm(), 0.0);
+  const Mat x1 = t.draw(3, 64);
+  const auto best = ot::exact_assignment(ot::sq_euclidean_cost(b.x0, x1));
+  double cost = 0;
+  for (Index i = 0; i < 64; ++i) cost += (b.x0.row(i) - b.x1.row(i)).squaredNorm() / 64;
+  EXPECT_NEAR(cost, best.cost, 1e-12);
+  // A permutation of the drawn targets: the same multiset of rows.
+  auto sorted = [](const Mat& m) {
+    std::vector<double> v(m.data(), m.data() + m.size());
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(sorted(b.x1), sorted(x1));
+  coupling::PairBatch again;
+  c.draw(3, 64, again);
+  EXPECT_EQ((again.x1 - b.x1).norm(), 0.0);
+}
+
+TEST(Couplings, SinkhornRowSamplingKeepsEveryNoise) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  coupling::TargetSampler t(data(500), false, 8);
+  coupling::MinibatchOtCoupling row({{"type", "sinkhorn"}, {"eps_rel", 0.01}}, mu, t, 8);
+  coupling::PairBatch b;
+  row.draw(0, 128, b);
+  Rng rng(8, "train/source", 0);
+  EXPECT_EQ((b.x0 - mu->sample(128, rng)).norm(), 0.0);
+  // At small ε the pairs approach the optimal ones: mean ⟨x0, x1⟩ is near the exact OT's.
+  const Mat x1 = t.draw(0, 128);
+  const auto best = ot::exact_assignment(-(b.x0 * x1.transpose()));
+  const double dot = (b.x0.array() * b.x1.array()).rowwise().sum().mean();
+  EXPECT_NEAR(dot, -best.cost, 0.05 * std::abs(best.cost));
+  io::Summary s;
+  row.diagnostics(s);
+  EXPECT_EQ(s.to_json()["sinkhorn_unconverged_fraction"].get<double>(), 0.0);
+  coupling::MinibatchOtCoupling flat({{"type", "sinkhorn"}, {"eps_rel", 0.01}, {"sampling", "flattened"}}, mu, t, 8);
+  flat.draw(0, 128, b);
+  EXPECT_EQ(b.x0.rows(), 128);
+}
+
+TEST(Couplings, SemidiscretePairsEachNoiseWithItsCell) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  const Mat y = data(200);
+  coupling::TargetSampler t(y, true, 9);
+  coupling::SemidiscreteCoupling c({{"type", "semidiscrete"}, {"target_chi2", 0.05}}, mu, t, 9);
+  EXPECT_LE(c.potential().chi2.value, 0.05);
+  coupling::PairBatch b;
+  c.draw(5, 256, b);
+  const Vec& g = c.potential().g;
+  for (Index i = 0; i < 256; ++i) {
+    Index best = 0;
+    for (Index j = 1; j < y.rows(); ++j)
+      if (g[j] + b.x0.row(i).dot(y.row(j)) > g[best] + b.x0.row(i).dot(y.row(best))) best = j;
+    EXPECT_EQ((b.x1.row(i) - y.row(best)).norm(), 0.0) << i;
+  }
+  // A distribution target has no atoms: refused.
+  coupling::TargetSampler cont(mu, 9);
+  EXPECT_THROW(coupling::SemidiscreteCoupling({{"type", "semidiscrete"}}, mu, cont, 9), fm::Error);
+}
+
+}  // namespace
