@@ -109,7 +109,11 @@ TEST(Trainer, BadConfigsAreUsageErrors) {
   };
   EXPECT_EQ(msg(R"({"objective":{"type":"exact"}})"),
             "objective.type: 'exact' needs a target with a closed-form path (gaussian, gmm or schedule)");
-  EXPECT_EQ(msg(R"({"coupling":{"type":"sinkhorn"}})"), "coupling.type: unknown coupling 'sinkhorn' (expected independent)");
+  EXPECT_EQ(msg(R"({"coupling":{"type":"sinkhon"}})"),
+            "coupling.type: unknown coupling 'sinkhon' (expected independent, exact_ot, sinkhorn or semidiscrete)");
+  EXPECT_EQ(msg(R"({"coupling":{"type":"sinkhorn","eps_rel":0}})"), "coupling.eps_rel: Sinkhorn needs eps_rel > 0");
+  EXPECT_EQ(msg(R"({"coupling":{"type":"semidiscrete"}})"),
+            "coupling: semidiscrete needs a finite training set (a dataset target), not a distribution");
   EXPECT_EQ(msg(R"({"model":{"hidden":[64,0],"activation":"silu","time_embedding":{"type":"raw"}}})"),
             "model.hidden: widths must be positive integers");
   EXPECT_EQ(msg(R"({"model":{"hidden":[64],"activation":"relu","time_embedding":{"type":"raw"}}})"),
