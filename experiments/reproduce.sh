@@ -22,5 +22,9 @@ echo "== DFM study (quick config)"
 "$BIN/fm-dfm-study" --config experiments/configs/dfm_quick.json --out results/dfm.h5
 "$PY" experiments/plot/dfm_study.py results/dfm.h5 results
 
+echo "== SD-FM vs OT-FM vs FM (quick config)"
+"$BIN/fm-sdfm-study" --config experiments/configs/sdfm_quick.json --out results/sdfm.h5
+"$PY" experiments/plot/sdfm_study.py results/sdfm.h5 results
+
 "$PY" experiments/plot/report.py results > results/REPORT.md
 echo "results/REPORT.md written"

@@ -291,11 +291,109 @@ def dfm_study(d):
     return out
 
 
+def sdfm_study(d):
+    path = os.path.join(d, "sdfm.h5")
+    if not os.path.exists(path):
+        return []
+    with h5py.File(path, "r") as f:
+        s = {k: col(f["summary"], k) for k in f["summary"]}
+        wall = f.attrs.get("wall_time_s", float("nan"))
+    n = len(s["dataset"])
+    datasets = list(dict.fromkeys(s["dataset"]))
+    couplings = list(dict.fromkeys(s["coupling"]))
+    seeds = sorted(set(s["seed"]))
+    def val(metric, ds, cp, seed, solver, nfe=None):
+        r = [s[metric][i] for i in range(n) if s["dataset"][i] == ds and s["coupling"][i] == cp and s["seed"][i] == seed
+             and s["solver"][i] == solver and (nfe is None or s["nfe"][i] == nfe)]
+        return r[0] if r else float("nan")
+    def paired(metric, ds, a, b, solver, nfe=None):
+        """Per-seed differences a − b (same noise set); 'holds' (a < b) if the mean is below −2 s.e. and
+        every seed agrees in sign."""
+        diff = [val(metric, ds, a, q, solver, nfe) - val(metric, ds, b, q, solver, nfe) for q in seeds]
+        m = sum(diff) / len(diff)
+        se = (sum((x - m) ** 2 for x in diff) / max(1, len(diff) - 1)) ** 0.5 / len(diff) ** 0.5
+        if all(x < 0 for x in diff) and m < -2 * se:
+            return m, "holds"
+        if all(x > 0 for x in diff) and m > 2 * se:
+            return m, "reversed"
+        return m, "within noise"
+    sd, ot_, ifm = "SD eps=0", "OT exact n=256", "I-FM"
+    have = all(c in couplings for c in (sd, ot_, ifm))
+    out = ["## SD-FM vs OT-FM vs FM (theory/sdfm.md; paper: arXiv 2509.25519)", "",
+           f"Quick config: {len(datasets)} datasets × {len(couplings)} couplings × {len(seeds)} seeds, the same MLP, steps "
+           f"and batch for every coupling, one shared noise set per dataset; {wall:.0f} s. A claim *holds* on a dataset when "
+           "the paired per-seed difference has the same sign in every seed and exceeds 2 standard errors; with "
+           f"{len(seeds)} seeds this is a weak test, and the tables give the differences themselves.", "",
+           "Held-out W2 (mean over seeds) by Euler NFE and Dopri5:", "",
+           "| dataset | coupling | Euler 1 | 2 | 4 | 8 | 16 | 64 | Dopri5 (NFE) | curv_ott | pairing µs/pair | SD χ² |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for ds in datasets:
+        for cp in couplings:
+            w = [sum(val("w2", ds, cp, q, "euler", k) for q in seeds) / len(seeds) for k in (1, 2, 4, 8, 16, 64)]
+            dp = sum(val("w2", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
+            dn = sum(val("nfe", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
+            cu = sum(val("curv_ott", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
+            pc = sum(val("pairing_s_per_pair", ds, cp, q, "dopri5") for q in seeds) / len(seeds) * 1e6
+            chi = sum(val("sd_chi2", ds, cp, q, "dopri5") for q in seeds) / len(seeds) if "sd_chi2" in s else float("nan")
+            out.append(f"| {ds} | {cp} | " + " | ".join(f"{x:.3f}" for x in w) +
+                       f" | {dp:.3f} ({dn:.0f}) | {cu:.4f} | {pc:.2f} | {'' if chi != chi else f'{chi:.3f}'} |")
+    out += ["", "![W2 and energy distance vs NFE](sdfm_nfe.png)", "",
+            "![straightness and pairing cost](sdfm_straightness_cost.png)", ""]
+    if have:
+        out += ["### The seven claims", "", "| claim | dataset | paired differences (W2 unless stated) | verdict |",
+                "|---|---|---|---|"]
+        for ds in datasets:
+            parts, verdicts = [], []
+            for k in (1, 2, 4, 8):
+                m1, v1 = paired("w2", ds, sd, ot_, "euler", k)
+                m2, v2 = paired("w2", ds, ot_, ifm, "euler", k)
+                parts.append(f"NFE {k}: SD−OT {m1:+.3f}, OT−I {m2:+.3f}")
+                verdicts += [v1, v2]
+            verdict = "holds" if all(v == "holds" for v in verdicts) else (
+                "partly" if any(v == "holds" for v in verdicts) else "not supported")
+            out.append(f"| 1 low-NFE ranking SD < OT(256) < I | {ds} | {'; '.join(parts)} | {verdict} |")
+        for ds in datasets:
+            m1, v1 = paired("curv_ott", ds, sd, ot_, "dopri5")
+            m2, v2 = paired("curv_ott", ds, ot_, ifm, "dopri5")
+            verdict = "holds" if v1 == v2 == "holds" else ("partly" if "holds" in (v1, v2) else "not supported")
+            out.append(f"| 2 straighter flows SD < OT < I (curv_ott) | {ds} | SD−OT {m1:+.4f} ({v1}), OT−I {m2:+.4f} ({v2}) | {verdict} |")
+        out.append("| 3 quality saturates near χ² ≈ 0.05 | all | the quick config trains each SD coupling at one χ² target; "
+                   "the χ² snapshot sweep is not run | not tested |")
+        if "SD eps=0.1" in couplings:
+            for ds in datasets:
+                diffs = [paired("w2", ds, sd, "SD eps=0.1", "euler", k) for k in (1, 4, 16)]
+                txt = "; ".join(f"NFE {k}: {m:+.3f} ({v})" for k, (m, v) in zip((1, 4, 16), diffs))
+                verdict = "holds" if all(v != "reversed" for _, v in diffs) else "not supported"
+                out.append(f"| 4 ε robustness: SD ε = 0 ≈ 0.1 (ε = 0 best or tied) | {ds} | {txt} | {verdict} |")
+        ots = [c for c in couplings if c.startswith("OT")]
+        out.append(f"| 5 OT-FM improves with larger n, smaller ε | all | OT variants present: {', '.join(ots)} | "
+                   + ("see the table" if len(ots) > 2 else "not tested (one batch size)") + " |")
+        for ds in datasets:
+            p_sd = sum(val("pairing_s_per_pair", ds, sd, q, "dopri5") for q in seeds) / len(seeds)
+            p_ot = sum(val("pairing_s_per_pair", ds, ot_, q, "dopri5") for q in seeds) / len(seeds)
+            tw = sum(val("train_wall_s", ds, ifm, q, "dopri5") for q in seeds) / len(seeds)
+            pre = sum(val("sd_precompute_s", ds, sd, q, "dopri5") for q in seeds) / len(seeds) if "sd_precompute_s" in s else float("nan")
+            out.append(f"| 6 SD pairing cheap next to OT; precompute one-off | {ds} | SD {p_sd * 1e6:.2f} µs/pair vs OT(256) "
+                       f"{p_ot * 1e6:.2f} µs/pair; SD precompute {pre:.1f} s; I-FM training run {tw:.1f} s | "
+                       f"{'holds' if p_sd < p_ot else 'not supported'} |")
+        two = [ds for ds in datasets if int(val("dim", ds, ifm, seeds[0], "dopri5")) == 2]
+        high = [ds for ds in datasets if int(val("dim", ds, ifm, seeds[0], "dopri5")) > 2]
+        if two and high:
+            g2 = sum(paired("w2", ds, sd, ot_, "euler", 1)[0] for ds in two) / len(two)
+            gh = sum(paired("w2", ds, sd, ot_, "euler", 1)[0] for ds in high) / len(high)
+            out.append(f"| 7 SD's advantage over OT grows with d | {', '.join(two)} vs {', '.join(high)} | mean SD−OT W2 at "
+                       f"Euler 1: {g2:+.3f} (2-D) vs {gh:+.3f} (d > 2) | {'holds' if gh < g2 and gh < 0 else 'not supported'} |")
+        out += ["", "Not run in this study yet: the oracle-velocity study of sdfm.md §7, the Gaussian→discrete, Brenier-map "
+                "and digits datasets, and the χ² snapshot sweep; see the open issue.", ""]
+    return out
+
+
 def main(d):
     lines = ["# fmkit reproduction report", "", "Generated by `make reproduce` (quick configs).", ""]
     lines += exact_flow(d)
     lines += kl_study(d)
     lines += dfm_study(d)
+    lines += sdfm_study(d)
     print("\n".join(lines))
 
 

@@ -15,9 +15,9 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
   const std::string w = "coupling";
   type_ = cfg::string(spec, "type", w);
   if (type_ == "exact_ot") {
-    cfg::expect_keys(spec, w, {"type", "cost"});
+    cfg::expect_keys(spec, w, {"type", "cost", "ot_batch"});
   } else {
-    cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling"});
+    cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch"});
     eps_rel_ = cfg::number_or(spec, "eps_rel", eps_rel_, w);
     tol_ = cfg::number_or(spec, "tol", tol_, w);
     max_iter_ = cfg::integer_or(spec, "max_iter", max_iter_, w);
@@ -28,6 +28,8 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
       usage_error(w + ".sampling: expected row or flattened, got '" + sampling_ + "'");
   }
   cost_ = ot::parse_cost(cfg::string_or(spec, "cost", "dot", w), w + ".cost");
+  ot_batch_ = cfg::integer_or(spec, "ot_batch", 0, w);
+  if (ot_batch_ < 0) usage_error(w + ".ot_batch: expected a positive integer");
   FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
 }
 
@@ -35,60 +37,70 @@ void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
   Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
   const Mat x0 = source_->sample(n, rng);
   const Mat x1 = target_.draw(step, n);
+  const Index ob = ot_batch_ > 0 ? ot_batch_ : n;
+  if (n % ob != 0)
+    usage_error("coupling.ot_batch: " + std::to_string(ob) + " does not divide the batch of " + std::to_string(n));
   Timer timer;
-  const Mat C = ot::cost_matrix(x0, x1, cost_);
-  out.x0 = x0;
+  out.x0.resize(n, x0.cols());
   out.x1.resize(n, x1.cols());
+  for (Index r0 = 0, b = 0; r0 < n; r0 += ob, ++b)
+    pair_block(step, b, x0.middleRows(r0, ob), x1.middleRows(r0, ob), out, r0);
+  seconds_ += timer.seconds();
+  pairs_ += n;
+}
+
+void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0) {
+  const Index n = x0.rows();
+  const Mat C = ot::cost_matrix(x0, x1, cost_);
+  out.x0.middleRows(r0, n) = x0;
   if (type_ == "exact_ot") {
     const ot::AssignmentResult r = ot::exact_assignment(C);
     if (r.status != Status::Converged) runtime_error("coupling exact_ot: the network simplex failed at step " +
                                                      std::to_string(step));
-    for (Index i = 0; i < n; ++i) out.x1.row(i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);
+    for (Index i = 0; i < n; ++i) out.x1.row(r0 + i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);
     ++solves_;
-  } else {
-    const Vec a = Vec::Constant(n, 1.0 / static_cast<double>(n));
-    ot::SinkhornOptions o;
-    o.eps = eps_rel_ * ot::cost_std(C);
-    o.tol = tol_;
-    o.max_iter = max_iter_;
-    const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
-    if (r.status == Status::NumericalError)
-      runtime_error("coupling sinkhorn: numerical error at step " + std::to_string(step) + " (eps_rel " +
-                    std::to_string(eps_rel_) + "); no plan is substituted");
-    ++solves_;
-    unconverged_ += r.status != Status::Converged;
-    iterations_ += r.iterations;
-    err_sum_ += r.marginal_error;
-    err_max_ = std::max(err_max_, r.marginal_error);
-    entropy_sum_ += r.entropy;
-    const Mat P = ot::sinkhorn_plan(C, a, a, r);
-    Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step));
-    if (sampling_ == "row") {
-      for (Index i = 0; i < n; ++i) {  // j ~ P_i· / a_i by inverse CDF (rows are exact)
-        const double u = pick.uniform() * P.row(i).sum();
-        double acc = 0;
-        Index j = 0;
-        for (; j + 1 < n; ++j) {
-          acc += P(i, j);
-          if (u < acc) break;
-        }
-        out.x1.row(i) = x1.row(j);
-      }
-    } else {
-      std::vector<double> cdf(static_cast<std::size_t>(n * n));
-      double acc = 0;
-      for (Index k = 0; k < n * n; ++k) cdf[static_cast<std::size_t>(k)] = acc += P(k / n, k % n);
-      for (Index r2 = 0; r2 < n; ++r2) {
-        const double u = pick.uniform() * acc;
-        const auto k = static_cast<Index>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
-        const Index kk = std::min(k, n * n - 1);
-        out.x0.row(r2) = x0.row(kk / n);
-        out.x1.row(r2) = x1.row(kk % n);
-      }
-    }
+    return;
   }
-  seconds_ += timer.seconds();
-  pairs_ += n;
+  const Vec a = Vec::Constant(n, 1.0 / static_cast<double>(n));
+  ot::SinkhornOptions o;
+  o.eps = eps_rel_ * ot::cost_std(C);
+  o.tol = tol_;
+  o.max_iter = max_iter_;
+  const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
+  if (r.status == Status::NumericalError)
+    runtime_error("coupling sinkhorn: numerical error at step " + std::to_string(step) + " (eps_rel " +
+                  std::to_string(eps_rel_) + "); no plan is substituted");
+  ++solves_;
+  unconverged_ += r.status != Status::Converged;
+  iterations_ += r.iterations;
+  err_sum_ += r.marginal_error;
+  err_max_ = std::max(err_max_, r.marginal_error);
+  entropy_sum_ += r.entropy;
+  const Mat P = ot::sinkhorn_plan(C, a, a, r);
+  Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step) * 1024 + static_cast<std::uint64_t>(block));
+  if (sampling_ == "row") {
+    for (Index i = 0; i < n; ++i) {  // j ~ P_i· / a_i by inverse CDF (rows are exact)
+      const double u = pick.uniform() * P.row(i).sum();
+      double acc = 0;
+      Index j = 0;
+      for (; j + 1 < n; ++j) {
+        acc += P(i, j);
+        if (u < acc) break;
+      }
+      out.x1.row(r0 + i) = x1.row(j);
+    }
+    return;
+  }
+  std::vector<double> cdf(static_cast<std::size_t>(n * n));
+  double acc = 0;
+  for (Index k = 0; k < n * n; ++k) cdf[static_cast<std::size_t>(k)] = acc += P(k / n, k % n);
+  for (Index q = 0; q < n; ++q) {
+    const double u = pick.uniform() * acc;
+    const auto k = static_cast<Index>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+    const Index kk = std::min(k, n * n - 1);
+    out.x0.row(r0 + q) = x0.row(kk / n);
+    out.x1.row(r0 + q) = x1.row(kk % n);
+  }
 }
 
 void MinibatchOtCoupling::diagnostics(io::Summary& s) const {

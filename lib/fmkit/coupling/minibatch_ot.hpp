@@ -18,7 +18,9 @@ namespace fm::coupling {
 class MinibatchOtCoupling : public Coupling {
  public:
   // spec: {"type": "exact_ot" | "sinkhorn", "cost": "dot" | "sqeuclid", "eps_rel", "tol", "max_iter",
-  //        "sampling": "row" | "flattened"}
+  //        "sampling": "row" | "flattened", "ot_batch": n}. ot_batch (default: the training batch)
+  //        solves independent OT problems on consecutive blocks of n pairs (sdfm.md: decoupled OT
+  //        batch, n < batch by concatenating independent solves; the batch must be a multiple).
   MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target, std::uint64_t seed);
   void draw(long step, Index n, PairBatch& out) override;
   std::string name() const override { return type_; }
@@ -29,6 +31,8 @@ class MinibatchOtCoupling : public Coupling {
   ot::CostKind cost_ = ot::CostKind::Dot;
   double eps_rel_ = 0.1, tol_ = 1e-3;
   long max_iter_ = 5000;
+  Index ot_batch_ = 0;  // 0: the whole training batch
+  void pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0);
   dist::DistributionPtr source_;
   TargetSampler target_;
   std::uint64_t seed_;

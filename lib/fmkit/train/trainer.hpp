@@ -54,6 +54,12 @@ class Trainer {
   io::Summary summary(const TrainResult& r, const std::string& status = "complete") const;
 
   const nn::Mlp& mlp() const { return *mlp_; }
+  // The network with the EMA weights (what fm-sample uses by default).
+  nn::Mlp ema_mlp() const {
+    nn::Mlp net = *mlp_;
+    net.params() = ema_.shadow;
+    return net;
+  }
   const cfg::json& config() const { return config_; }
   bool has_exact_field() const { return exact_ != nullptr; }
 

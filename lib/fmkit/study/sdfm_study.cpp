@@ -1,0 +1,168 @@
+#include "fmkit/study/sdfm_study.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <variant>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/progress.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/dist/spec.hpp"
+#include "fmkit/field/mlp_field.hpp"
+#include "fmkit/integrate/flow.hpp"
+#include "fmkit/io/points.hpp"
+#include "fmkit/metrics/kernel_distances.hpp"
+#include "fmkit/metrics/straightness.hpp"
+#include "fmkit/metrics/wasserstein.hpp"
+#include "fmkit/train/train_config.hpp"
+#include "fmkit/train/trainer.hpp"
+
+namespace fm::study {
+namespace {
+
+using cfg::json;
+
+struct Split {
+  Mat train, test;
+};
+
+// Training and test draws of a dataset, standardised by the training mean and one scalar scale.
+Split make_split(const json& d, std::uint64_t seed, const std::string& w) {
+  const auto dist = dist::make_distribution(cfg::at(d, "target", w), w + ".target");
+  Rng rtr(seed, "sdfm/train_data"), rte(seed, "sdfm/test_data");
+  Split s{dist->sample(cfg::integer(d, "n_train", w), rtr), dist->sample(cfg::integer(d, "n_test", w), rte)};
+  const Vec m = s.train.colwise().mean();
+  const double scale =
+      std::sqrt((s.train.rowwise() - m.transpose()).rowwise().squaredNorm().mean() / static_cast<double>(s.train.cols()));
+  s.train = (s.train.rowwise() - m.transpose()) / scale;
+  s.test = (s.test.rowwise() - m.transpose()) / scale;
+  return s;
+}
+
+}  // namespace
+
+json sdfm_study_defaults() {
+  return json::parse(R"({
+    "seed": 0,
+    "seeds": [0, 1],
+    "train": {"steps": 2000, "batch": 256, "hidden": [64, 64, 64], "lr": 0.001, "ema": 0.999},
+    "eval": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "heun": [2, 4, 8, 16],
+             "dopri5": true, "straightness_n": 500},
+    "datasets": [],
+    "couplings": []
+  })");
+}
+
+std::set<std::string> sdfm_study_opaque() { return {"datasets", "couplings"}; }
+
+io::Table run_sdfm_study(const json& c) {
+  cfg::expect_keys(c, "config", {"seed", "seeds", "train", "eval", "datasets", "couplings"});
+  const json& tr = c["train"];
+  const json& ev = c["eval"];
+  cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema"});
+  cfg::expect_keys(ev, "eval", {"n", "w2_n", "euler", "heun", "dopri5", "straightness_n"});
+  const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
+  if (!c["datasets"].is_array() || c["datasets"].empty()) usage_error("config.datasets: expected a non-empty list");
+  if (!c["couplings"].is_array() || c["couplings"].empty()) usage_error("config.couplings: expected a non-empty list");
+  const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
+  if (w2_n > n_eval) usage_error("eval.w2_n: must not exceed eval.n");
+  const auto tmp = std::filesystem::temp_directory_path() /
+                   ("fmkit_sdfm_" + std::to_string(static_cast<long long>(::getpid())));
+  std::filesystem::create_directories(tmp);
+  struct Cleanup {
+    std::filesystem::path p;
+    ~Cleanup() { std::filesystem::remove_all(p); }
+  } cleanup{tmp};
+
+  const long total = static_cast<long>(c["datasets"].size() * c["couplings"].size() * c["seeds"].size());
+  Progress bar("SD-FM study", total);
+  long done = 0;
+  io::Table table;
+  for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
+    const json& d = c["datasets"][di];
+    const std::string wd = "config.datasets[" + std::to_string(di) + "]";
+    cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test"});
+    const std::string dname = cfg::string(d, "name", wd);
+    const Split split = make_split(d, base_seed + di, wd);
+    const Index dim = split.train.cols();
+    const std::string path = (tmp / ("train" + std::to_string(di) + ".npy")).string();
+    io::write_npy(path, split.train);
+    Rng nrng(base_seed + di, "sdfm/eval_noise");
+    const Mat x0 = nrng.normal(n_eval, dim);  // one noise set for every coupling and seed
+    const Mat test = split.test.topRows(std::min(w2_n, split.test.rows()));
+    for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
+      const json& cp = c["couplings"][ci];
+      const std::string wc = "config.couplings[" + std::to_string(ci) + "]";
+      cfg::expect_keys(cp, wc, {"label", "spec"});
+      const std::string label = cfg::string(cp, "label", wc);
+      for (const auto& sj : c["seeds"]) {
+        const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
+        json t = train::train_defaults();
+        t["seed"] = seed;
+        t["target"] = {{"type", "dataset"}, {"path", path}, {"standardize", false}};
+        t["data"] = {{"replacement", false}, {"holdout", 0.0}};
+        t["coupling"] = cp.at("spec");
+        t["model"]["hidden"] = tr["hidden"];
+        t["train"]["steps"] = tr["steps"];
+        t["train"]["batch"] = tr["batch"];
+        t["train"]["lr"] = tr["lr"];
+        t["train"]["ema"] = tr["ema"];
+        t["train"]["eval_every"] = tr["steps"];
+        t["train"]["val_size"] = 1024;
+        train::Trainer trainer(t);
+        const train::TrainResult res = trainer.run("", {"fm-sdfm-study", seed});
+        const io::Summary ts = trainer.summary(res);
+        const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()));
+        const metrics::Straightness st =
+            metrics::straightness(v, x0.topRows(cfg::integer(ev, "straightness_n", "eval")));
+        auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
+          table.add_row();
+          table.set("dataset", dname);
+          table.set("dim", static_cast<long long>(dim));
+          table.set("n_train", static_cast<long long>(split.train.rows()));
+          table.set("coupling", label);
+          table.set("seed", static_cast<long long>(seed));
+          table.set("solver", solver);
+          table.set("nfe", static_cast<long long>(nfe));
+          table.set("nfe_mean", f.nfe_mean);
+          const metrics::W2Result w = metrics::w2_exact(f.x.topRows(test.rows()), test);
+          table.set("w2", w.w2);
+          table.set("w2sq", w.w2sq);
+          table.set("energy", metrics::energy_distance(f.x.topRows(test.rows()), test));
+          table.set("curv_ott", st.curv_ott);
+          table.set("s_liu", st.s_liu);
+          table.set("transport_cost", st.transport_cost);
+          table.set("path_energy", st.path_energy);
+          table.set("final_train_loss", res.train_loss);
+          for (const auto& [k, val] : ts.items())
+            if (k == "pairing_s_per_pair" || k.rfind("sd_", 0) == 0 || k.rfind("sinkhorn_", 0) == 0 ||
+                k == "wall_time_s")
+              std::visit([&](const auto& x) { table.set(k == "wall_time_s" ? "train_wall_s" : k, x); }, val);
+        };
+        integrate::FlowOptions fo;
+        for (const auto& n : ev["euler"]) {
+          fo.method = integrate::Method::Euler;
+          fo.nfe = n.get<long>();
+          row("euler", fo.nfe, integrate::integrate_flow(v, x0, 0, 1, fo));
+        }
+        for (const auto& n : ev["heun"]) {
+          fo.method = integrate::Method::Heun;
+          fo.nfe = n.get<long>();
+          row("heun", fo.nfe, integrate::integrate_flow(v, x0, 0, 1, fo));
+        }
+        if (cfg::boolean_or(ev, "dopri5", true, "eval")) {
+          fo.method = integrate::Method::Dopri5;
+          fo.dopri = {1e-5, 1e-5, 10000, 0};
+          const auto f = integrate::integrate_flow(v, x0, 0, 1, fo);
+          row("dopri5", f.nfe_max, f);
+        }
+        bar.update(++done, dname + " " + label);
+      }
+    }
+  }
+  bar.finish();
+  return table;
+}
+
+}  // namespace fm::study

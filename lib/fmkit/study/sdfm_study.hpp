@@ -1,0 +1,20 @@
+// The SD-FM vs OT-FM vs FM training study (theory/sdfm.md §8): per dataset, one training set and
+// one held-out test set (scalar standardisation from the training set), one MLP recipe, step
+// count and batch for every coupling, several seeds; each trained velocity is sampled from one
+// fixed noise set shared by all couplings (paired comparisons) with Euler at each NFE, Heun and
+// Dopri5, and scored by exact W2 and energy distance to the test set; straightness (curv_ott,
+// S_liu, transport cost) by a fine Dopri5 solve; the coupling's pairing cost and diagnostics
+// (Sinkhorn status/entropy, SD χ² and precompute time) from the training summary.
+#pragma once
+#include "fmkit/core/config.hpp"
+#include "fmkit/io/table.hpp"
+
+namespace fm::study {
+
+cfg::json sdfm_study_defaults();
+std::set<std::string> sdfm_study_opaque();
+
+// One row per (dataset, coupling, seed, solver, NFE).
+io::Table run_sdfm_study(const cfg::json& config);
+
+}  // namespace fm::study

@@ -1,0 +1,37 @@
+#include "fmkit/study/study_main.hpp"
+
+#include <iostream>
+#include <optional>
+
+#include "fmkit/core/app.hpp"
+#include "fmkit/core/timer.hpp"
+#include "fmkit/io/metadata.hpp"
+
+namespace fm::study {
+
+int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
+               const std::set<std::string>& opaque, const std::function<io::Table(const cfg::json&)>& run) {
+  CLI::App app{description};
+  CommonFlags common;
+  add_common_flags(app, common);
+  if (!parse_cli(app, argc, argv)) return 0;
+  const cfg::json cfg = resolve_config(defaults, common, opaque);
+  if (common.dump_config) {
+    std::cout << cfg.dump(2) << "\n";
+    return 0;
+  }
+  Timer timer;
+  std::optional<io::H5File> file;
+  if (!common.out.empty()) file.emplace(io::H5File::create(common.out));
+  const io::Table t = run(cfg);
+  if (file) {
+    io::write_metadata(*file, {command_line(argc, argv), static_cast<std::uint64_t>(cfg["seed"].get<long long>())}, cfg);
+    t.write(*file, "/summary");
+    file->set_attr("/", "wall_time_s", timer.seconds());
+    file->commit();
+  }
+  if (common.json) std::cout << t.to_json().dump() << "\n";
+  return 0;
+}
+
+}  // namespace fm::study

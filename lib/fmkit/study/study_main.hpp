@@ -1,0 +1,17 @@
+// The shared shell of a study program: common flags, config resolution (defaults ← file ← --set),
+// --dump-config, the output file created before the work (an unwritable path fails at once),
+// metadata, the summary table, and --json.
+#pragma once
+#include <functional>
+#include <set>
+#include <string>
+
+#include "fmkit/core/config.hpp"
+#include "fmkit/io/table.hpp"
+
+namespace fm::study {
+
+int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
+               const std::set<std::string>& opaque, const std::function<io::Table(const cfg::json&)>& run);
+
+}  // namespace fm::study
