@@ -162,6 +162,16 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
   }
   bar.finish();
   r.g = centred(gbar);
+  // Report χ² on fresh noises: stopping at the first crossing of the (fixed-set) estimate selects
+  // a low draw, measured 0.02 at the stop against 0.06 on new queries (N = 4096).
+  if (r.status != Status::NumericalError) {
+    std::vector<Mat> fresh;
+    for (long q = 0; q < o.eval_repeats; ++q) {
+      Rng rng(o.seed, "sd/final_eval", static_cast<std::uint64_t>(q));
+      fresh.push_back(source.sample(eb, rng));
+    }
+    r.chi2 = chi2_estimate(fresh, y, r.g, b, o.eps);
+  }
   r.seconds = timer.seconds();
   return r;
 }

@@ -39,7 +39,7 @@ struct SemidiscreteResult {
   Vec g;  // centred
   Status status = Status::Converged;  // converged (target reached) | max_iterations | numerical_error
   long iterations = 0;
-  Chi2 chi2;                      // of the returned ḡ
+  Chi2 chi2;                      // of the returned ḡ, on fresh evaluation noises (unbiased)
   std::vector<long> history_step;
   std::vector<double> history_chi2;
   std::vector<double> snapshot_level;
