@@ -1,5 +1,6 @@
 // fm-sdfm-study end to end on a tiny config: every coupling × solver row is present, the flows of
-// the coupled trainings are straighter than independent FM's, SD pairs are cheap, bad input exits 2.
+// the coupled trainings are straighter than independent FM's, the SD potential is fitted, bad input
+// exits 2. (Pairing costs are timings: measured in experiments/perf, never asserted.)
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -29,14 +30,14 @@ TEST(FmSdfmStudy, TinyConfigRanksStraightness) {
   const auto f = fm::io::H5File::open(out);
   const auto coupling = f.read_strings("/summary/coupling"), solver = f.read_strings("/summary/solver");
   const auto curv = f.read_doubles("/summary/curv_ott"), w2 = f.read_doubles("/summary/w2"),
-             pair = f.read_doubles("/summary/pairing_s_per_pair");
+             chi2 = f.read_doubles("/summary/sd_chi2");
   ASSERT_EQ(coupling.size(), 3u * 4u);  // 3 couplings × (Euler 1, Euler 8, Heun 4, Dopri5)
   double c_ifm = 0, c_ot = 0, c_sd = 0;
   for (std::size_t i = 0; i < coupling.size(); ++i) {
     EXPECT_GT(w2[i], 0);
     if (solver[i] != "dopri5") continue;
     (coupling[i] == "I-FM" ? c_ifm : coupling[i] == "OT" ? c_ot : c_sd) = curv[i];
-    if (coupling[i] == "SD") EXPECT_LT(pair[i], 1e-5);
+    if (coupling[i] == "SD") EXPECT_LT(chi2[i], 0.2);  // the potential behind the SD pairs was fitted
   }
   EXPECT_LT(c_ot, 0.5 * c_ifm);
   EXPECT_LT(c_sd, 0.5 * c_ifm);
