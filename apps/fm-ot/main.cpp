@@ -93,7 +93,7 @@ int run(int argc, char** argv) {
   sd->add_option("--cost", f.cost, "dot (default) or sqeuclid: the cost the potential g is returned in");
   sd->add_option("--eps", f.eps, "absolute epsilon >= 0 (0: the hard-assignment problem)");
   sd->add_option("--eps-rel", f.eps_rel, "epsilon relative to std of the dot cost on 1024 reference noises");
-  sd->add_option("--steps", f.steps, "SGD steps (default about 1000 hits per atom: 1000 N / batch, 2000..200000)");
+  sd->add_option("--steps", f.steps, "SGD steps (default about 1e4 hits per atom: 10000 N / batch, 10000..200000)");
   sd->add_option("--batch", f.batch, "noises per step (default max(256, N/16))");
   sd->add_option("--lr", f.lr, "initial step, linear decay to 1% (default std(C_ref) * max(0.1, 1e-4 N))");
   sd->add_option("--target-chi2", f.target_chi2, "stop once chi2 of the averaged potential <= this (default 0.01)");

@@ -100,7 +100,7 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
   Timer timer;
   SemidiscreteResult r;
   r.batch = o.batch > 0 ? o.batch : std::max<long>(256, static_cast<long>(N / 16));
-  const long K = o.steps > 0 ? o.steps : std::clamp<long>(1000 * static_cast<long>(N) / r.batch, 2000, 200000);
+  const long K = o.steps > 0 ? o.steps : std::clamp<long>(10000 * static_cast<long>(N) / r.batch, 10000, 200000);
   r.lr = o.lr > 0 ? o.lr : reference_cost_std(source, y, b) * std::max(0.1, 1e-4 * static_cast<double>(N));
   const long every = o.eval_every > 0 ? o.eval_every : std::max<long>(1, K / 20);
   const long eb = o.eval_batch > 0 ? o.eval_batch
