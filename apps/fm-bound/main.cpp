@@ -71,18 +71,18 @@ void add_dfm_flags(CLI::App& a, DfmFlags& f) {
 }
 
 void print_dfm(const fm::cfg::json& r) {
-  auto num = [&](const char* k) {
-    const auto& v = r[k];
-    return v.is_number() ? fm::cfg::json(v).dump() : std::string(v.is_null() ? "n/a" : v.dump());
-  };
+  // One formatter: integers as they are, other numbers to 6 digits, null (NaN or ±inf) as n/a.
   auto f = [&](const char* k) {
+    const auto& v = r[k];
+    if (v.is_null()) return std::string("n/a");
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer()) return v.dump();
     char buf[64];
-    if (!r[k].is_number()) return std::string(r[k].is_null() ? "n/a" : r[k].get<std::string>());
-    std::snprintf(buf, sizeof buf, "%.6g", r[k].get<double>());
+    std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
     return std::string(buf);
   };
   std::printf("grid %s, %s steps, T = %s, sigma^2 = %s, d = %s, drift %s, eps^2 = %s\n", f("grid").c_str(),
-              num("steps").c_str(), f("T").c_str(), f("sigma2").c_str(), num("dim").c_str(), f("drift").c_str(),
+              f("steps").c_str(), f("T").c_str(), f("sigma2").c_str(), f("dim").c_str(), f("drift").c_str(),
               f("eps2").c_str());
   std::printf("\nexplicit chain (rigorous): KL_marg <= KL_path <= (eps^2 + D_h)/sigma^2\n");
   std::printf("  KL_marg  %-14s (%s)\n", f("kl_marg").c_str(), f("kl_method").c_str());
@@ -97,8 +97,8 @@ void print_dfm(const fm::cfg::json& r) {
     std::printf("  early-stopping bias: W2^2(nu*_{1-delta}, nu*) <= %s\n", f("w2_bias2_bound").c_str());
   if (r.contains("steps_needed"))
     std::printf("\nsteps for C*B <= %s with C = %s: %s (follow-up)%s\n", f("target_kl").c_str(), f("constant").c_str(),
-                num("steps_needed").c_str(),
-                r.contains("steps_needed_orig") ? (", " + num("steps_needed_orig") + " (original)").c_str() : "");
+                f("steps_needed").c_str(),
+                r.contains("steps_needed_orig") ? (", " + f("steps_needed_orig") + " (original)").c_str() : "");
 }
 
 int run_dfm(const DfmFlags& f, const fm::CommonFlags& common) {

@@ -104,11 +104,11 @@ GaussianResult diagonal_problem(const DfmProblem& prob, const DfmDrift& drift, c
 }
 
 // The box for the density grid: centred at 0, wide enough for every block's endpoints.
-integrate::DensityGridOptions box_for(const DfmProblem& prob, const integrate::DensityGridOptions& given) {
+integrate::DensityGridOptions box_for(const GaussianMixturePath& path, const integrate::DensityGridOptions& given) {
   integrate::DensityGridOptions box = given;
   if (box.L > 0) return box;
   double L = 8;
-  for (const auto& b : prob.path->blocks()) {
+  for (const auto& b : path.blocks()) {
     const double s0 = std::sqrt(b.S0.diagonal().maxCoeff()), s1 = std::sqrt(b.S1.diagonal().maxCoeff());
     L = std::max({L, b.m0.cwiseAbs().maxCoeff() + 8 * s0, b.m1.cwiseAbs().maxCoeff() + 8 * std::max(s1, 0.5)});
   }
@@ -175,10 +175,7 @@ Measured measure(const DfmProblem& prob, const DfmDrift& drift, const integrate:
       dh += it->second.D_h;
     }
     if (km == "separable") {
-      DfmProblem one;
-      one.dim = 1;
-      one.path = prob.first;
-      const auto g = integrate::em_density_grid(*s0, prob.sigma2, std1, grid, box_for(one, o.box));
+      const auto g = integrate::em_density_grid(*s0, prob.sigma2, std1, grid, box_for(*prob.first, o.box));
       m.grid_mass = g.mass;
       const double T = grid.end();
       m.kl_marg = kl + integrate::grid_kl(g, [&](const Mat& x) { return prob.first->log_density(T, x); });
@@ -190,7 +187,7 @@ Measured measure(const DfmProblem& prob, const DfmDrift& drift, const integrate:
   }
   const field::FieldPtr s = sampler_drift(drift, prob.path);
   if (km == "grid") {
-    const auto g = integrate::em_density_grid(*s, prob.sigma2, *prob.source, grid, box_for(prob, o.box));
+    const auto g = integrate::em_density_grid(*s, prob.sigma2, *prob.source, grid, box_for(*prob.path, o.box));
     m.grid_mass = g.mass;
     const double T = grid.end();
     m.kl_marg = integrate::grid_kl(g, [&](const Mat& x) { return prob.path->log_density(T, x); });

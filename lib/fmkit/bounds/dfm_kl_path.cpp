@@ -82,23 +82,30 @@ PathKl mc_kl_path(const field::VelocityField& exact, const field::VelocityField&
         Rng rng(opts.seed, "dfm/kl_path", static_cast<std::uint64_t>(r0 / chunk));
         Mat x = source.sample(rows, rng);
         Vec acc_gap = Vec::Zero(rows), acc_disc = Vec::Zero(rows);
-        Derivs bk, sk, bt;
-        Mat noise(rows, d);
+        Derivs sk, bt;
+        Mat noise(rows, d), b0;
         for (long k = 0; k < grid.steps(); ++k) {
           const double tk = grid.t[static_cast<std::size_t>(k)], h = grid.h(k);
           const long nsub = std::max(opts.substeps_min, static_cast<long>(std::ceil(h / opts.substep_max)));
           const double dt = h / static_cast<double>(nsub);
           drift.evaluate(x, tk, kValue, sk);
-          exact.evaluate(x, tk, kValue, bk);
-          const Mat b0 = bk.value, s0 = sk.value;
+          // b at (t_k, X_{t_k}) was the last sub-step's evaluation of the previous step.
+          if (k == 0) {
+            exact.evaluate(x, tk, kValue, bt);
+            b0 = bt.value;
+          }
+          const Mat s0 = sk.value;
           for (long j = 0; j <= nsub; ++j) {
-            const double t = tk + static_cast<double>(j) * dt;
+            const double t = j == nsub ? grid.t[static_cast<std::size_t>(k + 1)] : tk + static_cast<double>(j) * dt;
             if (j > 0) exact.evaluate(x, t, kValue, bt);
             const Mat& b = j > 0 ? bt.value : b0;
             const double w = (j == 0 || j == nsub) ? 0.5 * dt : dt;
             acc_gap += w * (b - s0).rowwise().squaredNorm();
             acc_disc += w * (b - b0).rowwise().squaredNorm();
-            if (j == nsub) break;
+            if (j == nsub) {
+              b0 = bt.value;  // the next step starts here
+              break;
+            }
             rng.fill_normal(noise);
             x += dt * b + std::sqrt(sigma2 * dt) * noise;  // one fine EM step of P
           }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/timer.hpp"
@@ -54,12 +55,21 @@ Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double 
       s.row(i).setZero();
       s(i, best) = 1;
     } else {
-      auto r = s.row(i).array();
-      r = r / eps + logb.transpose().array();
-      for (Index j = 0; j < N; ++j)
-        if (b[j] <= 0) r[j] = -std::numeric_limits<double>::infinity();
-      r = (r - r.maxCoeff()).exp();
-      r /= r.sum();
+      // Weighted softmax; zero-weight atoms get exactly 0. exp_fast vectorises where Eigen's exp
+      // did not (the same kernel as Sinkhorn's).
+      double* r = s.data() + i * N;
+      double top = -std::numeric_limits<double>::infinity();
+      for (Index j = 0; j < N; ++j) {
+        r[j] = b[j] > 0 ? r[j] / eps + logb[j] : -std::numeric_limits<double>::infinity();
+        top = std::max(top, r[j]);
+      }
+      double sum = 0;
+#pragma omp simd reduction(+ : sum)
+      for (Index j = 0; j < N; ++j) {
+        r[j] = b[j] > 0 ? exp_fast(r[j] - top) : 0.0;
+        sum += r[j];
+      }
+      for (Index j = 0; j < N; ++j) r[j] /= sum;
     }
   }
   return s;

@@ -134,14 +134,15 @@ io::Table run_dfm_study(const json& config) {
     const long nvariants = b.contains("learned")
                                ? static_cast<long>(cfg::at(b["learned"], "variants", w + ".learned").size())
                                : 0;
+    const json eps_list = list(b, "eps", json::array({0.0}), w);
     for (const auto& s2 : list(b, "sigma2", json::array({1.0}), w))
       for (const auto& g : list(b, "grid", json::array({"G1"}), w))
         for (const auto& n : cfg::at(b, "steps", w))
           for (const auto& de : list(b, "delta", json::array({0.0}), w))
             for (const auto& pt : list(b, "perturbation", json::array({"none"}), w))
-              for (const auto& e : list(b, "eps", json::array({0.0}), w)) {
+              for (const auto& e : eps_list) {
                 // The exact drift has no ε: one case, not one per listed ε.
-                if (pt == "none" && e != list(b, "eps", json::array({0.0}), w)[0]) continue;
+                if (pt == "none" && e != eps_list[0]) continue;
                 for (const auto& dm : list(b, "dim", nan, w))
                   for (const auto& rh : list(b, "rho", nan, w))
                     for (long v = nvariants ? 0 : -1; v < std::max(nvariants, 0L); ++v) {
