@@ -35,18 +35,25 @@ def exact_flow(d):
     ]
 
 
+def study_table(d, name):
+    """A study's /summary table as {column: list} and its wall time, or None if the file is absent."""
+    path = os.path.join(d, name)
+    if not os.path.exists(path):
+        return None
+    with h5py.File(path, "r") as f:
+        return {k: col(f["summary"], k) for k in f["summary"]}, f.attrs.get("wall_time_s", float("nan"))
+
+
 def col(s, k):
     v = s[k][...]
     return [x.decode() for x in v] if v.dtype.kind in "OS" else list(v)
 
 
 def kl_study(d):
-    path = os.path.join(d, "kl.h5")
-    if not os.path.exists(path):
+    loaded = study_table(d, "kl.h5")
+    if loaded is None:
         return []
-    with h5py.File(path, "r") as f:
-        s = {k: col(f["summary"], k) for k in f["summary"]}
-        wall = f.attrs.get("wall_time_s", float("nan"))
+    s, wall = loaded
     rows = range(len(s["experiment"]))
     out = ["## KL bound (theory/kl_bound.md; paper: Su et al., arXiv 2511.05480)", "",
            f"Quick config, {wall:.0f} s. A bound counts as violated only when KL exceeds it by more than "
@@ -136,12 +143,10 @@ def fit_slope(x, y):
 
 
 def dfm_study(d):
-    path = os.path.join(d, "dfm.h5")
-    if not os.path.exists(path):
+    loaded = study_table(d, "dfm.h5")
+    if loaded is None:
         return []
-    with h5py.File(path, "r") as f:
-        s = {k: col(f["summary"], k) for k in f["summary"]}
-        wall = f.attrs.get("wall_time_s", float("nan"))
+    s, wall = loaded
     n = len(s["experiment"])
     sel = lambda **eq: [i for i in range(n) if all(s[k][i] == v for k, v in eq.items())]
     bad_mp = sum(int(v) for v in s["marg_exceeds_path"])
@@ -292,12 +297,10 @@ def dfm_study(d):
 
 
 def sdfm_study(d):
-    path = os.path.join(d, "sdfm.h5")
-    if not os.path.exists(path):
+    loaded = study_table(d, "sdfm.h5")
+    if loaded is None:
         return []
-    with h5py.File(path, "r") as f:
-        s = {k: col(f["summary"], k) for k in f["summary"]}
-        wall = f.attrs.get("wall_time_s", float("nan"))
+    s, wall = loaded
     n = len(s["dataset"])
     datasets = list(dict.fromkeys(s["dataset"]))
     couplings = list(dict.fromkeys(s["coupling"]))
