@@ -124,3 +124,85 @@ TEST(Dataset, StandardisesWithOneScalarScale) {
 }
 
 }  // namespace
+
+#include <algorithm>
+
+#include "fmkit/core/quadrature.hpp"
+#include "fmkit/dist/holder_density.hpp"
+
+namespace {
+// ∫_{−12}^{12} f(x) p(x) dx for the holder density p, with the kink at 0 as a breakpoint.
+double holder_moment(const fm::dist::HolderDensity& h, const std::function<double(double)>& f) {
+  const auto r = fm::integrate_adaptive([&](double x, double* o) { o[0] = f(x) * std::exp(h.log_density_at(x)); }, 1,
+                                        -12, 12, {0.0}, 0, 1e-12);
+  EXPECT_TRUE(r.converged);
+  return r.value[0];
+}
+}  // namespace
+
+TEST(HolderDensity, IntegratesToOneWithTheStatedMomentAndScore) {
+  for (double beta : {0.5, 1.0, 1.5}) {
+    const fm::dist::HolderDensity h(beta, 0.4);
+    EXPECT_NEAR(holder_moment(h, [](double) { return 1.0; }), 1.0, 1e-10) << beta;
+    // m_β = E_φ|X|^β: the perturbation a(|x|^β − m_β) has mean 0 under φ.
+    const fm::dist::HolderDensity flat(beta, 0.0);
+    EXPECT_NEAR(holder_moment(flat, [&](double x) { return std::pow(std::abs(x), beta); }), h.m_beta(), 1e-10);
+    // The score is the derivative of the log-density away from the kink.
+    for (double x : {-2.3, -0.7, 0.2, 1.1, 3.0}) {
+      const double fd = (h.log_density_at(x + 1e-6) - h.log_density_at(x - 1e-6)) / 2e-6;
+      EXPECT_NEAR(h.score_at(x), fd, 1e-7) << beta << " " << x;
+    }
+  }
+}
+
+TEST(HolderDensity, EnvelopeBoundsTheRatioTightly) {
+  for (double beta : {0.5, 1.0, 1.5}) {
+    const fm::dist::HolderDensity h(beta, 0.4);
+    const double fine = h.ratio_sup(1000003);
+    EXPECT_LE(fine, h.envelope());
+    EXPECT_GT(fine, h.envelope() * (1 - 1e-6));  // not loose: a loose M only wastes draws
+  }
+}
+
+TEST(HolderDensity, SamplerPassesAKolmogorovSmirnovTestThatCanFail) {
+  const Index n = 20000;
+  // Critical value of √n·D at α = 0.001 is 1.95.
+  const double crit = 1.95 / std::sqrt(static_cast<double>(n));
+  for (double beta : {0.5, 1.0, 1.5}) {
+    const fm::dist::HolderDensity h(beta, 0.4);
+    // The CDF on the sorted sample, accumulating the mass between neighbours.
+    auto mass = [&](double a, double b) {
+      if (!(b > a)) return 0.0;
+      return fm::integrate_adaptive([&](double y, double* o) { o[0] = std::exp(h.log_density_at(y)); }, 1, a, b, {0.0},
+                                    1e-15, 1e-10)
+          .value[0];
+    };
+    auto ks = [&](fm::Mat x) {
+      std::sort(x.data(), x.data() + x.size());
+      double cdf = mass(-12, x(0, 0)), d = 0;
+      for (Index i = 0; i < n; ++i) {
+        if (i > 0) cdf += mass(x(i - 1, 0), x(i, 0));
+        d = std::max({d, std::abs(cdf - static_cast<double>(i) / n), std::abs(static_cast<double>(i + 1) / n - cdf)});
+      }
+      return d;
+    };
+    fm::Rng rng(7, "holder/ks", static_cast<std::uint64_t>(beta * 10));
+    EXPECT_LT(ks(h.sample(n, rng)), crit) << beta;
+    // The same test rejects draws from the standard normal (a = 0): it has power here.
+    fm::Rng rng2(7, "holder/ks-normal", static_cast<std::uint64_t>(beta * 10));
+    EXPECT_GT(ks(rng2.normal(n, 1)), crit) << beta;
+  }
+}
+
+TEST(HolderDensity, SpecRejectsANonPositiveDensityOrSmoothness) {
+  EXPECT_NO_THROW(fm::dist::make_distribution(fm::cfg::json::parse(R"({"type":"holder","beta":1})"), "target"));
+  try {
+    fm::dist::make_distribution(fm::cfg::json::parse(R"({"type":"holder","beta":1,"a":2})"), "target");
+    FAIL();
+  } catch (const fm::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("target.a: expected 0 <= a < 1/m_beta"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(fm::dist::make_distribution(fm::cfg::json::parse(R"({"type":"holder","beta":0})"), "target"), fm::Error);
+  EXPECT_THROW(fm::dist::make_distribution(fm::cfg::json::parse(R"({"type":"holder","beta":1,"c":1})"), "target"),
+               fm::Error);
+}

@@ -69,7 +69,7 @@ Vec spectral_norms(const Mat& jac, Index d) {
 KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, const KlEstimateOptions& opts) {
   opts.validate();
   if (!model.velocity) usage_error("--model: a drift model has no velocity; the KL bound is for ODE models");
-  if (!truth.has_exact_path() || !truth.sample_p) usage_error("--target: needs a closed-form path (gaussian, gmm or schedule)");
+  if (!truth.has_exact_path() || !truth.sample_p) usage_error("--target: needs an exact path (gaussian, gmm, schedule or holder)");
   if (model.dim != truth.dim)
     usage_error("--model has dimension " + std::to_string(model.dim) + " but --target has dimension " +
                 std::to_string(truth.dim));

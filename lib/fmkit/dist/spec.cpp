@@ -3,6 +3,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/gaussian.hpp"
+#include "fmkit/dist/holder_density.hpp"
 #include "fmkit/dist/schedule.hpp"
 #include "fmkit/dist/toy2d.hpp"
 #include "fmkit/io/points.hpp"
@@ -79,8 +80,12 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
     if (d < 1) usage_error(where + ".dim: expected a positive integer");
     return std::make_shared<ScheduleMarginal>(Schedule(cfg::string(spec, "name", where), where), d);
   }
+  if (type == "holder") {
+    cfg::expect_keys(spec, where, {"type", "beta", "a"});
+    return std::make_shared<HolderDensity>(cfg::number(spec, "beta", where), cfg::number_or(spec, "a", 0.4, where), where);
+  }
   usage_error(where + ".type: unknown distribution type '" + type +
-              "' (expected gaussian, gmm, toy2d, dataset or schedule)");
+              "' (expected gaussian, gmm, toy2d, dataset, schedule or holder)");
 }
 
 std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d) {

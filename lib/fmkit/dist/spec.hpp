@@ -4,6 +4,7 @@
 //   {"type":"toy2d","name":"8gaussians", optional generator parameters}
 //   {"type":"dataset","path":"x.npy|x.csv|x.h5:/ds","standardize":true}
 //   {"type":"schedule","name":"a1|a2|a3","dim":2}
+//   {"type":"holder","beta":0.5,"a":0.4}  (1-D limited-smoothness density, holder_density.hpp)
 #pragma once
 #include "fmkit/core/config.hpp"
 #include "fmkit/dist/distribution.hpp"

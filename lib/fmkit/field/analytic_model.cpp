@@ -5,6 +5,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/quadrature.hpp"
 #include "fmkit/dist/gaussian.hpp"
+#include "fmkit/dist/holder_density.hpp"
 #include "fmkit/dist/schedule.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/exact_field.hpp"
@@ -61,9 +62,28 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
       for (Index i = 0; i < t.size(); ++i) x.row(i) *= s.sigma(t[i]);
       return x;
     };
+  } else if (tspec.is_object() && tspec.value("type", "") == "holder") {
+    // No closed form: the path by 1-D adaptive quadrature (linear interpolant, N(0, 1) source,
+    // independent coupling — the only path it is derived for).
+    if (interp != "linear") usage_error(where + ".interpolant: a holder target supports the linear interpolant only");
+    if (spec.contains("coupling")) usage_error(where + ".coupling: a holder target supports the independent coupling only");
+    if (spec.contains("source")) usage_error(where + ".source: a holder target fixes the source N(0, 1)");
+    auto target = dist::make_distribution(tspec, where + ".target");
+    const auto& h = static_cast<const dist::HolderDensity&>(*target);
+    auto p = std::make_shared<path::DensityPath1d>(path::DensityPath1d::of(target));
+    m.dim = 1;
+    m.source = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(1));
+    m.velocity = std::make_shared<DensityPathField>(p);
+    m.log_p = [p](double t, const Mat& x) { return p->log_density(t, x); };
+    m.score_p = [p](double t, const Mat& x) { return p->score(t, x); };
+    // E X1² = 1 + a (m_{β+2} − m_β), with m_γ = 2^{γ/2} Γ((γ+1)/2)/√π.
+    const double m2 = 1 + h.a() * (std::pow(2.0, h.beta() / 2 + 1) * std::tgamma((h.beta() + 3) / 2) / std::sqrt(M_PI) -
+                                   h.m_beta());
+    m.second_moment = [m2](double t) { return (1 - t) * (1 - t) + t * t * m2; };
+    m.sample_p = [p](const Vec& t, Rng& rng) { return p->sample_rows(t, rng); };
   } else {
     auto target = dist::as_mixture(dist::make_distribution(tspec, where + ".target"));
-    if (!target) usage_error(where + ".target: an exact field needs a gaussian, gmm or schedule target");
+    if (!target) usage_error(where + ".target: an exact field needs a gaussian, gmm, schedule or holder target");
     m.dim = target->dim();
     dist::DistributionPtr src_d =
         spec.contains("source") ? dist::make_distribution(spec["source"], where + ".source")

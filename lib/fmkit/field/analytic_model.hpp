@@ -4,7 +4,8 @@
 //    "coupling":{"type":"independent"|"gaussian","cross_cov":[[..]]},
 //    "perturbation":{"type":"constant|linear|sine|time_local","eps":0.1 | "scale":β,
 //                    "direction":[..],"window":[a,b]}}
-// A schedule target {"type":"schedule",...} fixes its own source N(0, I) and velocity a(t)x.
+// A schedule target {"type":"schedule",...} fixes its own source N(0, I) and velocity a(t)x; a
+// holder target {"type":"holder","beta":β,"a":a} fixes N(0, 1) and gets its path by quadrature.
 // The perturbation acts on the ODE velocity (linear interpolant) or on the SDE drift (bridge).
 #pragma once
 #include "fmkit/core/config.hpp"

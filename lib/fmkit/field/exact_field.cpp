@@ -1,5 +1,7 @@
 #include "fmkit/field/exact_field.hpp"
 
+#include "fmkit/core/error.hpp"
+
 namespace fm::field {
 
 void MixturePathField::evaluate(const Mat& x, double t, unsigned want, Derivs& out) const {
@@ -24,6 +26,13 @@ void ScheduleField::evaluate(const Mat& x, double t, unsigned want, Derivs& out)
   }
   if (want & kDivergence) out.div = Vec::Constant(n, a * static_cast<double>(d_));
   if (want & kGradDiv) out.grad_div = Mat::Zero(n, d_);
+}
+
+void DensityPathField::evaluate(const Mat& x, double t, unsigned want, Derivs& out) const {
+  if (want & ~kValue)
+    usage_error("the quadrature velocity of a 1-D target gives values only (no Jacobian or divergence); "
+                "use a trained or closed-form field where derivatives are needed");
+  out.value = path_->velocity(t, x);
 }
 
 }  // namespace fm::field

@@ -1,8 +1,10 @@
 // Exact fields with closed forms: the velocity / bridge drift / score of a Gaussian-mixture
-// path, and the a(t)x schedule velocity of the KL-bound study.
+// path, the a(t)x schedule velocity of the KL-bound study, and the quadrature velocity of a 1-D
+// target with a known density (values only: its derivatives are not computed).
 #pragma once
 #include "fmkit/dist/schedule.hpp"
 #include "fmkit/field/velocity_field.hpp"
+#include "fmkit/path/density_path_1d.hpp"
 #include "fmkit/path/gaussian_mixture_path.hpp"
 
 namespace fm::field {
@@ -33,6 +35,18 @@ class ScheduleField : public VelocityField {
  private:
   dist::Schedule s_;
   Index d_;
+};
+
+class DensityPathField : public VelocityField {
+ public:
+  explicit DensityPathField(std::shared_ptr<const path::DensityPath1d> p) : path_(std::move(p)) {}
+  Index dim() const override { return 1; }
+  // Only kValue: asking for a Jacobian, divergence or ∇div is a usage error naming the field.
+  void evaluate(const Mat& x, double t, unsigned want, Derivs& out) const override;
+  std::string name() const override { return "exact-velocity-quadrature"; }
+
+ private:
+  std::shared_ptr<const path::DensityPath1d> path_;
 };
 
 }  // namespace fm::field
