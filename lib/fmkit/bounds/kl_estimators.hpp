@@ -20,6 +20,9 @@ struct KlEstimateOptions {
   Index n_score = 2048;    // samples per time for S, I_p, L_v, M_v (the same draws at every time)
   Index n_kl = 20000;      // samples of p_1 for the KL
   std::uint64_t seed = 12345;
+  // false skips S and so the Cauchy–Schwarz bound ε√S: the CNF score along the t-grid is the
+  // costliest part, and A1ε + A2ε² does not need it.
+  bool cs_bound = true;
   integrate::CnfOptions cnf;  // rtol 1e-6, atol 1e-8
   void validate() const;
 };
@@ -36,6 +39,10 @@ struct KlEstimate {
   double S = 0, kl = 0, kl_se = 0;
   Constant L_v, L_v_rigorous, M_v, I_p, I_0, L_0;
   KlBound bound;  // from the sampled L_v, M_v and I_p
+  // The n_kl samples of p_1 the KL was estimated on, with log p and log q there (so TV and other
+  // estimators can be scored on the same points).
+  Mat x1;
+  Vec log_p1, log_q1;
 };
 
 // `model` supplies v and its source; `truth` the exact path (u, log p_t, ∇log p_t, p_t sampler).

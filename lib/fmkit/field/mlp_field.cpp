@@ -1,6 +1,7 @@
 #include "fmkit/field/mlp_field.hpp"
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/dist/gaussian.hpp"
 
 namespace fm::field {
 
@@ -21,6 +22,14 @@ void MlpField::evaluate_rows(const Mat& x, const Vec& t, unsigned want, Derivs& 
   }
   if (want & kDivergence) out.div = c.cwiseProduct(Vec(out.div.array() - static_cast<double>(d)));
   if (want & kGradDiv) out.grad_div = out.grad_div.array().colwise() * c.array();
+}
+
+Model velocity_model(const nn::Mlp& net) {
+  Model m;
+  m.dim = net.dim();
+  m.velocity = std::make_shared<MlpField>(std::make_shared<nn::Mlp>(net));
+  m.source = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(net.dim()));
+  return m;
 }
 
 }  // namespace fm::field

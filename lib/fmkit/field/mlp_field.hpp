@@ -4,6 +4,7 @@
 #pragma once
 #include <memory>
 
+#include "fmkit/field/model.hpp"
 #include "fmkit/field/velocity_field.hpp"
 #include "fmkit/nn/mlp.hpp"
 
@@ -24,5 +25,8 @@ class MlpField : public VelocityField {
   std::shared_ptr<const nn::Mlp> mlp_;
   Output output_;
 };
+
+// An ODE model of a network trained as an FM velocity from the N(0, I) source (no exact path).
+Model velocity_model(const nn::Mlp& net);
 
 }  // namespace fm::field

@@ -41,7 +41,8 @@ Model load_trained_model(const std::string& path, const std::string& weights) {
   // The true path of the training target, when closed-form: exact log p_t beside the model's.
   const std::string ttype = config["target"].value("type", "");
   const bool gaussian_source = config["source"].is_null() || config["source"].value("type", "") == "gaussian";
-  if ((ttype == "gaussian" || ttype == "gmm" || ttype == "schedule") && gaussian_source) {
+  if (((ttype == "gaussian" || ttype == "gmm" || ttype == "schedule") && gaussian_source) ||
+      (ttype == "holder" && config["source"].is_null() && output == "velocity")) {
     cfg::json a = {{"field", "exact"}, {"target", config["target"]}};
     if (!config["source"].is_null()) a["source"] = config["source"];
     if (output != "velocity") a["interpolant"] = {{"type", "bridge"}, {"sigma2", m.sigma2}};

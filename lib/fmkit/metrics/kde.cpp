@@ -15,28 +15,58 @@ GaussianKde::GaussianKde(const Mat& points, double h) : pts_(points), h_(h) {
   FM_REQUIRE(points.allFinite(), "KDE: non-finite sample points");
 }
 
-double GaussianKde::log_sum(const double* x, Index skip) const {
-  const Index n = pts_.rows(), d = pts_.cols();
-  // Two passes: the nearest point's squared distance first, so every exponent is ≤ 0.
-  auto dist2 = [&](Index i) {
-    double s = 0;
-    for (Index k = 0; k < d; ++k) {
-      const double diff = x[k] - pts_(i, k);
-      s += diff * diff;
-    }
-    return s;
-  };
-  double dmin = std::numeric_limits<double>::infinity();
-  for (Index i = 0; i < n; ++i)
-    if (i != skip) dmin = std::min(dmin, dist2(i));
-  const double c = -0.5 / (h_ * h_);
+namespace {
+
+// Squared distance from x to point i, coordinates stored column by column (stride n). D > 0 fixes
+// the dimension at compile time so the loops over points vectorise; D = 0 reads it at run time.
+template <int D>
+inline double dist2(const double* cols, Index n, Index d, const double* x, Index i) {
+  double s = 0;
+  for (Index k = 0; k < (D > 0 ? D : d); ++k) {
+    const double diff = x[k] - cols[k * n + i];
+    s += diff * diff;
+  }
+  return s;
+}
+
+// The smallest squared distance over points [a, b).
+template <int D>
+inline double range_min(const double* cols, Index n, Index d, const double* x, Index a, Index b) {
+  double m = std::numeric_limits<double>::infinity();
+#pragma omp simd reduction(min : m)
+  for (Index i = a; i < b; ++i) m = std::min(m, dist2<D>(cols, n, d, x, i));
+  return m;
+}
+
+// Σ_{i ∈ [a, b)} exp(c·(‖x − x_i‖² − dmin)).
+template <int D>
+inline double range_sum(const double* cols, Index n, Index d, const double* x, Index a, Index b, double c, double dmin) {
   double sum = 0;
 #pragma omp simd reduction(+ : sum)
-  for (Index i = 0; i < n; ++i) {
-    const double e = exp_fast(c * (dist2(i) - dmin));
-    sum += i == skip ? 0.0 : e;
-  }
+  for (Index i = a; i < b; ++i) sum += exp_fast(c * (dist2<D>(cols, n, d, x, i) - dmin));
+  return sum;
+}
+
+// Two passes over the points other than `skip`: the nearest squared distance first, so every
+// exponent is ≤ 0 and nothing under- or overflows.
+template <int D>
+double log_sum_d(const double* cols, Index n, Index d, const double* x, Index skip, double c) {
+  const Index s0 = skip < 0 ? n : skip, s1 = skip < 0 ? n : skip + 1;
+  const double dmin = std::min(range_min<D>(cols, n, d, x, 0, s0), range_min<D>(cols, n, d, x, s1, n));
+  const double sum = range_sum<D>(cols, n, d, x, 0, s0, c, dmin) + range_sum<D>(cols, n, d, x, s1, n, c, dmin);
   return c * dmin + std::log(sum);
+}
+
+}  // namespace
+
+double GaussianKde::log_sum(const double* x, Index skip) const {
+  const Index n = pts_.rows(), d = pts_.cols();
+  const double c = -0.5 / (h_ * h_);
+  switch (d) {
+    case 1: return log_sum_d<1>(pts_.data(), n, d, x, skip, c);
+    case 2: return log_sum_d<2>(pts_.data(), n, d, x, skip, c);
+    default: return log_sum_d<0>(pts_.data(), n, d, x, skip, c);
+  }
 }
 
 Vec GaussianKde::log_density(const Mat& x) const {

@@ -297,14 +297,6 @@ std::vector<std::pair<std::string, json>> study_targets(const json& s, bool mixt
 
 field::Model truth_of(const json& target) { return field::make_analytic_model({{"field", "exact"}, {"target", target}}); }
 
-field::Model mlp_model(const nn::Mlp& net) {
-  field::Model m;
-  m.dim = net.dim();
-  m.velocity = std::make_shared<field::MlpField>(std::make_shared<nn::Mlp>(net));
-  m.source = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(net.dim()));
-  return m;
-}
-
 // Identity metric of E1: |R − KL̂| / max(1e-8, |KL̂|) over the grid, averaged over seeds.
 void identity_row(const json& s, const field::Model& truth, const field::Model& model, std::uint64_t seed,
                   io::Table& table, io::H5File* out, const std::string& curve_group) {
@@ -351,7 +343,7 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
       table.set("val_mse", r.val_loss);
       table.set("eps", r.eps);
       table.set("stop", r.status == "complete" ? std::string("epochs") : r.stop_reason);
-      identity_row(s, truth, mlp_model(t.mlp()), eval_seed, table, out,
+      identity_row(s, truth, field::velocity_model(t.mlp()), eval_seed, table, out,
                    "/" + tag + "/" + label + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
       if (!mixtures && std::abs(mj.get<double>() - cross_mse) < 1e-12) cross.emplace(label, t.mlp());
     }
@@ -363,7 +355,7 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
       table.set("experiment", tag + "-cross");
       table.set("case", "p " + i + ", v trained on " + j);
       table.set("target", i);
-      identity_row(s, truth_of({{"type", "schedule"}, {"name", i}, {"dim", 2}}), mlp_model(net), eval_seed, table, out,
+      identity_row(s, truth_of({{"type", "schedule"}, {"name", i}, {"dim", 2}}), field::velocity_model(net), eval_seed, table, out,
                    "/" + tag + "-cross/p " + i + " v " + j);
     }
 }
@@ -380,7 +372,7 @@ void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::
     t.run("", {"fm-kl-study", seed}, [&](long step, const nn::Mlp& net, double val) {
       if (!(val < best)) return;  // measure each new best-so-far model once
       best = val;
-      const auto e = bounds::estimate_kl(mlp_model(net), truth, o);
+      const auto e = bounds::estimate_kl(field::velocity_model(net), truth, o);
       table.add_row();
       table.set("experiment", tag);
       table.set("case", label + " epoch " + std::to_string(step / bpe));

@@ -1,13 +1,11 @@
 #include "fmkit/study/sdfm_study.hpp"
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <variant>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/temp_dir.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/mlp_field.hpp"
 #include "fmkit/integrate/flow.hpp"
@@ -67,13 +65,7 @@ io::Table run_sdfm_study(const json& c) {
   if (!c["couplings"].is_array() || c["couplings"].empty()) usage_error("config.couplings: expected a non-empty list");
   const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
   if (w2_n > n_eval) usage_error("eval.w2_n: must not exceed eval.n");
-  const auto tmp = std::filesystem::temp_directory_path() /
-                   ("fmkit_sdfm_" + std::to_string(static_cast<long long>(::getpid())));
-  std::filesystem::create_directories(tmp);
-  struct Cleanup {
-    std::filesystem::path p;
-    ~Cleanup() { std::filesystem::remove_all(p); }
-  } cleanup{tmp};
+  const TempDir tmp("fmkit_sdfm_");
 
   const long total = static_cast<long>(c["datasets"].size() * c["couplings"].size() * c["seeds"].size());
   Progress bar("SD-FM study", total);
@@ -86,7 +78,7 @@ io::Table run_sdfm_study(const json& c) {
     const std::string dname = cfg::string(d, "name", wd);
     const Split split = make_split(d, base_seed + di, wd);
     const Index dim = split.train.cols();
-    const std::string path = (tmp / ("train" + std::to_string(di) + ".npy")).string();
+    const std::string path = tmp.file("train" + std::to_string(di) + ".npy");
     io::write_npy(path, split.train);
     Rng nrng(base_seed + di, "sdfm/eval_noise");
     const Mat x0 = nrng.normal(n_eval, dim);  // one noise set for every coupling and seed

@@ -10,7 +10,7 @@
 namespace fm::study {
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const std::function<io::Table(const cfg::json&)>& run) {
+               const std::set<std::string>& opaque, const std::function<StudyTables(const cfg::json&)>& run) {
   CLI::App app{description};
   CommonFlags common;
   add_common_flags(app, common);
@@ -23,15 +23,30 @@ int study_main(int argc, char** argv, const std::string& description, const cfg:
   Timer timer;
   std::optional<io::H5File> file;
   if (!common.out.empty()) file.emplace(io::H5File::create(common.out));
-  const io::Table t = run(cfg);
+  const StudyTables t = run(cfg);
   if (file) {
     io::write_metadata(*file, {command_line(argc, argv), static_cast<std::uint64_t>(cfg["seed"].get<long long>())}, cfg);
-    t.write(*file, "/summary");
+    t.summary.write(*file, "/summary");
+    for (const auto& [name, table] : t.extra) table.write(*file, "/" + name);
     file->set_attr("/", "wall_time_s", timer.seconds());
     file->commit();
   }
-  if (common.json) std::cout << t.to_json().dump() << "\n";
+  if (common.json) {
+    if (t.extra.empty()) {
+      std::cout << t.summary.to_json().dump() << "\n";
+    } else {
+      cfg::json j{{"summary", t.summary.to_json()}};
+      for (const auto& [name, table] : t.extra) j[name] = table.to_json();
+      std::cout << j.dump() << "\n";
+    }
+  }
   return 0;
+}
+
+int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
+               const std::set<std::string>& opaque, const std::function<io::Table(const cfg::json&)>& run) {
+  return study_main(argc, argv, description, defaults, opaque,
+                    std::function<StudyTables(const cfg::json&)>([&](const cfg::json& c) { return StudyTables{run(c), {}}; }));
 }
 
 }  // namespace fm::study

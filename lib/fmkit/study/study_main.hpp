@@ -5,6 +5,8 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fmkit/core/config.hpp"
 #include "fmkit/io/table.hpp"
@@ -13,5 +15,14 @@ namespace fm::study {
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
                const std::set<std::string>& opaque, const std::function<io::Table(const cfg::json&)>& run);
+
+// A study with more than one table: /summary plus named extra tables (e.g. /fits), all written
+// after the work; --json prints {"summary": [...], "<name>": [...]}.
+struct StudyTables {
+  io::Table summary;
+  std::vector<std::pair<std::string, io::Table>> extra;  // (name without the slash, table)
+};
+int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
+               const std::set<std::string>& opaque, const std::function<StudyTables(const cfg::json&)>& run);
 
 }  // namespace fm::study

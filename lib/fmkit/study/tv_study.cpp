@@ -1,0 +1,296 @@
+#include "fmkit/study/tv_study.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <variant>
+
+#include "fmkit/bounds/kl_estimators.hpp"
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/progress.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/core/temp_dir.hpp"
+#include "fmkit/core/timer.hpp"
+#include "fmkit/dist/spec.hpp"
+#include "fmkit/field/analytic_model.hpp"
+#include "fmkit/field/mlp_field.hpp"
+#include "fmkit/io/points.hpp"
+#include "fmkit/metrics/kde.hpp"
+#include "fmkit/metrics/monte_carlo.hpp"
+#include "fmkit/metrics/rate_fit.hpp"
+#include "fmkit/train/train_config.hpp"
+#include "fmkit/train/trainer.hpp"
+
+namespace fm::study {
+namespace {
+
+using cfg::json;
+
+struct Target {
+  std::string name;
+  json spec;
+  Index dim = 1;
+  double beta = std::numeric_limits<double>::infinity();  // ∞: smooth
+  double minimax = 0.5;   // β/(2β+d), or ½ for a smooth target
+  double kde_beta = 2;    // the Gaussian kernel is of order 2: its bias is O(h^min(β,2))
+  dist::DistributionPtr dist;
+  field::Model truth;
+};
+
+Target parse_target(const json& t, const std::string& w) {
+  cfg::expect_keys(t, w, {"name", "target", "beta"});
+  Target out;
+  out.name = cfg::string(t, "name", w);
+  out.spec = cfg::at(t, "target", w);
+  out.dist = dist::make_distribution(out.spec, w + ".target");
+  if (!out.dist->has_density()) usage_error(w + ".target: the study needs a target with an exact density");
+  out.dim = out.dist->dim();
+  // A holder target carries its own β; for any other target "beta" states the smoothness the
+  // reference is read against (null or absent: smooth).
+  const bool holder = out.spec.value("type", "") == "holder";
+  if (holder && t.contains("beta") && !t["beta"].is_null() &&
+      cfg::number(t, "beta", w) != cfg::number(out.spec, "beta", w + ".target"))
+    usage_error(w + ".beta: differs from the holder target's own beta");
+  if (holder || (t.contains("beta") && !t["beta"].is_null())) {
+    out.beta = holder ? cfg::number(out.spec, "beta", w + ".target") : cfg::number(t, "beta", w);
+    if (!(out.beta > 0)) usage_error(w + ".beta: expected a positive smoothness or null (smooth)");
+    out.minimax = out.beta / (2 * out.beta + static_cast<double>(out.dim));
+    out.kde_beta = std::min(out.beta, 2.0);
+  }
+  out.truth = field::make_analytic_model({{"field", "exact"}, {"target", out.spec}}, w);
+  return out;
+}
+
+// Per-coordinate RMS spread of a sample: the scale of the bandwidth search.
+double spread(const Mat& x) {
+  const RowVec m = x.colwise().mean();
+  return std::sqrt((x.rowwise() - m).squaredNorm() / static_cast<double>(x.size()));
+}
+
+Mat training_set(const Target& t, std::uint64_t seed, long long n, long long rep) {
+  Rng rng(seed, "tv/train/" + t.name + "/n=" + std::to_string(n), static_cast<std::uint64_t>(rep));
+  return t.dist->sample(n, rng);
+}
+
+metrics::BandwidthFit cv_bandwidth(const Mat& x, const json& kde) {
+  const double s = spread(x);
+  return metrics::kde_cv_bandwidth(x, cfg::number(kde, "h_lo", "kde") * s, cfg::number(kde, "h_hi", "kde") * s,
+                                   cfg::integer(kde, "cv_points", "kde"));
+}
+
+// The fixed capacity / early-stopping rule: the same network, step budget and patience at
+// every n; the network with the best held-out FM loss is kept.
+nn::Mlp train_velocity(const json& tr, const std::string& data_path, std::uint64_t seed, train::TrainResult& res) {
+  json t = train::train_defaults();
+  t["seed"] = seed;
+  t["target"] = {{"type", "dataset"}, {"path", data_path}, {"standardize", false}};
+  t["data"] = {{"replacement", true}, {"holdout", tr["holdout"]}};
+  t["model"]["hidden"] = tr["hidden"];
+  for (const char* k : {"steps", "batch", "lr", "ema", "eval_every", "patience", "val_size"}) t["train"][k] = tr[k];
+  train::Trainer trainer(t);
+  double best = std::numeric_limits<double>::infinity();
+  nn::Mlp best_net = trainer.ema_mlp();
+  res = trainer.run("", {"fm-tv-study", seed}, [&](long, const nn::Mlp& net, double val) {
+    if (val < best) {
+      best = val;
+      best_net = net;
+    }
+  });
+  return best_net;
+}
+
+// The Monte-Carlo KL and TV of a density q against p at the fixed evaluation samples.
+void kde_columns(io::Table& table, const std::string& prefix, const Vec& log_p, const Vec& log_q, double h) {
+  const auto kl = metrics::mc_kl(log_p, log_q);
+  const auto tv = metrics::mc_tv(log_p, log_q);
+  table.set(prefix + "_h", h);
+  table.set(prefix + "_kl", kl.value);
+  table.set(prefix + "_kl_se", kl.se);
+  table.set(prefix + "_tv", tv.value);
+  table.set(prefix + "_tv_se", tv.se);
+}
+
+// One row per (target, quantity): the exponent r of y ∝ n^{−r} over n ≥ fit_n_min, its bootstrap
+// interval and the reference it is read against.
+io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets, const json& c) {
+  struct Quantity {
+    const char* column;
+    const char* reference;
+    double factor;  // reference = factor × the minimax exponent (or the kernel-limited one)
+    bool kernel;
+  };
+  const Quantity quantities[] = {
+      {"tv", "minimax beta/(2beta+d) (1/2 smooth)", 1.0, false},
+      {"kde_tv", "kernel order 2: min(beta,2)/(2min(beta,2)+d)", 1.0, true},
+      {"kde_oracle_tv", "kernel order 2: min(beta,2)/(2min(beta,2)+d)", 1.0, true},
+      {"eps", "minimax (if eps_n tracks the density rate)", 1.0, false},
+      {"kl", "2 x minimax (KL ~ TV^2)", 2.0, false},
+      {"tv_bound", "minimax/2 (sqrt(A1 eps) with eps at the minimax rate)", 0.5, false},
+  };
+  const double n_min = cfg::number(c, "fit_n_min", "config");
+  const json& bs = c["bootstrap"];
+  auto number = [&](std::size_t row, const std::string& col) {
+    return std::visit(
+        [](const auto& v) -> double {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) return std::nan("");
+          else return static_cast<double>(v);
+        },
+        summary.get(row, col));
+  };
+  io::Table fits;
+  for (std::size_t ti = 0; ti < targets.size(); ++ti) {
+    const Target& tg = targets[ti];
+    for (const Quantity& q : quantities) {
+      std::vector<double> n, y;
+      for (std::size_t i = 0; i < summary.rows(); ++i)
+        if (std::get<std::string>(summary.get(i, "target")) == tg.name) {
+          n.push_back(number(i, "n"));
+          y.push_back(number(i, q.column));
+        }
+      const auto f = metrics::fit_rate(n, y, n_min, cfg::number(bs, "level", "bootstrap"),
+                                       static_cast<int>(cfg::integer(bs, "resamples", "bootstrap")), ti);
+      const double kb = tg.kde_beta, d = static_cast<double>(tg.dim);
+      const double ref = q.factor * (q.kernel ? (std::isinf(tg.beta) ? 2 / (4 + d) : kb / (2 * kb + d)) : tg.minimax);
+      fits.add_row();
+      fits.set("target", tg.name);
+      fits.set("quantity", q.column);
+      fits.set("slope", f.rate);
+      fits.set("intercept", f.intercept);  // log y ≈ intercept − slope·log n
+      fits.set("lo", f.lo);
+      fits.set("hi", f.hi);
+      fits.set("reference_slope", ref);
+      fits.set("reference", q.reference);
+      fits.set("within_interval", static_cast<long long>(f.lo <= ref && ref <= f.hi));
+      fits.set("n_min", n_min);
+      fits.set("n_values", static_cast<long long>(f.n_values));
+      fits.set("dropped", static_cast<long long>(f.dropped));
+    }
+  }
+  return fits;
+}
+
+}  // namespace
+
+json tv_study_defaults() {
+  return json::parse(R"({
+    "seed": 0,
+    "targets": [],
+    "n": [256, 512, 1024, 2048, 4096, 8192, 16384, 32768],
+    "reps": 5,
+    "fit_n_min": 1024,
+    "train": {"hidden": [64, 64, 64], "steps": 10000, "batch": 256, "lr": 0.001, "ema": 0.999,
+              "eval_every": 250, "patience": 8, "holdout": 0.1, "val_size": 4096},
+    "eval": {"m": 20000, "grid": 64, "n_eps": 2048, "n_score": 512, "seed": 12345},
+    "kde": {"cv_points": 4096, "h_lo": 0.001, "h_hi": 2.0},
+    "bootstrap": {"resamples": 2000, "level": 0.9}
+  })");
+}
+
+std::set<std::string> tv_study_opaque() { return {"targets"}; }
+
+StudyTables run_tv_study(const json& c) {
+  cfg::expect_keys(c, "config", {"seed", "targets", "n", "reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
+  const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"], &bs = c["bootstrap"];
+  cfg::expect_keys(tr, "train", {"hidden", "steps", "batch", "lr", "ema", "eval_every", "patience", "holdout", "val_size"});
+  cfg::expect_keys(ev, "eval", {"m", "grid", "n_eps", "n_score", "seed"});
+  cfg::expect_keys(kde, "kde", {"cv_points", "h_lo", "h_hi"});
+  cfg::expect_keys(bs, "bootstrap", {"resamples", "level"});
+  const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
+  const long long reps = cfg::integer(c, "reps", "config");
+  if (reps < 1) usage_error("config.reps: expected a positive integer");
+  if (!c["targets"].is_array() || c["targets"].empty()) usage_error("config.targets: expected a non-empty list");
+  std::vector<long long> ns;
+  if (!c["n"].is_array()) usage_error("config.n: expected a list of sample sizes");
+  for (std::size_t i = 0; i < c["n"].size(); ++i) {
+    if (!c["n"][i].is_number_integer()) usage_error("config.n[" + std::to_string(i) + "]: expected an integer");
+    const long long n = c["n"][i].get<long long>();
+    if (n < 20) usage_error("config.n[" + std::to_string(i) + "]: expected a sample size >= 20, got " + std::to_string(n));
+    ns.push_back(n);
+  }
+  if (ns.empty()) usage_error("config.n: expected a non-empty list of sample sizes");
+  std::sort(ns.begin(), ns.end());
+  std::vector<Target> targets;
+  for (std::size_t i = 0; i < c["targets"].size(); ++i)
+    targets.push_back(parse_target(c["targets"][i], "config.targets[" + std::to_string(i) + "]"));
+
+  bounds::KlEstimateOptions eo;
+  eo.grid = static_cast<int>(cfg::integer(ev, "grid", "eval"));
+  eo.n_eps = cfg::integer(ev, "n_eps", "eval");
+  eo.n_score = cfg::integer(ev, "n_score", "eval");
+  eo.n_kl = cfg::integer(ev, "m", "eval");
+  eo.cs_bound = false;
+  eo.validate();
+
+  const TempDir tmp("fmkit_tv_");
+  Progress bar("TV study", static_cast<long>(targets.size() * ns.size()) * reps);
+  long done = 0;
+  StudyTables out;
+  io::Table& table = out.summary;
+  for (std::size_t ti = 0; ti < targets.size(); ++ti) {
+    const Target& tg = targets[ti];
+    // The same evaluation points for every n and repetition of a target.
+    eo.seed = static_cast<std::uint64_t>(cfg::integer(ev, "seed", "eval")) + ti;
+    // The oracle-rate bandwidth c·n^{−1/(2β+d)}, its constant anchored once per target at the
+    // smallest n (mean over repetitions of h_cv · n^{1/(2β+d)}): no per-n tuning.
+    const double kde_exp = 1.0 / (2 * tg.kde_beta + static_cast<double>(tg.dim));
+    double oracle_c = 0;
+    for (long long r = 0; r < reps; ++r)
+      oracle_c += cv_bandwidth(training_set(tg, seed, ns.front(), r), kde).h *
+                  std::pow(static_cast<double>(ns.front()), kde_exp) / static_cast<double>(reps);
+    for (long long n : ns)
+      for (long long r = 0; r < reps; ++r) {
+        Timer timer;
+        const Mat x = training_set(tg, seed, n, r);
+        const std::string path = tmp.file("train.npy");
+        io::write_npy(path, x);
+        train::TrainResult res;
+        const std::uint64_t train_seed = seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
+        const nn::Mlp net = train_velocity(tr, path, train_seed, res);
+        const double train_s = timer.seconds();
+        const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
+        const auto tv = metrics::mc_tv(e.log_p1, e.log_q1);
+        table.add_row();
+        table.set("target", tg.name);
+        table.set("dim", static_cast<long long>(tg.dim));
+        table.set("beta", tg.beta);
+        table.set("n", n);
+        table.set("rep", r);
+        table.set("eps", e.eps);
+        table.set("kl", e.kl);
+        table.set("kl_se", e.kl_se);
+        table.set("tv", tv.value);
+        table.set("tv_se", tv.se);
+        table.set("A1", e.bound.A1);
+        table.set("A2", e.bound.A2);
+        table.set("kl_bound", e.bound.kl_bound);
+        table.set("tv_bound", e.bound.tv_bound);
+        table.set("L_v", e.L_v.value);
+        table.set("M_v", e.M_v.value);
+        table.set("I_p", e.I_p.value);
+        // The chain TV ≤ √(KL/2) ≤ √((A1ε + A2ε²)/2), each link allowed 3 standard errors.
+        const double pinsker = std::sqrt(std::max(e.kl, 0.0) / 2);
+        table.set("pinsker_tv", pinsker);
+        table.set("pinsker_holds",
+                  static_cast<long long>(tv.value - 3 * tv.se <= std::sqrt(std::max(e.kl + 3 * e.kl_se, 0.0) / 2)));
+        table.set("bound_holds", static_cast<long long>(std::sqrt(std::max(e.kl - 3 * e.kl_se, 0.0) / 2) <= e.bound.tv_bound));
+        table.set("train_steps", static_cast<long long>(res.steps));
+        table.set("best_val_loss", res.best_val_loss);
+        table.set("stop", res.status == "complete" ? std::string("steps") : std::string("patience"));
+        table.set("train_s", train_s);
+        // The KDE baseline on the same n samples, scored at the same evaluation points.
+        const metrics::BandwidthFit cv = cv_bandwidth(x, kde);
+        kde_columns(table, "kde", e.log_p1, metrics::GaussianKde(x, cv.h).log_density(e.x1), cv.h);
+        table.set("kde_cv_interior", static_cast<long long>(cv.interior));
+        const double h_or = oracle_c * std::pow(static_cast<double>(n), -kde_exp);
+        kde_columns(table, "kde_oracle", e.log_p1, metrics::GaussianKde(x, h_or).log_density(e.x1), h_or);
+        table.set("wall_time_s", timer.seconds());
+        bar.update(++done, tg.name + " n=" + std::to_string(n));
+      }
+  }
+  bar.finish();
+  out.extra.emplace_back("fits", fit_table(table, targets, c));
+  return out;
+}
+
+}  // namespace fm::study

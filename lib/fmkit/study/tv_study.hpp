@@ -1,0 +1,20 @@
+// The TV-rate study (theory/tv_rate.md): for each target and sample size n, R independent
+// training sets; an FM velocity trained on each by one fixed capacity/early-stopping rule (the
+// best held-out FM loss is kept); ε_n against the exact velocity (closed form, or 1-D quadrature
+// for the holder family), KL and TV through the CNF at fixed fresh samples of p, the constants of
+// A1ε + A2ε² as in `fm-bound kl --model`; a Gaussian KDE on the same samples with the
+// likelihood-cross-validated and the oracle-rate bandwidth; then log–log rate fits with bootstrap
+// intervals beside the references.
+#pragma once
+#include "fmkit/core/config.hpp"
+#include "fmkit/study/study_main.hpp"
+
+namespace fm::study {
+
+cfg::json tv_study_defaults();
+std::set<std::string> tv_study_opaque();
+
+// /summary: one row per (target, n, rep); /fits: one row per (target, quantity).
+StudyTables run_tv_study(const cfg::json& config);
+
+}  // namespace fm::study
