@@ -26,5 +26,9 @@ echo "== SD-FM vs OT-FM vs FM (quick config)"
 "$BIN/fm-sdfm-study" --config experiments/configs/sdfm_quick.json --out results/sdfm.h5
 "$PY" experiments/plot/sdfm_study.py results/sdfm.h5 results
 
+echo "== TV rate (quick config)"
+"$BIN/fm-tv-study" --config experiments/configs/tv_quick.json --out results/tv.h5
+"$PY" experiments/plot/tv_study.py results/tv.h5 results
+
 "$PY" experiments/plot/report.py results > results/REPORT.md
 echo "results/REPORT.md written"

@@ -170,7 +170,7 @@ int run(int argc, char** argv) {
   kl->add_option("--horizon", T, "horizon T (default 1)");
   kl->add_option("--S", S, "score-gap integral S, for the Cauchy-Schwarz bound eps*sqrt(S)");
   kl->add_option("--model", model, "estimate every constant for this model (spec .json, inline JSON or run .h5)");
-  kl->add_option("--target", target, "the true path: a gaussian, gmm or schedule spec (file or inline JSON)");
+  kl->add_option("--target", target, "the true path: a gaussian, gmm, schedule or holder spec (file or inline JSON)");
   kl->add_option("--seed", seed, "seed of the Monte-Carlo draws (default 12345)");
   kl->add_option("--grid", grid, "times in [0, 1] for eps, S, I_p, L_v, M_v (default 101)");
   kl->add_option("--n-eps", n_eps, "samples per time for eps (default 4096)");

@@ -391,12 +391,86 @@ def sdfm_study(d):
     return out
 
 
+def tv_study(d):
+    path = os.path.join(d, "tv.h5")
+    if not os.path.exists(path):
+        return []
+    with h5py.File(path, "r") as f:
+        s = {k: col(f["summary"], k) for k in f["summary"]}
+        fits = {k: col(f["fits"], k) for k in f["fits"]}
+        wall = f.attrs.get("wall_time_s", float("nan"))
+    rows = range(len(s["target"]))
+    targets = list(dict.fromkeys(s["target"]))
+    ns = sorted(n for n in set(s["n"]) if n > 0)  # n = 0: the floor run on fresh samples
+    reps = len(set(s["rep"][i] for i in rows if s["n"][i] > 0))
+    def mean(colname, tg, n):
+        v = [s[colname][i] for i in rows if s["target"][i] == tg and s["n"][i] == n]
+        return sum(v) / len(v) if v else float("nan")
+    def fit(tg, q):
+        for i in range(len(fits["target"])):
+            if fits["target"][i] == tg and fits["quantity"][i] == q:
+                return {k: fits[k][i] for k in fits}
+        return None
+    chain_ok = sum(1 for i in rows if s["pinsker_holds"][i] and s["bound_holds"][i])
+    out = ["## TV rate of flow matching (theory/tv_rate.md)", "",
+           f"{len(targets)} targets × n ∈ {{{', '.join(str(int(n)) for n in ns)}}} × {reps} repetitions "
+           f"(independent training sets); one training rule for every n; {wall:.0f} s. TV and KL on fixed samples of "
+           "p through the CNF; ε_n against the exact velocity (closed form, or quadrature for the holder family); "
+           "the KDE on the same samples. Means over repetitions:", "",
+           "| target | n | ε_n | KL | TV (FM) | TV (KDE, CV h) | TV (KDE, oracle-rate h) | √(KL/2) | √((A1ε+A2ε²)/2) |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for tg in targets:
+        for n in ns:
+            out.append(f"| {tg} | {int(n)} | {mean('eps', tg, n):.4f} | {mean('kl', tg, n):.5f} | {mean('tv', tg, n):.4f} | "
+                       f"{mean('kde_tv', tg, n):.4f} | {mean('kde_oracle_tv', tg, n):.4f} | {mean('pinsker_tv', tg, n):.4f} | "
+                       f"{mean('tv_bound', tg, n):.3g} |")
+        if any(s["target"][i] == tg and s["n"][i] == 0 for i in rows):
+            out.append(f"| {tg} | floor (fresh samples) | {mean('eps', tg, 0):.4f} | {mean('kl', tg, 0):.5f} | "
+                       f"{mean('tv', tg, 0):.4f} | — | — | {mean('pinsker_tv', tg, 0):.4f} | {mean('tv_bound', tg, 0):.3g} |")
+    out += ["", "The floor row trains with the same rule on fresh samples of p at every step: no finite training set, "
+            "so its error is the rule's optimisation and capacity floor. Where the finite-n TV has reached it, a "
+            "slower-than-minimax slope measures the training rule, not the statistics of FM.", "",
+            f"The chain TV ≤ √(KL/2) ≤ √((A1ε+A2ε²)/2) holds (each link within 3 standard errors) in {chain_ok} of "
+            f"{len(s['target'])} runs{' — at every n' if chain_ok == len(s['target']) else ''}. The last link is loose: "
+            "the bound exceeds √(KL/2) by "
+            + ", ".join(f"{tg} {min(mean('tv_bound', tg, n) / max(mean('pinsker_tv', tg, n), 1e-300) for n in ns):.0f}×"
+                        for tg in targets) + " at best (its A1 carries e^{L_v}).", "",
+            "KL scales like ε_n², not like ε_n as the bound's leading term A1ε would allow: KL/ε_n² (means over "
+            "repetitions) lies in " + ", ".join(
+                f"{tg} [{min(mean('kl', tg, n) / mean('eps', tg, n) ** 2 for n in ns):.2f}, "
+                f"{max(mean('kl', tg, n) / mean('eps', tg, n) ** 2 for n in ns):.2f}]" for tg in targets) + ".", "",
+            f"Fitted exponents r of y ∝ n^−r over n ≥ {int(fits['n_min'][0])}, with bootstrap 90 % intervals:", "",
+            "| target | TV (FM) | reference | verdict | ε_n | KL | TV (KDE, CV) | TV (KDE, oracle) | KDE reference |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    def r(tg, q):
+        f = fit(tg, q)
+        return f"{f['slope']:.3f} [{f['lo']:.3f}, {f['hi']:.3f}]" if f else "—"
+    for tg in targets:
+        f = fit(tg, "tv")
+        fe = fit(tg, "eps")
+        if f["lo"] <= f["reference_slope"] <= f["hi"]:
+            verdict = "within the interval"
+        else:
+            verdict = f"misses by {f['reference_slope'] - f['slope']:+.3f}"
+            floor = mean("tv", tg, 0)
+            if floor == floor and mean("tv", tg, ns[-1]) < 1.5 * floor:
+                verdict += (f" (at n = {int(ns[-1])} TV is {mean('tv', tg, ns[-1]) / floor:.2f}× the fresh-sample floor "
+                            f"{floor:.4f}: the training rule's floor, not the sample size, limits it)")
+            elif fe and fe["slope"] < 0.5 * fe["reference_slope"]:
+                verdict += " (ε_n stalls while TV is above the floor)"
+        out.append(f"| {tg} | {r(tg, 'tv')} | {f['reference_slope']:.3f} | {verdict} | {r(tg, 'eps')} | {r(tg, 'kl')} | "
+                   f"{r(tg, 'kde_tv')} | {r(tg, 'kde_oracle_tv')} | {fit(tg, 'kde_tv')['reference_slope']:.3f} |")
+    out += ["", "![TV vs n](tv_rate.png)", "", "![eps, KL and the bound chain vs n](tv_eps_kl.png)", ""]
+    return out
+
+
 def main(d):
     lines = ["# fmkit reproduction report", "", "Generated by `make reproduce` (quick configs).", ""]
     lines += exact_flow(d)
     lines += kl_study(d)
     lines += dfm_study(d)
     lines += sdfm_study(d)
+    lines += tv_study(d)
     print("\n".join(lines))
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Plots of the TV-rate study (theory/tv_rate.md): TV against n on log-log axes for FM and the two
-KDE bandwidths with the fitted and the reference slopes, one panel per target (tv_rate.png); and
+KDE bandwidths with the fitted and the reference slopes and FM's floor (the same training rule on
+fresh samples) as a horizontal line, one panel per target (tv_rate.png); and
 eps_n, KL and the bound chain against n (tv_eps_kl.png).
 Usage: tv_study.py results/tv.h5 OUTDIR"""
 import os
@@ -20,8 +21,9 @@ def load(f, group):
 
 
 def per_n(s, m, col):
-    """Sample sizes, means and standard errors over repetitions of one column."""
-    ns = np.array(sorted(set(s["n"][m])))
+    """Sample sizes, means and standard errors over repetitions of one column (finite n only: n = 0
+    is the floor run on fresh samples)."""
+    ns = np.array(sorted(n for n in set(s["n"][m]) if n > 0))
     vals = [s[col][m & (s["n"] == n)] for n in ns]
     mean = np.array([v.mean() for v in vals])
     se = np.array([v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0 for v in vals])
@@ -52,6 +54,10 @@ def main(path, outdir):
                 nf = ns[ns >= fr["n_min"]]
                 a.plot(nf, np.exp(fr["intercept"]) * nf ** (-fr["slope"]), ":", color=line.get_color(),
                        label=f"{label} fit r = {fr['slope']:.2f} [{fr['lo']:.2f}, {fr['hi']:.2f}]")
+        fl = m & (s["n"] == 0)
+        if fl.any():
+            a.axhline(s["tv"][fl].mean(), color="C0", lw=1, alpha=0.5,
+                      label=f"FM floor (fresh samples): {s['tv'][fl].mean():.3f}")
         ns, mean, _ = per_n(s, m, "tv")
         ref = fit_row(fits, tg, "tv")["reference_slope"]
         a.plot(ns, mean[0] * (ns / ns[0]) ** (-ref), "k--", lw=1, label=f"reference r = {ref:.3f}")

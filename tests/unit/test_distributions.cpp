@@ -83,7 +83,7 @@ TEST(Spec, RejectsBadInputWithClearMessages) {
   EXPECT_EQ(msg(R"({"type":"gaussian","mean":[0,0],"std":1,"sdt":2})"),
             "unknown key 'sdt' in target; did you mean 'std'?");
   EXPECT_EQ(msg(R"({"type":"gauss"})"),
-            "target.type: unknown distribution type 'gauss' (expected gaussian, gmm, toy2d, dataset or schedule)");
+            "target.type: unknown distribution type 'gauss' (expected gaussian, gmm, toy2d, dataset, schedule or holder)");
   EXPECT_EQ(msg(R"({"type":"toy2d","name":"spiral"})"),
             "target.name: unknown toy 'spiral' (expected 8gaussians, moons, checkerboard, rings or swissroll)");
   EXPECT_EQ(msg(R"({"type":"gmm","weights":[0.5,0.5],"means":[[0],[1,2]],"stds":[1,1]})"),

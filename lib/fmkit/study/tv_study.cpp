@@ -80,11 +80,12 @@ metrics::BandwidthFit cv_bandwidth(const Mat& x, const json& kde) {
 }
 
 // The fixed capacity / early-stopping rule: the same network, step budget and patience at
-// every n; the network with the best held-out FM loss is kept.
-nn::Mlp train_velocity(const json& tr, const std::string& data_path, std::uint64_t seed, train::TrainResult& res) {
+// every n; the network with the best held-out FM loss is kept. `data` is a dataset spec (the
+// finite training set) or the target itself (fresh samples every step).
+nn::Mlp train_velocity(const json& tr, const json& data, std::uint64_t seed, train::TrainResult& res) {
   json t = train::train_defaults();
   t["seed"] = seed;
-  t["target"] = {{"type", "dataset"}, {"path", data_path}, {"standardize", false}};
+  t["target"] = data;
   t["data"] = {{"replacement", true}, {"holdout", tr["holdout"]}};
   t["model"]["hidden"] = tr["hidden"];
   for (const char* k : {"steps", "batch", "lr", "ema", "eval_every", "patience", "val_size"}) t["train"][k] = tr[k];
@@ -178,6 +179,7 @@ json tv_study_defaults() {
     "targets": [],
     "n": [256, 512, 1024, 2048, 4096, 8192, 16384, 32768],
     "reps": 5,
+    "floor_reps": 1,
     "fit_n_min": 1024,
     "train": {"hidden": [64, 64, 64], "steps": 10000, "batch": 256, "lr": 0.001, "ema": 0.999,
               "eval_every": 250, "patience": 8, "holdout": 0.1, "val_size": 4096},
@@ -190,7 +192,8 @@ json tv_study_defaults() {
 std::set<std::string> tv_study_opaque() { return {"targets"}; }
 
 StudyTables run_tv_study(const json& c) {
-  cfg::expect_keys(c, "config", {"seed", "targets", "n", "reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
+  cfg::expect_keys(c, "config",
+                   {"seed", "targets", "n", "reps", "floor_reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
   const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"], &bs = c["bootstrap"];
   cfg::expect_keys(tr, "train", {"hidden", "steps", "batch", "lr", "ema", "eval_every", "patience", "holdout", "val_size"});
   cfg::expect_keys(ev, "eval", {"m", "grid", "n_eps", "n_score", "seed"});
@@ -223,7 +226,9 @@ StudyTables run_tv_study(const json& c) {
   eo.validate();
 
   const TempDir tmp("fmkit_tv_");
-  Progress bar("TV study", static_cast<long>(targets.size() * ns.size()) * reps);
+  const long long floor_reps = cfg::integer(c, "floor_reps", "config");
+  if (floor_reps < 0) usage_error("config.floor_reps: expected an integer >= 0");
+  Progress bar("TV study", static_cast<long>(targets.size()) * (static_cast<long>(ns.size()) * reps + floor_reps));
   long done = 0;
   StudyTables out;
   io::Table& table = out.summary;
@@ -238,55 +243,61 @@ StudyTables run_tv_study(const json& c) {
     for (long long r = 0; r < reps; ++r)
       oracle_c += cv_bandwidth(training_set(tg, seed, ns.front(), r), kde).h *
                   std::pow(static_cast<double>(ns.front()), kde_exp) / static_cast<double>(reps);
+    // n = 0 is the floor run: fresh samples of p at every step (no finite training set), so its
+    // error is the training rule's optimisation/capacity floor, not a statistical one.
+    std::vector<std::pair<long long, long long>> runs;
     for (long long n : ns)
-      for (long long r = 0; r < reps; ++r) {
-        Timer timer;
-        const Mat x = training_set(tg, seed, n, r);
-        const std::string path = tmp.file("train.npy");
-        io::write_npy(path, x);
-        train::TrainResult res;
-        const std::uint64_t train_seed = seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
-        const nn::Mlp net = train_velocity(tr, path, train_seed, res);
-        const double train_s = timer.seconds();
-        const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
-        const auto tv = metrics::mc_tv(e.log_p1, e.log_q1);
-        table.add_row();
-        table.set("target", tg.name);
-        table.set("dim", static_cast<long long>(tg.dim));
-        table.set("beta", tg.beta);
-        table.set("n", n);
-        table.set("rep", r);
-        table.set("eps", e.eps);
-        table.set("kl", e.kl);
-        table.set("kl_se", e.kl_se);
-        table.set("tv", tv.value);
-        table.set("tv_se", tv.se);
-        table.set("A1", e.bound.A1);
-        table.set("A2", e.bound.A2);
-        table.set("kl_bound", e.bound.kl_bound);
-        table.set("tv_bound", e.bound.tv_bound);
-        table.set("L_v", e.L_v.value);
-        table.set("M_v", e.M_v.value);
-        table.set("I_p", e.I_p.value);
-        // The chain TV ≤ √(KL/2) ≤ √((A1ε + A2ε²)/2), each link allowed 3 standard errors.
-        const double pinsker = std::sqrt(std::max(e.kl, 0.0) / 2);
-        table.set("pinsker_tv", pinsker);
-        table.set("pinsker_holds",
-                  static_cast<long long>(tv.value - 3 * tv.se <= std::sqrt(std::max(e.kl + 3 * e.kl_se, 0.0) / 2)));
-        table.set("bound_holds", static_cast<long long>(std::sqrt(std::max(e.kl - 3 * e.kl_se, 0.0) / 2) <= e.bound.tv_bound));
-        table.set("train_steps", static_cast<long long>(res.steps));
-        table.set("best_val_loss", res.best_val_loss);
-        table.set("stop", res.status == "complete" ? std::string("steps") : std::string("patience"));
-        table.set("train_s", train_s);
+      for (long long r = 0; r < reps; ++r) runs.emplace_back(n, r);
+    for (long long r = 0; r < floor_reps; ++r) runs.emplace_back(0, r);
+    for (const auto& [n, r] : runs) {
+      Timer timer;
+      const Mat x = n > 0 ? training_set(tg, seed, n, r) : Mat();
+      json data = tg.spec;
+      if (n > 0) {
+        data = {{"type", "dataset"}, {"path", tmp.file("train.npy")}, {"standardize", false}};
+        io::write_npy(tmp.file("train.npy"), x);
+      }
+      train::TrainResult res;
+      const std::uint64_t train_seed = seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
+      const nn::Mlp net = train_velocity(tr, data, train_seed, res);
+      const double train_s = timer.seconds();
+      const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
+      const auto tv = metrics::mc_tv(e.log_p1, e.log_q1);
+      table.add_row();
+      table.set("target", tg.name);
+      table.set("dim", static_cast<long long>(tg.dim));
+      table.set("beta", tg.beta);
+      table.set("n", n);
+      table.set("data", n > 0 ? "finite" : "fresh");
+      table.set("rep", r);
+      // eps, kl, kl_se, A1, A2, kl_bound, tv_bound and the constants: the keys of `fm-bound kl --json`.
+      for (const auto& [name, value] : bounds::named_values(e)) table.set(name, value);
+      table.set("tv", tv.value);
+      table.set("tv_se", tv.se);
+      // The chain TV ≤ √(KL/2) ≤ √((A1ε + A2ε²)/2), each link allowed 3 standard errors.
+      table.set("pinsker_tv", std::sqrt(std::max(e.kl, 0.0) / 2));
+      table.set("pinsker_holds",
+                static_cast<long long>(tv.value - 3 * tv.se <= std::sqrt(std::max(e.kl + 3 * e.kl_se, 0.0) / 2)));
+      table.set("bound_holds", static_cast<long long>(std::sqrt(std::max(e.kl - 3 * e.kl_se, 0.0) / 2) <= e.bound.tv_bound));
+      table.set("train_steps", static_cast<long long>(res.steps));
+      table.set("best_val_loss", res.best_val_loss);
+      table.set("stop", res.status == "complete" ? std::string("steps") : std::string("patience"));
+      table.set("train_s", train_s);
+      if (n > 0) {
         // The KDE baseline on the same n samples, scored at the same evaluation points.
         const metrics::BandwidthFit cv = cv_bandwidth(x, kde);
         kde_columns(table, "kde", e.log_p1, metrics::GaussianKde(x, cv.h).log_density(e.x1), cv.h);
         table.set("kde_cv_interior", static_cast<long long>(cv.interior));
         const double h_or = oracle_c * std::pow(static_cast<double>(n), -kde_exp);
         kde_columns(table, "kde_oracle", e.log_p1, metrics::GaussianKde(x, h_or).log_density(e.x1), h_or);
-        table.set("wall_time_s", timer.seconds());
-        bar.update(++done, tg.name + " n=" + std::to_string(n));
+      } else {
+        for (const char* p : {"kde", "kde_oracle"})
+          for (const char* k : {"_h", "_kl", "_kl_se", "_tv", "_tv_se"}) table.set(std::string(p) + k, std::nan(""));
+        table.set("kde_cv_interior", 0LL);
       }
+      table.set("wall_time_s", timer.seconds());
+      bar.update(++done, tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")));
+    }
   }
   bar.finish();
   out.extra.emplace_back("fits", fit_table(table, targets, c));
