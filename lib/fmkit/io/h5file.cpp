@@ -9,9 +9,15 @@
 namespace fm::io {
 namespace {
 
-// HDF5 prints its own error stack to stderr; we report one line of our own instead.
+// HDF5 prints its own error stack to stderr; we report one line of our own instead. And HDF5's
+// atexit handler would close again a file whose close failed (a full disk): in HDF5 1.10 that
+// segfaults after our clean error message. Every file is closed by its H5File, so the handler is
+// not needed; H5dont_atexit must precede any other HDF5 call.
 struct SilenceHdf5 {
-  SilenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+  SilenceHdf5() {
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
 };
 const SilenceHdf5 silence_hdf5;
 
@@ -285,6 +291,29 @@ std::string H5File::read_string(const std::string& name) const {
   const auto v = read_strings(name);
   if (v.size() != 1) usage_error("HDF5 file '" + path_ + "': '" + name + "' is not a scalar string");
   return v[0];
+}
+
+std::vector<std::string> H5File::members(const std::string& group) const {
+  if (!exists(group)) usage_error("HDF5 file '" + path_ + "': no group '" + group + "'");
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  if (H5Literate_by_name(file_, group.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names, H5P_DEFAULT) < 0)
+    usage_error("HDF5 file '" + path_ + "': cannot list '" + group + "' (not a group, or corrupt)");
+  return names;
+}
+
+char H5File::kind(const std::string& name) const {
+  Handle ds(open_dataset(file_, *this, name));
+  Type t(H5Dget_type(ds.id));
+  switch (H5Tget_class(t.id)) {
+    case H5T_STRING: return 's';
+    case H5T_INTEGER: return 'i';
+    case H5T_FLOAT: return 'f';
+    default: usage_error("HDF5 file '" + path_ + "': dataset '" + name + "' is neither numeric nor text");
+  }
 }
 
 bool H5File::has_attr(const std::string& object, const std::string& name) const {

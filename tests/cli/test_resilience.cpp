@@ -1,0 +1,177 @@
+// Resilience (issue: sweeps and resilience): a training run killed with SIGKILL resumes to the
+// same bits as an uninterrupted run; truncated or corrupted checkpoints and HDF5/point inputs give
+// one clear line and exit 2; randomly malformed configs and point files never crash a program; a
+// full disk or an unwritable directory gives a clear error and leaves no partial file.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "fmkit/core/rng.hpp"
+#include "fmkit/io/h5file.hpp"
+#include "support/run.hpp"
+
+using fmtest::run;
+using fmtest::scratch;
+using fmtest::slurp;
+using fmtest::write_file;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kExactFlow = std::string(FMKIT_SOURCE_DIR) + "/experiments/configs/exact_flow.json";
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+// Copies the first `keep` bytes of `from` to `to`.
+void truncate_copy(const std::string& from, const std::string& to, std::size_t keep) {
+  const std::string all = slurp(from);
+  std::ofstream(to, std::ios::binary) << all.substr(0, std::min(keep, all.size()));
+}
+
+}  // namespace
+
+TEST(Resilience, SigkilledTrainingResumesBitIdentical) {
+  const std::string common = " --set train.steps=6000 --set train.batch=64 --set train.eval_every=500"
+                             " --set train.checkpoint_every=500 --threads 1";
+  const std::string straight = scratch("kill_straight.h5"), killed = scratch("kill_resumed.h5");
+  ASSERT_EQ(run("fm-train", common + " --out " + straight).code, 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-train";
+    freopen("/dev/null", "w", stderr);
+    execl("/bin/sh", "sh", "-c", (bin + common + " --out " + killed).c_str(), nullptr);
+    _exit(127);
+  }
+  // Kill it hard as soon as the first checkpoint is on disk (mid-way through the 6000 steps).
+  for (int i = 0; i < 2000 && !fs::exists(killed); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(fs::exists(killed)) << "no checkpoint appeared";
+  kill(pid, SIGKILL);
+  system("pkill -KILL -f kill_resumed.h5 > /dev/null 2>&1");  // the program under the shell
+  waitpid(pid, nullptr, 0);
+  const auto mid = fm::io::H5File::open(killed);
+  ASSERT_EQ(mid.attr_string("/", "status"), "checkpoint");
+  const auto r = run("fm-train", "--resume --out " + killed + " --threads 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto a = fm::io::H5File::open(straight), b = fm::io::H5File::open(killed);
+  EXPECT_EQ(b.attr_string("/", "status"), "complete");
+  for (const char* ds : {"/runs/0/checkpoint/params", "/runs/0/checkpoint/ema", "/runs/0/checkpoint/adam_m",
+                         "/runs/0/checkpoint/adam_v", "/runs/0/train/loss", "/runs/0/eval/val_loss"})
+    EXPECT_EQ(a.read_doubles(ds), b.read_doubles(ds)) << ds;
+}
+
+TEST(Resilience, TruncatedOrCorruptInputsGiveOneClearLine) {
+  const std::string good = scratch("res_good.h5");
+  ASSERT_EQ(run("fm-train", "--set train.steps=50 --set train.eval_every=50 --out " + good).code, 0);
+  const auto size = fs::file_size(good);
+  for (std::size_t keep : {std::size_t{0}, std::size_t{100}, static_cast<std::size_t>(size / 2), static_cast<std::size_t>(size - 16)}) {
+    const std::string bad = scratch("res_trunc_" + std::to_string(keep) + ".h5");
+    truncate_copy(good, bad, keep);
+    for (const std::string& cmd : {"fm-train --resume --out " + bad, "fm-sample --model " + bad + " --n 10"}) {
+      const auto r = run(cmd.substr(0, cmd.find(' ')), cmd.substr(cmd.find(' ') + 1));
+      EXPECT_EQ(r.code, 2) << cmd << " (" << keep << " bytes)\n" << r.err;
+      EXPECT_EQ(lines(r.err), 1) << r.err;
+      EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;  // the message names the file
+    }
+  }
+  // Garbage with an HDF5 signature, and a plain text file posing as a run.
+  const std::string junk = scratch("res_junk.h5");
+  std::ofstream(junk, std::ios::binary) << "\x89HDF\r\n\x1a\n" << std::string(4096, '\x7f');
+  for (const std::string& f : {junk, scratch("res_text.h5")}) {
+    if (f != junk) write_file(f, "not hdf5\n");
+    const auto r = run("fm-sample", "--model " + f + " --n 10");
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
+}
+
+TEST(Resilience, RandomlyMalformedConfigsAndPointFilesNeverCrash) {
+  // A fixed budget of mutations of every study's own resolved config: truncation, deletion and
+  // insertion of structural characters, number → string swaps. Each program must answer 0 (the
+  // mutation left a valid config) or 2 with one line — never a crash or a hang.
+  fm::Rng rng(2026, "fuzz");
+  const std::string alphabet = "{}[],:\"0-.ae ";
+  int checked = 0, rejected = 0;
+  for (const char* prog : {"fm-train", "fm-sample", "fm-kl-study", "fm-dfm-study", "fm-sdfm-study", "fm-tv-study"}) {
+    const auto base = run(prog, "--dump-config");
+    ASSERT_EQ(base.code, 0) << prog;
+    for (int k = 0; k < 25; ++k) {
+      std::string text = base.out;
+      const std::size_t pos = rng.below(text.size());
+      switch (k % 4) {
+        case 0: text = text.substr(0, pos); break;
+        case 1: text.erase(pos, 1 + rng.below(4)); break;
+        case 2: text.insert(pos, 1, alphabet[rng.below(alphabet.size())]); break;
+        default: {
+          const std::size_t d = text.find_first_of("0123456789", pos);
+          if (d != std::string::npos) text.replace(d, 1, "\"x\"");
+        }
+      }
+      const std::string cfg = scratch(std::string("fuzz_") + prog + ".json");
+      write_file(cfg, text);
+      // fm-train runs for real (one step); the studies resolve and validate their config.
+      const std::string args = std::string(prog) == "fm-train"
+                                   ? "--config " + cfg + " --set train.steps=1 --set train.eval_every=1 --set train.val_size=8"
+                                   : "--config " + cfg + " --dump-config";
+      const auto r = run(prog, args + " > /dev/null");
+      ++checked;
+      ASSERT_TRUE(r.code == 0 || r.code == 2) << prog << " exit " << r.code << " on:\n" << text << "\n" << r.err;
+      if (r.code == 2) {
+        ++rejected;
+        EXPECT_EQ(lines(r.err), 1) << prog << ": " << r.err;
+        EXPECT_EQ(r.err.rfind(std::string(prog) + ": error: ", 0), 0u) << r.err;
+      }
+    }
+  }
+  EXPECT_GT(rejected, checked / 3);  // the mutations do break most configs
+  // Point files: random bytes, a truncated .npy, a CSV with junk and ragged rows.
+  const std::string npy = scratch("fuzz_points.npy");
+  for (int k = 0; k < 12; ++k) {
+    std::string bytes;
+    if (k < 4) {
+      for (int i = 0; i < 64 + 50 * k; ++i) bytes += static_cast<char>(rng.below(256));
+      if (k == 3) bytes = "\x93NUMPY" + bytes;
+    } else if (k < 8) {
+      bytes = "1.0,2.0\n3.0," + std::string(k - 4, ',') + "x\n";
+    } else {
+      bytes = std::string("\x93NUMPY\x01\x00", 8) + "v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (" +
+              std::to_string(1000 * k) + ", 2), }" + std::string(40, ' ') + "\n" + std::string(64, '\x01');
+    }
+    const std::string path = k >= 4 && k < 8 ? scratch("fuzz_points.csv") : npy;
+    std::ofstream(path, std::ios::binary) << bytes;
+    const auto r = run("fm-train", "--set 'target={\"type\":\"dataset\",\"path\":\"" + path +
+                                       "\"}' --set train.steps=1 --set train.eval_every=1");
+    EXPECT_EQ(r.code, 2) << k << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
+}
+
+TEST(Resilience, FullDiskOrUnwritableDirectoryLeavesNoPartialFile) {
+  // A 200 kB file-size limit stands in for a full disk: the 3.2 MB of samples cannot be written.
+  const std::string out = scratch("full_disk.h5");
+  const std::string cmd = "bash -c \"trap '' XFSZ; ulimit -f 200; " + std::string(FMKIT_BIN_DIR) +
+                          "/fm-sample --config " + kExactFlow + " --set sample.n=200000 "
+                          "--set sample.solver=euler --set sample.nfe=2 --set sample.trajectories=0 "
+                          "--set logprob.points= --out " + out + "\" 2> " + scratch("full_disk.err");
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = slurp(scratch("full_disk.err"));
+  EXPECT_EQ(lines(err), 1) << err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".tmp"));
+  // A directory that does not exist, and a "directory" that is a file.
+  for (const std::string& bad : {scratch("no/such/dir/x.h5"), std::string("/etc/hostname/x.h5")}) {
+    const auto r = run("fm-sample", "--config " + kExactFlow + " --set sample.n=10 --out " + bad);
+    EXPECT_NE(r.code, 0);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(bad));
+  }
+}
