@@ -54,6 +54,10 @@ class H5File {
   std::string attr_string(const std::string& object, const std::string& name) const;
   double attr_double(const std::string& object, const std::string& name) const;
   bool has_attr(const std::string& object, const std::string& name) const;
+  // The names of the links directly under `group` (in name order), and a dataset's element kind:
+  // 's' string, 'i' integer, 'f' floating point.
+  std::vector<std::string> members(const std::string& group) const;
+  char kind(const std::string& name) const;
 
   hid_t id() const { return file_; }
 

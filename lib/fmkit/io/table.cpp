@@ -56,6 +56,38 @@ void Table::write(H5File& f, const std::string& group) const {
   }
 }
 
+Table Table::read(const H5File& f, const std::string& group) {
+  Table t;
+  std::size_t rows = 0;
+  bool first = true;
+  std::vector<std::pair<std::string, std::vector<Value>>> cols;
+  for (const std::string& name : f.members(group)) {
+    const std::string path = group + "/" + name;
+    std::vector<Value> v;
+    switch (f.kind(path)) {
+      case 's':
+        for (auto& x : f.read_strings(path)) v.emplace_back(std::move(x));
+        break;
+      case 'i':
+        for (long long x : f.read_ints(path)) v.emplace_back(x);
+        break;
+      default:
+        for (double x : f.read_doubles(path)) v.emplace_back(x);
+    }
+    if (!first && v.size() != rows)
+      usage_error("HDF5 file '" + f.path() + "': column '" + path + "' has " + std::to_string(v.size()) +
+                  " rows, the others " + std::to_string(rows));
+    rows = v.size();
+    first = false;
+    cols.emplace_back(name, std::move(v));
+  }
+  for (std::size_t r = 0; r < rows; ++r) {
+    t.add_row();
+    for (auto& [name, v] : cols) t.put(name, v[r]);
+  }
+  return t;
+}
+
 cfg::json Table::to_json() const {
   cfg::json arr = cfg::json::array();
   for (const auto& r : rows_) {

@@ -23,6 +23,9 @@ class Table {
   std::size_t rows() const { return rows_.size(); }
   Value get(std::size_t row, const std::string& column) const;
   void write(H5File& f, const std::string& group) const;
+  // A table written by write(): every 1-D dataset under `group` is a column (all of one length).
+  static Table read(const H5File& f, const std::string& group);
+  const std::vector<std::string>& columns() const { return columns_; }
   cfg::json to_json() const;  // array of row objects
 
  private:

@@ -1,0 +1,110 @@
+// fm-sweep: expand a sweep (base config × axes of dotted keys) into runs with stable ids, run them
+// locally as separate one-thread processes, or emit Slurm / GNU parallel job files; merge the
+// per-run outputs into DIR/summary.h5. The logic lives in lib/fmkit/sweep/.
+#include <iostream>
+
+#include "fmkit/core/app.hpp"
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/progress.hpp"
+#include "fmkit/sweep/sweep_dir.hpp"
+#include "fmkit/sweep/sweep_emit.hpp"
+#include "fmkit/sweep/sweep_merge.hpp"
+#include "fmkit/sweep/sweep_runner.hpp"
+#include "fmkit/sweep/sweep_spec.hpp"
+
+namespace {
+
+using namespace fm::sweep;
+
+void print_counts(const MergeCounts& c, const std::string& dir) {
+  std::cerr << "fm-sweep: " << c.complete << " complete, " << c.failed << " failed, " << c.pending << " pending; "
+            << dir << "/summary.h5 written\n";
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"fm-sweep: run a sweep of an fm-* program locally, or emit it for Slurm / GNU parallel"};
+  app.require_subcommand(1);
+  std::string sweep_file, dir, id;
+  int jobs = 1;
+  long long index = -1;
+  bool slurm = false, parallel = false;
+
+  CLI::App* run_cmd = app.add_subcommand("run", "run every run of SWEEP.json in DIR (skips complete runs, retries failures once)");
+  run_cmd->add_option("sweep", sweep_file, "the sweep file (SWEEP.json)")->required();
+  run_cmd->add_option("--out", dir, "the sweep directory (created; rerun to continue an interrupted sweep)")->required();
+  run_cmd->add_option("--jobs", jobs, "runs at a time, each a one-thread process (default 1)");
+
+  CLI::App* list = app.add_subcommand("list", "print the runs of SWEEP.json (id and overrides) without running them");
+  list->add_option("sweep", sweep_file, "the sweep file")->required();
+
+  CLI::App* emit = app.add_subcommand("emit", "write DIR with the run configs and a Slurm array script or a GNU parallel job list");
+  emit->add_option("sweep", sweep_file, "the sweep file")->required();
+  emit->add_option("--out", dir, "the sweep directory")->required();
+  auto* fs = emit->add_flag("--slurm", slurm, "write DIR/sweep.slurm (one array task per run; resources from the sweep's \"slurm\")");
+  auto* fp = emit->add_flag("--parallel", parallel, "write DIR/jobs.txt for `parallel -j N < DIR/jobs.txt`");
+  fs->excludes(fp);
+
+  CLI::App* one = app.add_subcommand("run-one", "run one run of a prepared DIR (what each cluster task calls)");
+  one->add_option("dir", dir, "the sweep directory")->required();
+  auto* oi = one->add_option("--id", id, "the run id");
+  auto* ok = one->add_option("--index", index, "the run's 0-based line in DIR/runs.txt (e.g. $SLURM_ARRAY_TASK_ID)");
+  oi->excludes(ok);
+
+  CLI::App* merge_cmd = app.add_subcommand("merge", "rebuild DIR/summary.h5 from the per-run files");
+  merge_cmd->add_option("dir", dir, "the sweep directory")->required();
+
+  if (!fm::parse_cli(app, argc, argv)) return 0;
+
+  if (list->parsed()) {
+    const Sweep s = load_sweep(sweep_file);
+    for (const Run& r : s.runs) std::cout << r.id << " " << r.overrides.dump() << "\n";
+    return 0;
+  }
+  if (run_cmd->parsed()) {
+    const Sweep s = load_sweep(sweep_file);
+    prepare(s, dir);
+    validate_configs(dir, program_dir());
+    fm::Progress bar("sweep " + s.program, static_cast<long>(s.runs.size()));
+    long done = 0;
+    const LocalResult r = run_local(dir, jobs, program_dir(), [&](const std::string& rid, const RunStatus& st) {
+      bar.update(++done, rid + " " + st.status);
+      if (st.status == "failed")
+        std::cerr << "fm-sweep: run " << rid << " failed after " << st.attempts << " attempt(s): " << st.error << "\n";
+    });
+    bar.finish();
+    print_counts(merge(dir), dir);
+    std::cerr << "fm-sweep: this invocation ran " << r.complete + r.failed << " run(s), skipped " << r.skipped
+              << " complete one(s)\n";
+    if (r.interrupted) fm::runtime_error("interrupted: rerun the same command to continue the pending runs");
+    return r.failed > 0 ? 1 : 0;
+  }
+  if (emit->parsed()) {
+    if (!slurm && !parallel) fm::usage_error("emit: give --slurm or --parallel");
+    const Sweep s = load_sweep(sweep_file);
+    prepare(s, dir);
+    validate_configs(dir, program_dir());
+    const std::string self = program_dir() + "/fm-sweep";
+    std::cout << (slurm ? emit_slurm(dir, self) : emit_parallel(dir, self)) << "\n";
+    return 0;
+  }
+  if (one->parsed()) {
+    const Manifest m = read_manifest(dir);
+    if (index >= 0) {
+      if (index >= static_cast<long long>(m.runs.size()))
+        fm::usage_error("--index " + std::to_string(index) + ": the sweep has " + std::to_string(m.runs.size()) + " runs");
+      id = m.runs[static_cast<std::size_t>(index)].first;
+    }
+    if (id.empty()) fm::usage_error("run-one: give --id or --index");
+    bool skipped = false;
+    const RunStatus st = run_one(dir, id, program_dir(), &skipped);
+    std::cerr << "fm-sweep: run " << id << (skipped ? " was already complete" : " " + st.status)
+              << (st.status == "failed" ? ": " + st.error : std::string()) << "\n";
+    return st.status == "complete" ? 0 : 1;
+  }
+  print_counts(merge(dir), dir);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return fm::run_main("fm-sweep", [&] { return run(argc, argv); }); }

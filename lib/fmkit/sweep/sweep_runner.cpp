@@ -1,0 +1,201 @@
+#include "fmkit/sweep/sweep_runner.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/timer.hpp"
+
+extern char** environ;
+
+namespace fm::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_stop{false};
+std::mutex g_children_mutex;
+std::set<pid_t> g_children;
+
+void on_signal(int) { g_stop = true; }
+
+// The last non-empty line of a file (a program's one-line error message).
+std::string last_line(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, last;
+  while (std::getline(f, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  return last;
+}
+
+// Spawns `args` with stdout/stderr to files and waits; returns the wait status.
+int spawn_and_wait(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) runtime_error("cannot start '" + args[0] + "': " + std::strerror(rc));
+  {
+    std::lock_guard<std::mutex> lock(g_children_mutex);
+    g_children.insert(pid);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::lock_guard<std::mutex> lock(g_children_mutex);
+  g_children.erase(pid);
+  return status;
+}
+
+}  // namespace
+
+std::string program_dir() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) runtime_error("cannot locate the fm-* programs (/proc/self/exe: " + ec.message() + ")");
+  return self.parent_path().string();
+}
+
+void validate_configs(const std::string& dir, const std::string& bin_dir) {
+  const Manifest m = read_manifest(dir);
+  const std::string program = bin_dir + "/" + m.program;
+  if (!fs::exists(program)) runtime_error("program '" + program + "' not found");
+  for (const auto& [id, overrides] : m.runs) {
+    const std::string rd = run_dir(dir, id), log = rd + "/validate.log";
+    const int ws = spawn_and_wait({program, "--config", rd + "/config.json", "--dump-config"}, "/dev/null", log);
+    if (!(WIFEXITED(ws) && WEXITSTATUS(ws) == 0))
+      usage_error("run " + id + " " + overrides.dump() + ": " + last_line(log));
+    std::error_code ec;
+    fs::remove(log, ec);
+  }
+}
+
+RunStatus run_one(const std::string& dir, const std::string& id, const std::string& bin_dir, bool* skipped) {
+  const Manifest m = read_manifest(dir);
+  bool known = false;
+  for (const auto& r : m.runs) known = known || r.first == id;
+  if (!known) usage_error("run '" + id + "' is not in the sweep in '" + dir + "'");
+  if (skipped) *skipped = false;
+  RunStatus st = read_status(dir, id);
+  if (st.status == "complete") {
+    if (skipped) *skipped = true;
+    return st;
+  }
+  const std::string rd = run_dir(dir, id), program = bin_dir + "/" + m.program;
+  if (!fs::exists(program)) runtime_error("program '" + program + "' not found");
+  st.attempts = 0;
+  Timer timer;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::vector<std::string> args{program, "--config", rd + "/config.json", "--out", rd + "/out.h5", "--threads", "1",
+                                  "--json"};
+    // fm-train writes resumable checkpoints into its output: continue from one instead of redoing it.
+    if (m.program == "fm-train" && fs::exists(rd + "/out.h5")) args.push_back("--resume");
+    ++st.attempts;
+    const int ws = spawn_and_wait(args, rd + "/stdout.json", rd + "/stderr.log");
+    if (g_stop) {  // stopped by the user: neither a failure nor a retry; the run stays pending
+      st.status = "pending";
+      return st;
+    }
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && output_complete(dir, id)) {
+      st.status = "complete";
+      st.exit_code = 0;
+      st.error.clear();
+      break;
+    }
+    st.status = "failed";
+    st.exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    st.error = WIFEXITED(ws) ? last_line(rd + "/stderr.log")
+                             : "killed by signal " + std::to_string(WTERMSIG(ws)) + " (" + strsignal(WTERMSIG(ws)) + ")";
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) st.error = "exited 0 but its output is not complete";
+    if (st.exit_code == 2) break;  // a usage error: the retry would fail the same way
+  }
+  st.wall_time_s = timer.seconds();
+  write_status(dir, id, st);
+  return st;
+}
+
+LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_dir,
+                      const std::function<void(const std::string&, const RunStatus&)>& on_done) {
+  if (jobs < 1) usage_error("--jobs: expected a positive integer");
+  const Manifest m = read_manifest(dir);
+  g_stop = false;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  std::atomic<std::size_t> next{0};
+  std::mutex result_mutex;
+  LocalResult res;
+  std::exception_ptr failure;
+  auto worker = [&] {
+    while (!g_stop) {
+      const std::size_t i = next++;
+      if (i >= m.runs.size()) return;
+      try {
+        bool skipped = false;
+        const RunStatus st = run_one(dir, m.runs[i].first, bin_dir, &skipped);
+        std::lock_guard<std::mutex> lock(result_mutex);
+        if (skipped) ++res.skipped;
+        else if (st.status == "complete") ++res.complete;
+        else if (st.status == "failed") ++res.failed;
+        else ++res.pending;
+        if (on_done) on_done(m.runs[i].first, st);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(result_mutex);
+        if (!failure) failure = std::current_exception();
+        g_stop = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 0; j < std::min<int>(jobs, static_cast<int>(m.runs.size())); ++j) pool.emplace_back(worker);
+  // Forward a stop request to the running children, then let the workers drain.
+  std::thread watcher([&] {
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(result_mutex);
+        if (res.complete + res.failed + res.skipped + res.pending == static_cast<int>(m.runs.size()) || failure) break;
+      }
+      if (g_stop) {
+        std::lock_guard<std::mutex> lock(g_children_mutex);
+        for (pid_t p : g_children) kill(p, SIGTERM);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  for (auto& t : pool) t.join();
+  g_stop = g_stop.load() || static_cast<bool>(failure);
+  watcher.join();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (failure) std::rethrow_exception(failure);
+  res.interrupted = res.complete + res.failed + res.skipped < static_cast<int>(m.runs.size());
+  res.pending = static_cast<int>(m.runs.size()) - res.complete - res.failed - res.skipped;
+  return res;
+}
+
+}  // namespace fm::sweep

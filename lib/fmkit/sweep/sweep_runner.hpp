@@ -1,0 +1,32 @@
+// Running a prepared sweep's runs as separate processes, one thread each (`--threads 1`):
+// complete runs are skipped, an fm-train run that left a checkpoint is resumed, a run that failed
+// at run time (exit 1 or a signal) is retried once — a usage error (exit 2) is not, it would fail
+// the same way — and every outcome is recorded in the run's status.json.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "fmkit/sweep/sweep_dir.hpp"
+
+namespace fm::sweep {
+
+// The directory of the fm-* programs: the one fm-sweep itself runs from.
+std::string program_dir();
+
+// Checks every run's config against its program's schema (`--dump-config`) before anything runs:
+// a misspelt key or a wrong type is a usage error naming the run, not N failed runs.
+void validate_configs(const std::string& dir, const std::string& bin_dir);
+
+// Runs one run of a prepared sweep directory. `skipped` tells whether it was already complete.
+RunStatus run_one(const std::string& dir, const std::string& id, const std::string& bin_dir, bool* skipped = nullptr);
+
+struct LocalResult {
+  int complete = 0, failed = 0, skipped = 0, pending = 0;
+  bool interrupted = false;  // SIGINT/SIGTERM: running children were stopped, the rest left pending
+};
+
+// Runs every run of the directory with `jobs` at a time. `on_done` is called after each run.
+LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_dir,
+                      const std::function<void(const std::string& id, const RunStatus&)>& on_done = {});
+
+}  // namespace fm::sweep

@@ -1,0 +1,150 @@
+// fm-sweep end to end: a local run merges one row per run and skips complete runs when rerun; an
+// interrupted sweep resumes without redoing finished runs; a run-time failure is retried once and
+// recorded; emitted Slurm / GNU-parallel files drive `run-one`; bad sweeps exit 2.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "fmkit/core/config.hpp"
+#include "fmkit/io/h5file.hpp"
+#include "support/run.hpp"
+
+using fmtest::run;
+using fmtest::scratch;
+using fmtest::slurp;
+using fmtest::write_file;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Four short fm-train runs (lr × zipped seed/batch).
+std::string sweep_file(const std::string& name, int steps) {
+  const std::string path = scratch(name);
+  write_file(path, R"({"program": "fm-train",
+    "base": {"target": {"type": "toy2d", "name": "8gaussians"}, "model": {"hidden": [16, 16]},
+             "train": {"steps": )" + std::to_string(steps) + R"(, "eval_every": 100, "batch": 64}},
+    "axes": [{"key": "train.lr", "values": [0.001, 0.003]}, {"zip": {"seed": [0, 1], "train.batch": [32, 64]}}]})");
+  return path;
+}
+
+std::vector<std::string> ids_of(const std::string& dir) {
+  std::vector<std::string> ids;
+  std::istringstream in(slurp(dir + "/runs.txt"));
+  for (std::string line; std::getline(in, line);) ids.push_back(line);
+  return ids;
+}
+
+}  // namespace
+
+TEST(FmSweep, LocalRunMergesOneRowPerRunAndSkipsCompleteRuns) {
+  const std::string sw = sweep_file("sweep_a.json", 200), dir = scratch("sweep_a");
+  auto r = run("fm-sweep", "run " + sw + " --out " + dir + " --jobs 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f = fm::io::H5File::open(dir + "/summary.h5");
+  const auto status = f.read_strings("/summary/run_status");
+  ASSERT_EQ(status.size(), 4u);
+  for (const auto& s : status) EXPECT_EQ(s, "complete");
+  const auto lr = f.read_doubles("/summary/train.lr"), batch = f.read_doubles("/summary/train.batch");
+  EXPECT_EQ(lr, (std::vector<double>{0.001, 0.001, 0.003, 0.003}));
+  EXPECT_EQ(batch, (std::vector<double>{32, 64, 32, 64}));
+  EXPECT_EQ(f.read_doubles("/summary/steps"), (std::vector<double>{200, 200, 200, 200}));  // fm-train's own row
+  // Each run used its own config.
+  const auto cfg = fm::cfg::load_file(dir + "/runs/" + ids_of(dir)[1] + "/config.json");
+  EXPECT_EQ(cfg["seed"], 1);
+  EXPECT_EQ(cfg["train"]["batch"], 64);
+  const auto before = fs::last_write_time(dir + "/runs/" + ids_of(dir)[0] + "/out.h5");
+  r = run("fm-sweep", "run " + sw + " --out " + dir + " --jobs 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("skipped 4"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::last_write_time(dir + "/runs/" + ids_of(dir)[0] + "/out.h5"), before);
+}
+
+TEST(FmSweep, InterruptedSweepResumesWithoutRedoingFinishedRuns) {
+  const std::string sw = sweep_file("sweep_b.json", 12000), dir = scratch("sweep_b");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-sweep", log = scratch("sweep_b.log");
+    freopen(log.c_str(), "w", stderr);
+    execl(bin.c_str(), bin.c_str(), "run", sw.c_str(), "--out", dir.c_str(), "--jobs", "1", nullptr);
+    _exit(127);
+  }
+  // Wait for the first run to finish, then stop the sweep as a scheduler or Ctrl-C would.
+  std::string first;
+  for (int i = 0; i < 600 && first.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!fs::exists(dir + "/runs.txt")) continue;
+    for (const auto& id : ids_of(dir))
+      if (slurp(dir + "/runs/" + id + "/status.json").find("\"complete\"") != std::string::npos) first = id;
+  }
+  ASSERT_FALSE(first.empty()) << "no run finished";
+  kill(pid, SIGTERM);
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  ASSERT_TRUE(WIFEXITED(ws));
+  EXPECT_EQ(WEXITSTATUS(ws), 1);  // interrupted: a runtime outcome, with the pending runs named
+  EXPECT_NE(slurp(scratch("sweep_b.log")).find("rerun the same command"), std::string::npos);
+  const auto merged = fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status");
+  EXPECT_GE(std::count(merged.begin(), merged.end(), "pending"), 1);
+  const auto stamp = fs::last_write_time(dir + "/runs/" + first + "/out.h5");
+  const auto r = run("fm-sweep", "run " + sw + " --out " + dir + " --jobs 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fs::last_write_time(dir + "/runs/" + first + "/out.h5"), stamp);  // not redone
+  for (const auto& s : fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status"))
+    EXPECT_EQ(s, "complete");
+}
+
+TEST(FmSweep, RuntimeFailureIsRetriedOnceAndRecorded) {
+  // divergence_factor just above 1 makes every run stop with "training diverged" (exit 1).
+  const std::string sw = scratch("sweep_c.json"), dir = scratch("sweep_c");
+  write_file(sw, R"({"program": "fm-train", "base": {"train": {"steps": 200, "divergence_factor": 1.0000001}},
+    "axes": [{"key": "seed", "values": [0]}]})");
+  const auto r = run("fm-sweep", "run " + sw + " --out " + dir);
+  EXPECT_EQ(r.code, 1) << r.err;
+  const auto f = fm::io::H5File::open(dir + "/summary.h5");
+  EXPECT_EQ(f.read_strings("/summary/run_status")[0], "failed");
+  EXPECT_EQ(f.read_ints("/summary/run_attempts")[0], 2);
+  EXPECT_EQ(f.read_ints("/summary/run_exit_code")[0], 1);
+  EXPECT_NE(f.read_strings("/summary/run_error")[0].find("diverged"), std::string::npos);
+}
+
+TEST(FmSweep, EmittedClusterFilesDriveRunOne) {
+  const std::string sw = sweep_file("sweep_d.json", 100), dir = scratch("sweep_d");
+  auto r = run("fm-sweep", "emit " + sw + " --out " + dir + " --slurm");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string slurm = slurp(dir + "/sweep.slurm");
+  EXPECT_NE(slurm.find("#SBATCH --array=0-3"), std::string::npos) << slurm;
+  EXPECT_NE(slurm.find("run-one"), std::string::npos);
+  // An array task is `run-one DIR --index K`: run task 2 as Slurm would.
+  r = run("fm-sweep", "run-one " + dir + " --index 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir + "/runs/" + ids_of(dir)[2] + "/out.h5"));
+  // The GNU parallel list, run line by line by the shell.
+  r = run("fm-sweep", "emit " + sw + " --out " + dir + " --parallel");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(std::system(("bash " + dir + "/jobs.txt > /dev/null 2>&1").c_str()), 0);
+  r = run("fm-sweep", "merge " + dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const auto& s : fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status"))
+    EXPECT_EQ(s, "complete");
+}
+
+TEST(FmSweep, BadSweepsExitTwo) {
+  const std::string sw = scratch("sweep_bad.json");
+  for (const char* bad : {R"({"program": "fm-train", "axes": [{"key": "train.stpes", "values": [1]}]})",
+                          R"({"program": "fm-nothing", "axes": [{"key": "a", "values": [1]}]})",
+                          R"({"program": "fm-train", "axes": [{"zip": {"seed": [1, 2], "train.lr": [0.1]}}]})",
+                          R"({"program": "fm-train", "axes": )"}) {
+    write_file(sw, bad);
+    const auto r = run("fm-sweep", "run " + sw + " --out " + scratch("sweep_bad"));
+    EXPECT_EQ(r.code, 2) << bad << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+  }
+  EXPECT_EQ(run("fm-sweep", "merge " + scratch("no_such_dir")).code, 2);
+  EXPECT_EQ(run("fm-sweep", "run-one " + scratch("sweep_a") + " --index 99").code, 2);
+}
