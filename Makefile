@@ -7,7 +7,7 @@ DEBS  := cmake g++ make libeigen3-dev libcli11-dev nlohmann-json3-dev libhdf5-de
          python3 python3-h5py python3-matplotlib python3-numpy python3-sklearn
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test reproduce clean
+.PHONY: all deps build test reproduce reproduce-paper clean
 
 all: build
 
@@ -31,7 +31,11 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 reproduce: build
-	bash experiments/reproduce.sh $(BUILD)
+	bash experiments/reproduce.sh $(BUILD) quick
+
+# The full-size configs of every study (hours on 2 cores) into results-paper/.
+reproduce-paper: build
+	bash experiments/reproduce.sh $(BUILD) paper
 
 clean:
-	rm -rf $(BUILD) results
+	rm -rf $(BUILD) results results-paper

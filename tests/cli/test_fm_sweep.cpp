@@ -148,3 +148,16 @@ TEST(FmSweep, BadSweepsExitTwo) {
   EXPECT_EQ(run("fm-sweep", "merge " + scratch("no_such_dir")).code, 2);
   EXPECT_EQ(run("fm-sweep", "run-one " + scratch("sweep_a") + " --index 99").code, 2);
 }
+
+TEST(FmSweep, ExampleSweepsExpandAndValidate) {
+  // Each shipped sweep expands, and every run's config passes its program's schema check.
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(std::string(FMKIT_SOURCE_DIR) + "/experiments/sweeps")) {
+    if (e.path().extension() != ".json") continue;
+    ++n;
+    const auto r = run("fm-sweep", "emit " + e.path().string() + " --out " + scratch("ex_" + e.path().stem().string()) +
+                                       " --parallel");
+    EXPECT_EQ(r.code, 0) << e.path() << "\n" << r.err;
+  }
+  EXPECT_GE(n, 5);  // one per study and fm-train
+}
