@@ -29,6 +29,7 @@ struct Flags {
   double eps = NAN, eps_rel = NAN, tol = 1e-3, lr = 0, target_chi2 = 0.01, eps_warmup = 0;
   long long max_iter = 5000, steps = 0, batch = 0, seed = 0;
   bool single = false, scaling = false, kernel = false;
+  std::vector<double> snapshots;
 };
 
 Vec weights(const std::string& path, Index n, const std::string& flag) {
@@ -99,6 +100,9 @@ int run(int argc, char** argv) {
   sd->add_option("--target-chi2", f.target_chi2, "stop once chi2 of the averaged potential <= this (default 0.01)");
   sd->add_option("--eps-warmup", f.eps_warmup, "extra absolute epsilon at step 0, decaying over 10% of the steps");
   sd->add_option("--seed", f.seed, "seed of the noise draws (default 0)");
+  sd->add_option("--snapshots", f.snapshots, "chi2 levels, e.g. 0.5,0.1,0.05: keep the averaged potential the first "
+                                            "time its chi2 falls below each (written under /result/snapshots)")
+      ->delimiter(',');
   if (!fm::parse_cli(app, argc, argv)) return 0;
   fm::set_threads(common.threads);
   fm::Timer timer;
@@ -127,6 +131,10 @@ int run(int argc, char** argv) {
     o.target_chi2 = f.target_chi2;
     o.eps_warmup = f.eps_warmup;
     o.seed = static_cast<std::uint64_t>(f.seed);
+    for (double level : f.snapshots)
+      if (!(level > 0 && std::isfinite(level)))
+        fm::usage_error("--snapshots: expected positive chi2 levels, got " + std::to_string(level));
+    o.snapshot_chi2 = f.snapshots;
     if (o.steps < 0 || o.batch < 0 || o.lr < 0) fm::usage_error("--steps, --batch and --lr must be >= 0");
     const auto r = fm::ot::semidiscrete(*source, y, b, o);
     const Vec g = kind == fm::ot::CostKind::SqEuclid ? fm::ot::potential_for_sqeuclid(r.g, y) : r.g;
@@ -141,10 +149,21 @@ int run(int argc, char** argv) {
     s.set("batch", static_cast<long long>(r.batch));
     s.set("lr", r.lr);
     s.set("marginal_error", std::sqrt(std::max(0.0, r.chi2.value)));  // ‖m − b‖_{1} ≤ √χ² (Cauchy–Schwarz)
-    write = [g, r](fm::io::H5File& file) {
+    s.set("snapshots", static_cast<long long>(r.snapshot_g.size()));
+    write = [g, r, kind, y](fm::io::H5File& file) {
       file.write("/result/g", g);
       file.write("/result/chi2_step", std::vector<long long>(r.history_step.begin(), r.history_step.end()));
       file.write("/result/chi2", r.history_chi2);
+      if (r.snapshot_g.empty()) return;
+      // One row per level reached, in the order reached, each potential in the chosen cost.
+      Mat gs(static_cast<Index>(r.snapshot_g.size()), y.rows());
+      for (std::size_t k = 0; k < r.snapshot_g.size(); ++k)
+        gs.row(static_cast<Index>(k)) =
+            (kind == fm::ot::CostKind::SqEuclid ? fm::ot::potential_for_sqeuclid(r.snapshot_g[k], y) : r.snapshot_g[k])
+                .transpose();
+      file.write("/result/snapshots/g", gs);
+      file.write("/result/snapshots/level", r.snapshot_level);
+      file.write("/result/snapshots/step", std::vector<long long>(r.snapshot_step.begin(), r.snapshot_step.end()));
     };
   } else {
     const Mat x = points(f.x, "--x"), y = points(f.y, "--y");

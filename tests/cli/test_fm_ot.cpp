@@ -49,6 +49,19 @@ TEST(FmOt, SinkhornExactAndSemidiscreteJson) {
   j = fm::cfg::json::parse(r.out);
   EXPECT_TRUE(j.contains("chi2"));
   EXPECT_LT(j["chi2"].get<double>(), 0.05);
+  // χ²-level snapshots: the potential kept at each level reached, in the order reached.
+  const std::string sdo = scratch("sd.h5");
+  r = run("fm-ot", "semidiscrete --y " + y + " --eps 0 --steps 4000 --snapshots 1,0.3,0.1 --json --out " + sdo);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f = fm::io::H5File::open(sdo);
+  const auto level = f.read_doubles("/result/snapshots/level");
+  const auto step = f.read_ints("/result/snapshots/step");
+  const fm::Mat gs = f.read_matrix("/result/snapshots/g");
+  ASSERT_EQ(level.size(), 3u);
+  EXPECT_EQ(gs.rows(), 3);
+  EXPECT_EQ(gs.cols(), static_cast<fm::Index>(f.read_doubles("/result/g").size()));
+  for (std::size_t k = 1; k < step.size(); ++k) EXPECT_LE(step[k - 1], step[k]);  // tighter levels are reached later
+  EXPECT_EQ(run("fm-ot", "semidiscrete --y " + y + " --eps 0 --snapshots 0.1,-1").code, 2);
 }
 
 TEST(FmOt, BadInputExitsTwoWithoutAFile) {
