@@ -6,16 +6,20 @@
 
 namespace fm::dist {
 
+double scalar_scale(const Mat& points) {
+  const RowVec m = points.colwise().mean();
+  return std::sqrt((points.rowwise() - m).squaredNorm() / static_cast<double>(points.size()));
+}
+
 Dataset::Dataset(Mat points, bool standardize, std::string origin)
     : points_(std::move(points)), origin_(std::move(origin)) {
   if (points_.rows() == 0) usage_error(origin_ + ": the data set is empty");
   shift_ = Vec::Zero(points_.cols());
   if (standardize) {
     shift_ = points_.colwise().mean().transpose();
+    scale_ = scalar_scale(points_);
+    if (!(scale_ > 0)) usage_error(origin_ + ": cannot standardise a data set whose points are all equal");
     points_.rowwise() -= shift_.transpose();
-    const double s2 = points_.squaredNorm() / static_cast<double>(points_.size());
-    if (!(s2 > 0)) usage_error(origin_ + ": cannot standardise a data set whose points are all equal");
-    scale_ = std::sqrt(s2);
     points_ /= scale_;
   }
 }

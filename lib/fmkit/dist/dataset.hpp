@@ -6,6 +6,9 @@
 
 namespace fm::dist {
 
+// The one scalar scale of a point set: √(mean‖y − m‖²/d), m the mean point.
+double scalar_scale(const Mat& points);
+
 class Dataset : public Distribution {
  public:
   Dataset(Mat points, bool standardize, std::string origin = "dataset");

@@ -6,6 +6,7 @@
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/temp_dir.hpp"
+#include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/mlp_field.hpp"
 #include "fmkit/integrate/flow.hpp"
@@ -31,8 +32,7 @@ Split make_split(const json& d, std::uint64_t seed, const std::string& w) {
   Rng rtr(seed, "sdfm/train_data"), rte(seed, "sdfm/test_data");
   Split s{dist->sample(cfg::integer(d, "n_train", w), rtr), dist->sample(cfg::integer(d, "n_test", w), rte)};
   const Vec m = s.train.colwise().mean();
-  const double scale =
-      std::sqrt((s.train.rowwise() - m.transpose()).rowwise().squaredNorm().mean() / static_cast<double>(s.train.cols()));
+  const double scale = dist::scalar_scale(s.train);
   s.train = (s.train.rowwise() - m.transpose()) / scale;
   s.test = (s.test.rowwise() - m.transpose()) / scale;
   return s;

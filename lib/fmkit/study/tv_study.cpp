@@ -12,6 +12,7 @@
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/temp_dir.hpp"
 #include "fmkit/core/timer.hpp"
+#include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/field/mlp_field.hpp"
@@ -62,19 +63,13 @@ Target parse_target(const json& t, const std::string& w) {
   return out;
 }
 
-// Per-coordinate RMS spread of a sample: the scale of the bandwidth search.
-double spread(const Mat& x) {
-  const RowVec m = x.colwise().mean();
-  return std::sqrt((x.rowwise() - m).squaredNorm() / static_cast<double>(x.size()));
-}
-
 Mat training_set(const Target& t, std::uint64_t seed, long long n, long long rep) {
   Rng rng(seed, "tv/train/" + t.name + "/n=" + std::to_string(n), static_cast<std::uint64_t>(rep));
   return t.dist->sample(n, rng);
 }
 
 metrics::BandwidthFit cv_bandwidth(const Mat& x, const json& kde) {
-  const double s = spread(x);
+  const double s = dist::scalar_scale(x);  // the bracket is relative to the sample's spread
   return metrics::kde_cv_bandwidth(x, cfg::number(kde, "h_lo", "kde") * s, cfg::number(kde, "h_hi", "kde") * s,
                                    cfg::integer(kde, "cv_points", "kde"));
 }
