@@ -27,6 +27,7 @@ DensityPath1d::DensityPath1d(dist::DistributionPtr target, double lo, double hi,
     : target_(std::move(target)), lo_(lo), hi_(hi), rel_tol_(rel_tol), kinks_(std::move(kinks)) {
   FM_REQUIRE(target_ && target_->dim() == 1 && target_->has_density(), "DensityPath1d: needs a 1-D target with a density");
   FM_REQUIRE(lo < hi && rel_tol > 0, "DensityPath1d: bad support or tolerance");
+  holder_ = dynamic_cast<const dist::HolderDensity*>(target_.get());
 }
 
 DensityPath1d DensityPath1d::of(const dist::DistributionPtr& target, double rel_tol) {
@@ -47,12 +48,12 @@ DensityPath1d DensityPath1d::of(const dist::DistributionPtr& target, double rel_
 }
 
 double DensityPath1d::log_p(double x) const {
-  if (auto h = dynamic_cast<const dist::HolderDensity*>(target_.get())) return h->log_density_at(x);
+  if (holder_) return holder_->log_density_at(x);
   return target_->log_density(Mat::Constant(1, 1, x))[0];
 }
 
 double DensityPath1d::score_p(double x) const {
-  if (auto h = dynamic_cast<const dist::HolderDensity*>(target_.get())) return h->score_at(x);
+  if (holder_) return holder_->score_at(x);
   return target_->score(Mat::Constant(1, 1, x))(0, 0);
 }
 

@@ -15,6 +15,7 @@
 
 #include "fmkit/core/rng.hpp"
 #include "fmkit/dist/distribution.hpp"
+#include "fmkit/dist/holder_density.hpp"
 
 namespace fm::path {
 
@@ -45,6 +46,8 @@ class DensityPath1d {
   double log_p(double x) const;
   double score_p(double x) const;
   dist::DistributionPtr target_;
+  // The holder family's scalar density, resolved once: log_p is the quadrature's inner loop.
+  const dist::HolderDensity* holder_ = nullptr;
   double lo_, hi_, rel_tol_;
   std::vector<double> kinks_;
 };
