@@ -96,7 +96,7 @@ int run(int argc, char** argv) {
     }
     if (id.empty()) fm::usage_error("run-one: give --id or --index");
     bool skipped = false;
-    const RunStatus st = run_one(dir, id, program_dir(), &skipped);
+    const RunStatus st = run_one(dir, m, id, program_dir(), &skipped);
     std::cerr << "fm-sweep: run " << id << (skipped ? " was already complete" : " " + st.status)
               << (st.status == "failed" ? ": " + st.error : std::string()) << "\n";
     return st.status == "complete" ? 0 : 1;

@@ -91,8 +91,8 @@ void validate_configs(const std::string& dir, const std::string& bin_dir) {
   }
 }
 
-RunStatus run_one(const std::string& dir, const std::string& id, const std::string& bin_dir, bool* skipped) {
-  const Manifest m = read_manifest(dir);
+RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& id, const std::string& bin_dir,
+                  bool* skipped) {
   bool known = false;
   for (const auto& r : m.runs) known = known || r.first == id;
   if (!known) usage_error("run '" + id + "' is not in the sweep in '" + dir + "'");
@@ -156,7 +156,7 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
       if (i >= m.runs.size()) return;
       try {
         bool skipped = false;
-        const RunStatus st = run_one(dir, m.runs[i].first, bin_dir, &skipped);
+        const RunStatus st = run_one(dir, m, m.runs[i].first, bin_dir, &skipped);
         std::lock_guard<std::mutex> lock(result_mutex);
         if (skipped) ++res.skipped;
         else if (st.status == "complete") ++res.complete;

@@ -17,8 +17,10 @@ std::string program_dir();
 // a misspelt key or a wrong type is a usage error naming the run, not N failed runs.
 void validate_configs(const std::string& dir, const std::string& bin_dir);
 
-// Runs one run of a prepared sweep directory. `skipped` tells whether it was already complete.
-RunStatus run_one(const std::string& dir, const std::string& id, const std::string& bin_dir, bool* skipped = nullptr);
+// Runs one run of a prepared sweep directory whose manifest is `m` (read once by the caller, not
+// per run). `skipped` tells whether it was already complete.
+RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& id, const std::string& bin_dir,
+                  bool* skipped = nullptr);
 
 struct LocalResult {
   int complete = 0, failed = 0, skipped = 0, pending = 0;
