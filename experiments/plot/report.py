@@ -35,13 +35,14 @@ def exact_flow(d):
     ]
 
 
-def study_table(d, name):
-    """A study's /summary table as {column: list} and its wall time, or None if the file is absent."""
+def study_table(d, name, group="summary"):
+    """A study's table (/summary, or another group such as /fits) as {column: list} and the file's
+    wall time, or None if the file is absent."""
     path = os.path.join(d, name)
     if not os.path.exists(path):
         return None
     with h5py.File(path, "r") as f:
-        return {k: col(f["summary"], k) for k in f["summary"]}, f.attrs.get("wall_time_s", float("nan"))
+        return {k: col(f[group], k) for k in f[group]}, f.attrs.get("wall_time_s", float("nan"))
 
 
 def col(s, k):
@@ -417,13 +418,11 @@ def sdfm_study(d):
 
 
 def tv_study(d):
-    path = os.path.join(d, "tv.h5")
-    if not os.path.exists(path):
+    loaded = study_table(d, "tv.h5")
+    if loaded is None:
         return []
-    with h5py.File(path, "r") as f:
-        s = {k: col(f["summary"], k) for k in f["summary"]}
-        fits = {k: col(f["fits"], k) for k in f["fits"]}
-        wall = f.attrs.get("wall_time_s", float("nan"))
+    s, wall = loaded
+    fits, _ = study_table(d, "tv.h5", "fits")
     rows = range(len(s["target"]))
     targets = list(dict.fromkeys(s["target"]))
     ns = sorted(n for n in set(s["n"]) if n > 0)  # n = 0: the floor run on fresh samples
