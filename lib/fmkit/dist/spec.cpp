@@ -1,6 +1,7 @@
 #include "fmkit/dist/spec.hpp"
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/dist/atoms.hpp"
 #include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/dist/holder_density.hpp"
@@ -84,8 +85,14 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
     cfg::expect_keys(spec, where, {"type", "beta", "a"});
     return std::make_shared<HolderDensity>(cfg::number(spec, "beta", where), cfg::number_or(spec, "a", 0.4, where), where);
   }
+  if (type == "atoms") {
+    cfg::expect_keys(spec, where, {"type", "m", "dim", "weights", "seed"});
+    return std::make_shared<Atoms>(random_atoms(cfg::integer(spec, "m", where), cfg::integer_or(spec, "dim", 2, where),
+                                                cfg::string_or(spec, "weights", "uniform", where),
+                                                static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)), where));
+  }
   usage_error(where + ".type: unknown distribution type '" + type +
-              "' (expected gaussian, gmm, toy2d, dataset, schedule or holder)");
+              "' (expected gaussian, gmm, toy2d, dataset, schedule, holder or atoms)");
 }
 
 std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d) {

@@ -5,6 +5,7 @@
 //   {"type":"dataset","path":"x.npy|x.csv|x.h5:/ds","standardize":true}
 //   {"type":"schedule","name":"a1|a2|a3","dim":2}
 //   {"type":"holder","beta":0.5,"a":0.4}  (1-D limited-smoothness density, holder_density.hpp)
+//   {"type":"atoms","m":100,"dim":2,"weights":"uniform"|"dirichlet","seed":0}  (discrete, atoms.hpp)
 #pragma once
 #include "fmkit/core/config.hpp"
 #include "fmkit/dist/distribution.hpp"
