@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "fmkit/core/error.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/field/exact_field.hpp"
@@ -168,6 +169,41 @@ TEST(Straightness, ZeroForStraightFlowsPositiveForMixtureFlow) {
   EXPECT_GT(m.curv_ott, 1e-3);
   EXPECT_GE(m.path_energy, m.transport_cost - 1e-6);  // Jensen
   EXPECT_NEAR(m.s_liu / 2, m.curv_ott, 0.25 * m.curv_ott);  // curv_ott ≈ S_liu / d
+}
+
+// The Euler-grid straightness converges to the Dopri5 one on a smooth (mixture) flow, at first order.
+TEST(Straightness, EulerGridAgreesWithDopri5) {
+  Rng rng(10, "st-euler");
+  const Mat x0 = rng.normal(300, 2);
+  std::vector<dist::Gaussian> comps{dist::Gaussian::isotropic(Vec2(2, 1), 0.5), dist::Gaussian::isotropic(Vec2(-2, 0), 0.5)};
+  auto p = std::make_shared<path::GaussianMixturePath>(path::GaussianMixturePath::independent(
+      dist::Gaussian::standard(2), dist::GaussianMixture(Vec2(0.3, 0.7), comps), 0.0));
+  const field::MixturePathField v(p, path::FieldKind::Velocity);
+  const auto ref = metrics::straightness(v, x0, {1e-8, 1e-8, 100000, 0});
+  const auto e1 = metrics::straightness_euler(v, x0, 1024), e2 = metrics::straightness_euler(v, x0, 4096);
+  for (const auto* e : {&e1, &e2}) {
+    EXPECT_NEAR(e->transport_cost, ref.transport_cost, 0.02 * ref.transport_cost);
+    EXPECT_NEAR(e->path_energy, ref.path_energy, 0.02 * ref.path_energy);
+    EXPECT_NEAR(e->curv_ott, ref.curv_ott, 0.05 * ref.curv_ott);
+    EXPECT_NEAR(e->s_liu, ref.s_liu, 0.05 * ref.s_liu);
+  }
+  // First order: four times the steps, about a quarter of the error.
+  EXPECT_LT(std::abs(e2.s_liu - ref.s_liu), 0.5 * std::abs(e1.s_liu - ref.s_liu));
+  EXPECT_THROW(metrics::straightness_euler(v, x0, 100), Error);
+}
+
+// Against atoms with uniform weights, the weighted W2 equals the assignment W2 to the atoms
+// replicated n/M times; a non-uniform b moves it.
+TEST(W2, WeightedAtomsEqualReplicatedAssignment) {
+  Rng rng(11, "w2-atoms");
+  const Mat x = rng.normal(120, 3), atoms = rng.normal(12, 3);
+  Mat rep(120, 3);
+  for (Index i = 0; i < 120; ++i) rep.row(i) = atoms.row(i % 12);
+  const auto w = metrics::w2_exact_weighted(x, atoms, Vec::Constant(12, 1.0 / 12));
+  EXPECT_NEAR(w.w2sq, metrics::w2_exact(x, rep).w2sq, 1e-9);
+  Vec b = Vec::Constant(12, 0.5 / 11);
+  b[0] = 0.5;
+  EXPECT_GT(std::abs(metrics::w2_exact_weighted(x, atoms, b).w2sq - w.w2sq), 0.05);
 }
 
 }  // namespace

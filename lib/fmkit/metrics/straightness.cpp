@@ -1,6 +1,8 @@
 #include "fmkit/metrics/straightness.hpp"
 
 #include "fmkit/core/error.hpp"
+#include <vector>
+
 #include "fmkit/integrate/flow.hpp"
 
 namespace fm::metrics {
@@ -35,6 +37,31 @@ Straightness straightness(const field::VelocityField& v, const Mat& x0, integrat
   s.s_liu = y.col(d).mean();
   s.path_energy = y.col(d + 1).mean();
   s.nfe += r.nfe;
+  return s;
+}
+
+Straightness straightness_euler(const field::VelocityField& v, const Mat& x0, long steps) {
+  if (steps < 32 || steps % 32 != 0) usage_error("straightness_euler: steps must be a positive multiple of 32");
+  const Index d = x0.cols();
+  const double h = 1.0 / static_cast<double>(steps);
+  std::vector<Mat> at_tk;  // v(t_k, x_{t_k}), t_k = k/32
+  Mat x = x0;
+  Vec energy = Vec::Zero(x0.rows());
+  for (long i = 0; i < steps; ++i) {
+    const Mat vel = v.value(x, static_cast<double>(i) * h);
+    if (i % (steps / 32) == 0) at_tk.push_back(vel);
+    energy += h * vel.rowwise().squaredNorm();
+    x += h * vel;
+  }
+  const Mat delta = x - x0;
+  Straightness s;
+  s.nfe = steps;
+  s.transport_cost = delta.rowwise().squaredNorm().mean();
+  s.path_energy = energy.mean();
+  s.s_liu = (energy - delta.rowwise().squaredNorm()).mean();
+  double sum = 0;
+  for (const Mat& vk : at_tk) sum += (vk - delta).rowwise().squaredNorm().mean();
+  s.curv_ott = sum / (32.0 * static_cast<double>(d));
   return s;
 }
 

@@ -18,4 +18,9 @@ struct Straightness {
 Straightness straightness(const field::VelocityField& v, const Mat& x0,
                           integrate::Dopri5Options opts = {1e-5, 1e-5, 10000, 0});
 
+// The same quantities from a fine Euler solve (`steps` a multiple of 32, so every t_k is a grid
+// point), for fields that must not be evaluated at t = 1 (the exact discrete-target oracle). The
+// integrals use the solver's own left rule, under which Σ h v = x̂₁ − x₀ exactly, so S_liu = PE − T.
+Straightness straightness_euler(const field::VelocityField& v, const Mat& x0, long steps);
+
 }  // namespace fm::metrics

@@ -22,6 +22,19 @@ W2Result w2_exact(const Mat& x, const Mat& y) {
   return w;
 }
 
+W2Result w2_exact_weighted(const Mat& x, const Mat& atoms, const Vec& b) {
+  FM_REQUIRE(x.cols() == atoms.cols() && b.size() == atoms.rows(), "exact W2: dimension mismatch");
+  FM_REQUIRE(x.rows() * atoms.rows() <= 25'000'000, "exact W2: at most 2.5e7 arcs");
+  const Vec a = Vec::Constant(x.rows(), 1.0 / static_cast<double>(x.rows()));
+  const auto r = ot::exact_ot(ot::sq_euclidean_cost(x, atoms), a, b);
+  W2Result w;
+  w.status = r.status;
+  w.w2sq = std::max(0.0, r.cost);
+  w.w2 = std::sqrt(w.w2sq);
+  w.seconds = r.seconds;
+  return w;
+}
+
 Mat sliced_directions(Index d, Index projections, std::uint64_t seed) {
   FM_REQUIRE(projections >= 1, "sliced W2: need at least one projection");
   Rng rng(seed, "metrics/sliced-directions");

@@ -14,6 +14,8 @@ struct W2Result {
 };
 
 W2Result w2_exact(const Mat& x, const Mat& y);
+// Between the empirical measure of x (uniform weights) and the atoms with weights b (network simplex).
+W2Result w2_exact_weighted(const Mat& x, const Mat& atoms, const Vec& b);
 
 // Directions drawn once from `seed` (so every method is compared on the same projections).
 Mat sliced_directions(Index d, Index projections, std::uint64_t seed);
