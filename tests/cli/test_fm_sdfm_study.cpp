@@ -3,6 +3,7 @@
 // exits 2. (Pairing costs are timings: measured in experiments/perf, never asserted.)
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -50,6 +51,58 @@ TEST(FmSdfmStudy, BadConfigExitsTwo) {
   const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("eps_rel"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// The oracle block (sdfm.md §7): ε = 0 flows land every sample on an atom at any NFE, are exactly
+// straight with zero irreducible loss, and their landing χ² is the potential's; I-FM curves, has
+// L* > 0, and its one-step samples all sit at the mean, on no atom.
+TEST(FmSdfmStudy, OracleStudyOfDiscreteTargets) {
+  const std::string cfg = scratch("sdfm_oracle.json"), out = scratch("sdfm_oracle.h5");
+  std::ofstream(cfg) << R"({"seed": 1, "seeds": [0], "train": {"steps": 20, "batch": 64, "hidden": [16]},
+    "eval": {"n": 100, "w2_n": 100, "euler": [1], "heun": [], "dopri5": false, "straightness_n": 50},
+    "datasets": [{"name": "8gauss", "target": {"type": "toy2d", "name": "8gaussians"}, "n_train": 100, "n_test": 100}],
+    "couplings": [{"label": "I-FM", "spec": {"type": "independent"}}],
+    "oracle": {"n": 800, "w2_n": 400, "euler": [1, 16], "straightness_n": 200, "fine_steps": 64, "loss_n": 4000,
+      "datasets": [{"name": "GD", "target": {"type": "atoms", "m": 30, "dim": 2, "weights": "dirichlet", "seed": 5}}],
+      "couplings": [{"label": "I-FM", "spec": {"type": "independent"}},
+                    {"label": "SD0", "spec": {"type": "semidiscrete", "eps_rel": 0, "target_chi2": 0.02}},
+                    {"label": "SD0.1", "spec": {"type": "semidiscrete", "eps_rel": 0.1, "target_chi2": 0.02}}]}})";
+  const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f = fm::io::H5File::open(out);
+  const auto coupling = f.read_strings("/oracle/coupling");
+  const auto nfe = f.read_ints("/oracle/nfe");
+  const auto on_atom = f.read_doubles("/oracle/frac_on_atom"), land = f.read_doubles("/oracle/landing_chi2"),
+             pot = f.read_doubles("/oracle/potential_chi2"), pot_se = f.read_doubles("/oracle/potential_chi2_se"),
+             s_liu = f.read_doubles("/oracle/s_liu"), curv = f.read_doubles("/oracle/curv_ott"),
+             loss = f.read_doubles("/oracle/loss_star");
+  ASSERT_EQ(coupling.size(), 3u * 2u);
+  for (std::size_t i = 0; i < coupling.size(); ++i) {
+    if (coupling[i] == "SD0") {
+      EXPECT_EQ(on_atom[i], 1.0);
+      EXPECT_LT(s_liu[i], 1e-12);
+      EXPECT_LT(loss[i], 1e-20);
+      EXPECT_NEAR(land[i], pot[i], 4 * std::sqrt(2.0 * 29) / 800 + 3 * pot_se[i]);
+    } else if (coupling[i] == "I-FM") {
+      if (nfe[i] == 1) EXPECT_EQ(on_atom[i], 0.0);
+      EXPECT_GT(loss[i], 0.1);
+      EXPECT_GT(curv[i], 0.01);
+    } else {
+      EXPECT_GT(loss[i], 0.0);  // ε > 0: the posterior is not one-hot
+    }
+  }
+}
+
+TEST(FmSdfmStudy, BadOracleConfigExitsTwoBeforeTraining) {
+  const std::string cfg = scratch("sdfm_oracle_bad.json"), out = scratch("sdfm_oracle_bad.h5");
+  std::ofstream(cfg) << R"({"datasets": [{"name": "x", "target": {"type": "toy2d", "name": "8gaussians"}, "n_train": 100,
+      "n_test": 100}], "couplings": [{"label": "I", "spec": {"type": "independent"}}],
+      "oracle": {"datasets": [{"name": "g", "target": {"type": "toy2d", "name": "moons"}}],
+                 "couplings": [{"label": "I", "spec": {"type": "independent"}}]}})";
+  const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("oracle.datasets[0].target"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 

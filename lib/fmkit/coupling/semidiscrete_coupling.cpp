@@ -5,22 +5,29 @@
 
 namespace fm::coupling {
 
+SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::string& w) {
+  cfg::expect_keys(spec, w, {"type", "eps_rel", "target_chi2", "steps", "batch", "lr"});
+  SemidiscreteSpec sp;
+  sp.eps_rel = cfg::number_or(spec, "eps_rel", 0.0, w);
+  if (!(sp.eps_rel >= 0)) usage_error(w + ".eps_rel: expected a number >= 0");
+  sp.opts.target_chi2 = cfg::number_or(spec, "target_chi2", 0.05, w);
+  sp.opts.steps = cfg::integer_or(spec, "steps", 0, w);
+  sp.opts.batch = cfg::integer_or(spec, "batch", 0, w);
+  sp.opts.lr = cfg::number_or(spec, "lr", 0.0, w);
+  return sp;
+}
+
 SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::DistributionPtr source,
                                            const TargetSampler& target, std::uint64_t seed)
     : source_(std::move(source)), seed_(seed) {
   const std::string w = "coupling";
-  cfg::expect_keys(spec, w, {"type", "eps_rel", "target_chi2", "steps", "batch", "lr"});
+  const SemidiscreteSpec sp = parse_semidiscrete_spec(spec, w);
   if (!target.finite())
     usage_error(w + ": semidiscrete needs a finite training set (a dataset target), not a distribution");
   y_ = target.points();
   b_ = Vec::Constant(y_.rows(), 1.0 / static_cast<double>(y_.rows()));
-  eps_rel_ = cfg::number_or(spec, "eps_rel", 0.0, w);
-  if (!(eps_rel_ >= 0)) usage_error(w + ".eps_rel: expected a number >= 0");
-  ot::SemidiscreteOptions o;
-  o.target_chi2 = cfg::number_or(spec, "target_chi2", 0.05, w);
-  o.steps = cfg::integer_or(spec, "steps", 0, w);
-  o.batch = cfg::integer_or(spec, "batch", 0, w);
-  o.lr = cfg::number_or(spec, "lr", 0.0, w);
+  eps_rel_ = sp.eps_rel;
+  ot::SemidiscreteOptions o = sp.opts;
   o.seed = seed;
   eps_ = eps_rel_ * ot::reference_cost_std(*source_, y_, b_);
   o.eps = eps_;

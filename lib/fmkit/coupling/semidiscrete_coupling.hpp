@@ -10,6 +10,14 @@
 
 namespace fm::coupling {
 
+// The potential-fitting part of a semidiscrete spec {"eps_rel" (0), "target_chi2" (0.05), "steps",
+// "batch", "lr"} (also used by the oracle-velocity study); the absolute ε is left to the caller.
+struct SemidiscreteSpec {
+  double eps_rel = 0;
+  ot::SemidiscreteOptions opts;
+};
+SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::string& where);
+
 class SemidiscreteCoupling : public Coupling {
  public:
   // spec: {"type": "semidiscrete", "eps_rel" (0), "target_chi2" (0.05), "steps", "batch", "lr"}

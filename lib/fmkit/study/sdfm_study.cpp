@@ -15,6 +15,7 @@
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
 #include "fmkit/train/train_config.hpp"
+#include "fmkit/study/sdfm_oracle.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
@@ -48,14 +49,16 @@ json sdfm_study_defaults() {
     "eval": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "heun": [2, 4, 8, 16],
              "dopri5": true, "straightness_n": 500},
     "datasets": [],
-    "couplings": []
+    "couplings": [],
+    "oracle": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "straightness_n": 500,
+               "fine_steps": 512, "loss_n": 20000, "datasets": [], "couplings": []}
   })");
 }
 
-std::set<std::string> sdfm_study_opaque() { return {"datasets", "couplings"}; }
+std::set<std::string> sdfm_study_opaque() { return {"datasets", "couplings", "oracle.datasets", "oracle.couplings"}; }
 
-io::Table run_sdfm_study(const json& c) {
-  cfg::expect_keys(c, "config", {"seed", "seeds", "train", "eval", "datasets", "couplings"});
+StudyTables run_sdfm_study(const json& c) {
+  cfg::expect_keys(c, "config", {"seed", "seeds", "train", "eval", "datasets", "couplings", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema"});
@@ -65,6 +68,13 @@ io::Table run_sdfm_study(const json& c) {
   if (!c["couplings"].is_array() || c["couplings"].empty()) usage_error("config.couplings: expected a non-empty list");
   const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
   if (w2_n > n_eval) usage_error("eval.w2_n: must not exceed eval.n");
+  // Every dataset spec is built once before any work, so a typo in the last one fails at once.
+  for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
+    const std::string wd = "config.datasets[" + std::to_string(di) + "]";
+    dist::make_distribution(cfg::at(c["datasets"][di], "target", wd), wd + ".target");
+  }
+  // The network-free oracle study runs first: it is short, and its config errors surface at once.
+  io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
   const TempDir tmp("fmkit_sdfm_");
 
   const long total = static_cast<long>(c["datasets"].size() * c["couplings"].size() * c["seeds"].size());
@@ -154,7 +164,9 @@ io::Table run_sdfm_study(const json& c) {
     }
   }
   bar.finish();
-  return table;
+  StudyTables out{std::move(table), {}};
+  if (oracle.rows() > 0) out.extra.emplace_back("oracle", std::move(oracle));
+  return out;
 }
 
 }  // namespace fm::study

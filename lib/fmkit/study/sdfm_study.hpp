@@ -4,17 +4,20 @@
 // fixed noise set shared by all couplings (paired comparisons) with Euler at each NFE, Heun and
 // Dopri5, and scored by exact W2 and energy distance to the test set; straightness (curv_ott,
 // S_liu, transport cost) by a fine Dopri5 solve; the coupling's pairing cost and diagnostics
-// (Sinkhorn status/entropy, SD χ² and precompute time) from the training summary.
+// (Sinkhorn status/entropy, SD χ² and precompute time) from the training summary. The optional
+// "oracle" block adds the network-free oracle-velocity study on discrete targets (sdfm_oracle.hpp).
 #pragma once
 #include "fmkit/core/config.hpp"
 #include "fmkit/io/table.hpp"
+#include "fmkit/study/study_main.hpp"
 
 namespace fm::study {
 
 cfg::json sdfm_study_defaults();
 std::set<std::string> sdfm_study_opaque();
 
-// One row per (dataset, coupling, seed, solver, NFE).
-io::Table run_sdfm_study(const cfg::json& config);
+// /summary: one row per (dataset, coupling, seed, solver, NFE); /oracle (when the oracle block has
+// datasets): one row per (dataset, coupling, Euler NFE).
+StudyTables run_sdfm_study(const cfg::json& config);
 
 }  // namespace fm::study
