@@ -2,7 +2,7 @@
 # `make test` each work alone on a fresh Debian machine.
 BUILD ?= build
 JOBS  ?= $(shell nproc)
-DEBS  := cmake g++ make libeigen3-dev libcli11-dev nlohmann-json3-dev libhdf5-dev hdf5-tools \
+DEBS  := cmake g++ make libeigen3-dev libcli11-dev nlohmann-json3-dev libhdf5-dev hdf5-tools zlib1g-dev \
          libfaiss-dev liblemon-dev libgtest-dev libbenchmark-dev libopenblas0-pthread \
          python3 python3-h5py python3-matplotlib python3-numpy python3-sklearn
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

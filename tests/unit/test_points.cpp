@@ -1,6 +1,7 @@
 // Point-set readers: .npy (f4/f8), .csv, file.h5:/path; malformed and non-finite input.
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,8 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "support/scratch.hpp"
+#include "fmkit/dist/dataset.hpp"
+#include "fmkit/dist/spec.hpp"
 #include "fmkit/io/points.hpp"
 
 using namespace fm;
@@ -82,6 +85,49 @@ TEST(Points, MalformedInputNamesTheProblem) {
     f.commit();
   }
   EXPECT_NE(usage_message(fmtest::scratch("q.h5") + ":/nope").find("no dataset '/nope'"), std::string::npos);
+}
+
+// gzip-compressed CSV reads as the plain file does; a corrupt one is a usage error naming it; a
+// dataset spec's column range drops a label column.
+TEST(Points, GzipCsvAndColumnRange) {
+  const std::string text = "a,b,label\n1.5,2,7\n-3,4e-2,8\n";
+  const std::string plain = fmtest::scratch("pts.csv"), gz = fmtest::scratch("pts.csv.gz");
+  std::ofstream(plain) << text;
+  gzFile f = gzopen(gz.c_str(), "wb");
+  gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(f);
+  const Mat a = io::read_points(plain), b = io::read_points(gz);
+  ASSERT_EQ(b.rows(), 2);
+  ASSERT_EQ(b.cols(), 3);
+  EXPECT_EQ((a - b).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_DOUBLE_EQ(b(1, 1), 4e-2);
+  const std::string bad = fmtest::scratch("bad.csv.gz");
+  {
+    std::ofstream out(bad, std::ios::binary);
+    out.write("\x1f\x8b\x08\x00garbage-not-deflate", 24);
+  }
+  try {
+    io::read_points(bad);
+    FAIL() << "a corrupt gzip file was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Usage);
+    EXPECT_NE(std::string(e.what()).find("bad.csv.gz"), std::string::npos) << e.what();
+  }
+  const auto d = dist::make_distribution(cfg::json{{"type", "dataset"}, {"path", gz}, {"columns", {0, 2}}}, "t");
+  EXPECT_EQ(d->dim(), 2);
+  EXPECT_THROW(dist::make_distribution(cfg::json{{"type", "dataset"}, {"path", gz}, {"columns", {1, 4}}}, "t"), Error);
+}
+
+// The scikit-learn digits Debian ships (python3-sklearn, a declared dependency): 1797 × 64 pixels in 0..16.
+TEST(Points, ScikitLearnDigitsLoad) {
+  const auto d = dist::make_distribution(
+      cfg::json{{"type", "dataset"}, {"path", "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"},
+                {"columns", {0, 64}}}, "t");
+  const auto& p = std::dynamic_pointer_cast<const dist::Dataset>(d)->points();
+  EXPECT_EQ(p.rows(), 1797);
+  EXPECT_EQ(p.cols(), 64);
+  EXPECT_EQ(p.minCoeff(), 0.0);
+  EXPECT_EQ(p.maxCoeff(), 16.0);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/dist/atoms.hpp"
+#include "fmkit/dist/brenier_map.hpp"
 #include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/dist/holder_density.hpp"
@@ -71,9 +72,18 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
     return std::make_shared<Toy2d>(p);
   }
   if (type == "dataset") {
-    cfg::expect_keys(spec, where, {"type", "path", "standardize"});
+    cfg::expect_keys(spec, where, {"type", "path", "standardize", "columns"});
     const std::string path = cfg::string(spec, "path", where);
-    return std::make_shared<Dataset>(io::read_points(path), cfg::boolean_or(spec, "standardize", false, where), path);
+    Mat points = io::read_points(path);
+    if (spec.contains("columns")) {  // [first, last): e.g. drop a trailing label column
+      const cfg::json& c = spec["columns"];
+      if (!c.is_array() || c.size() != 2 || !c[0].is_number_integer() || !c[1].is_number_integer() ||
+          c[0].get<long long>() < 0 || c[1].get<long long>() <= c[0].get<long long>() ||
+          c[1].get<long long>() > points.cols())
+        usage_error(where + ".columns: expected [first, last) with 0 <= first < last <= " + std::to_string(points.cols()));
+      points = points.middleCols(c[0].get<Index>(), c[1].get<Index>() - c[0].get<Index>()).eval();
+    }
+    return std::make_shared<Dataset>(std::move(points), cfg::boolean_or(spec, "standardize", false, where), path);
   }
   if (type == "schedule") {
     cfg::expect_keys(spec, where, {"type", "name", "dim"});
@@ -91,8 +101,14 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
                                                 cfg::string_or(spec, "weights", "uniform", where),
                                                 static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)), where));
   }
+  if (type == "brenier") {
+    cfg::expect_keys(spec, where, {"type", "dim", "seed"});
+    const long long d = cfg::integer(spec, "dim", where);
+    if (d < 1) usage_error(where + ".dim: expected a positive integer");
+    return std::make_shared<BrenierMap>(d, static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)));
+  }
   usage_error(where + ".type: unknown distribution type '" + type +
-              "' (expected gaussian, gmm, toy2d, dataset, schedule, holder or atoms)");
+              "' (expected gaussian, gmm, toy2d, dataset, schedule, holder, atoms or brenier)");
 }
 
 std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d) {

@@ -2,10 +2,11 @@
 //   {"type":"gaussian","mean":[..],"std":s}  or  "cov":[[..]]
 //   {"type":"gmm","weights":[..],"means":[[..]],"stds":[..]}  or  "covs":[[[..]]]
 //   {"type":"toy2d","name":"8gaussians", optional generator parameters}
-//   {"type":"dataset","path":"x.npy|x.csv|x.h5:/ds","standardize":true}
+//   {"type":"dataset","path":"x.npy|x.csv|x.csv.gz|x.h5:/ds","standardize":true,"columns":[0,64]}
 //   {"type":"schedule","name":"a1|a2|a3","dim":2}
 //   {"type":"holder","beta":0.5,"a":0.4}  (1-D limited-smoothness density, holder_density.hpp)
 //   {"type":"atoms","m":100,"dim":2,"weights":"uniform"|"dirichlet","seed":0}  (discrete, atoms.hpp)
+//   {"type":"brenier","dim":8,"seed":0}  (Y = ∇φ(X) with a known OT map, brenier_map.hpp)
 #pragma once
 #include "fmkit/core/config.hpp"
 #include "fmkit/dist/distribution.hpp"

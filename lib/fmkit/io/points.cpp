@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include <zlib.h>
+
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
 
@@ -33,10 +35,10 @@ Mat read_points(const std::string& spec) {
     m = read_h5_points(spec.substr(0, sep + 3), spec.substr(sep + 4));
   } else if (ends_with(spec, ".npy")) {
     m = read_npy(spec);
-  } else if (ends_with(spec, ".csv") || ends_with(spec, ".txt")) {
+  } else if (ends_with(spec, ".csv") || ends_with(spec, ".txt") || ends_with(spec, ".csv.gz")) {
     m = read_csv(spec);
   } else {
-    usage_error("points '" + spec + "': expected a .npy, .csv or file.h5:/dataset path");
+    usage_error("points '" + spec + "': expected a .npy, .csv, .csv.gz or file.h5:/dataset path");
   }
   if (m.rows() == 0) usage_error("points '" + spec + "': no points");
   check_finite(m, "points '" + spec + "'");
@@ -98,9 +100,24 @@ Mat read_npy(const std::string& path) {
   return out;
 }
 
+namespace {
+// The whole file as text; zlib reads gzip-compressed and plain files alike.
+std::string read_text(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) usage_error("points '" + path + "': cannot open");
+  std::string text;
+  char buf[1 << 16];
+  int got = 0;
+  while ((got = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(got));
+  const bool failed = got < 0;
+  gzclose(f);
+  if (failed) usage_error("points '" + path + "': not a readable text or gzip file (corrupt or truncated)");
+  return text;
+}
+}  // namespace
+
 Mat read_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) usage_error("points '" + path + "': cannot open");
+  std::istringstream in(read_text(path));
   std::vector<double> vals;
   Index cols = -1, rows = 0;
   std::string line;

@@ -1,5 +1,5 @@
-// Point-set readers: `.npy` (float32/float64, C order, 1-D or 2-D), `.csv` (numbers, optional
-// header row) and `file.h5:/path`. Every reader rejects NaN/Inf and names the file and position.
+// Point-set readers: `.npy` (float32/float64, C order, 1-D or 2-D), `.csv` or `.csv.gz` (numbers,
+// optional header row) and `file.h5:/path`. Every reader rejects NaN/Inf and names the file and position.
 #pragma once
 #include <string>
 
