@@ -1,11 +1,15 @@
 #include "fmkit/study/sdfm_study.hpp"
 
+#include <numeric>
+#include <set>
 #include <variant>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/temp_dir.hpp"
+#include "fmkit/dist/atoms.hpp"
+#include "fmkit/dist/brenier_map.hpp"
 #include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/mlp_field.hpp"
@@ -25,17 +29,55 @@ using cfg::json;
 
 struct Split {
   Mat train, test;
+  Vec mean;
+  double scale = 1;
+  dist::DistributionPtr dist;
+  Vec atom_weights;  // a discrete target: the atoms' weights (test = the atoms); empty otherwise
 };
 
-// Training and test draws of a dataset, standardised by the training mean and one scalar scale.
+// Training and test sets of a dataset, standardised by the training mean and one scalar scale: a
+// data file is split by a seeded permutation (first n_train, next n_test); a discrete target's
+// training set and test set are its atoms; any other distribution is sampled twice.
 Split make_split(const json& d, std::uint64_t seed, const std::string& w) {
-  const auto dist = dist::make_distribution(cfg::at(d, "target", w), w + ".target");
-  Rng rtr(seed, "sdfm/train_data"), rte(seed, "sdfm/test_data");
-  Split s{dist->sample(cfg::integer(d, "n_train", w), rtr), dist->sample(cfg::integer(d, "n_test", w), rte)};
-  const Vec m = s.train.colwise().mean();
-  const double scale = dist::scalar_scale(s.train);
-  s.train = (s.train.rowwise() - m.transpose()) / scale;
-  s.test = (s.test.rowwise() - m.transpose()) / scale;
+  Split s;
+  s.dist = dist::make_distribution(cfg::at(d, "target", w), w + ".target");
+  const auto sizes = [&] {
+    const Index n_train = cfg::integer(d, "n_train", w), n_test = cfg::integer(d, "n_test", w);
+    if (n_train < 2 || n_test < 1) usage_error(w + ": expected n_train >= 2 and n_test >= 1");
+    return std::pair{n_train, n_test};
+  };
+  if (const auto data = std::dynamic_pointer_cast<const dist::Dataset>(s.dist)) {
+    const Mat& p = data->points();
+    const auto [n_train, n_test] = sizes();
+    if (n_train + n_test > p.rows())
+      usage_error(w + ": n_train + n_test = " + std::to_string(n_train + n_test) + " exceeds the file's " +
+                  std::to_string(p.rows()) + " rows");
+    std::vector<Index> perm(static_cast<std::size_t>(p.rows()));
+    std::iota(perm.begin(), perm.end(), Index{0});
+    Rng rng(seed, "sdfm/split");
+    for (Index i = p.rows() - 1; i > 0; --i)  // Fisher–Yates
+      std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(i) + 1))]);
+    s.train.resize(n_train, p.cols());
+    s.test.resize(n_test, p.cols());
+    for (Index i = 0; i < n_train; ++i) s.train.row(i) = p.row(perm[static_cast<std::size_t>(i)]);
+    for (Index i = 0; i < n_test; ++i) s.test.row(i) = p.row(perm[static_cast<std::size_t>(n_train + i)]);
+  } else if (const auto atoms = std::dynamic_pointer_cast<const dist::Atoms>(s.dist)) {
+    if (!atoms->uniform())
+      usage_error(w + ".target: the training study needs uniform atom weights (its data sampler is uniform)");
+    if (d.contains("n_train") || d.contains("n_test"))
+      usage_error(w + ": a discrete target's training and test sets are its atoms; drop n_train and n_test");
+    s.train = s.test = atoms->points();
+    s.atom_weights = atoms->weights();
+  } else {
+    const auto [n_train, n_test] = sizes();
+    Rng rtr(seed, "sdfm/train_data"), rte(seed, "sdfm/test_data");
+    s.train = s.dist->sample(n_train, rtr);
+    s.test = s.dist->sample(n_test, rte);
+  }
+  s.mean = s.train.colwise().mean();
+  s.scale = dist::scalar_scale(s.train);
+  s.train = (s.train.rowwise() - s.mean.transpose()) / s.scale;
+  s.test = (s.test.rowwise() - s.mean.transpose()) / s.scale;
   return s;
 }
 
@@ -77,14 +119,37 @@ StudyTables run_sdfm_study(const json& c) {
   io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
   const TempDir tmp("fmkit_sdfm_");
 
-  const long total = static_cast<long>(c["datasets"].size() * c["couplings"].size() * c["seeds"].size());
+  // A dataset may restrict itself to some couplings by label (the quick config's budget).
+  std::set<std::string> labels;
+  for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci)
+    labels.insert(cfg::string(c["couplings"][ci], "label", "config.couplings[" + std::to_string(ci) + "]"));
+  const auto runs_coupling = [&](const json& d, const std::string& label) {
+    if (!d.contains("couplings")) return true;
+    for (const auto& l : d["couplings"])
+      if (l == label) return true;
+    return false;
+  };
+  long total = 0;
+  for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
+    const json& d = c["datasets"][di];
+    const std::string wd = "config.datasets[" + std::to_string(di) + "]";
+    if (d.contains("couplings")) {
+      if (!d["couplings"].is_array() || d["couplings"].empty())
+        usage_error(wd + ".couplings: expected a non-empty list of coupling labels");
+      for (const auto& l : d["couplings"])
+        if (!l.is_string() || !labels.count(l.get<std::string>()))
+          usage_error(wd + ".couplings: '" + (l.is_string() ? l.get<std::string>() : l.dump()) +
+                      "' is not the label of a coupling in config.couplings");
+    }
+    for (const std::string& l : labels) total += runs_coupling(d, l) ? static_cast<long>(c["seeds"].size()) : 0;
+  }
   Progress bar("SD-FM study", total);
   long done = 0;
   io::Table table;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
-    cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test"});
+    cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings"});
     const std::string dname = cfg::string(d, "name", wd);
     const Split split = make_split(d, base_seed + di, wd);
     const Index dim = split.train.cols();
@@ -92,12 +157,19 @@ StudyTables run_sdfm_study(const json& c) {
     io::write_npy(path, split.train);
     Rng nrng(base_seed + di, "sdfm/eval_noise");
     const Mat x0 = nrng.normal(n_eval, dim);  // one noise set for every coupling and seed
-    const Mat test = split.test.topRows(std::min(w2_n, split.test.rows()));
+    const bool discrete = split.atom_weights.size() > 0;
+    const Index n_cmp = discrete ? w2_n : std::min(w2_n, split.test.rows());  // generated points compared
+    const Mat test = discrete ? split.test : split.test.topRows(n_cmp);
+    // A Brenier target's ground-truth OT map, in standardised units: x ↦ (∇φ(x) − m)/s.
+    Mat map_truth;
+    if (const auto br = std::dynamic_pointer_cast<const dist::BrenierMap>(split.dist))
+      map_truth = (br->map(x0).rowwise() - split.mean.transpose()) / split.scale;
     for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
       const json& cp = c["couplings"][ci];
       const std::string wc = "config.couplings[" + std::to_string(ci) + "]";
       cfg::expect_keys(cp, wc, {"label", "spec"});
       const std::string label = cfg::string(cp, "label", wc);
+      if (!runs_coupling(d, label)) continue;
       for (const auto& sj : c["seeds"]) {
         const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
         json t = train::train_defaults();
@@ -128,10 +200,12 @@ StudyTables run_sdfm_study(const json& c) {
           table.set("solver", solver);
           table.set("nfe", static_cast<long long>(nfe));
           table.set("nfe_mean", f.nfe_mean);
-          const metrics::W2Result w = metrics::w2_exact(f.x.topRows(test.rows()), test);
+          const metrics::W2Result w = discrete ? metrics::w2_exact_weighted(f.x.topRows(n_cmp), test, split.atom_weights)
+                                               : metrics::w2_exact(f.x.topRows(n_cmp), test);
           table.set("w2", w.w2);
           table.set("w2sq", w.w2sq);
-          table.set("energy", metrics::energy_distance(f.x.topRows(test.rows()), test));
+          table.set("energy", metrics::energy_distance(f.x.topRows(n_cmp), test));
+          if (map_truth.size() > 0) table.set("map_mse", (f.x - map_truth).rowwise().squaredNorm().mean());
           table.set("curv_ott", st.curv_ott);
           table.set("s_liu", st.s_liu);
           table.set("transport_cost", st.transport_cost);
