@@ -17,7 +17,8 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
   if (type_ == "exact_ot") {
     cfg::expect_keys(spec, w, {"type", "cost", "ot_batch"});
   } else {
-    cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch"});
+    cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch", "warm_start"});
+    warm_start_ = cfg::boolean_or(spec, "warm_start", warm_start_, w);
     eps_rel_ = cfg::number_or(spec, "eps_rel", eps_rel_, w);
     tol_ = cfg::number_or(spec, "tol", tol_, w);
     max_iter_ = cfg::integer_or(spec, "max_iter", max_iter_, w);
@@ -41,6 +42,7 @@ void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
   if (n % ob != 0)
     usage_error("coupling.ot_batch: " + std::to_string(ob) + " does not divide the batch of " + std::to_string(n));
   Timer timer;
+  if (type_ == "sinkhorn" && warm_start_ && ref_f_.size() != ob) solve_reference(n, ob);
   out.x0.resize(n, x0.cols());
   out.x1.resize(n, x1.cols());
   for (Index r0 = 0, b = 0; r0 < n; r0 += ob, ++b)
@@ -66,6 +68,8 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   o.eps = eps_rel_ * ot::cost_std(C);
   o.tol = tol_;
   o.max_iter = max_iter_;
+  if (warm_start_)  // g on the new targets: the soft c-transform of the reference solution's f
+    o.g0 = ot::soft_c_transform(ot::cost_matrix(x1, ref_x0_, cost_), a, ref_f_, o.eps);
   const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
   if (r.status == Status::NumericalError)
     runtime_error("coupling sinkhorn: numerical error at step " + std::to_string(step) + " (eps_rel " +
@@ -101,6 +105,27 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
     out.x0.row(r0 + q) = x0.row(kk / n);
     out.x1.row(r0 + q) = x1.row(kk % n);
   }
+}
+
+// The warm-start reference: a cold solve of step 0's first block, redrawn from (seed, step 0) so a
+// resumed run rebuilds the same reference and stays bit-identical. Any batch's solution is as good a
+// start as the previous batch's (they are identically distributed), and this one keeps every draw a
+// function of (seed, step).
+void MinibatchOtCoupling::solve_reference(Index n, Index ob) {
+  Rng rng(seed_, "train/source", 0);
+  ref_x0_ = source_->sample(n, rng).topRows(ob);
+  const Mat x1 = target_.draw(0, n).topRows(ob);
+  const Mat C = ot::cost_matrix(ref_x0_, x1, cost_);
+  const Vec a = Vec::Constant(ob, 1.0 / static_cast<double>(ob));
+  ot::SinkhornOptions o;
+  o.eps = eps_rel_ * ot::cost_std(C);
+  o.tol = tol_;
+  o.max_iter = max_iter_;
+  const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
+  if (r.status == Status::NumericalError)
+    runtime_error("coupling sinkhorn: numerical error in the warm-start reference solve (eps_rel " +
+                  std::to_string(eps_rel_) + ")");
+  ref_f_ = r.f;
 }
 
 void MinibatchOtCoupling::diagnostics(io::Summary& s) const {
