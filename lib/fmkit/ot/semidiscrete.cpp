@@ -9,6 +9,7 @@
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/timer.hpp"
+#include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
 
 namespace fm::ot {
@@ -17,6 +18,15 @@ namespace {
 Vec centred(Vec g) {
   g.array() -= g.mean();
   return g;
+}
+
+// ε = 0: how many points of a batch fall in each cell, by exact float MIPS (a fused GEMM argmax),
+// instead of a dense n × N one-hot matrix that is written, scanned and averaged (3× slower at N = 4000).
+Vec cell_counts(const Mat& x, const Mat& y, const Vec& g, const Vec& b) {
+  const auto mips = make_mips(y, g, b, MipsOptions{});
+  Vec c = Vec::Zero(y.rows());
+  for (const Index j : mips->argmax(x)) c[j] += 1;
+  return c;
 }
 
 }  // namespace
@@ -79,9 +89,15 @@ Chi2 chi2_estimate(const std::vector<Mat>& batches, const Mat& y, const Vec& g, 
   FM_REQUIRE(!batches.empty(), "chi2: no evaluation batches");
   Vec est(static_cast<Index>(batches.size()));
   for (std::size_t r = 0; r < batches.size(); ++r) {
-    const Mat s = cell_weights(batches[r], y, g, b, eps);
-    const double B = static_cast<double>(s.rows());
-    const Vec col = s.colwise().sum().transpose(), col2 = s.array().square().colwise().sum().transpose();
+    const double B = static_cast<double>(batches[r].rows());
+    Vec col, col2;
+    if (eps == 0) {
+      col = col2 = cell_counts(batches[r], y, g, b);  // one-hot rows: Σ s² = Σ s
+    } else {
+      const Mat s = cell_weights(batches[r], y, g, b, eps);
+      col = s.colwise().sum().transpose();
+      col2 = s.array().square().colwise().sum().transpose();
+    }
     double u = 0;
     for (Index j = 0; j < y.rows(); ++j)
       if (b[j] > 0) u += (col[j] * col[j] - col2[j]) / b[j];
@@ -135,7 +151,8 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
     const double eps_k = o.eps + warm;
     Rng rng(o.seed, "sd/batch", static_cast<std::uint64_t>(k));
     const Mat x = source.sample(r.batch, rng);
-    const Vec mhat = cell_weights(x, y, g, b, eps_k).colwise().mean().transpose();
+    const Vec mhat = eps_k == 0 ? Vec(cell_counts(x, y, g, b) / static_cast<double>(r.batch))
+                                : Vec(cell_weights(x, y, g, b, eps_k).colwise().mean().transpose());
     const double lr = r.lr * (1 - static_cast<double>(k) / static_cast<double>(K)) + o.lr_min_ratio * r.lr;
     g -= lr * (mhat - b);
     if (!g.allFinite()) {
