@@ -106,4 +106,42 @@ TEST(FmSdfmStudy, BadOracleConfigExitsTwoBeforeTraining) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+// The §8 dataset kinds: a Brenier target scores the endpoint map against the true OT map (SD's
+// one-step map is far closer than I-FM's, which sends everything near the mean), a discrete target
+// trains on its atoms, and a dataset may restrict itself to some couplings.
+TEST(FmSdfmStudy, BrenierAndDiscreteTargetsAndCouplingSubsets) {
+  const std::string cfg = scratch("sdfm_kinds.json"), out = scratch("sdfm_kinds.h5");
+  std::ofstream(cfg) << R"({"seed": 2, "seeds": [0],
+    "train": {"steps": 400, "batch": 128, "hidden": [32, 32], "lr": 0.002, "ema": 0.99},
+    "eval": {"n": 300, "w2_n": 200, "euler": [1], "heun": [], "dopri5": false, "straightness_n": 50},
+    "datasets": [{"name": "BR", "target": {"type": "brenier", "dim": 4, "seed": 1}, "n_train": 400, "n_test": 200},
+                 {"name": "GD", "target": {"type": "atoms", "m": 40, "dim": 2, "seed": 3}, "couplings": ["SD"]}],
+    "couplings": [{"label": "I-FM", "spec": {"type": "independent"}},
+                  {"label": "SD", "spec": {"type": "semidiscrete", "target_chi2": 0.1, "steps": 4000}}]})";
+  const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f = fm::io::H5File::open(out);
+  const auto ds = f.read_strings("/summary/dataset"), cp = f.read_strings("/summary/coupling");
+  const auto mse = f.read_doubles("/summary/map_mse");
+  const auto n_train = f.read_ints("/summary/n_train");
+  ASSERT_EQ(ds.size(), 3u);  // BR × {I-FM, SD} + GD × {SD}
+  double ifm = 0, sd = 0;
+  for (std::size_t i = 0; i < ds.size(); ++i) {
+    if (ds[i] == "GD") {
+      EXPECT_EQ(cp[i], "SD");
+      EXPECT_EQ(n_train[i], 40);  // the atoms themselves
+      EXPECT_TRUE(std::isnan(mse[i]));
+    } else {
+      (cp[i] == "I-FM" ? ifm : sd) = mse[i];
+    }
+  }
+  EXPECT_LT(sd, 0.5 * ifm);
+  // A subset naming an unknown coupling, and a discrete target given sizes, exit 2.
+  std::ofstream(cfg) << R"({"datasets": [{"name": "GD", "target": {"type": "atoms", "m": 40}, "couplings": ["OT"]}],
+    "couplings": [{"label": "SD", "spec": {"type": "semidiscrete"}}]})";
+  const auto bad = run("fm-sdfm-study", "--config " + cfg + " --out " + scratch("sdfm_kinds_bad.h5"));
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("'OT' is not the label"), std::string::npos) << bad.err;
+}
+
 }  // namespace
