@@ -76,6 +76,20 @@ TEST(SemidiscreteCheck, OneDimensionalClosedFormIsTheQuantileW2) {
   EXPECT_NEAR(w2, p.w2sq, 1e-9);
 }
 
+// Weak duality: the dual W2² estimate is tight at the exact potential and strictly lower elsewhere.
+TEST(SemidiscreteCheck, DualBoundIsTightAtTheOptimumAndBelowElsewhere) {
+  const OneD p = one_d();
+  const dist::Gaussian mu = dist::Gaussian::standard(1);
+  const Chi2 at = w2sq_dual_bound(mu, p.y, p.b, p.g, 400000, 1);
+  EXPECT_NEAR(at.value, p.w2sq, 4 * at.se);
+  EXPECT_LT(at.se, 0.01 * p.w2sq);
+  Vec off = p.g;
+  off[0] += 0.3;
+  off[3] -= 0.2;
+  const Chi2 below = w2sq_dual_bound(mu, p.y, p.b, off, 400000, 1);  // same draws: a paired comparison
+  EXPECT_LT(below.value, at.value - 1e-3);
+}
+
 TEST(SemidiscreteCheck, SgdRecoversTheExactPotential) {
   const OneD p = one_d();
   const dist::Gaussian mu = dist::Gaussian::standard(1);
