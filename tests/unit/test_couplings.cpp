@@ -88,6 +88,33 @@ TEST(Couplings, SinkhornWarmStartConvergesAndResumesBitIdentically) {
   EXPECT_LT(s.to_json()["sinkhorn_max_marginal_error"].get<double>(), 1e-3);
 }
 
+// A decoupled OT batch larger than the training batch: 512 pairs solved once, served over 4 steps of
+// 128; the 4 steps together are an optimal assignment, and a resumed run draws the same pairs.
+TEST(Couplings, LargeOtBatchIsServedOverConsecutiveSteps) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  coupling::TargetSampler t(data(2000), false, 4);
+  const cfg::json spec = {{"type", "exact_ot"}, {"cost", "sqeuclid"}, {"ot_batch", 512}};
+  coupling::MinibatchOtCoupling c(spec, mu, t, 4), resumed(spec, mu, t, 4);
+  Mat x0(512, 2), x1(512, 2);
+  coupling::PairBatch b;
+  for (long step = 4; step < 8; ++step) {  // block 1
+    c.draw(step, 128, b);
+    x0.middleRows((step - 4) * 128, 128) = b.x0;
+    x1.middleRows((step - 4) * 128, 128) = b.x1;
+  }
+  double cost = 0;
+  for (Index i = 0; i < 512; ++i) cost += (x0.row(i) - x1.row(i)).squaredNorm() / 512;
+  EXPECT_NEAR(cost, ot::exact_assignment(ot::sq_euclidean_cost(x0, x1)).cost, 1e-12);
+  coupling::PairBatch r;
+  resumed.draw(6, 128, r);
+  EXPECT_EQ((r.x0 - x0.middleRows(256, 128)).norm(), 0.0);
+  EXPECT_EQ((r.x1 - x1.middleRows(256, 128)).norm(), 0.0);
+  c.draw(8, 128, b);  // block 2: a new problem
+  EXPECT_GT((b.x0 - x0.topRows(128)).norm(), 1.0);
+  coupling::MinibatchOtCoupling odd({{"type", "exact_ot"}, {"ot_batch", 300}}, mu, t, 4);
+  EXPECT_THROW(odd.draw(0, 128, b), Error);
+}
+
 TEST(Couplings, SemidiscretePairsEachNoiseWithItsCell) {
   auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
   const Mat y = data(200);

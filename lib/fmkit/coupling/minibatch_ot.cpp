@@ -35,6 +35,7 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
 }
 
 void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
+  if (ot_batch_ > n) return draw_from_large_batch(step, n, out);
   Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
   const Mat x0 = source_->sample(n, rng);
   const Mat x1 = target_.draw(step, n);
@@ -42,7 +43,7 @@ void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
   if (n % ob != 0)
     usage_error("coupling.ot_batch: " + std::to_string(ob) + " does not divide the batch of " + std::to_string(n));
   Timer timer;
-  if (type_ == "sinkhorn" && warm_start_ && ref_f_.size() != ob) solve_reference(n, ob);
+  if (type_ == "sinkhorn" && warm_start_ && ref_f_.size() != ob) solve_reference(ob);
   out.x0.resize(n, x0.cols());
   out.x1.resize(n, x1.cols());
   for (Index r0 = 0, b = 0; r0 < n; r0 += ob, ++b)
@@ -107,14 +108,40 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   }
 }
 
-// The warm-start reference: a cold solve of step 0's first block, redrawn from (seed, step 0) so a
-// resumed run rebuilds the same reference and stays bit-identical. Any batch's solution is as good a
-// start as the previous batch's (they are identically distributed), and this one keeps every draw a
-// function of (seed, step).
-void MinibatchOtCoupling::solve_reference(Index n, Index ob) {
-  Rng rng(seed_, "train/source", 0);
-  ref_x0_ = source_->sample(n, rng).topRows(ob);
-  const Mat x1 = target_.draw(0, n).topRows(ob);
+// The decoupled OT batch (sdfm.md §5) for n > the training batch B: one problem of n pairs per
+// n/B consecutive steps, drawn from (seed, block) and solved once; each step takes its B rows of the
+// solution in order (the noises are iid, so consecutive rows are a random minibatch). A resumed run
+// re-solves its block, so draws stay a function of (seed, step).
+void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& out) {
+  if (ot_batch_ % n != 0)
+    usage_error("coupling.ot_batch: " + std::to_string(ot_batch_) + " is not a multiple of the batch of " +
+                std::to_string(n));
+  const long per_block = static_cast<long>(ot_batch_ / n), block = step / per_block;
+  if (block != cached_block_) {
+    Timer timer;
+    Rng rng(seed_, "train/source-block", static_cast<std::uint64_t>(block));
+    const Mat x0 = source_->sample(ot_batch_, rng);
+    const Mat x1 = target_.draw(block, ot_batch_);
+    if (type_ == "sinkhorn" && warm_start_ && ref_f_.size() != ot_batch_) solve_reference(ot_batch_);
+    cache_.x0.resize(ot_batch_, x0.cols());
+    cache_.x1.resize(ot_batch_, x1.cols());
+    pair_block(block, 0, x0, x1, cache_, 0);
+    cached_block_ = block;
+    seconds_ += timer.seconds();
+  }
+  const Index r0 = (step % per_block) * n;
+  out.x0 = cache_.x0.middleRows(r0, n);
+  out.x1 = cache_.x1.middleRows(r0, n);
+  pairs_ += n;
+}
+
+// The warm-start reference: a cold solve of a problem drawn from (seed, step 0), rebuilt identically
+// by a resumed run. Any batch's solution is as good a start as the previous batch's (they are
+// identically distributed), and this one keeps every draw a function of (seed, step).
+void MinibatchOtCoupling::solve_reference(Index ob) {
+  Rng rng(seed_, "train/sinkhorn-reference", 0);
+  ref_x0_ = source_->sample(ob, rng);
+  const Mat x1 = target_.draw(0, ob);
   const Mat C = ot::cost_matrix(ref_x0_, x1, cost_);
   const Vec a = Vec::Constant(ob, 1.0 / static_cast<double>(ob));
   ot::SinkhornOptions o;

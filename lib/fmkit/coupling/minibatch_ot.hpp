@@ -24,8 +24,8 @@ class MinibatchOtCoupling : public Coupling {
  public:
   // spec: {"type": "exact_ot" | "sinkhorn", "cost": "dot" | "sqeuclid", "eps_rel", "tol", "max_iter",
   //        "sampling": "row" | "flattened", "ot_batch": n, "warm_start": false}. ot_batch (default: the training batch)
-  //        solves independent OT problems on consecutive blocks of n pairs (sdfm.md: decoupled OT
-  //        batch, n < batch by concatenating independent solves; the batch must be a multiple).
+  //        decouples the OT problem size from the batch B (sdfm.md §5): n < B concatenates B/n independent
+  //        solves per step; n > B solves one problem of n pairs and serves it over n/B consecutive steps.
   MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target, std::uint64_t seed);
   void draw(long step, Index n, PairBatch& out) override;
   std::string name() const override { return type_; }
@@ -40,7 +40,10 @@ class MinibatchOtCoupling : public Coupling {
   Index ot_batch_ = 0;  // 0: the whole training batch
   Mat ref_x0_;  // warm-start reference: noises and their potential f
   Vec ref_f_;
-  void solve_reference(Index n, Index ob);
+  void solve_reference(Index ob);
+  void draw_from_large_batch(long step, Index n, PairBatch& out);
+  long cached_block_ = -1;  // ot_batch > batch: the block whose solution `cache_` holds
+  PairBatch cache_;
   void pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0);
   dist::DistributionPtr source_;
   TargetSampler target_;
