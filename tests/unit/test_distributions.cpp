@@ -83,11 +83,24 @@ TEST(Spec, RejectsBadInputWithClearMessages) {
   EXPECT_EQ(msg(R"({"type":"gaussian","mean":[0,0],"std":1,"sdt":2})"),
             "unknown key 'sdt' in target; did you mean 'std'?");
   EXPECT_EQ(msg(R"({"type":"gauss"})"),
-            "target.type: unknown distribution type 'gauss' (expected gaussian, gmm, toy2d, dataset, schedule or holder)");
+            "target.type: unknown distribution type 'gauss' (expected gaussian, gmm, sphere_gmm, toy2d, dataset, schedule, holder, atoms or brenier)");
   EXPECT_EQ(msg(R"({"type":"toy2d","name":"spiral"})"),
             "target.name: unknown toy 'spiral' (expected 8gaussians, moons, checkerboard, rings or swissroll)");
   EXPECT_EQ(msg(R"({"type":"gmm","weights":[0.5,0.5],"means":[[0],[1,2]],"stds":[1,1]})"),
             "target.means[1]: dimension 2, expected 1");
+}
+
+// The §8 mixture family G: equal weights, every mean at the stated radius, fixed by the seed.
+TEST(Spec, SphereGmmHasItsMeansOnTheSphere) {
+  const auto spec = cfg::json::parse(R"({"type":"sphere_gmm","components":16,"dim":32,"radius":4,"std":0.4,"seed":3})");
+  const auto m = dist::as_mixture(dist::make_distribution(spec, "t"));
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->components().size(), 16u);
+  for (const auto& c : m->components()) EXPECT_NEAR(c.mean().norm(), 4.0, 1e-12);
+  EXPECT_NEAR(m->weights().maxCoeff() - m->weights().minCoeff(), 0.0, 1e-15);
+  const auto again = dist::as_mixture(dist::make_distribution(spec, "t"));
+  EXPECT_EQ((again->components()[5].mean() - m->components()[5].mean()).norm(), 0.0);
+  EXPECT_THROW(dist::make_distribution(cfg::json::parse(R"({"type":"sphere_gmm","dim":4,"std":0})"), "t"), Error);
 }
 
 TEST(Toy2d, GeneratorsMatchTheirDefinitions) {

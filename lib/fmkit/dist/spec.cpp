@@ -101,6 +101,21 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
                                                 cfg::string_or(spec, "weights", "uniform", where),
                                                 static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)), where));
   }
+  if (type == "sphere_gmm") {  // sdfm.md §8 family G: equal weights, means radius·u_k, u_k uniform on the sphere
+    cfg::expect_keys(spec, where, {"type", "components", "dim", "radius", "std", "seed"});
+    const long long k = cfg::integer_or(spec, "components", 16, where), d = cfg::integer(spec, "dim", where);
+    const double radius = cfg::number_or(spec, "radius", 4.0, where), sd = cfg::number_or(spec, "std", 0.4, where);
+    if (k < 1 || d < 1 || !(radius >= 0) || !(sd > 0))
+      usage_error(where + ": expected components >= 1, dim >= 1, radius >= 0 and std > 0");
+    Rng rng(static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)), "sphere_gmm/means");
+    std::vector<Gaussian> comps;
+    for (long long c = 0; c < k; ++c) {
+      Vec u(d);
+      for (long long i = 0; i < d; ++i) u[i] = rng.normal();
+      comps.push_back(Gaussian::isotropic(radius * u / u.norm(), sd));
+    }
+    return std::make_shared<GaussianMixture>(Vec::Constant(k, 1.0 / static_cast<double>(k)), std::move(comps));
+  }
   if (type == "brenier") {
     cfg::expect_keys(spec, where, {"type", "dim", "seed"});
     const long long d = cfg::integer(spec, "dim", where);
@@ -108,7 +123,7 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
     return std::make_shared<BrenierMap>(d, static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)));
   }
   usage_error(where + ".type: unknown distribution type '" + type +
-              "' (expected gaussian, gmm, toy2d, dataset, schedule, holder, atoms or brenier)");
+              "' (expected gaussian, gmm, sphere_gmm, toy2d, dataset, schedule, holder, atoms or brenier)");
 }
 
 std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d) {

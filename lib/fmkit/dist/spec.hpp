@@ -1,6 +1,7 @@
 // Builds a distribution from its JSON spec (DESIGN.md "Distribution / model specs"):
 //   {"type":"gaussian","mean":[..],"std":s}  or  "cov":[[..]]
 //   {"type":"gmm","weights":[..],"means":[[..]],"stds":[..]}  or  "covs":[[[..]]]
+//   {"type":"sphere_gmm","components":16,"dim":32,"radius":4,"std":0.4,"seed":0}  (equal weights, means on a sphere)
 //   {"type":"toy2d","name":"8gaussians", optional generator parameters}
 //   {"type":"dataset","path":"x.npy|x.csv|x.csv.gz|x.h5:/ds","standardize":true,"columns":[0,64]}
 //   {"type":"schedule","name":"a1|a2|a3","dim":2}
