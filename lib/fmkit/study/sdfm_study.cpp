@@ -16,6 +16,7 @@
 #include "fmkit/integrate/flow.hpp"
 #include "fmkit/io/points.hpp"
 #include "fmkit/metrics/kernel_distances.hpp"
+#include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
 #include "fmkit/train/train_config.hpp"
@@ -160,6 +161,10 @@ StudyTables run_sdfm_study(const json& c) {
     const bool discrete = split.atom_weights.size() > 0;
     const Index n_cmp = discrete ? w2_n : std::min(w2_n, split.test.rows());  // generated points compared
     const Mat test = discrete ? split.test : split.test.topRows(n_cmp);
+    // Shared per dataset, so every coupling is scored alike: 256 slicing directions and the MMD
+    // bandwidths {½, 1, 2} × the test set's median pairwise distance.
+    const Mat directions = metrics::sliced_directions(dim, 256, base_seed + di);
+    const std::vector<double> bandwidths = metrics::median_bandwidths(test);
     // A Brenier target's ground-truth OT map, in standardised units: x ↦ (∇φ(x) − m)/s.
     Mat map_truth;
     if (const auto br = std::dynamic_pointer_cast<const dist::BrenierMap>(split.dist))
@@ -205,6 +210,10 @@ StudyTables run_sdfm_study(const json& c) {
           table.set("w2", w.w2);
           table.set("w2sq", w.w2sq);
           table.set("energy", metrics::energy_distance(f.x.topRows(n_cmp), test));
+          table.set("sliced_w2sq", metrics::sliced_w2sq(f.x.topRows(n_cmp), test, directions));
+          table.set("mmd2", metrics::mmd2_unbiased(f.x.topRows(n_cmp), test, bandwidths));
+          // Memorisation needs a test set apart from the training set (a discrete target has none).
+          if (!discrete) table.set("memorisation", metrics::memorisation_ratio(f.x.topRows(n_cmp), split.train, test));
           if (map_truth.size() > 0) table.set("map_mse", (f.x - map_truth).rowwise().squaredNorm().mean());
           table.set("curv_ott", st.curv_ott);
           table.set("s_liu", st.s_liu);
