@@ -14,6 +14,7 @@
 #include "fmkit/io/points.hpp"
 #include "fmkit/io/summary.hpp"
 #include "fmkit/ot/cost.hpp"
+#include "fmkit/ot/assignment.hpp"
 #include "fmkit/ot/network_simplex.hpp"
 #include "fmkit/ot/semidiscrete.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
@@ -176,7 +177,7 @@ int run(int argc, char** argv) {
     if (exact->parsed()) {
       const bool assignment = f.x_weights.empty() && f.y_weights.empty() && x.rows() == y.rows();
       if (assignment) {
-        const auto r = fm::ot::exact_assignment(C);
+        const auto r = fm::ot::linear_assignment(C);
         s.set("status", fm::to_string(r.status));
         s.set("cost", r.cost);
         s.set("marginal_error", 0.0);

@@ -4,6 +4,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/timer.hpp"
+#include "fmkit/ot/assignment.hpp"
 #include "fmkit/ot/network_simplex.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
 
@@ -57,7 +58,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   const Mat C = ot::cost_matrix(x0, x1, cost_);
   out.x0.middleRows(r0, n) = x0;
   if (type_ == "exact_ot") {
-    const ot::AssignmentResult r = ot::exact_assignment(C);
+    const ot::AssignmentResult r = ot::linear_assignment(C);
     if (r.status != Status::Converged) runtime_error("coupling exact_ot: the network simplex failed at step " +
                                                      std::to_string(step));
     for (Index i = 0; i < n; ++i) out.x1.row(r0 + i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);

@@ -1,6 +1,6 @@
 // Minibatch OT couplings (theory/sdfm.md §5): per batch, n fresh noises and n target points, the
 // dot cost C_ij = −⟨x0_i, x1_j⟩ (or ‖x0 − x1‖²), and
-//   exact_ot   the optimal permutation σ (network simplex); every x0_i is kept and paired with
+//   exact_ot   the optimal permutation σ (shortest augmenting paths, ot/assignment); every x0_i is kept and paired with
 //              x1_σ(i) — σ is applied to the target side;
 //   sinkhorn   the log-domain entropic plan at ε = ε_rel·std(C); "row" sampling draws one partner
 //              per noise, j ~ P_i·/a_i (each noise used once); "flattened" draws n pairs from P

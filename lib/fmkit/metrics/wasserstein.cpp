@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/ot/assignment.hpp"
 #include "fmkit/ot/network_simplex.hpp"
 
 namespace fm::metrics {
@@ -13,7 +14,7 @@ W2Result w2_exact(const Mat& x, const Mat& y) {
   FM_REQUIRE(x.rows() == y.rows(), "exact W2: needs equal sizes (got " + std::to_string(x.rows()) + " and " +
                                        std::to_string(y.rows()) + "); subsample or use sliced W2");
   FM_REQUIRE(x.rows() <= 5000, "exact W2: at most 5000 points per set (n² arcs)");
-  const auto r = ot::exact_assignment(ot::sq_euclidean_cost(x, y));
+  const auto r = ot::linear_assignment(ot::sq_euclidean_cost(x, y));
   W2Result w;
   w.status = r.status;
   w.w2sq = r.cost;

@@ -1,4 +1,4 @@
-// W2 between point sets: exact (network simplex, equal sizes up to 5 000 points, cost ‖x − y‖²)
+// W2 between point sets: exact (an optimal assignment by shortest augmenting paths, equal sizes up to 5 000 points, cost ‖x − y‖²)
 // and sliced (1-D OT by sorting along fixed random directions).
 #pragma once
 #include "fmkit/core/rng.hpp"

@@ -1,0 +1,87 @@
+#include "fmkit/ot/assignment.hpp"
+
+#include <limits>
+#include <vector>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/timer.hpp"
+
+namespace fm::ot {
+
+AssignmentResult linear_assignment(const Mat& cost) {
+  const Index n = cost.rows();
+  FM_REQUIRE(n >= 1 && cost.cols() == n, "linear assignment: expected a square cost matrix");
+  FM_REQUIRE(cost.allFinite(), "linear assignment: cost matrix has non-finite entries");
+  Timer timer;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const auto N = static_cast<std::size_t>(n);
+  std::vector<double> u(N, 0.0), v(N, 0.0), dist(N);
+  std::vector<Index> row4col(N, -1), col4row(N, -1), path(N), remaining(N);
+  std::vector<char> in_rows(N), in_cols(N);
+  AssignmentResult r;
+  for (Index cur = 0; cur < n; ++cur) {
+    // Dijkstra over columns from row `cur` in the reduced costs C − u − v (all ≥ 0).
+    std::fill(dist.begin(), dist.end(), kInf);
+    std::fill(in_rows.begin(), in_rows.end(), 0);
+    std::fill(in_cols.begin(), in_cols.end(), 0);
+    for (Index j = 0; j < n; ++j) remaining[static_cast<std::size_t>(j)] = n - 1 - j;  // scanned from the back
+    Index n_remaining = n, i = cur, sink = -1;
+    double min_val = 0;
+    while (sink < 0) {
+      in_rows[static_cast<std::size_t>(i)] = 1;
+      const double* ci = cost.data() + i * n;
+      const double ui = u[static_cast<std::size_t>(i)];
+      double lowest = kInf;
+      Index best = -1;
+      for (Index k = 0; k < n_remaining; ++k) {
+        const auto j = static_cast<std::size_t>(remaining[static_cast<std::size_t>(k)]);
+        const double reduced = min_val + ci[j] - ui - v[j];
+        if (reduced < dist[j]) {
+          path[j] = i;
+          dist[j] = reduced;
+        }
+        // Prefer a free column among equals: it ends the search sooner.
+        if (dist[j] < lowest || (dist[j] == lowest && row4col[j] < 0)) {
+          lowest = dist[j];
+          best = k;
+        }
+      }
+      if (best < 0 || lowest == kInf) {  // cannot happen with finite costs; never a silent answer
+        r.status = Status::NumericalError;
+        r.seconds = timer.seconds();
+        return r;
+      }
+      min_val = lowest;
+      const Index j = remaining[static_cast<std::size_t>(best)];
+      remaining[static_cast<std::size_t>(best)] = remaining[static_cast<std::size_t>(--n_remaining)];
+      in_cols[static_cast<std::size_t>(j)] = 1;
+      if (row4col[static_cast<std::size_t>(j)] < 0) {
+        sink = j;
+      } else {
+        i = row4col[static_cast<std::size_t>(j)];
+      }
+    }
+    // Dual update keeps reduced costs non-negative and tight along the new matching.
+    u[static_cast<std::size_t>(cur)] += min_val;
+    for (Index k = 0; k < n; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      if (in_rows[kk] && k != cur) u[kk] += min_val - dist[static_cast<std::size_t>(col4row[kk])];
+      if (in_cols[kk]) v[kk] -= min_val - dist[kk];
+    }
+    // Augment along the path back to `cur`.
+    for (Index j = sink;;) {
+      const Index row = path[static_cast<std::size_t>(j)];
+      row4col[static_cast<std::size_t>(j)] = row;
+      std::swap(col4row[static_cast<std::size_t>(row)], j);
+      if (row == cur) break;
+    }
+  }
+  r.assignment.assign(col4row.begin(), col4row.end());
+  double total = 0;
+  for (Index i = 0; i < n; ++i) total += cost(i, col4row[static_cast<std::size_t>(i)]);
+  r.cost = total / static_cast<double>(n);
+  r.seconds = timer.seconds();
+  return r;
+}
+
+}  // namespace fm::ot
