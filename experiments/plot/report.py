@@ -359,7 +359,8 @@ def sdfm_study(d):
                      for k in ("energy", "sliced_w2sq", "mmd2", "memorisation")]
                 out.append(f"| {ds} | {cp} | " + " | ".join("" if x != x else f"{x:.4f}" for x in m) + " |")
     out += ["", "![W2 and energy distance vs NFE](sdfm_nfe.png)", "",
-            "![straightness and pairing cost](sdfm_straightness_cost.png)", ""]
+            "![straightness and pairing cost](sdfm_straightness_cost.png)", "",
+            "![quality against χ², pairing cost against n](sdfm_chi2_cost.png)", ""]
     if have:
         out += ["### The seven claims", "", "| claim | dataset | paired differences (W2 unless stated) | verdict |",
                 "|---|---|---|---|"]

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Plots of the SD-FM study (theory/sdfm.md §8): held-out W2 and energy distance against NFE per
-dataset (Euler, with Heun and Dopri5 marked), straightness per coupling, and pairing cost per pair;
+dataset (Euler, with Heun and Dopri5 marked), straightness per coupling, pairing cost per pair, quality
+against the SD potential's χ², and pairing cost against the OT batch size n;
 with an /oracle table (§7), the on-atom fraction and W2 of the exact oracle flows against NFE.
 Usage: sdfm_study.py results/sdfm.h5 OUTDIR"""
 import os
+import re
 import sys
 
 import h5py
@@ -20,6 +22,11 @@ def load(path, group="summary"):
             return None
         s = f[group]
         return {k: (np.array([x.decode() for x in s[k][...]]) if s[k].dtype.kind in "OS" else s[k][...]) for k in s}
+
+
+def mean_or_nan(v):
+    """The mean, or NaN for a coupling the dataset did not run (no bar, no warning)."""
+    return v.mean() if len(v) else float("nan")
 
 
 def panels(t, height):
@@ -78,10 +85,10 @@ def main(path, outdir):
     x = np.arange(len(couplings))
     for k, ds in enumerate(datasets):
         d = (s["dataset"] == ds) & (s["solver"] == "dopri5")
-        ax[0].bar(x + 0.8 * k / len(datasets), [s["curv_ott"][d & (s["coupling"] == c)].mean() for c in couplings],
+        ax[0].bar(x + 0.8 * k / len(datasets), [mean_or_nan(s["curv_ott"][d & (s["coupling"] == c)]) for c in couplings],
                   0.8 / len(datasets), label=ds)
         ax[1].bar(x + 0.8 * k / len(datasets),
-                  [1e6 * s["pairing_s_per_pair"][d & (s["coupling"] == c)].mean() for c in couplings],
+                  [1e6 * mean_or_nan(s["pairing_s_per_pair"][d & (s["coupling"] == c)]) for c in couplings],
                   0.8 / len(datasets), label=ds)
     for a, t in zip(ax, ("curvature (curv_ott, lower is straighter)", "pairing cost per pair (µs)")):
         a.set_xticks(x + 0.4 - 0.4 / len(datasets))
@@ -91,6 +98,46 @@ def main(path, outdir):
         a.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "sdfm_straightness_cost.png"), dpi=110)
+    if "sd_chi2" in s:
+        plot_chi2_and_cost(s, outdir)
+
+
+def plot_chi2_and_cost(s, outdir):
+    """Left: held-out W2 at Euler 1 against the achieved χ² of the SD ε = 0 potentials. Right: pairing
+    cost per pair against the OT batch size n (couplings labelled 'n=...'), SD ε = 0 as a level."""
+    datasets = list(dict.fromkeys(s["dataset"]))
+    d1 = (s["solver"] == "euler") & (s["nfe"] == 1)
+    fig, ax = plt.subplots(1, 2, figsize=(13, 4.5))
+    for ds in datasets:
+        pts = []
+        for cp in dict.fromkeys(s["coupling"]):
+            m = d1 & (s["dataset"] == ds) & (s["coupling"] == cp)
+            if cp.startswith("SD eps=0") and not cp.startswith("SD eps=0.") and m.any():
+                pts.append((s["sd_chi2"][m].mean(), s["w2"][m].mean()))
+        if len(pts) > 1:
+            pts.sort()
+            ax[0].plot([max(p[0], 1e-3) for p in pts], [p[1] for p in pts], "o-", label=ds)
+        for kind, style in (("OT exact", "o-"), ("OT Sinkhorn", "s--")):
+            by_n = {}
+            for cp in dict.fromkeys(s["coupling"]):
+                match = re.search(r"n=(\d+)", cp)
+                if cp.startswith(kind) and match and "eps=0.03" not in cp:
+                    m = (s["dataset"] == ds) & (s["coupling"] == cp) & (s["solver"] == "dopri5")
+                    if m.any():
+                        by_n[int(match.group(1))] = 1e6 * s["pairing_s_per_pair"][m].mean()
+            if by_n:
+                ns = sorted(by_n)
+                ax[1].loglog(ns, [by_n[n] for n in ns], style, ms=4, label=f"{ds}: {kind}")
+        m = (s["dataset"] == ds) & (s["coupling"] == "SD eps=0") & (s["solver"] == "dopri5")
+        if m.any():
+            ax[1].axhline(1e6 * s["pairing_s_per_pair"][m].mean(), ls=":", lw=1, color="gray")
+    ax[0].set(xscale="log", title="W2 at Euler 1 against the SD potential's χ² (ε = 0)",
+              xlabel="achieved χ² (clipped at 1e-3)", ylabel="held-out W2")
+    ax[1].set(title="pairing cost per pair (dotted: SD ε = 0)", xlabel="OT batch size n", ylabel="µs per pair")
+    for a in ax:
+        a.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "sdfm_chi2_cost.png"), dpi=110)
 
 
 if __name__ == "__main__":

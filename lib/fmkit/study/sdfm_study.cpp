@@ -218,6 +218,7 @@ StudyTables run_sdfm_study(const json& c) {
           table.set("curv_ott", st.curv_ott);
           table.set("s_liu", st.s_liu);
           table.set("transport_cost", st.transport_cost);
+          table.set("sample_transport_cost", (f.x - x0).rowwise().squaredNorm().mean());  // this solver's map
           table.set("path_energy", st.path_energy);
           table.set("final_train_loss", res.train_loss);
           for (const auto& [k, val] : ts.items())
