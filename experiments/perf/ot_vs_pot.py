@@ -5,7 +5,7 @@ Sinkhorn: both run the same log-domain iteration, so their iterates agree; POT i
 iteration over a fixed count (its full solves take minutes), fmkit to the L1 marginal error 1e-3,
 and the speed ratio is the ratio of the per-iteration costs (ns per cost entry per iteration).
 A correctness cross-check compares <C, P> after the same number of iterations.
-Exact OT: ot.emd against `fm-ot exact` (network simplex, assignment) at n = 256, 1000, 2000.
+Exact OT: ot.emd against `fm-ot exact` (the optimal assignment by shortest augmenting paths) at n = 256, 1000, 2000.
 Usage: /usr/bin/python3 experiments/perf/ot_vs_pot.py BUILD_DIR [--threads T]"""
 import json
 import os
@@ -55,7 +55,7 @@ def main(build, threads):
               f"{pot_ns / d['ns_per_entry_iteration']:.0f}x | {pot_ns / f['ns_per_entry_iteration']:.0f}x | "
               f"{d['iterations']} ({d['status']}) | {d['solve_time_s']:.2f} | "
               f"{pot_ns * 1e-9 * n * n * d['iterations']:.1f} | rel diff {check:.1e} |")
-    print("\n## Exact OT (network simplex), d = 16, squared Euclidean\n")
+    print("\n## Exact OT (assignment), d = 16, squared Euclidean\n")
     print("| n | POT ot.emd s | fmkit s | ratio | same cost |")
     print("|---|---|---|---|---|")
     for n in (256, 1000, 2000):
