@@ -80,13 +80,13 @@ TEST(SemidiscreteCheck, OneDimensionalClosedFormIsTheQuantileW2) {
 TEST(SemidiscreteCheck, DualBoundIsTightAtTheOptimumAndBelowElsewhere) {
   const OneD p = one_d();
   const dist::Gaussian mu = dist::Gaussian::standard(1);
-  const Chi2 at = w2sq_dual_bound(mu, p.y, p.b, p.g, 400000, 1);
+  const Estimate at = w2sq_dual_bound(mu, p.y, p.b, p.g, 400000, 1);
   EXPECT_NEAR(at.value, p.w2sq, 4 * at.se);
   EXPECT_LT(at.se, 0.01 * p.w2sq);
   Vec off = p.g;
   off[0] += 0.3;
   off[3] -= 0.2;
-  const Chi2 below = w2sq_dual_bound(mu, p.y, p.b, off, 400000, 1);  // same draws: a paired comparison
+  const Estimate below = w2sq_dual_bound(mu, p.y, p.b, off, 400000, 1);  // same draws: a paired comparison
   EXPECT_LT(below.value, at.value - 1e-3);
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/estimate.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/dist/atoms.hpp"
 #include "fmkit/field/discrete_oracle_field.hpp"
@@ -43,9 +44,8 @@ std::pair<double, double> identity_gap(const field::DiscreteOracleField& couplin
   const Mat gap = field.value(xt, t) - (x1 - x0);
   Vec z(n);
   for (Index i = 0; i < n; ++i) z[i] = gap(i, 0) * xt(i, 0) + gap(i, 1) * std::sin(xt(i, 1));
-  const double mean = z.mean();
-  const double sd = std::sqrt((z.array() - mean).square().sum() / static_cast<double>(n - 1));
-  return {mean, sd / std::sqrt(static_cast<double>(n))};
+  const Estimate e = mean_se(z);
+  return {e.value, e.se};
 }
 
 TEST(DiscreteOracleField, IsTheConditionalVelocityOfItsCoupling) {

@@ -35,7 +35,7 @@ class SemidiscreteCoupling : public Coupling {
   double eps_ = 0, eps_rel_ = 0;
   std::uint64_t seed_;
   ot::SemidiscreteResult fit_;
-  ot::Chi2 w2sq_dual_;  // ε = 0: the dual lower bound on W2²(μ, ν_N) at the fitted g
+  Estimate w2sq_dual_;  // ε = 0: the dual lower bound on W2²(μ, ν_N) at the fitted g
   std::unique_ptr<ot::Mips> mips_;
 };
 

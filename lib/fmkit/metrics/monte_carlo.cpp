@@ -9,14 +9,6 @@
 
 namespace fm::metrics {
 namespace {
-Estimate mean_se(const Vec& v) {
-  FM_REQUIRE(v.size() >= 2, "Monte-Carlo estimate: need at least two samples");
-  FM_REQUIRE(v.allFinite(), "Monte-Carlo estimate: non-finite log-densities");
-  const double m = v.mean();
-  const double var = (v.array() - m).square().sum() / static_cast<double>(v.size() - 1);
-  return {m, std::sqrt(var / static_cast<double>(v.size()))};
-}
-
 // Nearest-neighbour distances from each row of a to the set b, in blocks to bound memory.
 Vec nn_distance(const Mat& a, const Mat& b) {
   Vec out(a.rows());

@@ -2,14 +2,11 @@
 //   KL(p‖q) = E_p[log p − log q],   TV(p, q) = E_p[(1 − q/p)₊],
 // each with its standard error (sample std / √n), and the memorisation ratio.
 #pragma once
-#include "fmkit/core/types.hpp"
+#include "fmkit/core/estimate.hpp"
 
 namespace fm::metrics {
 
-struct Estimate {
-  double value = 0;
-  double se = 0;
-};
+using fm::Estimate;
 
 Estimate mc_kl(const Vec& log_p, const Vec& log_q);
 Estimate mc_tv(const Vec& log_p, const Vec& log_q);

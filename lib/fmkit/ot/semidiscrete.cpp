@@ -109,8 +109,8 @@ Chi2 chi2_estimate(const std::vector<Mat>& batches, const Mat& y, const Vec& g, 
   return {mean, std::sqrt(var / R)};
 }
 
-Chi2 w2sq_dual_bound(const dist::Distribution& source, const Mat& y, const Vec& b, const Vec& g, Index n,
-                     std::uint64_t seed) {
+Estimate w2sq_dual_bound(const dist::Distribution& source, const Mat& y, const Vec& b, const Vec& g, Index n,
+                         std::uint64_t seed) {
   FM_REQUIRE(n >= 2, "w2 dual bound: need at least 2 draws");
   check_weights(b, y.rows(), "w2 dual bound: atom weights");
   Rng rng(seed, "sd/w2_dual");
@@ -122,8 +122,7 @@ Chi2 w2sq_dual_bound(const dist::Distribution& source, const Mat& y, const Vec& 
     const Index k = j[static_cast<std::size_t>(i)];
     z[i] = x.row(i).squaredNorm() - 2 * (g[k] + x.row(i).dot(y.row(k))) + constant;  // the max in double
   }
-  const double mean = z.mean();
-  return {mean, std::sqrt((z.array() - mean).square().sum() / static_cast<double>(n - 1) / static_cast<double>(n))};
+  return mean_se(z);
 }
 
 Vec potential_for_sqeuclid(const Vec& g_dot, const Mat& y) {

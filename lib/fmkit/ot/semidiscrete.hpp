@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fmkit/core/estimate.hpp"
 #include "fmkit/core/status.hpp"
 #include "fmkit/dist/distribution.hpp"
 
@@ -66,7 +67,7 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
 // Weak duality at ε = 0: for EVERY potential g, W2²(μ, ν) (cost ‖x − y‖²) ≥ E‖X‖² + Σ_j b_j‖y_j‖² + 2 F_0(g),
 // with equality at the optimal g. Estimated on n fresh source draws, per draw
 // ‖x‖² − 2 max_j (g_j + ⟨x, y_j⟩) + 2 Σ_j b_j g_j + Σ_j b_j ‖y_j‖² (unbiased; mean and standard error).
-Chi2 w2sq_dual_bound(const dist::Distribution& source, const Mat& y, const Vec& b, const Vec& g, Index n,
+Estimate w2sq_dual_bound(const dist::Distribution& source, const Mat& y, const Vec& b, const Vec& g, Index n,
                      std::uint64_t seed);
 
 // Converts a dot-cost potential to the ‖x − y‖² cost (g₂ = 2g + ‖y‖², ε₂ = 2ε), centred.

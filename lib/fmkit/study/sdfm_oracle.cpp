@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/estimate.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/timer.hpp"
@@ -88,7 +89,7 @@ Coupled make_coupled(const json& spec, const std::string& w, const Mat& y, const
 }
 
 // L* = E‖X1 − X0 − v_t(X_t)‖², t ~ U(0, 1), pairs from the coupling; mean and standard error.
-std::pair<double, double> irreducible_loss(const field::DiscreteOracleField& f, const Mat& y, Index n, std::uint64_t seed) {
+Estimate irreducible_loss(const field::DiscreteOracleField& f, const Mat& y, Index n, std::uint64_t seed) {
   Rng rx(seed, "sdfm-oracle/loss-x0"), rj(seed, "sdfm-oracle/loss-pair"), rt(seed, "sdfm-oracle/loss-t");
   const Mat x0 = rx.normal(n, y.cols());
   const auto j = f.draw_atoms(x0, rj);
@@ -101,10 +102,7 @@ std::pair<double, double> irreducible_loss(const field::DiscreteOracleField& f, 
   const Mat xt = (1.0 - t.array()).matrix().asDiagonal() * x0 + t.asDiagonal() * x1;
   Derivs out;
   f.evaluate_rows(xt, t, kValue, out);
-  const Vec r = (x1 - x0 - out.value).rowwise().squaredNorm();
-  const double mean = r.mean();
-  const double sd = std::sqrt((r.array() - mean).square().sum() / static_cast<double>(n - 1));
-  return {mean, sd / std::sqrt(static_cast<double>(n))};
+  return mean_se((x1 - x0 - out.value).rowwise().squaredNorm());
 }
 
 }  // namespace
@@ -158,7 +156,7 @@ io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
       Timer timer;
       const Coupled c = make_coupled(cfg::at(cp, "spec", wc), wc + ".spec", y, b, seed + di);
       const metrics::Straightness st = metrics::straightness_euler(*c.field, x0.topRows(st_n), fine);
-      const auto [loss, loss_se] = irreducible_loss(*c.field, y, loss_n, seed + di);
+      const Estimate loss = irreducible_loss(*c.field, y, loss_n, seed + di);
       integrate::FlowOptions fo;
       fo.method = integrate::Method::Euler;
       for (long nfe : euler) {
@@ -188,8 +186,8 @@ io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
         table.set("s_liu", st.s_liu);
         table.set("transport_cost", st.transport_cost);
         table.set("path_energy", st.path_energy);
-        table.set("loss_star", loss);
-        table.set("loss_star_se", loss_se);
+        table.set("loss_star", loss.value);
+        table.set("loss_star_se", loss.se);
         table.set("fit_s", c.fit_s);
         table.set("wall_s", timer.seconds());
       }
