@@ -1,9 +1,10 @@
 #include "fmkit/core/rng.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <numbers>
+#include <numeric>
 #include <vector>
 
 #include "fmkit/core/sincos.hpp"
@@ -143,6 +144,13 @@ std::uint64_t Rng::below(std::uint64_t n) {
     x = next_u64();
   } while (x >= limit);
   return x % n;
+}
+
+std::vector<Index> Rng::permutation(Index n) {
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[below(i)]);
+  return order;
 }
 
 void Rng::fill_normal(Mat& m) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "fmkit/core/types.hpp"
 
@@ -24,6 +25,7 @@ class Rng {
   double uniform(double a, double b);
   double normal();                  // standard normal, Box–Muller on our own uniforms
   std::uint64_t below(std::uint64_t n);  // uniform integer in [0, n), unbiased
+  std::vector<Index> permutation(Index n);  // uniform random permutation of 0..n−1 (Fisher–Yates)
   void fill_normal(Mat& m);          // row by row, so the layout fixes the order
   Mat normal(Index rows, Index cols);
 

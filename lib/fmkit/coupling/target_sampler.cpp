@@ -1,6 +1,5 @@
 #include "fmkit/coupling/target_sampler.hpp"
 
-#include <numeric>
 
 #include "fmkit/core/error.hpp"
 
@@ -16,11 +15,8 @@ TargetSampler::TargetSampler(Mat points, bool replacement, std::uint64_t seed)
 Index TargetSampler::dim() const { return target_ ? target_->dim() : points_.cols(); }
 
 std::vector<Index> TargetSampler::epoch_order(long epoch) const {
-  std::vector<Index> order(static_cast<std::size_t>(points_.rows()));
-  std::iota(order.begin(), order.end(), 0);
   Rng rng(seed_, "train/epoch-order", static_cast<std::uint64_t>(epoch));
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);  // Fisher–Yates
-  return order;
+  return rng.permutation(points_.rows());
 }
 
 Mat TargetSampler::draw(long step, Index n) const {

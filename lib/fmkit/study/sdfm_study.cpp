@@ -1,6 +1,5 @@
 #include "fmkit/study/sdfm_study.hpp"
 
-#include <numeric>
 #include <set>
 #include <variant>
 
@@ -19,8 +18,8 @@
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
-#include "fmkit/train/train_config.hpp"
 #include "fmkit/study/sdfm_oracle.hpp"
+#include "fmkit/train/train_config.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
@@ -39,9 +38,9 @@ struct Split {
 // Training and test sets of a dataset, standardised by the training mean and one scalar scale: a
 // data file is split by a seeded permutation (first n_train, next n_test); a discrete target's
 // training set and test set are its atoms; any other distribution is sampled twice.
-Split make_split(const json& d, std::uint64_t seed, const std::string& w) {
+Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed, const std::string& w) {
   Split s;
-  s.dist = dist::make_distribution(cfg::at(d, "target", w), w + ".target");
+  s.dist = std::move(target);
   const auto sizes = [&] {
     const Index n_train = cfg::integer(d, "n_train", w), n_test = cfg::integer(d, "n_test", w);
     if (n_train < 2 || n_test < 1) usage_error(w + ": expected n_train >= 2 and n_test >= 1");
@@ -53,11 +52,8 @@ Split make_split(const json& d, std::uint64_t seed, const std::string& w) {
     if (n_train + n_test > p.rows())
       usage_error(w + ": n_train + n_test = " + std::to_string(n_train + n_test) + " exceeds the file's " +
                   std::to_string(p.rows()) + " rows");
-    std::vector<Index> perm(static_cast<std::size_t>(p.rows()));
-    std::iota(perm.begin(), perm.end(), Index{0});
     Rng rng(seed, "sdfm/split");
-    for (Index i = p.rows() - 1; i > 0; --i)  // Fisher–Yates
-      std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(i) + 1))]);
+    const std::vector<Index> perm = rng.permutation(p.rows());
     s.train.resize(n_train, p.cols());
     s.test.resize(n_test, p.cols());
     for (Index i = 0; i < n_train; ++i) s.train.row(i) = p.row(perm[static_cast<std::size_t>(i)]);
@@ -111,16 +107,9 @@ StudyTables run_sdfm_study(const json& c) {
   if (!c["couplings"].is_array() || c["couplings"].empty()) usage_error("config.couplings: expected a non-empty list");
   const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
   if (w2_n > n_eval) usage_error("eval.w2_n: must not exceed eval.n");
-  // Every dataset spec is built once before any work, so a typo in the last one fails at once.
-  for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
-    const std::string wd = "config.datasets[" + std::to_string(di) + "]";
-    dist::make_distribution(cfg::at(c["datasets"][di], "target", wd), wd + ".target");
-  }
-  // The network-free oracle study runs first: it is short, and its config errors surface at once.
-  io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
-  const TempDir tmp("fmkit_sdfm_");
-
-  // A dataset may restrict itself to some couplings by label (the quick config's budget).
+  // One pass over the datasets before any work, so a typo in the last one fails at once: keys,
+  // the distribution (built once, reused below) and the optional coupling subset (the quick
+  // config's budget: a dataset may run only some couplings, by label).
   std::set<std::string> labels;
   for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci)
     labels.insert(cfg::string(c["couplings"][ci], "label", "config.couplings[" + std::to_string(ci) + "]"));
@@ -130,10 +119,13 @@ StudyTables run_sdfm_study(const json& c) {
       if (l == label) return true;
     return false;
   };
+  std::vector<dist::DistributionPtr> targets;
   long total = 0;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
+    cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings"});
+    targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
     if (d.contains("couplings")) {
       if (!d["couplings"].is_array() || d["couplings"].empty())
         usage_error(wd + ".couplings: expected a non-empty list of coupling labels");
@@ -144,15 +136,17 @@ StudyTables run_sdfm_study(const json& c) {
     }
     for (const std::string& l : labels) total += runs_coupling(d, l) ? static_cast<long>(c["seeds"].size()) : 0;
   }
+  // The network-free oracle study runs first: it is short, and its config errors surface at once.
+  io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
+  const TempDir tmp("fmkit_sdfm_");
   Progress bar("SD-FM study", total);
   long done = 0;
   io::Table table;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
-    cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings"});
     const std::string dname = cfg::string(d, "name", wd);
-    const Split split = make_split(d, base_seed + di, wd);
+    const Split split = make_split(d, targets[di], base_seed + di, wd);
     const Index dim = split.train.cols();
     const std::string path = tmp.file("train" + std::to_string(di) + ".npy");
     io::write_npy(path, split.train);
