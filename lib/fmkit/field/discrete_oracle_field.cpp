@@ -122,32 +122,13 @@ void DiscreteOracleField::posterior_row(const double* xy, double xx, double t, d
   softmax_in_place(w, n);
 }
 
-Mat DiscreteOracleField::posterior(const Mat& x, double t) const {
-  check_time(t);
+// One time per row; the single-time calls pass a constant vector.
+Mat DiscreteOracleField::posterior_rows(const Mat& x, const Vec& t) const {
   if (x.cols() != dim()) usage_error("oracle field: points have the wrong dimension");
-  const Mat xy = x * y_.transpose();
-  const Vec xx = x.rowwise().squaredNorm();
-  Mat w(x.rows(), y_.rows());  // Mat is row-major: each point's weights are contiguous
-#pragma omp parallel
-  {
-    Vec work(y_.rows());
-#pragma omp for schedule(static)
-    for (Index i = 0; i < x.rows(); ++i) posterior_row(xy.row(i).data(), xx[i], t, w.row(i).data(), work.data());
-  }
-  return w;
-}
-
-void DiscreteOracleField::evaluate(const Mat& x, double t, unsigned want, Derivs& out) const {
-  if (want != kValue) usage_error("oracle field: only values are available (no derivatives)");
-  out.value = (posterior(x, t) * y_ - x) / (1.0 - t);
-}
-
-void DiscreteOracleField::evaluate_rows(const Mat& x, const Vec& t, unsigned want, Derivs& out) const {
-  if (want != kValue) usage_error("oracle field: only values are available (no derivatives)");
   if (t.size() != x.rows()) usage_error("oracle field: one time per row expected");
   for (Index i = 0; i < t.size(); ++i) check_time(t[i]);
   const Mat xy = x * y_.transpose();
-  Mat w(x.rows(), y_.rows());
+  Mat w(x.rows(), y_.rows());  // Mat is row-major: each point's weights are contiguous
 #pragma omp parallel
   {
     Vec work(y_.rows());
@@ -155,7 +136,20 @@ void DiscreteOracleField::evaluate_rows(const Mat& x, const Vec& t, unsigned wan
     for (Index i = 0; i < x.rows(); ++i)
       posterior_row(xy.row(i).data(), x.row(i).squaredNorm(), t[i], w.row(i).data(), work.data());
   }
-  out.value = w * y_ - x;
+  return w;
+}
+
+Mat DiscreteOracleField::posterior(const Mat& x, double t) const {
+  return posterior_rows(x, Vec::Constant(x.rows(), t));
+}
+
+void DiscreteOracleField::evaluate(const Mat& x, double t, unsigned want, Derivs& out) const {
+  evaluate_rows(x, Vec::Constant(x.rows(), t), want, out);
+}
+
+void DiscreteOracleField::evaluate_rows(const Mat& x, const Vec& t, unsigned want, Derivs& out) const {
+  if (want != kValue) usage_error("oracle field: only values are available (no derivatives)");
+  out.value = posterior_rows(x, t) * y_ - x;
   out.value.array().colwise() /= (1.0 - t.array());
 }
 

@@ -35,6 +35,7 @@ class DiscreteOracleField : public VelocityField {
   std::vector<Index> draw_atoms(const Mat& x0, Rng& rng) const;
 
  private:
+  Mat posterior_rows(const Mat& x, const Vec& t) const;
   void posterior_row(const double* xy, double xx, double t, double* w, double* work) const;
   void check_time(double t) const;
 
