@@ -37,11 +37,13 @@ def exact_flow(d):
 
 def study_table(d, name, group="summary"):
     """A study's table (/summary, or another group such as /fits) as {column: list} and the file's
-    wall time, or None if the file is absent."""
+    wall time, or None if the file or the group is absent."""
     path = os.path.join(d, name)
     if not os.path.exists(path):
         return None
     with h5py.File(path, "r") as f:
+        if group not in f:
+            return None
         return {k: col(f[group], k) for k in f[group]}, f.attrs.get("wall_time_s", float("nan"))
 
 
@@ -477,11 +479,10 @@ def sdfm_study(d):
 
 def sdfm_oracle(d):
     """The network-free oracle-velocity study (sdfm.md §7), from /oracle of sdfm.h5."""
-    path = os.path.join(d, "sdfm.h5")
-    with h5py.File(path, "r") as f:
-        if "oracle" not in f:
-            return []
-    o, _ = study_table(d, "sdfm.h5", "oracle")
+    loaded = study_table(d, "sdfm.h5", "oracle")
+    if loaded is None:
+        return []
+    o, _ = loaded
     n = len(o["dataset"])
     datasets = list(dict.fromkeys(o["dataset"]))
     couplings = list(dict.fromkeys(o["coupling"]))

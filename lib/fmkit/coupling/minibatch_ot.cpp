@@ -44,7 +44,6 @@ void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
   if (n % ob != 0)
     usage_error("coupling.ot_batch: " + std::to_string(ob) + " does not divide the batch of " + std::to_string(n));
   Timer timer;
-  if (type_ == "sinkhorn" && warm_start_ && ref_f_.size() != ob) solve_reference(ob);
   out.x0.resize(n, x0.cols());
   out.x1.resize(n, x1.cols());
   for (Index r0 = 0, b = 0; r0 < n; r0 += ob, ++b)
@@ -59,7 +58,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   out.x0.middleRows(r0, n) = x0;
   if (type_ == "exact_ot") {
     const ot::AssignmentResult r = ot::linear_assignment(C);
-    if (r.status != Status::Converged) runtime_error("coupling exact_ot: the network simplex failed at step " +
+    if (r.status != Status::Converged) runtime_error("coupling exact_ot: the assignment solver failed at step " +
                                                      std::to_string(step));
     for (Index i = 0; i < n; ++i) out.x1.row(r0 + i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);
     ++solves_;
@@ -70,6 +69,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   o.eps = eps_rel_ * ot::cost_std(C);
   o.tol = tol_;
   o.max_iter = max_iter_;
+  if (warm_start_ && ref_f_.size() != n) solve_reference(n);
   if (warm_start_)  // g on the new targets: the soft c-transform of the reference solution's f
     o.g0 = ot::soft_c_transform(ot::cost_matrix(x1, ref_x0_, cost_), a, ref_f_, o.eps);
   const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
@@ -123,7 +123,6 @@ void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& o
     Rng rng(seed_, "train/source-block", static_cast<std::uint64_t>(block));
     const Mat x0 = source_->sample(ot_batch_, rng);
     const Mat x1 = target_.draw(block, ot_batch_);
-    if (type_ == "sinkhorn" && warm_start_ && ref_f_.size() != ot_batch_) solve_reference(ot_batch_);
     cache_.x0.resize(ot_batch_, x0.cols());
     cache_.x1.resize(ot_batch_, x1.cols());
     pair_block(block, 0, x0, x1, cache_, 0);

@@ -8,7 +8,7 @@
 // Every solve's status, iterations, marginal error and entropy E(P) are accumulated for the run
 // summary; a numerical error aborts (never a substituted plan), max_iterations is counted.
 // Option "warm_start" (default off) starts every Sinkhorn solve from the soft c-transform of a
-// reference solution (a cold solve of step 0's first block) rather than the previous step's, so draws
+// reference solution (a cold solve of a problem drawn from (seed, 0)) rather than the previous step's, so draws
 // still depend only on (seed, step) and resumed runs stay bit-identical. Measured on 8gaussians and
 // moons (experiments/perf/RESULTS.md): 2–14 % MORE iterations than a cold start at n = 256 and 1024,
 // ε_rel 0.1 and 0.03 — another batch's potentials are a worse start than zeros at these sizes — so

@@ -1,8 +1,8 @@
 #include "fmkit/metrics/straightness.hpp"
 
-#include "fmkit/core/error.hpp"
 #include <vector>
 
+#include "fmkit/core/error.hpp"
 #include "fmkit/integrate/flow.hpp"
 
 namespace fm::metrics {
