@@ -33,9 +33,10 @@ test: build
 reproduce: build
 	bash experiments/reproduce.sh $(BUILD) quick
 
-# The full-size configs of every study (hours on 2 cores) into results-paper/.
+# The full-size configs of every study into results-paper/: about a day on 2 cores, resumable
+# (rerun to continue); SD-FM and TV run as sweeps of JOBS one-thread runs.
 reproduce-paper: build
-	bash experiments/reproduce.sh $(BUILD) paper
+	JOBS=$(JOBS) bash experiments/reproduce.sh $(BUILD) paper
 
 clean:
 	rm -rf $(BUILD) results results-paper

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # `make reproduce`: runs the quick studies into results/ (HDF5, PNG plots, results/REPORT.md);
-# `make reproduce-paper` the full-size configs into results-paper/ (hours on 2 cores).
-# Usage: experiments/reproduce.sh [BUILD_DIR] [quick|paper]
+# `make reproduce-paper` the full-size configs into results-paper/ (about a day on 2 cores, most of
+# it the SD-FM study). The paper run is resumable: a study whose file is already in results-paper/
+# is kept, and the SD-FM and TV studies run as sweeps (experiments/sweeps/*_paper.json, one run per
+# dataset and seed / per target, JOBS at a time) whose finished runs a rerun skips, gathered into
+# one study file when all are complete. The same sweeps run on a cluster (docs/fm-sweep.md).
+# Usage: [JOBS=N] experiments/reproduce.sh [BUILD_DIR] [quick|paper]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -12,6 +16,7 @@ case "$SIZE" in
   *) echo "reproduce.sh: size must be quick or paper, got '$SIZE'" >&2; exit 2 ;;
 esac
 BIN="$BUILD/bin"
+JOBS=${JOBS:-$(nproc)}
 # Debian's interpreter carries python3-h5py/matplotlib; a pyenv or venv python3 on PATH may not.
 PY=/usr/bin/python3
 mkdir -p "$OUT"
@@ -24,7 +29,15 @@ echo "== exact flow of a 2-D Gaussian mixture (CNF log-density check)"
 # Each study: its config name, program and label (the loop body reads nothing from stdin).
 while read -r st prog label; do
   echo "== $label ($SIZE config)"
-  "$BIN/$prog" --config experiments/configs/"$st"_"$SIZE".json --out "$OUT/$st.h5" < /dev/null
+  sweep=experiments/sweeps/"$st"_paper.json
+  if [ "$SIZE" = paper ] && [ -f "$OUT/$st.h5" ]; then
+    echo "$OUT/$st.h5 is complete (files appear only when fully written): kept; delete it to redo"
+  elif [ "$SIZE" = paper ] && [ -f "$sweep" ]; then
+    "$BIN/fm-sweep" run "$sweep" --out "$OUT/sweeps/$st" --jobs "$JOBS" < /dev/null
+    "$BIN/fm-sweep" gather "$OUT/sweeps/$st" --out "$OUT/$st.h5" < /dev/null
+  else
+    "$BIN/$prog" --config experiments/configs/"$st"_"$SIZE".json --out "$OUT/$st.h5" < /dev/null
+  fi
   "$PY" experiments/plot/"$st"_study.py "$OUT/$st.h5" "$OUT" < /dev/null
 done <<'STUDIES'
 kl fm-kl-study KL-bound study

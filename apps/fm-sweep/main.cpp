@@ -1,13 +1,15 @@
 // fm-sweep: expand a sweep (base config × axes of dotted keys) into runs with stable ids, run them
 // locally as separate one-thread processes, or emit Slurm / GNU parallel job files; merge the
-// per-run outputs into DIR/summary.h5. The logic lives in lib/fmkit/sweep/.
+// per-run outputs into DIR/summary.h5, or gather a split study's tables into one study file. The logic lives in lib/fmkit/sweep/.
 #include <iostream>
+#include <utility>
 
 #include "fmkit/core/app.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/sweep/sweep_dir.hpp"
 #include "fmkit/sweep/sweep_emit.hpp"
+#include "fmkit/sweep/sweep_gather.hpp"
 #include "fmkit/sweep/sweep_merge.hpp"
 #include "fmkit/sweep/sweep_runner.hpp"
 #include "fmkit/sweep/sweep_spec.hpp"
@@ -52,6 +54,12 @@ int run(int argc, char** argv) {
 
   CLI::App* merge_cmd = app.add_subcommand("merge", "rebuild DIR/summary.h5 from the per-run files");
   merge_cmd->add_option("dir", dir, "the sweep directory")->required();
+
+  std::string out_file;
+  CLI::App* gather_cmd = app.add_subcommand(
+      "gather", "concatenate the tables of every run's out.h5 into one study file (all runs must be complete)");
+  gather_cmd->add_option("dir", dir, "the sweep directory")->required();
+  gather_cmd->add_option("--out", out_file, "the study file to write (e.g. results-paper/sdfm.h5)")->required();
 
   if (!fm::parse_cli(app, argc, argv)) return 0;
 
@@ -100,6 +108,14 @@ int run(int argc, char** argv) {
     std::cerr << "fm-sweep: run " << id << (skipped ? " was already complete" : " " + st.status)
               << (st.status == "failed" ? ": " + st.error : std::string()) << "\n";
     return st.status == "complete" ? 0 : 1;
+  }
+  if (gather_cmd->parsed()) {
+    const GatherResult g = gather(dir, out_file);
+    std::cerr << "fm-sweep: gathered " << g.runs << " runs into " << out_file;
+    const char* sep = ": ";
+    for (const auto& [name, rows] : g.rows) std::cerr << std::exchange(sep, ", ") << "/" << name << " " << rows << " rows";
+    std::cerr << "\n";
+    return 0;
   }
   print_counts(merge(dir), dir);
   return 0;

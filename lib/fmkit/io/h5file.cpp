@@ -224,6 +224,14 @@ hid_t open_dataset(hid_t file, const H5File& f, const std::string& name) {
 }
 }  // namespace
 
+bool H5File::is_dataset(const std::string& name) const {
+  if (!exists(name)) return false;
+  const hid_t ds = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
+  if (ds < 0) return false;
+  H5Dclose(ds);
+  return true;
+}
+
 std::vector<hsize_t> H5File::dims(const std::string& name) const {
   Handle ds(open_dataset(file_, *this, name));
   Space sp(H5Dget_space(ds.id));

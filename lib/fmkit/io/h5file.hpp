@@ -45,6 +45,7 @@ class H5File {
 
   // Readers; a missing dataset is a usage error naming the file and path.
   bool exists(const std::string& name) const;
+  bool is_dataset(const std::string& name) const;  // exists and is a dataset (not a group)
   std::vector<hsize_t> dims(const std::string& name) const;
   Mat read_matrix(const std::string& name) const;  // 1-D data becomes an n×1 matrix
   std::vector<double> read_doubles(const std::string& name) const;

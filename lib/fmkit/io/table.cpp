@@ -15,6 +15,28 @@ void Table::put(const std::string& column, Value v) {
   rows_.back()[column] = std::move(v);
 }
 
+void Table::append(const Table& other) {
+  auto kind_of = [](const Table& t, const std::string& col) {
+    for (const auto& r : t.rows_)
+      if (auto it = r.find(col); it != r.end()) return static_cast<int>(it->second.index());
+    return -1;
+  };
+  static const char* const names[] = {"double", "integer", "text"};
+  for (const auto& col : other.columns_) {
+    const int mine = kind_of(*this, col), theirs = kind_of(other, col);
+    if (mine >= 0 && theirs >= 0 && mine != theirs)
+      runtime_error("table: column '" + col + "' holds " + names[mine] + " values in one table and " + names[theirs] +
+                    " in the other");
+    if (std::find(columns_.begin(), columns_.end(), col) == columns_.end()) columns_.push_back(col);
+  }
+  rows_.insert(rows_.end(), other.rows_.begin(), other.rows_.end());
+}
+
+void Table::fill(const std::string& column, const Value& v) {
+  if (std::find(columns_.begin(), columns_.end(), column) == columns_.end()) columns_.push_back(column);
+  for (auto& r : rows_) r[column] = v;
+}
+
 Table::Value Table::get(std::size_t row, const std::string& column) const {
   const auto it = rows_.at(row).find(column);
   if (it == rows_.at(row).end()) runtime_error("table: no value for column '" + column + "'");

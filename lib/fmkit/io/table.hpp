@@ -21,6 +21,11 @@ class Table {
   void set(const std::string& column, const std::string& v) { put(column, v); }
   void set(const std::string& column, const char* v) { put(column, std::string(v)); }
   std::size_t rows() const { return rows_.size(); }
+  // Appends the rows of `other` (its new columns are added; cells it lacks stay missing). A column
+  // holding another type there than here is an error naming it: write() would blank those cells.
+  void append(const Table& other);
+  // Sets `column` to `v` in every row (e.g. tagging gathered rows with their source).
+  void fill(const std::string& column, const Value& v);
   Value get(std::size_t row, const std::string& column) const;
   void write(H5File& f, const std::string& group) const;
   // A table written by write(): every 1-D dataset under `group` is a column (all of one length).

@@ -1,5 +1,7 @@
 #include "fmkit/study/sdfm_oracle.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 
@@ -17,6 +19,7 @@
 #include "fmkit/integrate/flow.hpp"
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
+#include "fmkit/study/name_selection.hpp"
 
 namespace fm::study {
 namespace {
@@ -109,7 +112,7 @@ Estimate irreducible_loss(const field::DiscreteOracleField& f, const Mat& y, Ind
 
 io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
   const std::string w = "config.oracle";
-  cfg::expect_keys(o, w, {"n", "w2_n", "euler", "straightness_n", "fine_steps", "loss_n", "datasets", "couplings"});
+  cfg::expect_keys(o, w, {"n", "w2_n", "euler", "straightness_n", "fine_steps", "loss_n", "datasets", "couplings", "only"});
   io::Table table;
   if (!o.contains("datasets") || o["datasets"].empty()) return table;
   if (!o["datasets"].is_array()) usage_error(w + ".datasets: expected a list");
@@ -127,13 +130,20 @@ io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
     euler.push_back(e.get<long>());
   }
 
-  Progress bar("SD-FM oracle", static_cast<long>(o["datasets"].size() * o["couplings"].size()));
+  std::vector<std::string> names;
+  for (std::size_t di = 0; di < o["datasets"].size(); ++di)
+    names.push_back(cfg::string(o["datasets"][di], "name", w + ".datasets[" + std::to_string(di) + "]"));
+  const std::vector<bool> selected =
+      select_by_name(o.contains("only") ? o["only"] : json(), w + ".only", names, w + ".datasets");
+  const long n_selected = static_cast<long>(std::count(selected.begin(), selected.end(), true));
+  Progress bar("SD-FM oracle", n_selected * static_cast<long>(o["couplings"].size()));
   long done = 0;
   for (std::size_t di = 0; di < o["datasets"].size(); ++di) {
+    if (!selected[di]) continue;  // its seeds are seed + di whatever else runs
     const json& d = o["datasets"][di];
     const std::string wd = w + ".datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(d, wd, {"name", "target"});
-    const std::string dname = cfg::string(d, "name", wd);
+    const std::string dname = names[di];
     const auto dist = dist::make_distribution(cfg::at(d, "target", wd), wd + ".target");
     const auto atoms = std::dynamic_pointer_cast<const dist::Atoms>(dist);
     if (!atoms) usage_error(wd + ".target: the oracle study needs a discrete target ({\"type\":\"atoms\",...})");

@@ -18,6 +18,7 @@
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
+#include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_oracle.hpp"
 #include "fmkit/train/train_config.hpp"
 #include "fmkit/train/trainer.hpp"
@@ -84,20 +85,23 @@ json sdfm_study_defaults() {
   return json::parse(R"({
     "seed": 0,
     "seeds": [0, 1],
+    "only": null,
     "train": {"steps": 2000, "batch": 256, "hidden": [64, 64, 64], "lr": 0.001, "ema": 0.999},
     "eval": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "heun": [2, 4, 8, 16],
              "dopri5": true, "straightness_n": 500},
     "datasets": [],
     "couplings": [],
     "oracle": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "straightness_n": 500,
-               "fine_steps": 512, "loss_n": 20000, "datasets": [], "couplings": []}
+               "fine_steps": 512, "loss_n": 20000, "datasets": [], "couplings": [], "only": null}
   })");
 }
 
-std::set<std::string> sdfm_study_opaque() { return {"datasets", "couplings", "oracle.datasets", "oracle.couplings"}; }
+std::set<std::string> sdfm_study_opaque() {
+  return {"only", "datasets", "couplings", "oracle.datasets", "oracle.couplings", "oracle.only"};
+}
 
 StudyTables run_sdfm_study(const json& c) {
-  cfg::expect_keys(c, "config", {"seed", "seeds", "train", "eval", "datasets", "couplings", "oracle"});
+  cfg::expect_keys(c, "config", {"seed", "seeds", "only", "train", "eval", "datasets", "couplings", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema"});
@@ -119,6 +123,10 @@ StudyTables run_sdfm_study(const json& c) {
       if (l == label) return true;
     return false;
   };
+  std::vector<std::string> names;
+  for (std::size_t di = 0; di < c["datasets"].size(); ++di)
+    names.push_back(cfg::string(c["datasets"][di], "name", "config.datasets[" + std::to_string(di) + "]"));
+  const std::vector<bool> selected = select_by_name(c["only"], "config.only", names, "config.datasets");
   std::vector<dist::DistributionPtr> targets;
   long total = 0;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
@@ -134,7 +142,8 @@ StudyTables run_sdfm_study(const json& c) {
           usage_error(wd + ".couplings: '" + (l.is_string() ? l.get<std::string>() : l.dump()) +
                       "' is not the label of a coupling in config.couplings");
     }
-    for (const std::string& l : labels) total += runs_coupling(d, l) ? static_cast<long>(c["seeds"].size()) : 0;
+    if (selected[di])
+      for (const std::string& l : labels) total += runs_coupling(d, l) ? static_cast<long>(c["seeds"].size()) : 0;
   }
   // The network-free oracle study runs first: it is short, and its config errors surface at once.
   io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
@@ -143,9 +152,10 @@ StudyTables run_sdfm_study(const json& c) {
   long done = 0;
   io::Table table;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
+    if (!selected[di]) continue;  // its seeds are base_seed + di whatever else runs
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
-    const std::string dname = cfg::string(d, "name", wd);
+    const std::string dname = names[di];
     const Split split = make_split(d, targets[di], base_seed + di, wd);
     const Index dim = split.train.cols();
     const std::string path = tmp.file("train" + std::to_string(di) + ".npy");

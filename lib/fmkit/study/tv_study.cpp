@@ -20,6 +20,7 @@
 #include "fmkit/metrics/kde.hpp"
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/rate_fit.hpp"
+#include "fmkit/study/name_selection.hpp"
 #include "fmkit/train/train_config.hpp"
 #include "fmkit/train/trainer.hpp"
 
@@ -109,7 +110,8 @@ void kde_columns(io::Table& table, const std::string& prefix, const Vec& log_p, 
 
 // One row per (target, quantity): the exponent r of y ∝ n^{−r} over n ≥ fit_n_min, its bootstrap
 // interval and the reference it is read against.
-io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets, const json& c) {
+io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets, const std::vector<bool>& selected,
+                    const json& c) {
   struct Quantity {
     const char* column;
     const char* reference;
@@ -136,6 +138,7 @@ io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets
   };
   io::Table fits;
   for (std::size_t ti = 0; ti < targets.size(); ++ti) {
+    if (!selected[ti]) continue;  // the bootstrap is seeded by ti, as in a full run
     const Target& tg = targets[ti];
     for (const Quantity& q : quantities) {
       std::vector<double> n, y;
@@ -171,6 +174,7 @@ io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets
 json tv_study_defaults() {
   return json::parse(R"({
     "seed": 0,
+    "only": null,
     "targets": [],
     "n": [256, 512, 1024, 2048, 4096, 8192, 16384, 32768],
     "reps": 5,
@@ -184,11 +188,11 @@ json tv_study_defaults() {
   })");
 }
 
-std::set<std::string> tv_study_opaque() { return {"targets"}; }
+std::set<std::string> tv_study_opaque() { return {"only", "targets"}; }
 
 StudyTables run_tv_study(const json& c) {
   cfg::expect_keys(c, "config",
-                   {"seed", "targets", "n", "reps", "floor_reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
+                   {"seed", "only", "targets", "n", "reps", "floor_reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
   const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"], &bs = c["bootstrap"];
   cfg::expect_keys(tr, "train", {"hidden", "steps", "batch", "lr", "ema", "eval_every", "patience", "holdout", "val_size"});
   cfg::expect_keys(ev, "eval", {"m", "grid", "n_eps", "n_score", "seed"});
@@ -211,6 +215,10 @@ StudyTables run_tv_study(const json& c) {
   std::vector<Target> targets;
   for (std::size_t i = 0; i < c["targets"].size(); ++i)
     targets.push_back(parse_target(c["targets"][i], "config.targets[" + std::to_string(i) + "]"));
+  std::vector<std::string> names;
+  for (const Target& t : targets) names.push_back(t.name);
+  const std::vector<bool> selected = select_by_name(c["only"], "config.only", names, "config.targets");
+  const long n_selected = static_cast<long>(std::count(selected.begin(), selected.end(), true));
 
   bounds::KlEstimateOptions eo;
   eo.grid = static_cast<int>(cfg::integer(ev, "grid", "eval"));
@@ -223,11 +231,12 @@ StudyTables run_tv_study(const json& c) {
   const TempDir tmp("fmkit_tv_");
   const long long floor_reps = cfg::integer(c, "floor_reps", "config");
   if (floor_reps < 0) usage_error("config.floor_reps: expected an integer >= 0");
-  Progress bar("TV study", static_cast<long>(targets.size()) * (static_cast<long>(ns.size()) * reps + floor_reps));
+  Progress bar("TV study", n_selected * (static_cast<long>(ns.size()) * reps + floor_reps));
   long done = 0;
   StudyTables out;
   io::Table& table = out.summary;
   for (std::size_t ti = 0; ti < targets.size(); ++ti) {
+    if (!selected[ti]) continue;  // its seeds derive from ti whatever else runs
     const Target& tg = targets[ti];
     // The same evaluation points for every n and repetition of a target.
     eo.seed = static_cast<std::uint64_t>(cfg::integer(ev, "seed", "eval")) + ti;
@@ -295,7 +304,7 @@ StudyTables run_tv_study(const json& c) {
     }
   }
   bar.finish();
-  out.extra.emplace_back("fits", fit_table(table, targets, c));
+  out.extra.emplace_back("fits", fit_table(table, targets, selected, c));
   return out;
 }
 

@@ -1,0 +1,20 @@
+// A study config's optional "only": the names of the datasets (targets) to run this time, or null
+// for all of them. Seeds keep deriving from each entry's position in the full list, so a study split
+// by name into several runs — a sweep's tasks, on a cluster or resumed one by one — reproduces the
+// rows of the single full run bit-identically.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "fmkit/core/config.hpp"
+
+namespace fm::study {
+
+// selected[i] says whether names[i] runs. `list_where` names the list the names come from (for the
+// messages). A name used twice in the list, an unknown or repeated name in "only", or an "only" that
+// is not null or a list of strings is a usage error naming the key.
+// `only` is the key's value (null when absent), `only_where` its dotted path for messages.
+std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_where,
+                                 const std::vector<std::string>& names, const std::string& list_where);
+
+}  // namespace fm::study
