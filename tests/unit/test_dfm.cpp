@@ -174,6 +174,25 @@ TEST(DfmEarlyStopping, PointMassTarget) {
   EXPECT_GT(coarse, 100 * run(p, o)["kl_marg"].get<double>());
 }
 
+TEST(DfmMoments, ChunkedMonteCarloMatchesTheClosedForm) {
+  // Two identical blocks force the Monte-Carlo mixture branch, yet the joint law is one Gaussian
+  // N((0, 2), diag(1, 0.25)): the scores are linear and every moment has a closed form. 50000
+  // samples span four chunks, so this checks the chunk merge of means and standard errors.
+  const DfmProblem p = problem(R"({"source": {"type": "gmm", "weights": [0.5, 0.5], "means": [[0], [0]], "stds": [1, 1]},
+    "target": {"type": "gmm", "weights": [0.5, 0.5], "means": [[2], [2]], "stds": [0.5, 0.5]},
+    "coupling": {"type": "blocks", "weights": [[0.5, 0], [0, 0.5]]}})", 1.0);
+  const DfmMoments m = dfm_moments(*p.path, 50000, 3);
+  ASSERT_EQ(m.J8.kind, "monte_carlo");
+  const double j8 = gaussian_m8(Vec::Zero(2), Vec2(1.0, 4.0).asDiagonal().toDenseMatrix());
+  const double k8 = 105;                                                // E x⁸, x ~ N(0, 1)
+  const double tilt = gaussian_m8(Vec::Constant(1, 2.0), Square::Constant(1, 1, 0.25));  // s0 − (x1 − x0) = −x1
+  for (auto [got, want] : {std::pair{m.J8, j8}, {m.K8, k8}, {m.S8_tilt, tilt}}) {
+    EXPECT_GT(got.se, 0.002 * want);
+    EXPECT_LT(got.se, 0.1 * want);
+    EXPECT_NEAR(got.value, want, 4.5 * got.se);
+  }
+}
+
 TEST(DfmBound, StepsNeededIsTheSmallestFeasibleN) {
   const DfmProblem p = problem(R"({"dim": 2, "target": {"type": "gaussian", "mean": [0], "std": 1}})", 1.0);
   const DfmMoments m = dfm_moments(*p.path, 10, 1);
