@@ -115,7 +115,9 @@ def kl_study(d):
                        f"{s['identity_median_rel_err_pct'][i]:.1f} / {s['identity_max_rel_err_pct'][i]:.0f} / "
                        f"{s['identity_mean_rel_err_pct'][i]:.1f} |")
         out += ["", "The relative error is Monte-Carlo noise over small KL̂ (the max sits near t = 0 where KL̂ → 0); "
-                "the quick config evaluates 21 times × 400 samples × 2 seeds, the paper config 101 × 2000 × 5.", ""]
+                "the quick config evaluates 21 times × 400 samples × 2 seeds, the paper config 101 × 2000 × 5. "
+                "Rows with the same steps are the same model: a target MSE the under-trained recipe cannot "
+                "reach leaves NMSE ≤ 1e-2 or patience to stop it, as the protocol intends.", ""]
     e2b = [i for i in rows if s["experiment"][i] in ("E2B", "G2B")]
     if e2b:
         viol = sum(s["violated"][i] for i in e2b)
@@ -270,10 +272,10 @@ def dfm_study(d):
     e7 = sel(experiment="E7")
     if e7:
         out += ["### E7: learned drifts (MLP 3×64, fm-train's DFM objective)", "",
-                "| variant | N | ε² on the grid | training excess risk | KL_marg (grid) | KL_path (MC) | chain |",
-                "|---|---|---|---|---|---|---|"]
+                "| family | variant | N | ε² on the grid | training excess risk | KL_marg (grid) | KL_path (MC) | chain |",
+                "|---|---|---|---|---|---|---|---|"]
         for i in e7:
-            out.append(f"| {s['variant'][i]} | {s['steps'][i]} | {s['eps2'][i]:.3g} | {s['excess_risk'][i]:.3g} | "
+            out.append(f"| {s['family'][i]} | {s['variant'][i]} | {s['steps'][i]} | {s['eps2'][i]:.3g} | {s['excess_risk'][i]:.3g} | "
                        f"{s['kl_marg'][i]:.3g} | {s['kl_path'][i]:.3g} ± {s['kl_path_se'][i]:.1g} | {s['chain'][i]:.3g} |")
         out += ["", "The denoiser's errors are amplified by 1/(1 − t) at the last grid times, so its ε² grows with N "
                 "while the drift parametrisation's does not.", ""]

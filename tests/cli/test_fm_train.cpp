@@ -113,3 +113,21 @@ TEST(FmTrain, CorruptRunFileIsAClearErrorForSampleAndResume) {
 }
 
 }  // namespace
+
+// In a log (stderr not a terminal) progress is a plain line per interval, set here by
+// FMKIT_PROGRESS to 1 ms; by default a short run logs nothing, and logging never changes results.
+TEST(FmTrain, ProgressLinesInALogAndNotInTheResults) {
+  const std::string args = "--set train.steps=400 --set train.batch=32 --threads 1";
+  auto quiet = run("fm-train", args + " --out " + scratch("quiet.h5"));
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("train: "), std::string::npos) << quiet.err;
+  ::setenv("FMKIT_PROGRESS", "0.001", 1);
+  auto logged = run("fm-train", args + " --out " + scratch("logged.h5"));
+  ::unsetenv("FMKIT_PROGRESS");
+  ASSERT_EQ(logged.code, 0) << logged.err;
+  EXPECT_NE(logged.err.find("train: "), std::string::npos) << logged.err;
+  EXPECT_NE(logged.err.find("/400 ("), std::string::npos) << logged.err;
+  EXPECT_EQ(logged.err.find('\r'), std::string::npos);  // no bar redraws in a log
+  const auto a = fm::io::H5File::open(scratch("quiet.h5")), b = fm::io::H5File::open(scratch("logged.h5"));
+  EXPECT_EQ(a.read_doubles("/runs/0/checkpoint/params"), b.read_doubles("/runs/0/checkpoint/params"));
+}

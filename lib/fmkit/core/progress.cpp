@@ -11,19 +11,39 @@ Progress::Progress(std::string label, long total)
     : label_(std::move(label)), total_(total > 0 ? total : 1),
       start_(std::chrono::steady_clock::now()), last_(start_) {
   const char* env = std::getenv("FMKIT_PROGRESS");
-  active_ = isatty(STDERR_FILENO) && !(env && std::string(env) == "0");
+  // Anything but a number is ignored: a progress display never stops a run.
+  char* end = nullptr;
+  const double seconds = env ? std::strtod(env, &end) : -1.0;
+  const bool parsed = env && end != env && *end == '\0';
+  const bool enabled = !(parsed && seconds == 0);
+  if (parsed && seconds > 0) log_interval_ = std::chrono::duration<double>(seconds);
+  const bool tty = isatty(STDERR_FILENO);
+  active_ = enabled && tty;
+  logging_ = enabled && !tty;
 }
 
 Progress::~Progress() { finish(); }
 
+bool Progress::due(long done) const {
+  if (finished_ || !(active_ || logging_)) return false;
+  const auto since = std::chrono::steady_clock::now() - last_;
+  if (logging_) return since >= log_interval_;
+  return done >= total_ || since >= std::chrono::milliseconds(100);
+}
+
 void Progress::update(long done, const std::string& extra) {
-  if (!active_ || finished_) return;
+  if (!due(done)) return;
   const auto now = std::chrono::steady_clock::now();
-  if (done < total_ && now - last_ < std::chrono::milliseconds(100)) return;
   last_ = now;
   const double frac = static_cast<double>(done) / static_cast<double>(total_);
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
+  if (logging_) {
+    std::fprintf(stderr, "%s: %ld/%ld (%.0f%%) after %.0f s, eta %.0f s %s\n", label_.c_str(), done, total_,
+                 100.0 * frac, elapsed, eta, extra.c_str());
+    std::fflush(stderr);
+    return;
+  }
   constexpr int width = 30;
   const int filled = static_cast<int>(frac * width);
   std::string bar(static_cast<std::size_t>(filled), '#');

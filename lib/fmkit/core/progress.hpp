@@ -1,5 +1,7 @@
-// A progress bar on stderr, drawn only when stderr is a terminal (never in logs or pipes),
-// redrawn at most ten times a second so it costs nothing in hot loops.
+// Progress on stderr: a bar redrawn at most ten times a second when stderr is a terminal; in a
+// log (a sweep run's stderr.log, a Slurm output file) one plain line every five minutes, so a
+// day-long run can be followed with tail without flooding the log. FMKIT_PROGRESS=0 silences both;
+// FMKIT_PROGRESS=S (seconds > 0) sets the interval of the log lines.
 #pragma once
 #include <chrono>
 #include <string>
@@ -11,14 +13,18 @@ class Progress {
   Progress(std::string label, long total);
   ~Progress();
   void update(long done, const std::string& extra = "");
+  // Whether update(done) would print now: lets a hot loop skip formatting its `extra` text.
+  bool due(long done) const;
   void finish();
-  bool active() const { return active_; }
+  bool active() const { return active_ || logging_; }  // reports anything at all
 
  private:
   std::string label_;
   long total_;
-  bool active_;
+  bool active_;   // a terminal: the redrawn bar
+  bool logging_;  // not a terminal: periodic lines
   bool finished_ = false;
+  std::chrono::duration<double> log_interval_{300.0};
   std::chrono::steady_clock::time_point start_, last_;
 };
 

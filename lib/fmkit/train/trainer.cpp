@@ -214,7 +214,7 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
     const double l = step();
     window += l;
     ++window_n;
-    if (bar.active()) {
+    if (bar.due(step_)) {
       std::ostringstream extra;
       extra.precision(4);
       extra << "loss " << l << "  " << static_cast<long>((step_ - start) / std::max(1e-9, timer.seconds())) << " it/s";
