@@ -80,7 +80,9 @@ TEST_P(DocsExamples, EveryExampleRuns) {
         << page << ":" << b.line << " (" << b.lang << ") failed:\n" << b.text << "--- output:\n"
         << fmtest::slurp(script + ".out");
   }
-  if (page.rfind("docs/fm-", 0) == 0) EXPECT_GT(blocks.size(), 0u) << page << " has no runnable example";
+  if (page.rfind("docs/fm-", 0) == 0) {
+    EXPECT_GT(blocks.size(), 0u) << page << " has no runnable example";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Pages, DocsExamples, ::testing::ValuesIn(pages()), [](const auto& info) {

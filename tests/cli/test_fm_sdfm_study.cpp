@@ -38,7 +38,9 @@ TEST(FmSdfmStudy, TinyConfigRanksStraightness) {
     EXPECT_GT(w2[i], 0);
     if (solver[i] != "dopri5") continue;
     (coupling[i] == "I-FM" ? c_ifm : coupling[i] == "OT" ? c_ot : c_sd) = curv[i];
-    if (coupling[i] == "SD") EXPECT_LT(chi2[i], 0.2);  // the potential behind the SD pairs was fitted
+    if (coupling[i] == "SD") {
+      EXPECT_LT(chi2[i], 0.2);  // the potential behind the SD pairs was fitted
+    }
   }
   EXPECT_LT(c_ot, 0.5 * c_ifm);
   EXPECT_LT(c_sd, 0.5 * c_ifm);
@@ -85,7 +87,9 @@ TEST(FmSdfmStudy, OracleStudyOfDiscreteTargets) {
       EXPECT_LT(loss[i], 1e-20);
       EXPECT_NEAR(land[i], pot[i], 4 * std::sqrt(2.0 * 29) / 800 + 3 * pot_se[i]);
     } else if (coupling[i] == "I-FM") {
-      if (nfe[i] == 1) EXPECT_EQ(on_atom[i], 0.0);
+      if (nfe[i] == 1) {
+        EXPECT_EQ(on_atom[i], 0.0);
+      }
       EXPECT_GT(loss[i], 0.1);
       EXPECT_GT(curv[i], 0.01);
     } else {

@@ -1,7 +1,8 @@
 // Resilience (issue: sweeps and resilience): a training run killed with SIGKILL resumes to the
 // same bits as an uninterrupted run; truncated or corrupted checkpoints and HDF5/point inputs give
 // one clear line and exit 2; randomly malformed configs and point files never crash a program; a
-// full disk or an unwritable directory gives a clear error and leaves no partial file.
+// full disk or an unwritable directory gives a clear error and leaves no partial file; a run stopped
+// by SIGTERM leaves neither its FILE.tmp nor its scratch directory behind.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -150,6 +151,35 @@ TEST(Resilience, RandomlyMalformedConfigsAndPointFilesNeverCrash) {
     EXPECT_EQ(r.code, 2) << k << ": " << r.err;
     EXPECT_EQ(lines(r.err), 1) << r.err;
   }
+}
+
+// What fm-sweep does to its runs on Ctrl-C, and Slurm at a time limit: SIGTERM. The study has by
+// then created out.h5.tmp and written its training set into /tmp/fmkit_sdfm_<pid>_0.
+TEST(Resilience, SigtermedStudyLeavesNoTemporaryFiles) {
+  const std::string out = scratch("sigterm.h5");
+  const std::string config = std::string(FMKIT_SOURCE_DIR) + "/experiments/configs/sdfm_quick.json";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen("/dev/null", "w", stderr);
+    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-sdfm-study";
+    execl(bin.c_str(), bin.c_str(), "--config", config.c_str(), "--set", "only=[\"moons\"]", "--set", "oracle.only=[]",
+          "--threads", "1", "--out", out.c_str(), nullptr);
+    _exit(127);
+  }
+  const fs::path scratch_dir = fs::temp_directory_path() / ("fmkit_sdfm_" + std::to_string(pid) + "_0");
+  for (int i = 0; i < 4000 && !(fs::exists(scratch_dir) && !fs::is_empty(scratch_dir)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(fs::exists(scratch_dir)) << "the study never wrote its training set";
+  ASSERT_TRUE(fs::exists(out + ".tmp"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // into training
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the study finished before it was stopped";
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);  // re-raised: the parent still learns how it ended
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".tmp"));
+  EXPECT_FALSE(fs::exists(scratch_dir));
 }
 
 TEST(Resilience, FullDiskOrUnwritableDirectoryLeavesNoPartialFile) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/signal_cleanup.hpp"
 
 namespace fm::io {
 namespace {
@@ -95,12 +96,16 @@ void write_dataset(hid_t file, const std::string& name, hid_t mem_type, hid_t fi
 }  // namespace
 
 H5File::H5File(hid_t file, std::string path, std::string tmp)
-    : file_(file), path_(std::move(path)), tmp_(std::move(tmp)) {}
+    : file_(file), path_(std::move(path)), tmp_(std::move(tmp)) {
+  if (!tmp_.empty()) on_signal_ = remove_on_signal(tmp_);
+}
 
 H5File::H5File(H5File&& o) noexcept
-    : file_(o.file_), path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), committed_(o.committed_) {
+    : file_(o.file_), path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), committed_(o.committed_),
+      on_signal_(o.on_signal_) {
   o.file_ = -1;
   o.tmp_.clear();
+  o.on_signal_ = -1;
 }
 
 H5File H5File::create(const std::string& path) {
@@ -127,6 +132,7 @@ void H5File::close() {
 H5File::~H5File() {
   close();
   if (!tmp_.empty() && !committed_) std::remove(tmp_.c_str());
+  forget_on_signal(on_signal_);
 }
 
 void H5File::commit(const std::string& status) {
@@ -140,6 +146,8 @@ void H5File::commit(const std::string& status) {
   std::filesystem::rename(tmp_, path_, ec);
   if (ec) runtime_error("cannot rename '" + tmp_ + "' to '" + path_ + "': " + ec.message());
   committed_ = true;
+  forget_on_signal(on_signal_);
+  on_signal_ = -1;
 }
 
 void H5File::write(const std::string& name, const Mat& m) {

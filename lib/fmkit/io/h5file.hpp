@@ -1,6 +1,7 @@
 // RAII wrapper over the HDF5 C API: groups, datasets of doubles/ints/strings, attributes and
 // chunked appendable series. Files for writing go to FILE.tmp and are renamed on commit(), so an
-// interrupted run never leaves a half-written FILE.
+// interrupted run never leaves a half-written FILE; FILE.tmp itself is deleted on an exception
+// and on SIGINT/SIGTERM/SIGHUP (core/signal_cleanup.hpp).
 #pragma once
 #include <hdf5.h>
 
@@ -69,6 +70,7 @@ class H5File {
   std::string path_;
   std::string tmp_;  // empty for read-only files
   bool committed_ = false;
+  int on_signal_ = -1;  // remove_on_signal handle of tmp_
 };
 
 // A chunked, unlimited 1-D dataset of doubles that grows as values are appended (training

@@ -1,0 +1,19 @@
+// Paths to delete when the process is stopped by SIGINT, SIGTERM or SIGHUP (Ctrl-C, fm-sweep
+// stopping its runs, a Slurm time limit): an interrupted run leaves neither its FILE.tmp output
+// nor its scratch training sets behind. The handler only calls unlink and rmdir, which are
+// async-signal-safe, on paths copied into fixed slots beforehand, then re-raises the signal with
+// the default action so the exit status still says how the process ended. It is installed only
+// where the signal has its default action, so a program's own handler (fm-sweep's) wins.
+#pragma once
+#include <string>
+
+namespace fm {
+
+enum class PathKind { File, Directory };  // directories are removed after files, and must be empty by then
+
+// Registers `path`; returns a handle for forget_on_signal, or -1 when every slot is taken (the path
+// is then simply not cleaned up: a leftover is harmless, failing a run over it would not be).
+int remove_on_signal(const std::string& path, PathKind kind = PathKind::File);
+void forget_on_signal(int handle);  // -1 is ignored
+
+}  // namespace fm
