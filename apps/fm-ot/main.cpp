@@ -177,7 +177,7 @@ int run(int argc, char** argv) {
     if (exact->parsed()) {
       const bool assignment = f.x_weights.empty() && f.y_weights.empty() && x.rows() == y.rows();
       if (assignment) {
-        const auto r = fm::ot::linear_assignment(C);
+        const auto r = fm::ot::optimal_pairing(x, y, kind);
         s.set("status", fm::to_string(r.status));
         s.set("cost", r.cost);
         s.set("marginal_error", 0.0);

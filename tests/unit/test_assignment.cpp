@@ -61,4 +61,22 @@ TEST(LinearAssignment, MatchesTheNetworkSimplexOnLargerProblems) {
   EXPECT_THROW(ot::linear_assignment(Mat::Zero(2, 3)), Error);
 }
 
+// optimal_pairing solves the dot cost through the squared distance: the same optimal dot cost as a
+// direct solve, on clustered 2-D points (where the dot cost has the most near-ties) and in d = 8.
+TEST(LinearAssignment, PairingThroughTheSquaredDistanceIsOptimalForTheDotCost) {
+  Rng rng(3, "lap-pairing");
+  for (Index d : {2, 8}) {
+    const Mat x = rng.normal(400, d);
+    Mat y = rng.normal(400, d) * 0.1;
+    for (Index i = 0; i < y.rows(); ++i) y(i, i % d) += (i % 2 ? 2.0 : -2.0);  // 2d clusters
+    const auto direct = ot::linear_assignment(ot::cost_matrix(x, y, ot::CostKind::Dot));
+    const auto paired = ot::optimal_pairing(x, y, ot::CostKind::Dot);
+    ASSERT_EQ(paired.status, Status::Converged);
+    EXPECT_TRUE(is_permutation(paired.assignment));
+    EXPECT_NEAR(paired.cost, direct.cost, 1e-12 * (1 + std::abs(direct.cost))) << "d=" << d;
+    EXPECT_NEAR(ot::optimal_pairing(x, y, ot::CostKind::SqEuclid).cost,
+                ot::linear_assignment(ot::sq_euclidean_cost(x, y)).cost, 1e-12) << "d=" << d;
+  }
+}
+
 }  // namespace

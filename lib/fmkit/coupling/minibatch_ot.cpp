@@ -54,16 +54,16 @@ void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
 
 void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0) {
   const Index n = x0.rows();
-  const Mat C = ot::cost_matrix(x0, x1, cost_);
   out.x0.middleRows(r0, n) = x0;
   if (type_ == "exact_ot") {
-    const ot::AssignmentResult r = ot::linear_assignment(C);
+    const ot::AssignmentResult r = ot::optimal_pairing(x0, x1, cost_);
     if (r.status != Status::Converged) runtime_error("coupling exact_ot: the assignment solver failed at step " +
                                                      std::to_string(step));
     for (Index i = 0; i < n; ++i) out.x1.row(r0 + i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);
     ++solves_;
     return;
   }
+  const Mat C = ot::cost_matrix(x0, x1, cost_);
   const Vec a = Vec::Constant(n, 1.0 / static_cast<double>(n));
   ot::SinkhornOptions o;
   o.eps = eps_rel_ * ot::cost_std(C);

@@ -19,7 +19,28 @@ AssignmentResult linear_assignment(const Mat& cost) {
   std::vector<Index> row4col(N, -1), col4row(N, -1), path(N), remaining(N);
   std::vector<char> in_rows(N), in_cols(N);
   AssignmentResult r;
+  // Column reduction, the first phase of Jonker–Volgenant: v_j = min_i C_ij makes every reduced
+  // cost non-negative, and the row attaining a column's minimum is matched to it when still free
+  // (a tight edge). Augmentations then start only from the rows left unmatched.
+  std::vector<Index> argmin_row(N, 0);
+  std::fill(v.begin(), v.end(), kInf);
+  for (Index i = 0; i < n; ++i) {  // row by row: the matrix is row-major
+    const double* ci = cost.data() + i * n;
+    for (std::size_t j = 0; j < N; ++j)
+      if (ci[j] < v[j]) {
+        v[j] = ci[j];
+        argmin_row[j] = i;
+      }
+  }
+  for (std::size_t j = 0; j < N; ++j) {
+    const Index i = argmin_row[j];
+    if (col4row[static_cast<std::size_t>(i)] < 0) {
+      col4row[static_cast<std::size_t>(i)] = static_cast<Index>(j);
+      row4col[j] = i;
+    }
+  }
   for (Index cur = 0; cur < n; ++cur) {
+    if (col4row[static_cast<std::size_t>(cur)] >= 0) continue;
     // Dijkstra over columns from row `cur` in the reduced costs C − u − v (all ≥ 0).
     std::fill(dist.begin(), dist.end(), kInf);
     std::fill(in_rows.begin(), in_rows.end(), 0);
@@ -81,6 +102,16 @@ AssignmentResult linear_assignment(const Mat& cost) {
   for (Index i = 0; i < n; ++i) total += cost(i, col4row[static_cast<std::size_t>(i)]);
   r.cost = total / static_cast<double>(n);
   r.seconds = timer.seconds();
+  return r;
+}
+
+AssignmentResult optimal_pairing(const Mat& x, const Mat& y, CostKind kind) {
+  FM_REQUIRE(x.rows() == y.rows() && x.cols() == y.cols(), "optimal pairing: expected point sets of equal shape");
+  AssignmentResult r = linear_assignment(cost_matrix(x, y, CostKind::SqEuclid));
+  if (r.status != Status::Converged || kind == CostKind::SqEuclid) return r;
+  double total = 0;
+  for (Index i = 0; i < x.rows(); ++i) total -= x.row(i).dot(y.row(r.assignment[static_cast<std::size_t>(i)]));
+  r.cost = total / static_cast<double>(x.rows());
   return r;
 }
 
