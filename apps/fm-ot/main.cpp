@@ -76,7 +76,7 @@ int run(int argc, char** argv) {
     s->add_option("--y-weights", f.y_weights, "target weights (default uniform)");
     fm::add_common_flags(*s, common);
   };
-  CLI::App* exact = app.add_subcommand("exact", "network simplex: plan, cost, assignment for equal uniform sets");
+  CLI::App* exact = app.add_subcommand("exact", "exact OT: the optimal assignment for equal uniform sets, else the network-simplex plan");
   add_pair(exact);
   exact->add_option("--cost", f.cost, "sqeuclid (default) or dot");
   CLI::App* sk = app.add_subcommand("sinkhorn", "log-domain Sinkhorn with status and L1 marginal error");
