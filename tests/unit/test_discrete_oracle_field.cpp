@@ -113,6 +113,36 @@ TEST(DiscreteOracleField, SoftmaxAtTimeZeroMatchesTheSemidiscreteModule) {
   EXPECT_LT((w.rowwise().sum().array() - 1).abs().maxCoeff(), 1e-12);
 }
 
+// The posterior straight from its definition, w_j ∝ φ(x₀⁽ʲ⁾) κ_j(x₀⁽ʲ⁾), with κ the plain softmax at each
+// x₀⁽ʲ⁾ (no Gram-matrix shortcut, no vectorised reductions), one atom of weight 0: the field must
+// agree to rounding at every time and ε, including ε small enough that κ is nearly one-hot.
+TEST(DiscreteOracleField, SoftPosteriorMatchesTheDirectFormula) {
+  Problem p = problem();
+  p.b[3] = 0;
+  p.b /= p.b.sum();
+  Rng rng(9, "oracle-direct");
+  const Mat x = 1.5 * rng.normal(40, 2);
+  for (double eps : {1.0, 0.05, 0.002}) {
+    const field::DiscreteOracleField f(p.y, p.b, p.g, eps);
+    for (double t : {0.0, 0.4, 0.9}) {
+      const Mat w = f.posterior(x, t);
+      for (Index i = 0; i < x.rows(); ++i) {
+        Vec lw(p.y.rows());
+        for (Index j = 0; j < p.y.rows(); ++j) {
+          const Vec x0 = (x.row(i) - t * p.y.row(j)).transpose() / (1 - t);
+          const Vec score = (p.b.array().log() + (p.g + p.y * x0).array() / eps).matrix();
+          const double lse = score.maxCoeff() + std::log((score.array() - score.maxCoeff()).exp().sum());
+          lw[j] = -0.5 * x0.squaredNorm() + score[j] - lse;
+        }
+        const Vec direct = (lw.array() - lw.maxCoeff()).exp().matrix();
+        const Vec expect = direct / direct.sum();
+        EXPECT_LT((w.row(i).transpose() - expect).cwiseAbs().maxCoeff(), 1e-9) << "eps=" << eps << " t=" << t;
+        EXPECT_EQ(w(i, 3), 0.0);
+      }
+    }
+  }
+}
+
 TEST(DiscreteOracleField, RefusesTimeOneAndDerivatives) {
   const Problem p = problem();
   const field::DiscreteOracleField f(p.y, p.b);

@@ -67,6 +67,12 @@ void DiscreteOracleField::posterior_row(const double* xy, double xx, double t, d
   double* a = work;
   for (Index k = 0; k < n; ++k) a[k] = g_[k] + xy[k] / s;
   if (eps_ > 0) {
+    // log κ_j at x₀⁽ʲ⁾ is h_j − γ G_jj − LSE_k (h_k − γ G_jk) with h_k = log b_k + a_k/ε, γ = c/ε: an
+    // N × N log-sum-exp per point, the oracle study's whole cost, so the reductions are `omp simd`
+    // (plain loops would stay scalar: floating max and sum do not vectorise without reassociation).
+    for (Index k = 0; k < n; ++k) a[k] = log_b_[k] + a[k] / eps_;
+    const double gamma = c / eps_;
+    const double* h = a;
     for (Index j = 0; j < n; ++j) {
       if (b_[j] <= 0) {
         w[j] = kNegInf;
@@ -74,11 +80,12 @@ void DiscreteOracleField::posterior_row(const double* xy, double xx, double t, d
       }
       const double* gj = gram_.row(j).data();
       double m = kNegInf;
-      for (Index k = 0; k < n; ++k) m = std::max(m, log_b_[k] + (a[k] - c * gj[k]) / eps_);
+#pragma omp simd reduction(max : m)
+      for (Index k = 0; k < n; ++k) m = std::max(m, h[k] - gamma * gj[k]);
       double sum = 0;
-      for (Index k = 0; k < n; ++k) sum += exp_fast(log_b_[k] + (a[k] - c * gj[k]) / eps_ - m);
-      const double log_kappa = log_b_[j] + (a[j] - c * gj[j]) / eps_ - (m + std::log(sum));
-      w[j] += log_kappa;
+#pragma omp simd reduction(+ : sum)
+      for (Index k = 0; k < n; ++k) sum += exp_fast(h[k] - gamma * gj[k] - m);
+      w[j] += h[j] - gamma * gj[j] - (m + std::log(sum));
     }
     softmax_in_place(w, n);
     return;
