@@ -172,10 +172,11 @@ int run(int argc, char** argv) {
       fm::usage_error("--x has dimension " + std::to_string(x.cols()) + " but --y has " + std::to_string(y.cols()));
     const Vec a = weights(f.x_weights, x.rows(), "--x-weights"), b = weights(f.y_weights, y.rows(), "--y-weights");
     const fm::ot::CostKind kind = fm::ot::parse_cost(f.cost.empty() ? "sqeuclid" : f.cost);
-    const Mat C = fm::ot::cost_matrix(x, y, kind);
     s.set("cost_kind", fm::ot::to_string(kind));
+    // The assignment solver builds its own (squared-distance) matrix; the others need C.
+    const bool assignment = exact->parsed() && f.x_weights.empty() && f.y_weights.empty() && x.rows() == y.rows();
+    const Mat C = assignment ? Mat() : fm::ot::cost_matrix(x, y, kind);
     if (exact->parsed()) {
-      const bool assignment = f.x_weights.empty() && f.y_weights.empty() && x.rows() == y.rows();
       if (assignment) {
         const auto r = fm::ot::optimal_pairing(x, y, kind);
         s.set("status", fm::to_string(r.status));
