@@ -127,6 +127,7 @@ TEST(FmTrain, ProgressLinesInALogAndNotInTheResults) {
   ASSERT_EQ(logged.code, 0) << logged.err;
   EXPECT_NE(logged.err.find("train: "), std::string::npos) << logged.err;
   EXPECT_NE(logged.err.find("/400 ("), std::string::npos) << logged.err;
+  EXPECT_NE(logged.err.find("train: finished after "), std::string::npos) << logged.err;
   EXPECT_EQ(logged.err.find('\r'), std::string::npos);  // no bar redraws in a log
   const auto a = fm::io::H5File::open(scratch("quiet.h5")), b = fm::io::H5File::open(scratch("logged.h5"));
   EXPECT_EQ(a.read_doubles("/runs/0/checkpoint/params"), b.read_doubles("/runs/0/checkpoint/params"));

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 
 namespace fm {
 
@@ -22,7 +23,10 @@ Progress::Progress(std::string label, long total)
   logging_ = enabled && !tty;
 }
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  if (std::uncaught_exceptions() > 0) finished_ = true;
+  finish();
+}
 
 bool Progress::due(long done) const {
   if (finished_ || !(active_ || logging_)) return false;
@@ -39,6 +43,7 @@ void Progress::update(long done, const std::string& extra) {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
   if (logging_) {
+    logged_ = true;
     std::fprintf(stderr, "%s: %ld/%ld (%.0f%%) after %.0f s, eta %.0f s %s\n", label_.c_str(), done, total_,
                  100.0 * frac, elapsed, eta, extra.c_str());
     std::fflush(stderr);
@@ -54,9 +59,14 @@ void Progress::update(long done, const std::string& extra) {
 }
 
 void Progress::finish() {
-  if (!active_ || finished_) return;
+  if (finished_) return;
   finished_ = true;
-  std::fprintf(stderr, "\r\033[K");
+  if (active_) {
+    std::fprintf(stderr, "\r\033[K");
+  } else if (logged_) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(stderr, "%s: finished after %.0f s\n", label_.c_str(), elapsed);
+  }
   std::fflush(stderr);
 }
 

@@ -1,6 +1,7 @@
 // Progress on stderr: a bar redrawn at most ten times a second when stderr is a terminal; in a
 // log (a sweep run's stderr.log, a Slurm output file) one plain line every five minutes, so a
-// day-long run can be followed with tail without flooding the log. FMKIT_PROGRESS=0 silences both;
+// day-long run can be followed with tail without flooding the log; a task that logged at least one
+// line also logs when it finishes, so a log shows where each stage ended. FMKIT_PROGRESS=0 silences both;
 // FMKIT_PROGRESS=S (seconds > 0) sets the interval of the log lines.
 #pragma once
 #include <chrono>
@@ -15,6 +16,8 @@ class Progress {
   void update(long done, const std::string& extra = "");
   // Whether update(done) would print now: lets a hot loop skip formatting its `extra` text.
   bool due(long done) const;
+  // Clears the bar, or in a log writes the closing line; the destructor does the same, without the
+  // closing line when unwinding from an error (the task did not finish).
   void finish();
   bool active() const { return active_ || logging_; }  // reports anything at all
 
@@ -24,6 +27,7 @@ class Progress {
   bool active_;   // a terminal: the redrawn bar
   bool logging_;  // not a terminal: periodic lines
   bool finished_ = false;
+  bool logged_ = false;  // a periodic line was written
   std::chrono::duration<double> log_interval_{300.0};
   std::chrono::steady_clock::time_point start_, last_;
 };
