@@ -119,7 +119,8 @@ TEST(FmSdfmStudy, BrenierAndDiscreteTargetsAndCouplingSubsets) {
     "train": {"steps": 400, "batch": 128, "hidden": [32, 32], "lr": 0.002, "ema": 0.99},
     "eval": {"n": 300, "w2_n": 200, "euler": [1], "heun": [], "dopri5": false, "straightness_n": 50},
     "datasets": [{"name": "BR", "target": {"type": "brenier", "dim": 4, "seed": 1}, "n_train": 400, "n_test": 200},
-                 {"name": "GD", "target": {"type": "atoms", "m": 40, "dim": 2, "seed": 3}, "couplings": ["SD"]}],
+                 {"name": "GD", "target": {"type": "atoms", "m": 40, "dim": 2, "seed": 3}, "couplings": ["SD"],
+                  "train": {"steps": 300, "hidden": [16, 16, 16]}}],
     "couplings": [{"label": "I-FM", "spec": {"type": "independent"}},
                   {"label": "SD", "spec": {"type": "semidiscrete", "target_chi2": 0.1, "steps": 4000}}]})";
   const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
@@ -127,10 +128,14 @@ TEST(FmSdfmStudy, BrenierAndDiscreteTargetsAndCouplingSubsets) {
   const auto f = fm::io::H5File::open(out);
   const auto ds = f.read_strings("/summary/dataset"), cp = f.read_strings("/summary/coupling");
   const auto mse = f.read_doubles("/summary/map_mse");
-  const auto n_train = f.read_ints("/summary/n_train");
+  const auto n_train = f.read_ints("/summary/n_train"), steps = f.read_ints("/summary/train_steps");
+  const auto hidden = f.read_strings("/summary/hidden");
   ASSERT_EQ(ds.size(), 3u);  // BR × {I-FM, SD} + GD × {SD}
   double ifm = 0, sd = 0;
   for (std::size_t i = 0; i < ds.size(); ++i) {
+    // GD's own "train" overrides config.train key by key; BR trains with config.train.
+    EXPECT_EQ(steps[i], ds[i] == "GD" ? 300 : 400);
+    EXPECT_EQ(hidden[i], ds[i] == "GD" ? "[16,16,16]" : "[32,32]");
     if (ds[i] == "GD") {
       EXPECT_EQ(cp[i], "SD");
       EXPECT_EQ(n_train[i], 40);  // the atoms themselves
@@ -146,6 +151,12 @@ TEST(FmSdfmStudy, BrenierAndDiscreteTargetsAndCouplingSubsets) {
   const auto bad = run("fm-sdfm-study", "--config " + cfg + " --out " + scratch("sdfm_kinds_bad.h5"));
   EXPECT_EQ(bad.code, 2) << bad.err;
   EXPECT_NE(bad.err.find("'OT' is not the label"), std::string::npos) << bad.err;
+  // A bad per-dataset recipe fails before anything trains, naming the dataset.
+  std::ofstream(cfg) << R"({"datasets": [{"name": "GD", "target": {"type": "atoms", "m": 40}, "train": {"hidden": []}}],
+    "couplings": [{"label": "SD", "spec": {"type": "semidiscrete"}}]})";
+  const auto bad_train = run("fm-sdfm-study", "--config " + cfg + " --out " + scratch("sdfm_kinds_bad.h5"));
+  EXPECT_EQ(bad_train.code, 2) << bad_train.err;
+  EXPECT_NE(bad_train.err.find("config.datasets[0].train"), std::string::npos) << bad_train.err;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "fmkit/field/mlp_field.hpp"
 #include "fmkit/integrate/flow.hpp"
 #include "fmkit/io/points.hpp"
+#include "fmkit/nn/checkpoint.hpp"
 #include "fmkit/metrics/kernel_distances.hpp"
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/straightness.hpp"
@@ -79,6 +80,29 @@ Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed
   return s;
 }
 
+// A dataset's training recipe: config.train with the dataset's own "train" keys on top, checked
+// here (before the first of possibly many hours of training) by the trainer's own parsers.
+json dataset_train(const json& tr, const json& d, const std::string& wd) {
+  json t = tr;
+  if (d.contains("train")) {
+    const json& o = d["train"];
+    if (!o.is_object()) usage_error(wd + ".train: expected an object of config.train keys");
+    cfg::expect_keys(o, wd + ".train", {"steps", "batch", "hidden", "lr", "ema"});
+    for (const auto& [k, v] : o.items()) t[k] = v;
+  }
+  json full = train::train_defaults();
+  for (const char* k : {"steps", "batch", "lr", "ema"}) full["train"][k] = t[k];
+  full["model"]["hidden"] = t["hidden"];
+  // The parsers name their keys train.* and model.*; say which dataset's recipe it was.
+  try {
+    train::parse_train_options(full["train"]);
+    nn::spec_from_config(full["model"], 1, "model");
+  } catch (const Error& e) {
+    usage_error((d.contains("train") ? wd + ".train (over config.train)" : std::string("config.train")) + ": " + e.what());
+  }
+  return t;
+}
+
 }  // namespace
 
 json sdfm_study_defaults() {
@@ -132,7 +156,8 @@ StudyTables run_sdfm_study(const json& c) {
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
-    cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings"});
+    cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings", "train"});
+    dataset_train(tr, d, wd);
     targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
     if (d.contains("couplings")) {
       if (!d["couplings"].is_array() || d["couplings"].empty())
@@ -156,6 +181,7 @@ StudyTables run_sdfm_study(const json& c) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     const std::string dname = names[di];
+    const json trd = dataset_train(tr, d, wd);
     const Split split = make_split(d, targets[di], base_seed + di, wd);
     const Index dim = split.train.cols();
     const std::string path = tmp.file("train" + std::to_string(di) + ".npy");
@@ -186,12 +212,12 @@ StudyTables run_sdfm_study(const json& c) {
         t["target"] = {{"type", "dataset"}, {"path", path}, {"standardize", false}};
         t["data"] = {{"replacement", false}, {"holdout", 0.0}};
         t["coupling"] = cp.at("spec");
-        t["model"]["hidden"] = tr["hidden"];
-        t["train"]["steps"] = tr["steps"];
-        t["train"]["batch"] = tr["batch"];
-        t["train"]["lr"] = tr["lr"];
-        t["train"]["ema"] = tr["ema"];
-        t["train"]["eval_every"] = tr["steps"];
+        t["model"]["hidden"] = trd["hidden"];
+        t["train"]["steps"] = trd["steps"];
+        t["train"]["batch"] = trd["batch"];
+        t["train"]["lr"] = trd["lr"];
+        t["train"]["ema"] = trd["ema"];
+        t["train"]["eval_every"] = trd["steps"];
         t["train"]["val_size"] = 1024;
         train::Trainer trainer(t);
         const train::TrainResult res = trainer.run("", {"fm-sdfm-study", seed});
@@ -206,6 +232,8 @@ StudyTables run_sdfm_study(const json& c) {
           table.set("n_train", static_cast<long long>(split.train.rows()));
           table.set("coupling", label);
           table.set("seed", static_cast<long long>(seed));
+          table.set("train_steps", trd["steps"].get<long long>());
+          table.set("hidden", trd["hidden"].dump());
           table.set("solver", solver);
           table.set("nfe", static_cast<long long>(nfe));
           table.set("nfe_mean", f.nfe_mean);
