@@ -33,7 +33,7 @@ test: build
 reproduce: build
 	bash experiments/reproduce.sh $(BUILD) quick
 
-# The full-size configs of every study into results-paper/: about two days on 2 cores, resumable
+# The full-size configs of every study into results-paper/: about 2–3 days on 2 cores, resumable
 # (rerun to continue); SD-FM and TV run as sweeps of JOBS one-thread runs.
 reproduce-paper: build
 	JOBS=$(JOBS) bash experiments/reproduce.sh $(BUILD) paper

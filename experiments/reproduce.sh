@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make reproduce`: runs the quick studies into results/ (HDF5, PNG plots, results/REPORT.md);
-# `make reproduce-paper` the full-size configs into results-paper/ (about two days on 2 cores,
+# `make reproduce-paper` the full-size configs into results-paper/ (about 2–3 days on 2 cores,
 # most of it the SD-FM study). The paper run is resumable: a study whose file is already in results-paper/
 # is kept, and the SD-FM and TV studies run as sweeps (experiments/sweeps/*_paper.json, one run per
 # dataset and seed / per target, JOBS at a time) whose finished runs a rerun skips, gathered into
