@@ -120,7 +120,7 @@ TEST(FmSdfmStudy, BrenierAndDiscreteTargetsAndCouplingSubsets) {
     "eval": {"n": 300, "w2_n": 200, "euler": [1], "heun": [], "dopri5": false, "straightness_n": 50},
     "datasets": [{"name": "BR", "target": {"type": "brenier", "dim": 4, "seed": 1}, "n_train": 400, "n_test": 200},
                  {"name": "GD", "target": {"type": "atoms", "m": 40, "dim": 2, "seed": 3}, "couplings": ["SD"],
-                  "train": {"steps": 300, "hidden": [16, 16, 16]}}],
+                  "train": {"steps": 300, "hidden": [16, 16, 16], "time_embedding": {"f_max": 10}}}],
     "couplings": [{"label": "I-FM", "spec": {"type": "independent"}},
                   {"label": "SD", "spec": {"type": "semidiscrete", "target_chi2": 0.1, "steps": 4000}}]})";
   const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
@@ -157,6 +157,12 @@ TEST(FmSdfmStudy, BrenierAndDiscreteTargetsAndCouplingSubsets) {
   const auto bad_train = run("fm-sdfm-study", "--config " + cfg + " --out " + scratch("sdfm_kinds_bad.h5"));
   EXPECT_EQ(bad_train.code, 2) << bad_train.err;
   EXPECT_NE(bad_train.err.find("config.datasets[0].train"), std::string::npos) << bad_train.err;
+  // The embedding override merges key by key over config.train's: f_max alone, below f_min, is refused.
+  std::ofstream(cfg) << R"({"datasets": [{"name": "GD", "target": {"type": "atoms", "m": 40},
+    "train": {"time_embedding": {"f_max": 0.5}}}], "couplings": [{"label": "SD", "spec": {"type": "semidiscrete"}}]})";
+  const auto bad_emb = run("fm-sdfm-study", "--config " + cfg + " --out " + scratch("sdfm_kinds_bad.h5"));
+  EXPECT_EQ(bad_emb.code, 2) << bad_emb.err;
+  EXPECT_NE(bad_emb.err.find("f_min <= f_max"), std::string::npos) << bad_emb.err;
 }
 
 }  // namespace

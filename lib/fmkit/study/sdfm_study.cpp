@@ -87,12 +87,19 @@ json dataset_train(const json& tr, const json& d, const std::string& wd) {
   if (d.contains("train")) {
     const json& o = d["train"];
     if (!o.is_object()) usage_error(wd + ".train: expected an object of config.train keys");
-    cfg::expect_keys(o, wd + ".train", {"steps", "batch", "hidden", "lr", "ema"});
-    for (const auto& [k, v] : o.items()) t[k] = v;
+    cfg::expect_keys(o, wd + ".train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
+    for (const auto& [k, v] : o.items()) {
+      if (v.is_object() && t[k].is_object()) {
+        t[k].merge_patch(v);  // time_embedding: key by key, like --set
+      } else {
+        t[k] = v;
+      }
+    }
   }
   json full = train::train_defaults();
   for (const char* k : {"steps", "batch", "lr", "ema"}) full["train"][k] = t[k];
   full["model"]["hidden"] = t["hidden"];
+  full["model"]["time_embedding"] = t["time_embedding"];
   // The parsers name their keys train.* and model.*; say which dataset's recipe it was.
   try {
     train::parse_train_options(full["train"]);
@@ -110,7 +117,8 @@ json sdfm_study_defaults() {
     "seed": 0,
     "seeds": [0, 1],
     "only": null,
-    "train": {"steps": 2000, "batch": 256, "hidden": [64, 64, 64], "lr": 0.001, "ema": 0.999},
+    "train": {"steps": 2000, "batch": 256, "hidden": [64, 64, 64], "lr": 0.001, "ema": 0.999,
+              "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 100.0}},
     "eval": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "heun": [2, 4, 8, 16],
              "dopri5": true, "straightness_n": 500},
     "datasets": [],
@@ -128,7 +136,7 @@ StudyTables run_sdfm_study(const json& c) {
   cfg::expect_keys(c, "config", {"seed", "seeds", "only", "train", "eval", "datasets", "couplings", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
-  cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema"});
+  cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
   cfg::expect_keys(ev, "eval", {"n", "w2_n", "euler", "heun", "dopri5", "straightness_n"});
   const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
   if (!c["datasets"].is_array() || c["datasets"].empty()) usage_error("config.datasets: expected a non-empty list");
@@ -213,6 +221,7 @@ StudyTables run_sdfm_study(const json& c) {
         t["data"] = {{"replacement", false}, {"holdout", 0.0}};
         t["coupling"] = cp.at("spec");
         t["model"]["hidden"] = trd["hidden"];
+        t["model"]["time_embedding"] = trd["time_embedding"];
         t["train"]["steps"] = trd["steps"];
         t["train"]["batch"] = trd["batch"];
         t["train"]["lr"] = trd["lr"];
