@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Assemble results/REPORT.md from the HDF5 results present in a results directory."""
+import json
 import math
 import os
 import sys
@@ -331,9 +332,21 @@ def sdfm_study(d):
         return all(c in ran for c in cps)
     sd, ot_, ifm = "SD eps=0", "OT exact n=256", "I-FM"
     have = all(c in couplings for c in (sd, ot_, ifm))
+    # Each dataset's network and step count (older files lack the columns); named when they differ.
+    recipes = {}
+    if "hidden" in s and "train_steps" in s:
+        for i in range(n):
+            widths = json.loads(s["hidden"][i])
+            recipes.setdefault(s["dataset"][i], f"{len(widths)}×{widths[0]}, {int(s['train_steps'][i]) // 1000}k steps")
+    recipe = ""
+    if len(set(recipes.values())) > 1:
+        groups = {}
+        for ds, r in recipes.items():
+            groups.setdefault(r, []).append(ds)
+        recipe = " (MLP per dataset: " + "; ".join(f"{r} for {', '.join(g)}" for r, g in groups.items()) + ")"
     out = ["## SD-FM vs OT-FM vs FM (theory/sdfm.md; paper: arXiv 2509.25519)", "",
            f"{CONFIG_LABEL}: {len(datasets)} datasets × {len(couplings)} couplings × {len(seeds)} seeds, the same MLP, steps "
-           f"and batch for every coupling, one shared noise set per dataset; {wall:.0f} s. A claim *holds* on a dataset when "
+           f"and batch for every coupling of a dataset{recipe}, one shared noise set per dataset; {wall:.0f} s. A claim *holds* on a dataset when "
            "the paired per-seed difference has the same sign in every seed and exceeds 2 standard errors; with "
            f"{len(seeds)} seeds this is a weak test, and the tables give the differences themselves.", "",
            "Held-out W2 (mean over seeds) by Euler NFE and Dopri5:", "",
