@@ -88,13 +88,7 @@ json dataset_train(const json& tr, const json& d, const std::string& wd) {
     const json& o = d["train"];
     if (!o.is_object()) usage_error(wd + ".train: expected an object of config.train keys");
     cfg::expect_keys(o, wd + ".train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
-    for (const auto& [k, v] : o.items()) {
-      if (v.is_object() && t[k].is_object()) {
-        t[k].merge_patch(v);  // time_embedding: key by key, like --set
-      } else {
-        t[k] = v;
-      }
-    }
+    t.merge_patch(o);  // objects (time_embedding) key by key, like --set; lists replaced whole
   }
   json full = train::train_defaults();
   for (const char* k : {"steps", "batch", "lr", "ema"}) full["train"][k] = t[k];
@@ -160,12 +154,13 @@ StudyTables run_sdfm_study(const json& c) {
     names.push_back(cfg::string(c["datasets"][di], "name", "config.datasets[" + std::to_string(di) + "]"));
   const std::vector<bool> selected = select_by_name(c["only"], "config.only", names, "config.datasets");
   std::vector<dist::DistributionPtr> targets;
+  std::vector<json> recipes;  // each dataset's training recipe
   long total = 0;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings", "train"});
-    dataset_train(tr, d, wd);
+    recipes.push_back(dataset_train(tr, d, wd));
     targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
     if (d.contains("couplings")) {
       if (!d["couplings"].is_array() || d["couplings"].empty())
@@ -189,7 +184,7 @@ StudyTables run_sdfm_study(const json& c) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     const std::string dname = names[di];
-    const json trd = dataset_train(tr, d, wd);
+    const json& trd = recipes[di];
     const Split split = make_split(d, targets[di], base_seed + di, wd);
     const Index dim = split.train.cols();
     const std::string path = tmp.file("train" + std::to_string(di) + ".npy");

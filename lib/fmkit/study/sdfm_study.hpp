@@ -1,9 +1,9 @@
 // The SD-FM vs OT-FM vs FM training study (theory/sdfm.md §8): per dataset, one training set and
 // one held-out test set (scalar standardisation from the training set), one MLP recipe, step
 // count and batch for every coupling of that dataset (config.train, overridden key by key by the
-// dataset's own "train": theory §8 trains wider and longer in higher d), several seeds; each trained velocity is sampled from one
-// fixed noise set shared by all couplings (paired comparisons) with Euler at each NFE, Heun and
-// Dopri5, and scored by exact W2 and energy distance to the test set; straightness (curv_ott,
+// dataset's own "train": theory §8 trains wider and longer in higher d), several seeds; each
+// trained velocity is sampled from one fixed noise set shared by all couplings (paired
+// comparisons) with Euler at each NFE, Heun and Dopri5, and scored by exact W2 and energy distance to the test set; straightness (curv_ott,
 // S_liu, transport cost) by a fine Dopri5 solve; the coupling's pairing cost and diagnostics
 // (Sinkhorn status/entropy, SD χ² and precompute time) from the training summary. The optional
 // "oracle" block adds the network-free oracle-velocity study on discrete targets (sdfm_oracle.hpp).
