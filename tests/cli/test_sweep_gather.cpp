@@ -76,25 +76,30 @@ TEST(SweepGather, SplitSdfmStudyGathersToTheFullRun) {
   auto r = run("fm-sdfm-study", "--config " + cfg + " --threads 1 --out " + full);
   ASSERT_EQ(r.code, 0) << r.err;
 
-  // The oracle as its own run (each oracle dataset separately), then one run per dataset and seed.
+  // The oracle as its own run (each oracle dataset separately), then one run per dataset and seed,
+  // and moons seed 0 once more split by coupling (`only_couplings`).
   const std::string sw = scratch("gather_sdfm_sweep.json"), dir = scratch("gather_sdfm_dir");
-  write_file(sw, R"({"program": "fm-sdfm-study", "base": "gather_sdfm.json",
-    "axes": [{"zip": {"only": [[], [], ["8gauss"], ["8gauss"], ["moons"], ["moons"]],
-                      "seeds": [[0], [0], [0], [1], [0], [1]],
-                      "oracle.only": [["GD b"], ["GD a"], [], [], [], []]}}]})");
+  write_file(sw, R"({"program": "fm-sdfm-study", "base": "gather_sdfm.json", "axes": [{"runs": [
+    {"only": [], "seeds": [0], "oracle.only": ["GD b"], "only_couplings": null},
+    {"only": [], "seeds": [0], "oracle.only": ["GD a"], "only_couplings": null},
+    {"only": ["8gauss"], "seeds": [0], "oracle.only": [], "only_couplings": null},
+    {"only": ["8gauss"], "seeds": [1], "oracle.only": [], "only_couplings": null},
+    {"only": ["moons"], "seeds": [0], "oracle.only": [], "only_couplings": ["OT"]},
+    {"only": ["moons"], "seeds": [0], "oracle.only": [], "only_couplings": ["I-FM"]},
+    {"only": ["moons"], "seeds": [1], "oracle.only": [], "only_couplings": null}]}]})");
   r = run("fm-sweep", "run " + sw + " --out " + dir + " --jobs 2");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string gathered = scratch("gather_sdfm.h5");
   r = run("fm-sweep", "gather " + dir + " --out " + gathered);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("gathered 6 runs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gathered 7 runs"), std::string::npos) << r.err;
   expect_same_rows(full, gathered, "/summary", {"dataset", "coupling", "seed", "solver", "nfe"});
   expect_same_rows(full, gathered, "/oracle", {"dataset", "coupling", "nfe"});
   const auto g = fm::io::H5File::open(gathered);
   EXPECT_EQ(g.attr_string("/", "status"), "complete");
   EXPECT_EQ(g.attr_string("/", "program"), "fm-sdfm-study");
   const auto conf = fm::cfg::json::parse(g.read_string("/config"));
-  EXPECT_EQ(conf["runs"].size(), 6u);
+  EXPECT_EQ(conf["runs"].size(), 7u);
   EXPECT_FALSE(conf["shared"].contains("only"));  // swept keys live in runs[i].overrides
   EXPECT_EQ(conf["shared"]["train"]["steps"], 60);
   EXPECT_EQ(g.read_strings("/summary/run_id").size(), g.read_strings("/summary/dataset").size());
@@ -106,7 +111,7 @@ TEST(SweepGather, SplitSdfmStudyGathersToTheFullRun) {
   const std::string partial = scratch("gather_partial.h5");
   r = run("fm-sweep", "gather " + dir + " --out " + partial);
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.err.find("1 of 6 runs are not complete"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 of 7 runs are not complete"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(partial));
 }
 
@@ -142,6 +147,8 @@ TEST(SweepGather, BadSelectionsAndNonTableOutputsAreUsageErrors) {
       {R"("only": "moons", )", "config.only: expected null"},
       {R"("only": ["moons", "moons"], )", "config.only[1]: 'moons' is listed twice"},
       {R"("oracle": {"only": ["x"]}, )", "config.oracle.only[0]: 'x' is not a name in config.oracle.datasets"},
+      {R"("only_couplings": ["J"], )", "config.only_couplings[0]: 'J' is not a label in config.couplings"},
+      {R"("only_couplings": "I", )", "config.only_couplings: expected null"},
   };
   for (const auto& [only, message] : cases) {
     std::string text = std::string("{") + only + body + "}";
@@ -154,6 +161,22 @@ TEST(SweepGather, BadSelectionsAndNonTableOutputsAreUsageErrors) {
     EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(out));
   }
+  // A coupling selection that leaves a selected dataset nothing to run is a mis-split sweep.
+  write_file(cfg, R"({"only_couplings": ["J"], "couplings": [{"label": "I", "spec": {"type": "independent"}},
+                      {"label": "J", "spec": {"type": "exact_ot"}}], "datasets": [{"name": "moons",
+                      "target": {"type": "toy2d", "name": "moons"}, "n_train": 50, "n_test": 50, "couplings": ["I"]}]})");
+  auto r0 = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  EXPECT_EQ(r0.code, 2) << r0.err;
+  EXPECT_NE(r0.err.find("config.only_couplings: selects none of the couplings dataset 'moons' runs"), std::string::npos)
+      << r0.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  write_file(cfg, R"({"couplings": [{"label": "I", "spec": {"type": "independent"}},
+                      {"label": "I", "spec": {"type": "exact_ot"}}], "datasets": [{"name": "moons",
+                      "target": {"type": "toy2d", "name": "moons"}, "n_train": 50, "n_test": 50}]})");
+  r0 = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  EXPECT_EQ(r0.code, 2) << r0.err;
+  EXPECT_NE(r0.err.find("config.couplings[1].label: 'I' is also the label of config.couplings[0]"), std::string::npos)
+      << r0.err;
   write_file(cfg, R"({"targets": [{"name": "h", "target": {"type": "holder", "beta": 1}},
                                   {"name": "h", "target": {"type": "holder", "beta": 0.5}}]})");
   auto r = run("fm-tv-study", "--config " + cfg + " --out " + out);

@@ -50,7 +50,36 @@ TEST(SweepSpec, ExpandsListAndZippedAxesOverTheBase) {
   EXPECT_EQ(ids, ids2);
 }
 
+TEST(SweepSpec, RunsAxisIsAZipWrittenRowByRow) {
+  const auto z = fm::sweep::parse_sweep(json::parse(R"({"program": "fm-train",
+      "axes": [{"zip": {"seed": [0, 1], "model.hidden": [[8], [16, 16]]}}, {"key": "train.lr", "values": [0.1, 0.2]}]})"),
+                                        ".");
+  const auto r = fm::sweep::parse_sweep(json::parse(R"({"program": "fm-train",
+      "axes": [{"runs": [{"seed": 0, "model.hidden": [8]}, {"model.hidden": [16, 16], "seed": 1}]},
+               {"key": "train.lr", "values": [0.1, 0.2]}]})"),
+                                        ".");
+  ASSERT_EQ(r.runs.size(), 4u);
+  EXPECT_EQ(r.keys, z.keys);
+  for (std::size_t i = 0; i < r.runs.size(); ++i) {
+    EXPECT_EQ(r.runs[i].id, z.runs[i].id);
+    EXPECT_EQ(r.runs[i].config, z.runs[i].config);
+  }
+  EXPECT_EQ(r.runs[2].config["model"]["hidden"], json::parse("[16, 16]"));
+  EXPECT_EQ(r.runs[3].config["train"]["lr"], 0.2);
+}
+
 TEST(SweepSpec, MalformedSweepsAreUsageErrors) {
+  EXPECT_NE(error_of(R"({"program": "fm-train", "axes": [{"runs": [{"a": 1, "b": 2}, {"a": 2}]}]})")
+                .find("sweep.axes[0].runs[1]: sets 1 keys but runs[0] sets 2"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"program": "fm-train", "axes": [{"runs": [{"a": 1, "b": 2}, {"a": 2, "c": 3}]}]})")
+                .find("sweep.axes[0].runs[1]: 'b' is missing"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"program": "fm-train", "axes": [{"runs": [{"a": 1}, 3]}]})")
+                .find("sweep.axes[0].runs[1]: expected an object"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"program": "fm-train", "axes": [{"runs": []}]})").find("non-empty list of override objects"),
+            std::string::npos);
   EXPECT_NE(error_of(R"({"program": "fm-ot", "axes": [{"key": "a", "values": [1]}]})").find("cannot be swept"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"program": "fm-train", "axes": [{"zip": {"a": [1, 2], "b": [1]}}]})").find("equally long"),

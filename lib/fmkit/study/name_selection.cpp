@@ -8,13 +8,14 @@
 namespace fm::study {
 
 std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_where,
-                                 const std::vector<std::string>& names, const std::string& list_where) {
+                                 const std::vector<std::string>& names, const std::string& list_where,
+                                 const std::string& field) {
   // Entries are found by name here and grouped by name in the report: a repeated one is ambiguous.
   for (std::size_t i = 0; i < names.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (names[i] == names[j])
-        usage_error(list_where + "[" + std::to_string(i) + "].name: '" + names[i] + "' is also the name of " +
-                    list_where + "[" + std::to_string(j) + "]; names must be unique");
+        usage_error(list_where + "[" + std::to_string(i) + "]." + field + ": '" + names[i] + "' is also the " + field + " of " +
+                    list_where + "[" + std::to_string(j) + "]; " + field + "s must be unique");
   if (only.is_null()) return std::vector<bool>(names.size(), true);
   if (!only.is_array()) usage_error(only_where + ": expected null (all of " + list_where + ") or a list of names");
   std::vector<bool> selected(names.size(), false);
@@ -27,7 +28,7 @@ std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_
     const auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end()) {
       const std::string near = cfg::closest(name, names);
-      usage_error(where + ": '" + name + "' is not a name in " + list_where +
+      usage_error(where + ": '" + name + "' is not a " + field + " in " + list_where +
                   (near.empty() ? "" : "; did you mean '" + near + "'?"));
     }
     selected[static_cast<std::size_t>(it - names.begin())] = true;

@@ -13,8 +13,10 @@ namespace fm::study {
 // selected[i] says whether names[i] runs. `list_where` names the list the names come from (for the
 // messages). A name used twice in the list, an unknown or repeated name in "only", or an "only" that
 // is not null or a list of strings is a usage error naming the key.
-// `only` is the key's value (null when absent), `only_where` its dotted path for messages.
+// `only` is the key's value (null when absent), `only_where` its dotted path for messages, and
+// `field` the key under which the list's entries carry their names.
 std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_where,
-                                 const std::vector<std::string>& names, const std::string& list_where);
+                                 const std::vector<std::string>& names, const std::string& list_where,
+                                 const std::string& field = "name");
 
 }  // namespace fm::study

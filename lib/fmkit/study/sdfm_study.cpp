@@ -1,5 +1,6 @@
 #include "fmkit/study/sdfm_study.hpp"
 
+#include <algorithm>
 #include <set>
 #include <variant>
 
@@ -111,6 +112,7 @@ json sdfm_study_defaults() {
     "seed": 0,
     "seeds": [0, 1],
     "only": null,
+    "only_couplings": null,
     "train": {"steps": 2000, "batch": 256, "hidden": [64, 64, 64], "lr": 0.001, "ema": 0.999,
               "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 100.0}},
     "eval": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "heun": [2, 4, 8, 16],
@@ -123,11 +125,11 @@ json sdfm_study_defaults() {
 }
 
 std::set<std::string> sdfm_study_opaque() {
-  return {"only", "datasets", "couplings", "oracle.datasets", "oracle.couplings", "oracle.only"};
+  return {"only", "only_couplings", "datasets", "couplings", "oracle.datasets", "oracle.couplings", "oracle.only"};
 }
 
 StudyTables run_sdfm_study(const json& c) {
-  cfg::expect_keys(c, "config", {"seed", "seeds", "only", "train", "eval", "datasets", "couplings", "oracle"});
+  cfg::expect_keys(c, "config", {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
@@ -140,10 +142,17 @@ StudyTables run_sdfm_study(const json& c) {
   // One pass over the datasets before any work, so a typo in the last one fails at once: keys,
   // the distribution (built once, reused below) and the optional coupling subset (the quick
   // config's budget: a dataset may run only some couplings, by label).
-  std::set<std::string> labels;
+  std::vector<std::string> label_list;
   for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci)
-    labels.insert(cfg::string(c["couplings"][ci], "label", "config.couplings[" + std::to_string(ci) + "]"));
+    label_list.push_back(cfg::string(c["couplings"][ci], "label", "config.couplings[" + std::to_string(ci) + "]"));
+  const std::set<std::string> labels(label_list.begin(), label_list.end());
+  // "only_couplings" splits a dataset's work by coupling (sweep tasks of minutes, not hours); the
+  // training seed does not depend on the coupling, so the split rows equal the full run's.
+  const std::vector<bool> coupling_selected =
+      select_by_name(c["only_couplings"], "config.only_couplings", label_list, "config.couplings", "label");
   const auto runs_coupling = [&](const json& d, const std::string& label) {
+    const auto pos = std::find(label_list.begin(), label_list.end(), label) - label_list.begin();
+    if (!coupling_selected[static_cast<std::size_t>(pos)]) return false;
     if (!d.contains("couplings")) return true;
     for (const auto& l : d["couplings"])
       if (l == label) return true;
@@ -170,8 +179,13 @@ StudyTables run_sdfm_study(const json& c) {
           usage_error(wd + ".couplings: '" + (l.is_string() ? l.get<std::string>() : l.dump()) +
                       "' is not the label of a coupling in config.couplings");
     }
-    if (selected[di])
-      for (const std::string& l : labels) total += runs_coupling(d, l) ? static_cast<long>(c["seeds"].size()) : 0;
+    if (!selected[di]) continue;
+    long runs = 0;
+    for (const std::string& l : labels) runs += runs_coupling(d, l) ? 1 : 0;
+    // An empty intersection is a mis-split sweep, not a run with nothing to report.
+    if (runs == 0)
+      usage_error("config.only_couplings: selects none of the couplings dataset '" + names[di] + "' runs");
+    total += runs * static_cast<long>(c["seeds"].size());
   }
   // The network-free oracle study runs first: it is short, and its config errors surface at once.
   io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};

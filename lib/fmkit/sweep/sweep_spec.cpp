@@ -15,9 +15,28 @@ using cfg::json;
 
 // One axis as columns of equal length: {key: values}.
 std::vector<std::pair<std::string, json>> parse_axis(const json& a, const std::string& w) {
-  if (!a.is_object()) usage_error(w + ": expected {\"key\": K, \"values\": [..]} or {\"zip\": {K: [..], ..}}");
+  if (!a.is_object())
+    usage_error(w + ": expected {\"key\": K, \"values\": [..]}, {\"zip\": {K: [..], ..}} or {\"runs\": [{K: V, ..}, ..]}");
   std::vector<std::pair<std::string, json>> cols;
-  if (a.contains("zip")) {
+  if (a.contains("runs")) {
+    // A zip written row by row: legible when each run sets several keys to unrelated values.
+    cfg::expect_keys(a, w, {"runs"});
+    const json& rows = a["runs"];
+    if (!rows.is_array() || rows.empty()) usage_error(w + ".runs: expected a non-empty list of override objects");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const std::string wr = w + ".runs[" + std::to_string(i) + "]";
+      if (!rows[i].is_object() || rows[i].empty()) usage_error(wr + ": expected an object of dotted key → value");
+      if (i == 0)
+        for (const auto& [k, v] : rows[0].items()) cols.emplace_back(k, json::array());
+      if (rows[i].size() != cols.size())
+        usage_error(wr + ": sets " + std::to_string(rows[i].size()) + " keys but runs[0] sets " +
+                    std::to_string(cols.size()) + " (every run of the axis sets the same keys)");
+      for (auto& [k, col] : cols) {
+        if (!rows[i].contains(k)) usage_error(wr + ": '" + k + "' is missing (runs[0] sets it)");
+        col.push_back(rows[i][k]);
+      }
+    }
+  } else if (a.contains("zip")) {
     cfg::expect_keys(a, w, {"zip"});
     if (!a["zip"].is_object() || a["zip"].empty()) usage_error(w + ".zip: expected an object of dotted key → list");
     for (const auto& [k, v] : a["zip"].items()) cols.emplace_back(k, v);
@@ -51,7 +70,8 @@ std::string run_id(const json& overrides) {
   h ^= h >> 31;
   char buf[16];
   std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(h >> 16));
-  return "r" + std::string(buf);
+  std::string id = "r";  // appended, not "r" + buf: GCC 12 warns falsely (-Wrestrict) on that
+  return id += buf;
 }
 
 Sweep parse_sweep(const json& spec, const std::string& base_dir, const std::string& where) {

@@ -3,7 +3,8 @@
 //   {"program": "fm-train",                 // any fm-* program that takes --config/--out
 //    "base": "../configs/x.json" | {..},     // a path is relative to the sweep file
 //    "axes": [{"key": "train.lr", "values": [0.001, 0.003]},          // a list
-//             {"zip": {"seed": [0, 1], "train.steps": [1000, 2000]}}],  // lists zipped together
+//             {"zip": {"seed": [0, 1], "train.steps": [1000, 2000]}},  // lists zipped together
+//             {"runs": [{"seed": 0, "only": ["a"]}, {"seed": 1, "only": ["b"]}]}], // a zip, row-wise
 //    "slurm": {"time": "01:00:00", "mem": "4G", "cpus_per_task": 1, "partition": "", "extra": []}}
 // The runs are the Cartesian product of the axes (the first axis outermost). A run's id is a hash
 // of its overrides, so it is stable when axes are reordered or values added.
