@@ -1,6 +1,7 @@
 // fm-sweep: expand a sweep (base config × axes of dotted keys) into runs with stable ids, run them
 // locally as separate one-thread processes, or emit Slurm / GNU parallel job files; merge the
-// per-run outputs into DIR/summary.h5, or gather a split study's tables into one study file. The logic lives in lib/fmkit/sweep/.
+// per-run outputs into DIR/summary.h5, report how far a sweep is, or gather a split study's
+// tables into one study file. The logic lives in lib/fmkit/sweep/.
 #include <iostream>
 #include <utility>
 
@@ -13,6 +14,7 @@
 #include "fmkit/sweep/sweep_merge.hpp"
 #include "fmkit/sweep/sweep_runner.hpp"
 #include "fmkit/sweep/sweep_spec.hpp"
+#include "fmkit/sweep/sweep_status.hpp"
 
 namespace {
 
@@ -54,6 +56,10 @@ int run(int argc, char** argv) {
 
   CLI::App* merge_cmd = app.add_subcommand("merge", "rebuild DIR/summary.h5 from the per-run files");
   merge_cmd->add_option("dir", dir, "the sweep directory")->required();
+
+  CLI::App* status_cmd = app.add_subcommand(
+      "status", "print how far DIR is: complete, failed, started (with each one's latest log line) and not started runs; writes nothing");
+  status_cmd->add_option("dir", dir, "the sweep directory")->required();
 
   std::string out_file;
   CLI::App* gather_cmd = app.add_subcommand(
@@ -108,6 +114,11 @@ int run(int argc, char** argv) {
     std::cerr << "fm-sweep: run " << id << (skipped ? " was already complete" : " " + st.status)
               << (st.status == "failed" ? ": " + st.error : std::string()) << "\n";
     return st.status == "complete" ? 0 : 1;
+  }
+  if (status_cmd->parsed()) {
+    const SweepReport rep = sweep_status(dir);
+    std::cout << format_status(rep, dir);
+    return rep.failed > 0 ? 1 : 0;
   }
   if (gather_cmd->parsed()) {
     const GatherResult g = gather(dir, out_file);

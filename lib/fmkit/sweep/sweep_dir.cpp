@@ -107,6 +107,14 @@ RunStatus read_status(const std::string& dir, const std::string& id) {
   return st;
 }
 
+std::string last_line(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, last;
+  while (std::getline(f, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  return last;
+}
+
 void write_status(const std::string& dir, const std::string& id, const RunStatus& st) {
   const json j = {{"status", st.status}, {"exit_code", st.exit_code}, {"attempts", st.attempts},
                   {"error", st.error}, {"wall_time_s", st.wall_time_s}};

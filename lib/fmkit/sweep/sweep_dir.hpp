@@ -41,6 +41,10 @@ bool output_complete(const std::string& dir, const std::string& id);
 RunStatus read_status(const std::string& dir, const std::string& id);
 void write_status(const std::string& dir, const std::string& id, const RunStatus& st);  // atomic
 
+// The last non-blank line of a text file (a run's error message or latest progress line); "" if
+// the file is missing or blank.
+std::string last_line(const std::string& path);
+
 // Writes `text` to `path` through a temporary file and a rename.
 void write_file_atomic(const std::string& path, const std::string& text);
 

@@ -35,14 +35,6 @@ std::set<pid_t> g_children;
 void on_signal(int) { g_stop = true; }
 
 // The last non-empty line of a file (a program's one-line error message).
-std::string last_line(const std::string& path) {
-  std::ifstream f(path);
-  std::string line, last;
-  while (std::getline(f, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  return last;
-}
-
 // Spawns `args` with stdout/stderr to files and waits; returns the wait status.
 int spawn_and_wait(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
   posix_spawn_file_actions_t fa;
