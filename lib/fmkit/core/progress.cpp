@@ -44,8 +44,8 @@ void Progress::update(long done, const std::string& extra) {
   const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
   if (logging_) {
     logged_ = true;
-    std::fprintf(stderr, "%s: %ld/%ld (%.0f%%) after %.0f s, eta %.0f s %s\n", label_.c_str(), done, total_,
-                 100.0 * frac, elapsed, eta, extra.c_str());
+    std::fprintf(stderr, "%s: %ld/%ld (%.0f%%) after %.0f s, eta %.0f s%s%s\n", label_.c_str(), done, total_,
+                 100.0 * frac, elapsed, eta, extra.empty() ? "" : " ", extra.c_str());
     std::fflush(stderr);
     return;
   }

@@ -136,7 +136,10 @@ io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
   const std::vector<bool> selected =
       select_by_name(o.contains("only") ? o["only"] : json(), w + ".only", names, w + ".datasets");
   const long n_selected = static_cast<long>(std::count(selected.begin(), selected.end(), true));
-  Progress bar("SD-FM oracle", n_selected * static_cast<long>(o["couplings"].size()));
+  // Counted per stage (fit, straightness, loss, each Euler NFE), not per coupling: an ε > 0
+  // coupling of M = 1000 atoms takes ~20 min, and a log should say where in it a run is.
+  const long stages = 3 + static_cast<long>(euler.size());
+  Progress bar("SD-FM oracle", n_selected * static_cast<long>(o["couplings"].size()) * stages);
   long done = 0;
   for (std::size_t di = 0; di < o["datasets"].size(); ++di) {
     if (!selected[di]) continue;  // its seeds are seed + di whatever else runs
@@ -164,9 +167,13 @@ io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
       cfg::expect_keys(cp, wc, {"label", "spec"});
       const std::string label = cfg::string(cp, "label", wc);
       Timer timer;
+      const auto stage_done = [&](const std::string& what) { bar.update(++done, dname + " " + label + ": " + what); };
       const Coupled c = make_coupled(cfg::at(cp, "spec", wc), wc + ".spec", y, b, seed + di);
+      stage_done("potential fitted");
       const metrics::Straightness st = metrics::straightness_euler(*c.field, x0.topRows(st_n), fine);
+      stage_done("straightness");
       const Estimate loss = irreducible_loss(*c.field, y, loss_n, seed + di);
+      stage_done("irreducible loss");
       integrate::FlowOptions fo;
       fo.method = integrate::Method::Euler;
       for (long nfe : euler) {
@@ -200,8 +207,8 @@ io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
         table.set("loss_star_se", loss.se);
         table.set("fit_s", c.fit_s);
         table.set("wall_s", timer.seconds());
+        stage_done("Euler " + std::to_string(nfe));
       }
-      bar.update(++done, dname + " " + label);
     }
   }
   bar.finish();
