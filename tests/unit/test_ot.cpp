@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "fmkit/core/error.hpp"
@@ -83,6 +84,11 @@ TEST(Sinkhorn, StatusAndPrecisionModes) {
   o.max_iter = 20000;
   const SinkhornResult d = sinkhorn(C, a, uniform(m), o);
   EXPECT_EQ(d.status, Status::Converged);
+  // Sizes that are not multiples of the 32×32 transpose tile: rows exact, columns within the error.
+  const Mat P = sinkhorn_plan(C, a, uniform(m), d);
+  EXPECT_LT((P.rowwise().sum() - a).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_NEAR((P.colwise().sum().transpose() - uniform(m)).cwiseAbs().sum(), d.marginal_error, 1e-12);
+  EXPECT_LT(d.marginal_error, o.tol);
   o.single_precision = true;
   const SinkhornResult f = sinkhorn(C, a, uniform(m), o);
   EXPECT_EQ(f.status, Status::Converged);
@@ -124,6 +130,24 @@ TEST(Sinkhorn, BadInputIsAUsageError) {
   neg[1] += 0.1 + 1.0 / 3;
   EXPECT_THROW(sinkhorn(C, neg, uniform(3), o), fm::Error);
   EXPECT_THROW(sinkhorn(C, uniform(2), uniform(3), o), fm::Error);
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
+    Mat D = C;
+    D(2, 1) = bad;
+    EXPECT_THROW(sinkhorn(D, uniform(3), uniform(3), o), fm::Error) << bad;
+  }
+}
+
+// The squared-Euclidean cost (GEMM, then one fused pass) against the direct sum, on sizes that
+// are not multiples of a vector width.
+TEST(Cost, SquaredEuclideanMatchesTheDirectSum) {
+  Rng rng(6, "cost/sqeuclid");
+  const Mat x = rng.normal(37, 3), y = rng.normal(53, 3) * 2.0;
+  const Mat C = sq_euclidean_cost(x, y);
+  ASSERT_EQ(C.rows(), 37);
+  ASSERT_EQ(C.cols(), 53);
+  for (Index i = 0; i < x.rows(); ++i)
+    for (Index j = 0; j < y.rows(); ++j) EXPECT_NEAR(C(i, j), (x.row(i) - y.row(j)).squaredNorm(), 1e-12);
+  EXPECT_GE(sq_euclidean_cost(x, x).minCoeff(), 0.0);  // round-off never makes a cost negative
 }
 
 // 1-D squared-Euclidean OT is the monotone (quantile) coupling: its cost by merging the CDFs.

@@ -3,6 +3,7 @@
 #include <lemon/network_simplex.h>
 #include <lemon/static_graph.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -21,9 +22,18 @@ Mat sq_euclidean_cost(const Mat& x, const Mat& y) {
   FM_REQUIRE(x.cols() == y.cols(), "cost: point sets have dimensions " + std::to_string(x.cols()) + " and " +
                                        std::to_string(y.cols()));
   Mat c = -2.0 * (x * y.transpose());
-  c.colwise() += x.rowwise().squaredNorm();
-  c.rowwise() += y.rowwise().squaredNorm().transpose();
-  return c.cwiseMax(0.0);
+  // One pass after the GEMM, in place (three passes and a copy before: 14 % of a training run with
+  // n = 4096 Sinkhorn batches); the same sums in the same order.
+  const Vec xn = x.rowwise().squaredNorm(), yn = y.rowwise().squaredNorm();
+  const Index m = c.cols();
+#pragma omp parallel for schedule(static)
+  for (Index i = 0; i < c.rows(); ++i) {
+    double* row = c.data() + i * m;
+    const double xi = xn[i];
+#pragma omp simd
+    for (Index j = 0; j < m; ++j) row[j] = std::max((row[j] + xi) + yn[j], 0.0);
+  }
+  return c;
 }
 
 namespace {
