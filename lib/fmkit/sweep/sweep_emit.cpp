@@ -25,7 +25,9 @@ std::string emit_slurm(const std::string& dir, const std::string& sweep_bin) {
   std::ostringstream s;
   s << "#!/bin/bash\n"
     << "# fmkit sweep of " << m.program << ": " << m.runs.size() << " runs, one array task each.\n"
-    << "# Submit with `sbatch " << abs << "/sweep.slurm`; afterwards `fm-sweep merge " << abs << "`.\n"
+    << "# Submit with `sbatch " << abs << "/sweep.slurm`; watch it with `fm-sweep status " << abs << "`;\n"
+    << "# afterwards `fm-sweep merge " << abs << "` (a study split into runs: `fm-sweep gather " << abs
+    << " --out STUDY.h5`).\n"
     << "#SBATCH --job-name=fmkit-" << m.program << "\n"
     << "#SBATCH --array=0-" << m.runs.size() - 1 << "\n"
     << "#SBATCH --cpus-per-task=" << r.value("cpus_per_task", 1) << "\n"
