@@ -18,8 +18,13 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
   if (type_ == "exact_ot") {
     cfg::expect_keys(spec, w, {"type", "cost", "ot_batch"});
   } else {
-    cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch", "warm_start"});
+    cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch", "warm_start",
+                               "precision"});
     warm_start_ = cfg::boolean_or(spec, "warm_start", warm_start_, w);
+    const std::string precision = cfg::string_or(spec, "precision", "double", w);
+    if (precision != "double" && precision != "float")
+      usage_error(w + ".precision: expected double or float, got '" + precision + "'");
+    single_precision_ = precision == "float";
     eps_rel_ = cfg::number_or(spec, "eps_rel", eps_rel_, w);
     tol_ = cfg::number_or(spec, "tol", tol_, w);
     max_iter_ = cfg::integer_or(spec, "max_iter", max_iter_, w);
@@ -69,6 +74,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   o.eps = eps_rel_ * ot::cost_std(C);
   o.tol = tol_;
   o.max_iter = max_iter_;
+  o.single_precision = single_precision_;
   if (warm_start_ && ref_f_.size() != n) solve_reference(n);
   if (warm_start_)  // g on the new targets: the soft c-transform of the reference solution's f
     o.g0 = ot::soft_c_transform(ot::cost_matrix(x1, ref_x0_, cost_), a, ref_f_, o.eps);
@@ -148,6 +154,7 @@ void MinibatchOtCoupling::solve_reference(Index ob) {
   o.eps = eps_rel_ * ot::cost_std(C);
   o.tol = tol_;
   o.max_iter = max_iter_;
+  o.single_precision = single_precision_;
   const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
   if (r.status == Status::NumericalError)
     runtime_error("coupling sinkhorn: numerical error in the warm-start reference solve (eps_rel " +
