@@ -58,7 +58,9 @@ int run(int argc, char** argv) {
   merge_cmd->add_option("dir", dir, "the sweep directory")->required();
 
   CLI::App* status_cmd = app.add_subcommand(
-      "status", "print how far DIR is: complete, failed, started (with each one's latest log line) and not started runs; writes nothing");
+      "status",
+      "print how far DIR is: complete, failed, started (with each one's latest log line) and not started runs; "
+      "writes nothing");
   status_cmd->add_option("dir", dir, "the sweep directory")->required();
 
   std::string out_file;

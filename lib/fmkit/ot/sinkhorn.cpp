@@ -157,7 +157,8 @@ SinkhornResult sinkhorn(const Mat& C, const Vec& a, const Vec& b, const Sinkhorn
   if (!(o.eps > 0) || !std::isfinite(o.eps)) usage_error("sinkhorn: eps must be a positive number");
   if (!(o.tol > 0)) usage_error("sinkhorn: tol must be > 0");
   if (o.max_iter < 1) usage_error("sinkhorn: max_iter must be >= 1");
-  if (C.rows() < 1 || C.cols() < 1 || !all_finite(C)) usage_error("sinkhorn: the cost matrix must be finite and non-empty");
+  if (C.rows() < 1 || C.cols() < 1 || !all_finite(C))
+    usage_error("sinkhorn: the cost matrix must be finite and non-empty");
   check_weights(a, C.rows(), "sinkhorn: source weights");
   check_weights(b, C.cols(), "sinkhorn: target weights");
   Timer timer;

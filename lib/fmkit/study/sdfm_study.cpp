@@ -129,7 +129,8 @@ std::set<std::string> sdfm_study_opaque() {
 }
 
 StudyTables run_sdfm_study(const json& c) {
-  cfg::expect_keys(c, "config", {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "oracle"});
+  cfg::expect_keys(c, "config",
+                   {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
@@ -145,17 +146,15 @@ StudyTables run_sdfm_study(const json& c) {
   std::vector<std::string> label_list;
   for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci)
     label_list.push_back(cfg::string(c["couplings"][ci], "label", "config.couplings[" + std::to_string(ci) + "]"));
-  const std::set<std::string> labels(label_list.begin(), label_list.end());
   // "only_couplings" splits a dataset's work by coupling (sweep tasks of minutes, not hours); the
   // training seed does not depend on the coupling, so the split rows equal the full run's.
   const std::vector<bool> coupling_selected =
       select_by_name(c["only_couplings"], "config.only_couplings", label_list, "config.couplings", "label");
-  const auto runs_coupling = [&](const json& d, const std::string& label) {
-    const auto pos = std::find(label_list.begin(), label_list.end(), label) - label_list.begin();
-    if (!coupling_selected[static_cast<std::size_t>(pos)]) return false;
+  const auto runs_coupling = [&](const json& d, std::size_t ci) {
+    if (!coupling_selected[ci]) return false;
     if (!d.contains("couplings")) return true;
     for (const auto& l : d["couplings"])
-      if (l == label) return true;
+      if (l == label_list[ci]) return true;
     return false;
   };
   std::vector<std::string> names;
@@ -175,13 +174,13 @@ StudyTables run_sdfm_study(const json& c) {
       if (!d["couplings"].is_array() || d["couplings"].empty())
         usage_error(wd + ".couplings: expected a non-empty list of coupling labels");
       for (const auto& l : d["couplings"])
-        if (!l.is_string() || !labels.count(l.get<std::string>()))
+        if (!l.is_string() || std::find(label_list.begin(), label_list.end(), l.get<std::string>()) == label_list.end())
           usage_error(wd + ".couplings: '" + (l.is_string() ? l.get<std::string>() : l.dump()) +
                       "' is not the label of a coupling in config.couplings");
     }
     if (!selected[di]) continue;
     long runs = 0;
-    for (const std::string& l : labels) runs += runs_coupling(d, l) ? 1 : 0;
+    for (std::size_t ci = 0; ci < label_list.size(); ++ci) runs += runs_coupling(d, ci) ? 1 : 0;
     // An empty intersection is a mis-split sweep, not a run with nothing to report.
     if (runs == 0)
       usage_error("config.only_couplings: selects none of the couplings dataset '" + names[di] + "' runs");
@@ -221,7 +220,7 @@ StudyTables run_sdfm_study(const json& c) {
       const std::string wc = "config.couplings[" + std::to_string(ci) + "]";
       cfg::expect_keys(cp, wc, {"label", "spec"});
       const std::string label = cfg::string(cp, "label", wc);
-      if (!runs_coupling(d, label)) continue;
+      if (!runs_coupling(d, ci)) continue;
       for (const auto& sj : c["seeds"]) {
         const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
         json t = train::train_defaults();

@@ -34,7 +34,6 @@ std::set<pid_t> g_children;
 
 void on_signal(int) { g_stop = true; }
 
-// The last non-empty line of a file (a program's one-line error message).
 // Spawns `args` with stdout/stderr to files and waits; returns the wait status.
 int spawn_and_wait(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
   posix_spawn_file_actions_t fa;

@@ -16,7 +16,8 @@ using cfg::json;
 // One axis as columns of equal length: {key: values}.
 std::vector<std::pair<std::string, json>> parse_axis(const json& a, const std::string& w) {
   if (!a.is_object())
-    usage_error(w + ": expected {\"key\": K, \"values\": [..]}, {\"zip\": {K: [..], ..}} or {\"runs\": [{K: V, ..}, ..]}");
+    usage_error(w + ": expected {\"key\": K, \"values\": [..]}, {\"zip\": {K: [..], ..}} or "
+                    "{\"runs\": [{K: V, ..}, ..]}");
   std::vector<std::pair<std::string, json>> cols;
   if (a.contains("runs")) {
     // A zip written row by row: legible when each run sets several keys to unrelated values.
