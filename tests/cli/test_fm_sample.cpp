@@ -81,6 +81,9 @@ struct BadCase {
   std::string name, model, extra, expect;
 };
 
+// Without this, GoogleTest prints each case's parameter as a hex dump of the struct in ctest's log.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class FmSampleBadInput : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(FmSampleBadInput, ExitsTwoWithOneLineAndNoFile) {
