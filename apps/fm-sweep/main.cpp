@@ -87,7 +87,8 @@ int run(int argc, char** argv) {
       if (st.status == "failed")
         std::cerr << "fm-sweep: run " << rid << " failed after " << st.attempts << " attempt(s): " << st.error << "\n";
     });
-    bar.finish();
+    if (r.interrupted) bar.abandon();
+    else bar.finish();
     print_counts(merge(dir), dir);
     std::cerr << "fm-sweep: this invocation ran " << r.complete + r.failed << " run(s), skipped " << r.skipped
               << " complete one(s)\n";

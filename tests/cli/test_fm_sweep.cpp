@@ -72,6 +72,7 @@ TEST(FmSweep, InterruptedSweepResumesWithoutRedoingFinishedRuns) {
   if (pid == 0) {
     const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-sweep", log = scratch("sweep_b.log");
     freopen(log.c_str(), "w", stderr);
+    setenv("FMKIT_PROGRESS", "0.001", 1);  // a progress line per finished run, so the log can be checked
     execl(bin.c_str(), bin.c_str(), "run", sw.c_str(), "--out", dir.c_str(), "--jobs", "1", nullptr);
     _exit(127);
   }
@@ -89,7 +90,10 @@ TEST(FmSweep, InterruptedSweepResumesWithoutRedoingFinishedRuns) {
   waitpid(pid, &ws, 0);
   ASSERT_TRUE(WIFEXITED(ws));
   EXPECT_EQ(WEXITSTATUS(ws), 1);  // interrupted: a runtime outcome, with the pending runs named
-  EXPECT_NE(slurp(scratch("sweep_b.log")).find("rerun the same command"), std::string::npos);
+  const std::string log = slurp(scratch("sweep_b.log"));
+  EXPECT_NE(log.find("rerun the same command"), std::string::npos) << log;
+  EXPECT_NE(log.find("sweep fm-train: 1/"), std::string::npos) << log;
+  EXPECT_EQ(log.find("sweep fm-train: finished"), std::string::npos) << log;  // it did not finish
   const auto merged = fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status");
   EXPECT_GE(std::count(merged.begin(), merged.end(), "pending"), 1);
   const auto stamp = fs::last_write_time(dir + "/runs/" + first + "/out.h5");

@@ -24,8 +24,8 @@ Progress::Progress(std::string label, long total)
 }
 
 Progress::~Progress() {
-  if (std::uncaught_exceptions() > 0) finished_ = true;
-  finish();
+  if (std::uncaught_exceptions() > 0) abandon();
+  else finish();
 }
 
 bool Progress::due(long done) const {
@@ -55,6 +55,14 @@ void Progress::update(long done, const std::string& extra) {
   bar.resize(width, '.');
   std::fprintf(stderr, "\r%s [%s] %ld/%ld %3.0f%% %.0fs eta %.0fs %s\033[K", label_.c_str(),
                bar.c_str(), done, total_, 100.0 * frac, elapsed, eta, extra.c_str());
+  std::fflush(stderr);
+}
+
+void Progress::abandon() {
+  if (finished_) return;
+  finished_ = true;
+  // Cleared, so the error or interruption message that follows starts its own line.
+  if (active_) std::fprintf(stderr, "\r\033[K");
   std::fflush(stderr);
 }
 

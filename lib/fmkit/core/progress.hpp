@@ -16,9 +16,11 @@ class Progress {
   void update(long done, const std::string& extra = "");
   // Whether update(done) would print now: lets a hot loop skip formatting its `extra` text.
   bool due(long done) const;
-  // Clears the bar, or in a log writes the closing line; the destructor does the same, without the
-  // closing line when unwinding from an error (the task did not finish).
+  // Clears the bar, or in a log writes the closing line.
   void finish();
+  // Clears the bar without the closing line: the task stopped before its end (interrupted, or an
+  // error). The destructor abandons when unwinding from an error and finishes otherwise.
+  void abandon();
   bool active() const { return active_ || logging_; }  // reports anything at all
 
  private:
