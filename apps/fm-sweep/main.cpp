@@ -65,9 +65,13 @@ int run(int argc, char** argv) {
 
   std::string out_file;
   CLI::App* gather_cmd = app.add_subcommand(
-      "gather", "concatenate the tables of every run's out.h5 into one study file (all runs must be complete)");
+      "gather", "concatenate the tables of every run's out.h5 into one study file (all runs must be complete, "
+                "unless --partial)");
   gather_cmd->add_option("dir", dir, "the sweep directory")->required();
   gather_cmd->add_option("--out", out_file, "the study file to write (e.g. results-paper/sdfm.h5)")->required();
+  bool partial = false;
+  gather_cmd->add_flag("--partial", partial,
+                       "gather the complete runs only (a look at a sweep midway); the file records the missing ones");
 
   if (!fm::parse_cli(app, argc, argv)) return 0;
 
@@ -124,11 +128,14 @@ int run(int argc, char** argv) {
     return rep.failed > 0 ? 1 : 0;
   }
   if (gather_cmd->parsed()) {
-    const GatherResult g = gather(dir, out_file);
+    const GatherResult g = gather(dir, out_file, partial);
     std::cerr << "fm-sweep: gathered " << g.runs << " runs into " << out_file;
     const char* sep = ": ";
     for (const auto& [name, rows] : g.rows) std::cerr << std::exchange(sep, ", ") << "/" << name << " " << rows << " rows";
     std::cerr << "\n";
+    if (g.missing > 0)
+      std::cerr << "fm-sweep: partial: " << g.missing << " of " << g.runs + g.missing
+                << " runs are not complete and not in it (its runs_missing attribute says so)\n";
     return 0;
   }
   print_counts(merge(dir), dir);

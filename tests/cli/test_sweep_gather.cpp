@@ -3,6 +3,7 @@
 // what makes `make reproduce-paper` resumable and the paper configs runnable as cluster arrays.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -113,6 +114,32 @@ TEST(SweepGather, SplitSdfmStudyGathersToTheFullRun) {
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("1 of 7 runs are not complete"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(partial));
+
+  // --partial gathers the six complete runs and records the missing one; the rows it has are the
+  // full run's rows less those of the missing run (the oracle's GD b).
+  r = run("fm-sweep", "gather " + dir + " --partial --out " + partial);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("gathered 6 runs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("partial: 1 of 7 runs are not complete"), std::string::npos) << r.err;
+  const auto p = fm::io::H5File::open(partial);
+  EXPECT_EQ(p.attr_double("/", "runs_missing"), 1.0);
+  EXPECT_EQ(p.attr_double("/", "runs"), 6.0);
+  EXPECT_EQ(fm::cfg::json::parse(p.read_string("/config"))["missing_runs"], fm::cfg::json::array({first}));
+  expect_same_rows(full, partial, "/summary", {"dataset", "coupling", "seed", "solver", "nfe"});
+  const auto oracle = p.read_strings("/oracle/dataset");
+  EXPECT_GT(oracle.size(), 0u);
+  EXPECT_EQ(std::count(oracle.begin(), oracle.end(), "GD b"), 0);
+  EXPECT_EQ(oracle.size() * 2, fm::io::H5File::open(full).read_strings("/oracle/dataset").size());
+  EXPECT_EQ(g.attr_double("/", "runs_missing"), 0.0);
+
+  // With no run complete there is nothing to look at: exit 1, nothing written.
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/runs"))
+    std::filesystem::remove(e.path() / "out.h5");
+  const std::string none = scratch("gather_none.h5");
+  r = run("fm-sweep", "gather " + dir + " --partial --out " + none);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("no run is complete yet (7 of 7 are not), nothing to gather"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(none));
 }
 
 TEST(SweepGather, SplitTvStudyGathersToTheFullRun) {

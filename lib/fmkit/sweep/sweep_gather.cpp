@@ -27,24 +27,34 @@ void erase_dotted(json& c, const std::string& key) {
 
 }  // namespace
 
-GatherResult gather(const std::string& dir, const std::string& out) {
+GatherResult gather(const std::string& dir, const std::string& out, bool partial) {
   const Manifest m = read_manifest(dir);
-  int not_done = 0;
+  std::vector<bool> done;
+  json missing = json::array();
   std::string first;
-  for (const auto& [id, overrides] : m.runs)
-    if (!output_complete(dir, id)) {
-      if (not_done++ == 0) first = id + " (" + read_status(dir, id).status + ")";
-    }
-  if (not_done > 0)
-    runtime_error("gather " + dir + ": " + std::to_string(not_done) + " of " + std::to_string(m.runs.size()) +
-                  " runs are not complete, first " + first + "; rerun the sweep (it continues) and gather again");
+  for (const auto& [id, overrides] : m.runs) {
+    done.push_back(output_complete(dir, id));
+    if (done.back()) continue;
+    if (missing.empty()) first = id + " (" + read_status(dir, id).status + ")";
+    missing.push_back(id);
+  }
+  const std::string counts = std::to_string(missing.size()) + " of " + std::to_string(m.runs.size());
+  if (!partial && !missing.empty())
+    runtime_error("gather " + dir + ": " + counts + " runs are not complete, first " + first +
+                  "; rerun the sweep (it continues) and gather again, or gather --partial for a look at the "
+                  "complete ones");
+  if (missing.size() == m.runs.size())
+    runtime_error("gather " + dir + ": no run is complete yet (" + counts + " are not), nothing to gather");
 
   GatherResult res;
+  res.missing = static_cast<int>(missing.size());
   std::vector<std::pair<std::string, io::Table>> tables;  // in first-seen order
   json runs = json::array();
   json shared;
   double wall = 0;
-  for (const auto& [id, overrides] : m.runs) {
+  for (std::size_t k = 0; k < m.runs.size(); ++k) {
+    if (!done[k]) continue;
+    const auto& [id, overrides] = m.runs[k];
     const std::string path = run_dir(dir, id) + "/out.h5";
     const io::H5File f = io::H5File::open(path);
     for (const std::string& name : f.members("/")) {
@@ -73,12 +83,13 @@ GatherResult gather(const std::string& dir, const std::string& out) {
   o.set_attr("/", "fmkit_version", std::string(FMKIT_VERSION));
   o.set_attr("/", "git_sha", std::string(FMKIT_GIT_SHA));
   o.set_attr("/", "created_utc", io::utc_now());
-  o.set_attr("/", "command_line", "fm-sweep gather " + dir);
+  o.set_attr("/", "command_line", "fm-sweep gather " + dir + (partial ? " --partial" : ""));
   o.set_attr("/", "program", m.program);
-  o.set_attr("/", "runs", static_cast<long long>(m.runs.size()));
+  o.set_attr("/", "runs", static_cast<long long>(res.runs));
+  o.set_attr("/", "runs_missing", static_cast<long long>(res.missing));
   o.set_attr("/", "wall_time_s", wall);
   o.write("/config", json{{"gathered_from", dir}, {"program", m.program}, {"swept_keys", m.keys}, {"runs", runs},
-                          {"shared", shared}}
+                          {"missing_runs", missing}, {"shared", shared}}
                          .dump(2));
   for (const auto& [name, t] : tables) {
     t.write(o, "/" + name);
