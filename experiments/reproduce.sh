@@ -30,7 +30,13 @@ echo "== exact flow of a 2-D Gaussian mixture (CNF log-density check)"
 while read -r st prog label; do
   echo "== $label ($SIZE config)"
   sweep=experiments/sweeps/"$st"_paper.json
+  # A file from `fm-sweep gather --partial` (root attribute runs_missing > 0) is not a finished study.
+  missing=0
   if [ "$SIZE" = paper ] && [ -f "$OUT/$st.h5" ]; then
+    missing=$("$PY" -c "import h5py, sys; print(int(h5py.File(sys.argv[1], 'r').attrs.get('runs_missing', 0)))" \
+      "$OUT/$st.h5" < /dev/null)
+  fi
+  if [ "$SIZE" = paper ] && [ -f "$OUT/$st.h5" ] && [ "$missing" -eq 0 ]; then
     echo "$OUT/$st.h5 is complete (files appear only when fully written): kept; delete it to redo"
   elif [ "$SIZE" = paper ] && [ -f "$sweep" ]; then
     "$BIN/fm-sweep" run "$sweep" --out "$OUT/sweeps/$st" --jobs "$JOBS" < /dev/null
