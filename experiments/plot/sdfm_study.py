@@ -134,8 +134,11 @@ def plot_chi2_and_cost(s, outdir):
     ax[0].set(xscale="log", title="W2 at Euler 1 against the SD potential's χ² (ε = 0)",
               xlabel="achieved χ² (clipped at 1e-3)", ylabel="held-out W2")
     ax[1].set(title="pairing cost per pair (dotted: SD ε = 0)", xlabel="OT batch size n", ylabel="µs per pair")
-    for a in ax:
-        a.legend(fontsize=6)
+    for a, empty in zip(ax, ("fewer than two SD ε = 0 χ² levels in this file", "no OT coupling in this file")):
+        if a.get_legend_handles_labels()[0]:
+            a.legend(fontsize=6)
+        else:  # say why the panel is empty rather than leave a blank frame
+            a.text(0.5, 0.5, empty, ha="center", transform=a.transAxes)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "sdfm_chi2_cost.png"), dpi=110)
 
