@@ -321,14 +321,22 @@ def sdfm_study(d):
     datasets = list(dict.fromkeys(s["dataset"]))
     couplings = list(dict.fromkeys(s["coupling"]))
     seeds = sorted(set(s["seed"]))
-    def val(metric, ds, cp, seed, solver, nfe=None):
+    def get(metric, ds, cp, seed, solver, nfe=None):
+        """The row's value, or None where the file has no such row (a seed not run: a partial gather)."""
         r = [s[metric][i] for i in range(n) if s["dataset"][i] == ds and s["coupling"][i] == cp and s["seed"][i] == seed
              and s["solver"][i] == solver and (nfe is None or s["nfe"][i] == nfe)]
-        return r[0] if r else float("nan")
+        return r[0] if r else None
+    def avg(metric, ds, cp, solver, nfe=None):
+        """Mean over the seeds that ran (ds, cp)."""
+        v = [x for x in (get(metric, ds, cp, q, solver, nfe) for q in seeds) if x is not None]
+        return sum(v) / len(v) if v else float("nan")
     def paired(metric, ds, a, b, solver, nfe=None):
-        """Per-seed differences a − b (same noise set); 'holds' (a < b) if the mean is below −2 s.e. and
-        every seed agrees in sign."""
-        diff = [val(metric, ds, a, q, solver, nfe) - val(metric, ds, b, q, solver, nfe) for q in seeds]
+        """Per-seed differences a − b (same noise set) over the seeds that ran both; 'holds' (a < b) if
+        the mean is below −2 s.e. and every seed agrees in sign."""
+        both = [(get(metric, ds, a, q, solver, nfe), get(metric, ds, b, q, solver, nfe)) for q in seeds]
+        diff = [x - y for x, y in both if x is not None and y is not None]
+        if not diff:
+            return float("nan"), "not run"
         m = sum(diff) / len(diff)
         se = (sum((x - m) ** 2 for x in diff) / max(1, len(diff) - 1)) ** 0.5 / len(diff) ** 0.5
         if all(x < 0 for x in diff) and m < -2 * se:
@@ -365,12 +373,12 @@ def sdfm_study(d):
         for cp in couplings:
             if not has(ds, cp):
                 continue
-            w = [sum(val("w2", ds, cp, q, "euler", k) for q in seeds) / len(seeds) for k in (1, 2, 4, 8, 16, 64)]
-            dp = sum(val("w2", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
-            dn = sum(val("nfe", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
-            cu = sum(val("curv_ott", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
-            pc = sum(val("pairing_s_per_pair", ds, cp, q, "dopri5") for q in seeds) / len(seeds) * 1e6
-            chi = sum(val("sd_chi2", ds, cp, q, "dopri5") for q in seeds) / len(seeds) if "sd_chi2" in s else float("nan")
+            w = [avg("w2", ds, cp, "euler", k) for k in (1, 2, 4, 8, 16, 64)]
+            dp = avg("w2", ds, cp, "dopri5")
+            dn = avg("nfe", ds, cp, "dopri5")
+            cu = avg("curv_ott", ds, cp, "dopri5")
+            pc = avg("pairing_s_per_pair", ds, cp, "dopri5") * 1e6
+            chi = avg("sd_chi2", ds, cp, "dopri5") if "sd_chi2" in s else float("nan")
             out.append(f"| {ds} | {cp} | " + " | ".join(f"{x:.3f}" for x in w) +
                        f" | {dp:.3f} ({dn:.0f}) | {cu:.4f} | {pc:.2f} | {'' if chi != chi else f'{chi:.3f}'} |")
     if "mmd2" in s:
@@ -381,7 +389,7 @@ def sdfm_study(d):
             for cp in couplings:
                 if not has(ds, cp):
                     continue
-                m = [sum(val(k, ds, cp, q, "euler", 4) for q in seeds) / len(seeds)
+                m = [avg(k, ds, cp, "euler", 4)
                      for k in ("energy", "sliced_w2sq", "mmd2", "memorisation")]
                 out.append(f"| {ds} | {cp} | " + " | ".join("" if x != x else f"{x:.4f}" for x in m) + " |")
     out += ["", "![W2 and energy distance vs NFE](sdfm_nfe.png)", "",
@@ -413,8 +421,6 @@ def sdfm_study(d):
         if len(levels) >= 3 and targets[levels[0]] > targets[mid] > targets[levels[-1]]:
             coarse, fine = levels[0], levels[-1]
             for ds in [x for x in datasets if has(x, *levels)]:
-                def mean_of(metric, cp, solver, nfe=None):
-                    return sum(val(metric, ds, cp, q, solver, nfe) for q in seeds) / len(seeds)
                 gain, v_gain = paired("w2", ds, mid, coarse, "euler", 1)
                 rest, v_rest = paired("w2", ds, fine, mid, "euler", 1)
                 saturated = v_rest != "holds" or abs(rest) < 0.25 * abs(gain)
@@ -424,8 +430,8 @@ def sdfm_study(d):
                                if paired("w2", ds, b, a, "euler", 1)[1] == "reversed"]
                 verdict = ("holds" if v_gain == "holds" and saturated and not reversed_at else
                            "partly" if v_gain == "holds" or saturated else "not supported")
-                txt = ", ".join(f"{targets[cp]:g} ({mean_of('sd_chi2', cp, 'dopri5'):.3f}): "
-                                f"{mean_of('w2', cp, 'euler', 1):.3f}" for cp in levels)
+                txt = ", ".join(f"{targets[cp]:g} ({avg('sd_chi2', ds, cp, 'dopri5'):.3f}): "
+                                f"{avg('w2', ds, cp, 'euler', 1):.3f}" for cp in levels)
                 out.append(f"| 3 quality improves as χ² falls, saturating near 0.05 | {ds} | W2 at Euler 1 by the "
                            f"potential's χ² target (achieved): {txt}; {targets[mid]:g} vs {targets[coarse]:g} "
                            f"{gain:+.3f} ({v_gain}), {targets[fine]:g} vs {targets[mid]:g} {rest:+.3f} ({v_rest}); "
@@ -461,16 +467,16 @@ def sdfm_study(d):
                 parts.append(f"{c} − OT(256) {m_b:+.3f} ({v_b}); SD − {c} {m_s:+.3f} ({v_s})")
             out.append(f"| 5 large-n OT-FM nears SD (Euler 1) | {ds} | {'; '.join(parts)} | see differences |")
         for ds in [x for x in datasets if has(x, sd, ot_, ifm)]:
-            p_sd = sum(val("pairing_s_per_pair", ds, sd, q, "dopri5") for q in seeds) / len(seeds)
-            p_ot = sum(val("pairing_s_per_pair", ds, ot_, q, "dopri5") for q in seeds) / len(seeds)
-            tw = sum(val("train_wall_s", ds, ifm, q, "dopri5") for q in seeds) / len(seeds)
-            pre = sum(val("sd_precompute_s", ds, sd, q, "dopri5") for q in seeds) / len(seeds) if "sd_precompute_s" in s else float("nan")
+            p_sd = avg("pairing_s_per_pair", ds, sd, "dopri5")
+            p_ot = avg("pairing_s_per_pair", ds, ot_, "dopri5")
+            tw = avg("train_wall_s", ds, ifm, "dopri5")
+            pre = avg("sd_precompute_s", ds, sd, "dopri5") if "sd_precompute_s" in s else float("nan")
             out.append(f"| 6 SD pairing cheap next to OT; precompute one-off | {ds} | SD {p_sd * 1e6:.2f} µs/pair vs OT(256) "
                        f"{p_ot * 1e6:.2f} µs/pair; SD precompute {pre:.1f} s; I-FM training run {tw:.1f} s | "
                        f"{'holds' if p_sd < p_ot else 'not supported'} |")
         both = [ds for ds in datasets if has(ds, sd, ot_, ifm)]
-        two = [ds for ds in both if int(val("dim", ds, ifm, seeds[0], "dopri5")) == 2]
-        high = [ds for ds in both if int(val("dim", ds, ifm, seeds[0], "dopri5")) > 2]
+        two = [ds for ds in both if int(avg("dim", ds, ifm, "dopri5")) == 2]
+        high = [ds for ds in both if int(avg("dim", ds, ifm, "dopri5")) > 2]
         if two and high:
             g2 = sum(paired("w2", ds, sd, ot_, "euler", 1)[0] for ds in two) / len(two)
             gh = sum(paired("w2", ds, sd, ot_, "euler", 1)[0] for ds in high) / len(high)
@@ -486,12 +492,12 @@ def sdfm_study(d):
                 "possible only where the samples miss ν. NPE = |PE − W2²|/W2².", "",
                 "| dataset | W2² (dual) | coupling | T/W2² − 1 | NPE |", "|---|---|---|---|---|"]
         for ds in dual:
-            w = sum(val("sd_w2sq_dual", ds, sd, q, "dopri5") for q in seeds) / len(seeds)
+            w = avg("sd_w2sq_dual", ds, sd, "dopri5")
             for cp in couplings:
                 if not has(ds, cp):
                     continue
-                t = sum(val("transport_cost", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
-                pe = sum(val("path_energy", ds, cp, q, "dopri5") for q in seeds) / len(seeds)
+                t = avg("transport_cost", ds, cp, "dopri5")
+                pe = avg("path_energy", ds, cp, "dopri5")
                 out.append(f"| {ds} | {w:.4f} | {cp} | {t / w - 1:+.4f} | {abs(pe - w) / w:.4f} |")
         out.append("")
     mapped = [ds for ds in datasets if "map_mse" in s and any(
@@ -506,8 +512,8 @@ def sdfm_study(d):
             for cp in couplings:
                 if not has(ds, cp):
                     continue
-                m = [sum(val("map_mse", ds, cp, q, "euler", k) for q in seeds) / len(seeds) for k in (1, 4, 16)]
-                m.append(sum(val("map_mse", ds, cp, q, "dopri5") for q in seeds) / len(seeds))
+                m = [avg("map_mse", ds, cp, "euler", k) for k in (1, 4, 16)]
+                m.append(avg("map_mse", ds, cp, "dopri5"))
                 out.append(f"| {ds} | {cp} | " + " | ".join(f"{x:.4f}" for x in m) + " |")
         out.append("")
     return out + sdfm_oracle(d)
