@@ -180,8 +180,8 @@ TEST(Couplings, SemidiscreteEvalEverySetsTheChi2Checks) {
   auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
   coupling::TargetSampler t(data(200), true, 9);
   // target_chi2 0 runs every step, so the checks are exactly steps / eval_every (default steps / 20).
-  coupling::SemidiscreteCoupling fine({{"type", "semidiscrete"}, {"target_chi2", 0}, {"steps", 600}, {"eval_every", 25}},
-                                      mu, t, 9);
+  coupling::SemidiscreteCoupling fine(
+      {{"type", "semidiscrete"}, {"target_chi2", 0}, {"steps", 600}, {"eval_every", 25}}, mu, t, 9);
   EXPECT_EQ(fine.potential().history_chi2.size(), 24u);
   EXPECT_EQ(fine.potential().history_step.front(), 25);
   coupling::SemidiscreteCoupling coarse({{"type", "semidiscrete"}, {"target_chi2", 0}, {"steps", 600}}, mu, t, 9);
@@ -191,7 +191,8 @@ TEST(Couplings, SemidiscreteEvalEverySetsTheChi2Checks) {
       coupling::SemidiscreteCoupling({{"type", "semidiscrete"}, {"eval_every", bad}}, mu, t, 9);
       ADD_FAILURE() << "eval_every " << bad << " accepted";
     } catch (const fm::Error& e) {
-      EXPECT_NE(std::string(e.what()).find("coupling.eval_every: expected an integer >= 1"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("coupling.eval_every: expected an integer >= 1"), std::string::npos)
+          << e.what();
     }
   }
 }

@@ -17,12 +17,14 @@ std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_
         usage_error(list_where + "[" + std::to_string(i) + "]." + field + ": '" + names[i] + "' is also the " + field +
                     " of " + list_where + "[" + std::to_string(j) + "]; " + field + "s must be unique");
   if (only.is_null()) return std::vector<bool>(names.size(), true);
-  if (!only.is_array()) usage_error(only_where + ": expected null (all of " + list_where + ") or a list of " + field + "s");
+  if (!only.is_array())
+    usage_error(only_where + ": expected null (all of " + list_where + ") or a list of " + field + "s");
   std::vector<bool> selected(names.size(), false);
   std::set<std::string> seen;
   for (std::size_t i = 0; i < only.size(); ++i) {
     const std::string where = only_where + "[" + std::to_string(i) + "]";
-    if (!only[i].is_string()) usage_error(where + ": expected a " + field + " from " + list_where + ", got " + only[i].dump());
+    if (!only[i].is_string())
+      usage_error(where + ": expected a " + field + " from " + list_where + ", got " + only[i].dump());
     const std::string name = only[i].get<std::string>();
     if (!seen.insert(name).second) usage_error(where + ": '" + name + "' is listed twice");
     const auto it = std::find(names.begin(), names.end(), name);

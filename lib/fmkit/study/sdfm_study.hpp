@@ -4,8 +4,9 @@
 // dataset's own "train": theory §8 trains wider and longer in higher d), several seeds; each
 // trained velocity is sampled from one fixed noise set shared by all couplings (paired
 // comparisons) with Euler at each NFE, Heun and Dopri5, and scored by exact W2 and energy
-// distance to the test set; straightness (curv_ott, S_liu, transport cost) by a fine Dopri5 solve; the coupling's pairing cost and diagnostics
-// (Sinkhorn status/entropy, SD χ² and precompute time) from the training summary. The optional
+// distance to the test set; straightness (curv_ott, S_liu, transport cost) by a fine Dopri5
+// solve; the coupling's pairing cost and diagnostics (Sinkhorn status/entropy, SD χ² and
+// precompute time) from the training summary. The optional
 // "oracle" block adds the network-free oracle-velocity study on discrete targets (sdfm_oracle.hpp).
 #pragma once
 #include "fmkit/core/config.hpp"
