@@ -20,13 +20,7 @@ namespace {
 
 // A spec given inline ('{...}') or as a file path.
 fm::cfg::json spec_arg(const std::string& s, const std::string& flag) {
-  if (!s.empty() && s.front() == '{') {
-    try {
-      return fm::cfg::json::parse(s);
-    } catch (const fm::cfg::json::parse_error& e) {
-      fm::usage_error(flag + ": invalid JSON (" + e.what() + ")");
-    }
-  }
+  if (!s.empty() && s.front() == '{') return fm::cfg::parse(s, flag);
   if (s.size() > 3 && s.compare(s.size() - 3, 3, ".h5") == 0) return s;
   return fm::cfg::load_file(s, flag);
 }

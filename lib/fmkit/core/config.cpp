@@ -1,6 +1,7 @@
 #include "fmkit/core/config.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -61,12 +62,8 @@ json merge_at(const json& def, const json& user, const std::string& where,
                 ", got " + type_name(user));
   }
   if (!def.is_object()) {
-    if (def.is_number_integer() && user.is_number_float()) {
-      const double x = user.get<double>();
-      if (x != std::floor(x))
-        usage_error(where + ": expected an integer, got " + user.dump());
-      return json(static_cast<long long>(x));
-    }
+    if (def.is_number_integer() && (user.is_number_float() || user.is_number_unsigned()))
+      return json(integer(json{{"", user}}, "", where));  // whole and within range, or an error naming `where`
     return user;
   }
   std::vector<std::string> allowed;
@@ -82,6 +79,7 @@ json merge_at(const json& def, const json& user, const std::string& where,
 }  // namespace
 
 std::string join_path(const std::string& where, const std::string& key) {
+  if (key.empty()) return where;  // a value addressed by its own path (as_count, merge checks)
   return where.empty() ? key : where + "." + key;
 }
 
@@ -97,16 +95,46 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
   return best;
 }
 
+std::size_t nesting_depth(const std::string& text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+json parse(const std::string& text, const std::string& what) {
+  // nlohmann's parser recurses once per level: a file nested 200,000 deep overflows the stack.
+  if (nesting_depth(text) > kMaxDepth)
+    usage_error(what + ": JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 1, ...".
+    std::string m = e.what();
+    const auto close = m.find("] ");
+    if (close != std::string::npos) m = m.substr(close + 2);
+    usage_error(what + ": invalid JSON (" + m + ")");
+  }
+}
+
 json load_file(const std::string& path, const std::string& what) {
   std::ifstream in(path);
   if (!in) usage_error(what + " '" + path + "': cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
-  try {
-    return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    usage_error(what + " '" + path + "': invalid JSON (" + e.what() + ")");
-  }
+  return parse(ss.str(), what + " '" + path + "'");
 }
 
 void apply_override(json& cfg, const std::string& assignment) {
@@ -117,7 +145,7 @@ void apply_override(json& cfg, const std::string& assignment) {
   const std::string text = assignment.substr(eq + 1);
   json value;
   try {
-    value = json::parse(text);
+    value = nesting_depth(text) > kMaxDepth ? json(text) : json::parse(text);
   } catch (const json::parse_error&) {
     value = text;
   }
@@ -174,9 +202,31 @@ double number_or(const json& j, const std::string& key, double def, const std::s
 
 long long integer(const json& j, const std::string& key, const std::string& where) {
   const json& v = at(j, key, where);
+  // 2^63 is exact in a double; anything at or past it would wrap (1e19 became -9223372036854775808).
+  constexpr double kLimit = 9223372036854775808.0;
+  if (v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(INT64_MAX))
+    usage_error(join_path(where, key) + ": " + v.dump() + " is out of range");
   if (v.is_number_integer()) return v.get<long long>();
-  if (v.is_number_float() && v.get<double>() == std::floor(v.get<double>())) return v.get<long long>();
+  if (v.is_number_float()) {
+    const double x = v.get<double>();
+    if (std::isfinite(x) && x == std::floor(x)) {
+      if (x >= kLimit || x < -kLimit) usage_error(join_path(where, key) + ": " + v.dump() + " is out of range");
+      return static_cast<long long>(x);
+    }
+  }
   usage_error(join_path(where, key) + ": expected an integer, got " + (v.is_number() ? v.dump() : type_name(v)));
+}
+
+long long count(const json& j, const std::string& key, const std::string& where, long long lo, long long hi) {
+  const long long n = integer(j, key, where);
+  if (n < lo || n > hi)
+    usage_error(join_path(where, key) + ": expected an integer in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "], got " + std::to_string(n));
+  return n;
+}
+
+long long as_count(const json& v, const std::string& where, long long lo, long long hi) {
+  return count(json{{"", v}}, "", where, lo, hi);  // the empty key: `where` names the value itself
 }
 
 long long integer_or(const json& j, const std::string& key, long long def, const std::string& where) {

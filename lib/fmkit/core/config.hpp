@@ -12,6 +12,13 @@ namespace fm::cfg {
 
 using json = nlohmann::json;
 
+// Nesting deeper than this is refused before parsing (the parser recurses once per level).
+inline constexpr std::size_t kMaxDepth = 512;
+
+// Parses JSON text from the user (a file, an inline spec, a stored /config); a syntax error or
+// absurd nesting is a usage error that names `what`.
+json parse(const std::string& text, const std::string& what);
+
 // Reads a JSON file; a missing file or a syntax error is a usage error naming the file.
 json load_file(const std::string& path, const std::string& what = "config file");
 
@@ -33,6 +40,18 @@ const json& at(const json& j, const std::string& key, const std::string& where);
 double number(const json& j, const std::string& key, const std::string& where);
 double number_or(const json& j, const std::string& key, double def, const std::string& where);
 long long integer(const json& j, const std::string& key, const std::string& where);
+// Upper bounds for counts in configs. Past them a value is a typo (1e12 steps, 1e19 samples), not
+// a plan: it would end in an allocation failure or a run of years.
+inline constexpr long long kMaxSteps = 1'000'000'000;   // optimisation / solver steps
+inline constexpr long long kMaxPoints = 100'000'000;    // points held in memory at once
+inline constexpr long long kMaxGrid = 1'000'000;        // time-grid nodes, NFE, quadrature points
+inline constexpr long long kMaxDim = 10'000;            // dimensions and layer widths (d × d matrices)
+
+// An integer in [lo, hi] (sizes, counts): the bound keeps a typo like 1e12 from becoming an
+// allocation failure or a week of work, and is named in the error.
+long long count(const json& j, const std::string& key, const std::string& where, long long lo, long long hi);
+// The same check on a JSON value itself (a list element); `where` names it, e.g. "config.n[3]".
+long long as_count(const json& v, const std::string& where, long long lo, long long hi);
 long long integer_or(const json& j, const std::string& key, long long def, const std::string& where);
 std::string string(const json& j, const std::string& key, const std::string& where);
 std::string string_or(const json& j, const std::string& key, const std::string& def,

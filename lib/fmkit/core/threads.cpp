@@ -2,9 +2,22 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <string>
+
+#include "fmkit/core/error.hpp"
+
 namespace fm {
 
-void set_threads(int n) { omp_set_num_threads(n > 0 ? n : omp_get_num_procs()); }
+int max_threads() { return std::max(256, 4 * omp_get_num_procs()); }
+
+void set_threads(int n) {
+  // Thousands of OpenMP threads on a few cores crashed (100000) or crawled (5000); more than a few
+  // per core never pays, so a count past that is a typo, refused before any work.
+  if (n < 0 || n > max_threads())
+    usage_error("--threads: expected 0 (all cores) to " + std::to_string(max_threads()) + ", got " + std::to_string(n));
+  omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+}
 
 int threads() { return omp_get_max_threads(); }
 

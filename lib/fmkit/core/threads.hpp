@@ -3,7 +3,8 @@
 
 namespace fm {
 
-void set_threads(int n);  // n <= 0: all available cores
+void set_threads(int n);  // 0: all available cores; above max_threads() (or negative) is a usage error
+int max_threads();
 int threads();
 
 }  // namespace fm

@@ -14,14 +14,10 @@ Model load_trained_model(const std::string& path, const std::string& weights) {
   if (weights != "ema" && weights != "raw") usage_error("weights: expected ema or raw, got '" + weights + "'");
   const io::H5File f = io::H5File::open(path);
   if (!f.exists("/model/spec")) usage_error("--model '" + path + "': not an fm-train run file (no /model/spec)");
-  cfg::json spec, config;
-  try {
-    spec = cfg::json::parse(f.read_string("/model/spec"));
-    config = cfg::json::parse(f.read_string("/config"));
-  } catch (const cfg::json::exception& e) {
-    usage_error("--model '" + path + "': corrupt model spec or config (" + e.what() + ")");
-  }
-  auto mlp = std::make_shared<nn::Mlp>(nn::spec_from_json(spec.at("mlp")));
+  const cfg::json spec = cfg::parse(f.read_string("/model/spec"), "--model '" + path + "': /model/spec");
+  const cfg::json config = cfg::parse(f.read_string("/config"), "--model '" + path + "': /config");
+  if (!config.is_object()) usage_error("--model '" + path + "': /config: expected a JSON object");
+  auto mlp = std::make_shared<nn::Mlp>(nn::spec_from_json(cfg::at(spec, "mlp", "--model '" + path + "': /model/spec")));
   const nn::Checkpoint c = nn::read_checkpoint(f, "/runs/0/checkpoint", mlp->num_params());
   mlp->params() = weights == "ema" ? c.ema : c.params;
 
@@ -30,7 +26,7 @@ Model load_trained_model(const std::string& path, const std::string& weights) {
   m.source = config["source"].is_null() ? std::make_shared<dist::Gaussian>(dist::Gaussian::standard(m.dim))
                                         : dist::make_distribution(config["source"], "source");
   const std::string output = spec.value("output", "velocity");
-  const cfg::json& obj = spec.at("objective");
+  const cfg::json& obj = cfg::at(spec, "objective", "--model '" + path + "': /model/spec");
   if (output == "velocity") {
     m.velocity = std::make_shared<MlpField>(mlp);
   } else {
