@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "fmkit/core/app.hpp"
+#include "fmkit/core/output_path.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/threads.hpp"
 #include "fmkit/core/timer.hpp"
@@ -106,6 +107,7 @@ int run(int argc, char** argv) {
       ->delimiter(',');
   if (!fm::parse_cli(app, argc, argv)) return 0;
   fm::set_threads(common.threads);
+  fm::check_output_path(common.out, {f.x, f.y, f.x_weights, f.y_weights, f.source, common.config_file});
   fm::Timer timer;
   // Inputs first, then the output file: nothing is created for bad input.
   fm::io::Summary s;
@@ -116,7 +118,7 @@ int run(int argc, char** argv) {
     const Vec b = weights(f.y_weights, y.rows(), "--y-weights");
     fm::cfg::json spec = {{"type", "gaussian"}, {"mean", std::vector<double>(static_cast<std::size_t>(y.cols()), 0.0)}};
     if (!f.source.empty())
-      spec = f.source.front() == '{' ? fm::cfg::json::parse(f.source) : fm::cfg::load_file(f.source, "--source");
+      spec = f.source.front() == '{' ? fm::cfg::parse(f.source, "--source") : fm::cfg::load_file(f.source, "--source");
     const auto source = fm::dist::make_distribution(spec, "--source");
     const fm::ot::CostKind kind = fm::ot::parse_cost(f.cost.empty() ? "dot" : f.cost);
     if (std::isnan(f.eps) == std::isnan(f.eps_rel)) fm::usage_error("--eps or --eps-rel: give exactly one");

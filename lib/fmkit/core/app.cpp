@@ -5,6 +5,7 @@
 
 #include "fmkit/core/allocator.hpp"
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/output_path.hpp"
 #include "fmkit/core/threads.hpp"
 
 namespace fm {
@@ -26,7 +27,13 @@ cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
   if (apply_flags) apply_flags(user);
   for (const auto& s : flags.sets) cfg::apply_override(user, s);
   set_threads(flags.threads);
-  return cfg::merge_strict(defaults, user, opaque);
+  cfg::json merged = cfg::merge_strict(defaults, user, opaque);
+  if (!flags.dump_config) {
+    std::vector<std::string> inputs = file_paths_in(merged);
+    if (!flags.config_file.empty()) inputs.push_back(flags.config_file);
+    check_output_path(flags.out, inputs);
+  }
+  return merged;
 }
 
 bool parse_cli(CLI::App& app, int argc, char** argv) {

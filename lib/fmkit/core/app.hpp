@@ -24,7 +24,9 @@ struct CommonFlags {
 void add_common_flags(CLI::App& app, CommonFlags& flags, bool with_out = true);
 
 // defaults ← config file ← program flags (`apply_flags`, only for flags the user gave) ← --set,
-// merged strictly. Sets the thread count. Returns the resolved config.
+// merged strictly. Sets the thread count and, unless --dump-config, checks that --out can be
+// written and is none of the inputs (the config file, files the config names). Returns the
+// resolved config.
 cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
                          const std::set<std::string>& opaque,
                          const std::function<void(cfg::json&)>& apply_flags = {});
