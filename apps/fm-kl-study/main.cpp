@@ -14,10 +14,9 @@ int run(int argc, char** argv) {
   fm::add_common_flags(app, common);
   if (!fm::parse_cli(app, argc, argv)) return 0;
   const fm::cfg::json cfg = fm::resolve_config(fm::study::kl_study_defaults(), common, {});
-  if (common.dump_config) {
-    std::cout << cfg.dump(2) << "\n";
-    return 0;
-  }
+  if (common.dump_config) std::cout << cfg.dump(2) << std::endl;  // then validated, as a run would
+  fm::study::validate_kl_study(cfg);
+  if (common.dump_config) return 0;
   fm::Timer timer;
   if (common.out.empty()) {
     const auto t = fm::study::run_kl_study(cfg, nullptr);

@@ -56,16 +56,14 @@ int run(int argc, char** argv) {
     if (score) c["logprob"]["score"] = true;
     if (!weights.empty()) c["weights"] = weights;
   });
-  if (common.dump_config) {
-    std::cout << cfg.dump(2) << "\n";
-    return 0;
-  }
-
-  // Validate everything before any work, so bad input never costs a run or leaves a file.
+  // Validate everything before any work (--dump-config prints, then validates), so bad input never
+  // costs a run or leaves a file.
+  if (common.dump_config) std::cout << cfg.dump(2) << std::endl;
   const auto seed_v = static_cast<std::uint64_t>(fm::cfg::integer(cfg, "seed", ""));
-  const fm::field::Model m = fm::field::load_model(cfg["model"], fm::cfg::string(cfg, "weights", ""));
   const auto sopts = fm::integrate::parse_sample_options(cfg["sample"], seed_v);
   const auto lopts = fm::integrate::parse_logprob_options(cfg["logprob"]);
+  const fm::field::Model m = fm::field::load_model(cfg["model"], fm::cfg::string(cfg, "weights", ""));
+  if (common.dump_config) return 0;
   fm::Mat points;
   if (!lopts.points.empty() && lopts.points != "samples") {
     points = fm::io::read_points(lopts.points);

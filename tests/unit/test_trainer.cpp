@@ -115,7 +115,7 @@ TEST(Trainer, BadConfigsAreUsageErrors) {
   EXPECT_EQ(msg(R"({"coupling":{"type":"semidiscrete"}})"),
             "coupling: semidiscrete needs a finite training set (a dataset target), not a distribution");
   EXPECT_EQ(msg(R"({"model":{"hidden":[64,0],"activation":"silu","time_embedding":{"type":"raw"}}})"),
-            "model.hidden: widths must be positive integers");
+            "model.hidden: widths must be integers in [1, 10000]");
   EXPECT_EQ(msg(R"({"model":{"hidden":[64],"activation":"relu","time_embedding":{"type":"raw"}}})"),
             "model.activation: unknown activation 'relu' (expected silu, selu, tanh or softplus)");
   EXPECT_EQ(msg(R"({"source":{"type":"gaussian","mean":[0,0,0],"std":1}})"),

@@ -57,8 +57,7 @@ DfmProblem make_dfm_problem(const cfg::json& spec, double sigma2, const std::str
     usage_error(where + ": sigma2 must be a positive number, got " + std::to_string(sigma2));
   DfmProblem p;
   p.sigma2 = sigma2;
-  const long long dim_key = cfg::integer_or(spec, "dim", 0, where);
-  if (spec.contains("dim") && dim_key < 1) usage_error(where + ".dim: expected a positive integer");
+  const long long dim_key = spec.contains("dim") ? cfg::count(spec, "dim", where, 1, cfg::kMaxDim) : 0;
   const cfg::json& tspec = cfg::at(spec, "target", where);
   const std::string wt = where + ".target";
   const std::string ttype = tspec.is_object() ? tspec.value("type", "") : "";

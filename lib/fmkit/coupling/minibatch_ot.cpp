@@ -10,33 +10,48 @@
 
 namespace fm::coupling {
 
-MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target,
-                                         std::uint64_t seed)
-    : source_(std::move(source)), target_(std::move(target)), seed_(seed) {
-  const std::string w = "coupling";
-  type_ = cfg::string(spec, "type", w);
-  if (type_ == "exact_ot") {
+MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string& w) {
+  MinibatchOtSpec sp;
+  sp.type = cfg::string(spec, "type", w);
+  if (sp.type != "exact_ot" && sp.type != "sinkhorn")
+    usage_error(w + ".type: expected exact_ot or sinkhorn, got '" + sp.type + "'");
+  if (sp.type == "exact_ot") {
     cfg::expect_keys(spec, w, {"type", "cost", "ot_batch"});
   } else {
     cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch", "warm_start",
                                "precision"});
-    warm_start_ = cfg::boolean_or(spec, "warm_start", warm_start_, w);
+    sp.warm_start = cfg::boolean_or(spec, "warm_start", sp.warm_start, w);
     const std::string precision = cfg::string_or(spec, "precision", "double", w);
     if (precision != "double" && precision != "float")
       usage_error(w + ".precision: expected double or float, got '" + precision + "'");
-    single_precision_ = precision == "float";
-    eps_rel_ = cfg::number_or(spec, "eps_rel", eps_rel_, w);
-    tol_ = cfg::number_or(spec, "tol", tol_, w);
-    max_iter_ = cfg::integer_or(spec, "max_iter", max_iter_, w);
-    sampling_ = cfg::string_or(spec, "sampling", sampling_, w);
-    if (!(eps_rel_ > 0)) usage_error(w + ".eps_rel: Sinkhorn needs eps_rel > 0");
-    if (!(tol_ > 0) || max_iter_ < 1) usage_error(w + ": tol must be > 0 and max_iter >= 1");
-    if (sampling_ != "row" && sampling_ != "flattened")
-      usage_error(w + ".sampling: expected row or flattened, got '" + sampling_ + "'");
+    sp.single_precision = precision == "float";
+    sp.eps_rel = cfg::number_or(spec, "eps_rel", sp.eps_rel, w);
+    sp.tol = cfg::number_or(spec, "tol", sp.tol, w);
+    if (spec.contains("max_iter")) sp.max_iter = cfg::count(spec, "max_iter", w, 1, cfg::kMaxSteps);
+    sp.sampling = cfg::string_or(spec, "sampling", sp.sampling, w);
+    if (!(sp.eps_rel > 0)) usage_error(w + ".eps_rel: Sinkhorn needs eps_rel > 0");
+    if (!(sp.tol > 0)) usage_error(w + ".tol: expected a number > 0");
+    if (sp.sampling != "row" && sp.sampling != "flattened")
+      usage_error(w + ".sampling: expected row or flattened, got '" + sp.sampling + "'");
   }
-  cost_ = ot::parse_cost(cfg::string_or(spec, "cost", "dot", w), w + ".cost");
-  ot_batch_ = cfg::integer_or(spec, "ot_batch", 0, w);
-  if (ot_batch_ < 0) usage_error(w + ".ot_batch: expected a positive integer");
+  sp.cost = ot::parse_cost(cfg::string_or(spec, "cost", "dot", w), w + ".cost");
+  if (spec.contains("ot_batch")) sp.ot_batch = cfg::count(spec, "ot_batch", w, 0, cfg::kMaxPoints);
+  return sp;
+}
+
+MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target,
+                                         std::uint64_t seed)
+    : source_(std::move(source)), target_(std::move(target)), seed_(seed) {
+  const MinibatchOtSpec sp = parse_minibatch_ot_spec(spec, "coupling");
+  type_ = sp.type;
+  sampling_ = sp.sampling;
+  cost_ = sp.cost;
+  eps_rel_ = sp.eps_rel;
+  tol_ = sp.tol;
+  max_iter_ = sp.max_iter;
+  warm_start_ = sp.warm_start;
+  single_precision_ = sp.single_precision;
+  ot_batch_ = sp.ot_batch;
   FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
 }
 
@@ -131,9 +146,13 @@ void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& o
     const Mat x1 = target_.draw(block, ot_batch_);
     cache_.x0.resize(ot_batch_, x0.cols());
     cache_.x1.resize(ot_batch_, x1.cols());
+    const std::vector<double> before = counters();
     pair_block(block, 0, x0, x1, cache_, 0);
     cached_block_ = block;
     seconds_ += timer.seconds();
+    // A resumed run re-solves the block it stopped in; the checkpoint already counted that solve.
+    if (block == counted_block_) restore_counters(before);
+    counted_block_ = -1;
   }
   const Index r0 = (step % per_block) * n;
   out.x0 = cache_.x0.middleRows(r0, n);
@@ -160,6 +179,25 @@ void MinibatchOtCoupling::solve_reference(Index ob) {
     runtime_error("coupling sinkhorn: numerical error in the warm-start reference solve (eps_rel " +
                   std::to_string(eps_rel_) + ")");
   ref_f_ = r.f;
+}
+
+std::vector<double> MinibatchOtCoupling::counters() const {
+  std::vector<double> c = Coupling::counters();
+  c.insert(c.end(), {static_cast<double>(solves_), static_cast<double>(unconverged_), static_cast<double>(iterations_),
+                     err_sum_, err_max_, entropy_sum_, static_cast<double>(cached_block_)});
+  return c;
+}
+
+void MinibatchOtCoupling::restore_counters(const std::vector<double>& c) {
+  if (c.size() != 9) usage_error("--resume: the checkpoint's coupling counters do not match coupling '" + type_ + "'");
+  Coupling::restore_counters({c[0], c[1]});
+  solves_ = static_cast<long>(c[2]);
+  unconverged_ = static_cast<long>(c[3]);
+  iterations_ = static_cast<long>(c[4]);
+  err_sum_ = c[5];
+  err_max_ = c[6];
+  entropy_sum_ = c[7];
+  counted_block_ = static_cast<long>(c[8]);
 }
 
 void MinibatchOtCoupling::diagnostics(io::Summary& s) const {

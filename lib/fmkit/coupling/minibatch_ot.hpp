@@ -20,6 +20,17 @@
 
 namespace fm::coupling {
 
+// The spec's options, parsed and checked without any data (so a config is checked before work).
+struct MinibatchOtSpec {
+  std::string type, sampling = "row";
+  ot::CostKind cost = ot::CostKind::Dot;
+  double eps_rel = 0.1, tol = 1e-3;
+  long max_iter = 5000;
+  bool warm_start = false, single_precision = false;
+  Index ot_batch = 0;
+};
+MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string& where);
+
 class MinibatchOtCoupling : public Coupling {
  public:
   // spec: {"type": "exact_ot" | "sinkhorn", "cost": "dot" | "sqeuclid", "eps_rel", "tol", "max_iter",
@@ -30,6 +41,8 @@ class MinibatchOtCoupling : public Coupling {
   void draw(long step, Index n, PairBatch& out) override;
   std::string name() const override { return type_; }
   void diagnostics(io::Summary& s) const override;
+  std::vector<double> counters() const override;
+  void restore_counters(const std::vector<double>& c) override;
 
  private:
   std::string type_, sampling_ = "row";
@@ -44,6 +57,7 @@ class MinibatchOtCoupling : public Coupling {
   void solve_reference(Index ob);
   void draw_from_large_batch(long step, Index n, PairBatch& out);
   long cached_block_ = -1;  // ot_batch > batch: the block whose solution `cache_` holds
+  long counted_block_ = -1;  // a resumed run's block, already counted before the checkpoint
   PairBatch cache_;
   void pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0);
   dist::DistributionPtr source_;

@@ -11,14 +11,15 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
   sp.eps_rel = cfg::number_or(spec, "eps_rel", 0.0, w);
   if (!(sp.eps_rel >= 0)) usage_error(w + ".eps_rel: expected a number >= 0");
   sp.opts.target_chi2 = cfg::number_or(spec, "target_chi2", 0.05, w);
-  sp.opts.steps = cfg::integer_or(spec, "steps", 0, w);
-  sp.opts.batch = cfg::integer_or(spec, "batch", 0, w);
+  if (!(sp.opts.target_chi2 >= 0)) usage_error(w + ".target_chi2: expected a number >= 0");
+  sp.opts.steps = spec.contains("steps") ? cfg::count(spec, "steps", w, 0, cfg::kMaxSteps) : 0;
+  sp.opts.batch = spec.contains("batch") ? cfg::count(spec, "batch", w, 0, cfg::kMaxPoints) : 0;
   sp.opts.lr = cfg::number_or(spec, "lr", 0.0, w);
+  if (!(sp.opts.lr >= 0)) usage_error(w + ".lr: expected a number >= 0 (0: automatic)");
   // How often χ̂² is checked against target_chi2 (default steps / 20). A potential meant to stop at
   // a coarse level (claim 3's snapshots) needs fine checks: the Polyak average that starts halfway
   // took 8gaussians from χ² 0.29 to below 0.01 within one default interval.
-  sp.opts.eval_every = cfg::integer_or(spec, "eval_every", 0, w);
-  if (spec.contains("eval_every") && sp.opts.eval_every < 1) usage_error(w + ".eval_every: expected an integer >= 1");
+  sp.opts.eval_every = spec.contains("eval_every") ? cfg::count(spec, "eval_every", w, 1, cfg::kMaxSteps) : 0;
   return sp;
 }
 

@@ -87,8 +87,7 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
   }
   if (type == "schedule") {
     cfg::expect_keys(spec, where, {"type", "name", "dim"});
-    const long long d = cfg::integer_or(spec, "dim", 2, where);
-    if (d < 1) usage_error(where + ".dim: expected a positive integer");
+    const long long d = spec.contains("dim") ? cfg::count(spec, "dim", where, 1, cfg::kMaxDim) : 2;
     return std::make_shared<ScheduleMarginal>(Schedule(cfg::string(spec, "name", where), where), d);
   }
   if (type == "holder") {
@@ -97,13 +96,15 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
   }
   if (type == "atoms") {
     cfg::expect_keys(spec, where, {"type", "m", "dim", "weights", "seed"});
-    return std::make_shared<Atoms>(random_atoms(cfg::integer(spec, "m", where), cfg::integer_or(spec, "dim", 2, where),
+    return std::make_shared<Atoms>(random_atoms(cfg::count(spec, "m", where, 1, cfg::kMaxPoints),
+                                                spec.contains("dim") ? cfg::count(spec, "dim", where, 1, cfg::kMaxDim) : 2,
                                                 cfg::string_or(spec, "weights", "uniform", where),
                                                 static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)), where));
   }
   if (type == "sphere_gmm") {  // sdfm.md §8 family G: equal weights, means radius·u_k, u_k uniform on the sphere
     cfg::expect_keys(spec, where, {"type", "components", "dim", "radius", "std", "seed"});
-    const long long k = cfg::integer_or(spec, "components", 16, where), d = cfg::integer(spec, "dim", where);
+    const long long k = spec.contains("components") ? cfg::count(spec, "components", where, 1, 1'000'000) : 16;
+    const long long d = cfg::count(spec, "dim", where, 1, cfg::kMaxDim);
     const double radius = cfg::number_or(spec, "radius", 4.0, where), sd = cfg::number_or(spec, "std", 0.4, where);
     if (k < 1 || d < 1 || !(radius >= 0) || !(sd > 0))
       usage_error(where + ": expected components >= 1, dim >= 1, radius >= 0 and std > 0");
@@ -118,8 +119,7 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
   }
   if (type == "brenier") {
     cfg::expect_keys(spec, where, {"type", "dim", "seed"});
-    const long long d = cfg::integer(spec, "dim", where);
-    if (d < 1) usage_error(where + ".dim: expected a positive integer");
+    const long long d = cfg::count(spec, "dim", where, 1, cfg::kMaxDim);
     return std::make_shared<BrenierMap>(d, static_cast<std::uint64_t>(cfg::integer_or(spec, "seed", 0, where)));
   }
   usage_error(where + ".type: unknown distribution type '" + type +

@@ -19,11 +19,9 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   const std::string w = "sample";
   SampleOptions o;
   o.seed = seed;
-  o.n = cfg::integer(s, "n", w);
-  if (o.n < 0) usage_error("sample.n: expected a number of samples >= 0, got " + std::to_string(o.n));
+  o.n = cfg::count(s, "n", w, 0, cfg::kMaxPoints);
   o.solver = cfg::string(s, "solver", w);
-  const long nfe = cfg::integer(s, "nfe", w);
-  if (nfe < 1) usage_error("sample.nfe: expected a positive integer, got " + std::to_string(nfe));
+  const long nfe = cfg::count(s, "nfe", w, 1, cfg::kMaxGrid);
   if (o.solver == "em") {
     o.em_steps = nfe;
     o.grid = cfg::string(s, "grid", w);
@@ -35,10 +33,13 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   o.flow.nfe = nfe;
   o.flow.dopri.rtol = cfg::number(s, "rtol", w);
   o.flow.dopri.atol = cfg::number(s, "atol", w);
-  o.flow.dopri.max_steps = cfg::integer(s, "max_steps", w);
-  o.flow.trajectories = cfg::integer(s, "trajectories", w);
-  o.flow.chunk = cfg::integer(s, "chunk", w);
-  if (o.flow.trajectories < 0) usage_error("sample.trajectories: expected an integer >= 0");
+  o.flow.dopri.max_steps = cfg::count(s, "max_steps", w, 1, cfg::kMaxSteps);
+  o.flow.trajectories = cfg::count(s, "trajectories", w, 0, cfg::kMaxGrid);
+  o.flow.chunk = cfg::count(s, "chunk", w, 1, cfg::kMaxPoints);
+  // The samples and the stored trajectory states are held in memory together.
+  if (static_cast<double>(o.n) * static_cast<double>(o.flow.trajectories + 2) > static_cast<double>(cfg::kMaxPoints))
+    usage_error("sample.n × (sample.trajectories + 2) is over " + std::to_string(cfg::kMaxPoints) +
+                " stored points; lower sample.n or sample.trajectories");
   if (o.solver != "em") o.flow.validate();
   else o.flow.dopri.validate();
   return o;
@@ -51,8 +52,8 @@ LogprobOptions parse_logprob_options(const cfg::json& l) {
   o.cnf.score = cfg::boolean_or(l, "score", false, w);
   o.cnf.ode.rtol = cfg::number(l, "rtol", w);
   o.cnf.ode.atol = cfg::number(l, "atol", w);
-  o.cnf.ode.max_steps = cfg::integer(l, "max_steps", w);
-  o.cnf.chunk = cfg::integer(l, "chunk", w);
+  o.cnf.ode.max_steps = cfg::count(l, "max_steps", w, 1, cfg::kMaxSteps);
+  o.cnf.chunk = cfg::count(l, "chunk", w, 1, cfg::kMaxPoints);
   o.cnf.validate();
   return o;
 }

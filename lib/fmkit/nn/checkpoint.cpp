@@ -10,9 +10,10 @@ MlpSpec spec_from_config(const cfg::json& model, Index dim, const std::string& w
   s.dim = dim;
   s.hidden.clear();
   const Vec h = cfg::vector(model, "hidden", where);
-  if (h.size() == 0) usage_error(where + ".hidden: expected at least one hidden layer");
+  if (h.size() == 0 || h.size() > 1000) usage_error(where + ".hidden: expected 1 to 1000 hidden layers");
   for (Index i = 0; i < h.size(); ++i) {
-    if (h[i] < 1 || h[i] != std::floor(h[i])) usage_error(where + ".hidden: widths must be positive integers");
+    if (!(h[i] >= 1 && h[i] <= static_cast<double>(cfg::kMaxDim)) || h[i] != std::floor(h[i]))
+      usage_error(where + ".hidden: widths must be integers in [1, " + std::to_string(cfg::kMaxDim) + "]");
     s.hidden.push_back(static_cast<Index>(h[i]));
   }
   s.activation = parse_activation(cfg::string(model, "activation", where), where + ".activation");
@@ -20,7 +21,7 @@ MlpSpec spec_from_config(const cfg::json& model, Index dim, const std::string& w
   const cfg::json& e = cfg::at(model, "time_embedding", where);
   cfg::expect_keys(e, we, {"type", "frequencies", "f_min", "f_max"});
   s.embedding.type = cfg::string(e, "type", we);
-  s.embedding.frequencies = static_cast<int>(cfg::integer_or(e, "frequencies", 16, we));
+  s.embedding.frequencies = static_cast<int>(e.contains("frequencies") ? cfg::count(e, "frequencies", we, 1, cfg::kMaxDim) : 16);
   s.embedding.f_min = cfg::number_or(e, "f_min", 1.0, we);
   s.embedding.f_max = cfg::number_or(e, "f_max", 10.0, we);
   s.embedding.validate(we);

@@ -10,6 +10,7 @@
 #include "fmkit/core/rng.hpp"
 #include "fmkit/field/exact_field.hpp"
 #include "fmkit/field/mlp_field.hpp"
+#include "fmkit/train/train_config.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
@@ -40,12 +41,13 @@ struct Learned {
   long steps = 0;
 };
 
-Learned train_drift(const json& problem_spec, const bounds::DfmProblem& p, double sigma2, const json& learned,
-                    const json& variant, std::uint64_t seed, const std::string& where) {
+// The fm-train config of one learned variant.
+json drift_config(const json& problem_spec, double sigma2, const json& learned, const json& variant,
+                  std::uint64_t seed, const std::string& where) {
   cfg::expect_keys(variant, where, {"label", "t_max", "parametrization", "weighting"});
   json c = train::train_defaults();
   c["seed"] = seed;
-  c["target"] = problem_spec.at("target");
+  c["target"] = cfg::at(problem_spec, "target", where);
   if (problem_spec.contains("source")) c["source"] = problem_spec["source"];
   c["objective"] = {{"type", "dfm"},
                     {"sigma2", sigma2},
@@ -58,7 +60,13 @@ Learned train_drift(const json& problem_spec, const bounds::DfmProblem& p, doubl
   t["batch"] = learned.at("batch");
   t["lr"] = learned.at("lr");
   t["ema"] = 0.0;
-  t["eval_every"] = std::max<long long>(1, learned.at("steps").get<long long>() / 4);
+  t["eval_every"] = std::max<long long>(1, cfg::integer(learned, "steps", where) / 4);
+  return c;
+}
+
+Learned train_drift(const json& problem_spec, const bounds::DfmProblem& p, double sigma2, const json& learned,
+                    const json& variant, std::uint64_t seed, const std::string& where) {
+  const json c = drift_config(problem_spec, sigma2, learned, variant, seed, where);
   train::Trainer tr(c);
   const train::TrainResult r = tr.run("", {"fm-dfm-study", seed});
   Learned out;
@@ -97,18 +105,8 @@ json dfm_study_defaults() {
 
 std::set<std::string> dfm_study_opaque() { return {"experiments"}; }
 
-io::Table run_dfm_study(const json& config) {
-  cfg::expect_keys(config, "config", {"seed", "paths", "moment_samples", "eps_samples", "experiments"});
-  const auto seed = static_cast<std::uint64_t>(cfg::integer(config, "seed", "config"));
-  const long paths = cfg::integer(config, "paths", "config");
-  const long moment_samples = cfg::integer(config, "moment_samples", "config");
-  const long eps_samples = cfg::integer(config, "eps_samples", "config");
-  if (paths < 2 || moment_samples < 2 || eps_samples < 2)
-    usage_error("config: paths, moment_samples and eps_samples must be at least 2");
-  const json& blocks = cfg::at(config, "experiments", "config");
-  if (!blocks.is_array()) usage_error("config.experiments: expected a list of experiment blocks");
+namespace {
 
-  // Expand every block into cases first, so the progress bar knows the total.
   struct Case {
     std::size_t block;
     json problem;
@@ -122,6 +120,16 @@ io::Table run_dfm_study(const json& config) {
     double rho;
     long variant;  // index into learned.variants, or −1
   };
+// Every block expanded into its cases (so the progress bar knows the total), with the counts and
+// types of every list checked on the way.
+std::vector<Case> expand_cases(const json& config) {
+  cfg::expect_keys(config, "config", {"seed", "paths", "moment_samples", "eps_samples", "experiments"});
+  cfg::integer(config, "seed", "config");
+  cfg::count(config, "paths", "config", 2, cfg::kMaxPoints);
+  cfg::count(config, "moment_samples", "config", 2, cfg::kMaxPoints);
+  cfg::count(config, "eps_samples", "config", 2, cfg::kMaxPoints);
+  const json& blocks = cfg::at(config, "experiments", "config");
+  if (!blocks.is_array()) usage_error("config.experiments: expected a list of experiment blocks");
   std::vector<Case> cases;
   for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
     const json& b = blocks[bi];
@@ -148,16 +156,67 @@ io::Table run_dfm_study(const json& config) {
                     for (long v = nvariants ? 0 : -1; v < std::max(nvariants, 0L); ++v) {
                       if (v < 0 && nvariants) break;
                       json pr = problem;
-                      if (!dm.is_null()) pr["dim"] = dm;
                       if (!rh.is_null()) pr["coupling"] = {{"type", "gaussian"}, {"rho", rh}};
-                      cases.push_back({bi, pr, s2.get<double>(), g.get<std::string>(), n.get<long>(),
-                                       de.get<double>(), pt.get<std::string>(), pt == "none" ? 0.0 : e.get<double>(),
-                                       dm.is_null() ? 0 : dm.get<long long>(), rh.is_null() ? 0.0 : rh.get<double>(),
-                                       v});
+                      const auto num = [&](const json& x, const char* k) {
+                        return cfg::number({{k, x}}, k, w);
+                      };
+                      if (!g.is_string()) usage_error(w + ".grid: expected G1, G2, G2u or G3");
+                      if (!pt.is_string()) usage_error(w + ".perturbation: expected a perturbation name");
+                      const long steps = static_cast<long>(cfg::as_count(n, w + ".steps", 1, cfg::kMaxSteps));
+                      const long long dim = dm.is_null() ? 0 : cfg::as_count(dm, w + ".dim", 1, cfg::kMaxDim);
+                      if (dim) pr["dim"] = dim;
+                      cases.push_back({bi, pr, num(s2, "sigma2"), g.get<std::string>(), steps, num(de, "delta"),
+                                       pt.get<std::string>(), pt == "none" ? 0.0 : num(e, "eps"), dim,
+                                       rh.is_null() ? 0.0 : num(rh, "rho"), v});
                       if (v < 0) break;
                     }
               }
+    if (b.contains("paths")) cfg::count(b, "paths", w, 2, cfg::kMaxPoints);
+    if (b.contains("learned")) {
+      const json& L = b["learned"];
+      cfg::expect_keys(L, w + ".learned", {"variants", "hidden", "steps", "batch", "lr"});
+      cfg::count(L, "steps", w + ".learned", 1, cfg::kMaxSteps);
+      cfg::count(L, "batch", w + ".learned", 1, cfg::kMaxPoints);
+      for (std::size_t vi = 0; vi < L["variants"].size(); ++vi)
+        cfg::string(L["variants"][vi], "label", w + ".learned.variants[" + std::to_string(vi) + "]");
+    }
   }
+  return cases;
+}
+
+}  // namespace
+
+void validate_dfm_study(const json& config) {
+  const std::vector<Case> cases = expand_cases(config);
+  const json& blocks = config["experiments"];
+  for (const Case& c : cases) {
+    const std::string w = "config.experiments[" + std::to_string(c.block) + "]";
+    if (!(c.sigma2 > 0)) usage_error(w + ".sigma2: expected a number > 0");
+    if (!(c.delta >= 0 && c.delta < 0.5)) usage_error(w + ".delta: expected 0 <= delta < 1/2");
+    if (c.grid != "G1" && c.grid != "G2" && c.grid != "G2u" && c.grid != "G3")
+      usage_error(w + ".grid: expected G1, G2, G2u or G3, got '" + c.grid + "'");
+    const bounds::DfmProblem problem = bounds::make_dfm_problem(c.problem, c.sigma2, w + ".problem");
+    if (c.perturbation != "none")
+      bounds::parse_dfm_perturbation({{"type", c.perturbation}, {"eps", c.eps}}, problem.dim, w + ".perturbation");
+    cfg::string_or(blocks[c.block], "kl_method", "auto", w);
+    cfg::string_or(blocks[c.block], "path_method", "auto", w);
+    if (c.variant >= 0) {  // the learned drift's training config, checked as fm-train would
+      const json& L = blocks[c.block]["learned"];
+      const std::string wv = w + ".learned.variants[" + std::to_string(c.variant) + "]";
+      train::validate_train_config(
+          drift_config(c.problem, c.sigma2, L, L["variants"][static_cast<std::size_t>(c.variant)], 0, wv));
+    }
+  }
+}
+
+io::Table run_dfm_study(const json& config) {
+  validate_dfm_study(config);
+  const std::vector<Case> cases = expand_cases(config);
+  const auto seed = static_cast<std::uint64_t>(cfg::integer(config, "seed", "config"));
+  const long paths = cfg::integer(config, "paths", "config");
+  const long moment_samples = cfg::integer(config, "moment_samples", "config");
+  const long eps_samples = cfg::integer(config, "eps_samples", "config");
+  const json& blocks = config["experiments"];
 
   io::Table table;
   std::map<std::string, std::pair<bounds::DfmProblem, bounds::DfmMoments>> problems;

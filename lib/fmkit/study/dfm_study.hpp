@@ -14,6 +14,8 @@ cfg::json dfm_study_defaults();
 std::set<std::string> dfm_study_opaque();
 
 // Runs every block of config["experiments"]; returns the summary table (one row per case).
+// Checks every block and case (problem, sizes, grids, perturbations) before any work.
+void validate_dfm_study(const cfg::json& config);
 io::Table run_dfm_study(const cfg::json& config);
 
 }  // namespace fm::study

@@ -18,6 +18,7 @@
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/mlp_field.hpp"
 #include "fmkit/path/gaussian_mixture_path.hpp"
+#include "fmkit/nn/checkpoint.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
@@ -45,12 +46,12 @@ std::string verdict(double kl, double se, double bound) {
   return "satisfied";
 }
 
-bounds::KlEstimateOptions estimate_options(const json& s, std::uint64_t seed) {
+bounds::KlEstimateOptions estimate_options(const json& s, std::uint64_t seed, const std::string& where) {
   bounds::KlEstimateOptions o;
-  o.grid = static_cast<int>(cfg::integer(s, "grid", "study"));
-  o.n_eps = cfg::integer(s, "n_eps", "study");
-  o.n_score = cfg::integer(s, "n_score", "study");
-  o.n_kl = cfg::integer(s, "n_kl", "study");
+  o.grid = static_cast<int>(cfg::count(s, "grid", where, 2, cfg::kMaxGrid));
+  o.n_eps = cfg::count(s, "n_eps", where, 2, cfg::kMaxPoints);
+  o.n_score = cfg::count(s, "n_score", where, 2, cfg::kMaxPoints);
+  o.n_kl = cfg::count(s, "n_kl", where, 2, cfg::kMaxPoints);
   o.seed = seed;
   return o;
 }
@@ -176,7 +177,7 @@ void run_e0(const json& s, io::Table& table, io::H5File* out) {
 
 // E2A: v = (a + δ)x with δ = β (constant) or β sin 2πt, against u = a x.
 void run_e2a(const json& s, std::uint64_t seed, io::Table& table) {
-  const auto o = estimate_options(s, seed);
+  const auto o = estimate_options(s, seed, "e2a");
   for (const auto& name : s.at("schedules")) {
     const json target = {{"type", "schedule"}, {"name", name}, {"dim", 2}};
     const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", target}});
@@ -233,7 +234,7 @@ void run_g0(const json& s, std::uint64_t seed, io::Table& table, io::H5File* out
 
 // G2A: the mixture's exact velocity plus each perturbation family at each requested ε.
 void run_g2a(const json& s, std::uint64_t seed, io::Table& table) {
-  const auto o = estimate_options(s, seed);
+  const auto o = estimate_options(s, seed, "g2a");
   for (const auto& dj : s.at("dims")) {
     const Index d = dj.get<Index>();
     const json target = mixture_spec(d);
@@ -363,7 +364,7 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
 // E2B / G2B: the bound at every best-so-far checkpoint of a learned velocity, ε the full-norm RMS.
 void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::uint64_t seed, std::uint64_t eval_seed,
                      io::Table& table) {
-  const auto o = estimate_options(s, eval_seed);
+  const auto o = estimate_options(s, eval_seed, tag == "E2B" ? "e2b" : "g2b");
   const long bpe = cfg::integer(s, "batches_per_epoch", tag);
   for (const auto& [label, target] : study_targets(s, mixtures)) {
     const auto truth = truth_of(target);
@@ -383,7 +384,81 @@ void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::
   }
 }
 
+// Numbers of a list key: each an integer in [lo, hi] (dims) or a finite number in [lo, hi].
+void check_list(const json& s, const std::string& key, const std::string& where, double lo, double hi, bool integers) {
+  const json& v = cfg::at(s, key, where);
+  const std::string w = cfg::join_path(where, key);
+  if (!v.is_array() || v.empty()) usage_error(w + ": expected a non-empty list");
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string wi = w + "[" + std::to_string(i) + "]";
+    if (integers) {
+      cfg::as_count(v[i], wi, static_cast<long long>(lo), static_cast<long long>(hi));
+      continue;
+    }
+    const double x = cfg::number({{"v", v[i]}}, "v", "");
+    if (!(x >= lo && x <= hi)) usage_error(wi + ": expected a number in [" + cfg::json(lo).dump() + ", " +
+                                           cfg::json(hi).dump() + "], got " + v[i].dump());
+  }
+}
+
+void check_strings(const json& s, const std::string& key, const std::string& where,
+                   const std::vector<std::string>& allowed) {
+  const json& v = cfg::at(s, key, where);
+  const std::string w = cfg::join_path(where, key);
+  if (!v.is_array() || v.empty()) usage_error(w + ": expected a non-empty list");
+  for (const auto& x : v)
+    if (!x.is_string() || std::find(allowed.begin(), allowed.end(), x.get<std::string>()) == allowed.end())
+      usage_error(w + ": unknown entry " + x.dump());
+}
+
 }  // namespace
+
+void validate_kl_study(const cfg::json& c) {
+  cfg::integer(c, "seed", "");
+  cfg::integer(c, "eval_seed", "");
+  const std::vector<std::string> schedules{"a1", "a2", "a3"};
+  for (const char* k : {"e0", "e2a", "g0", "g2a", "e1", "e2b", "g1", "g2b"}) cfg::boolean_or(c.at(k), "enabled", true, k);
+  const json& e0 = c.at("e0");
+  cfg::count(e0, "grid", "e0", 2, cfg::kMaxGrid);
+  cfg::count(e0, "ode_samples", "e0", 1, cfg::kMaxPoints);
+  cfg::integer(e0, "seed", "e0");
+  const json& e2a = c.at("e2a");
+  check_strings(e2a, "schedules", "e2a", schedules);
+  check_list(e2a, "betas", "e2a", -10, 10, false);
+  check_list(e2a, "sine_betas", "e2a", -10, 10, false);
+  estimate_options(e2a, 0, "e2a");
+  const json& g0 = c.at("g0");
+  check_list(g0, "dims", "g0", 2, 4096, true);  // the mixture's four means sit on e1 and e2
+  cfg::count(g0, "grid", "g0", 2, cfg::kMaxGrid);
+  cfg::count(g0, "n", "g0", 2, cfg::kMaxPoints);
+  const json& g2a = c.at("g2a");
+  check_list(g2a, "dims", "g2a", 2, 4096, true);
+  check_strings(g2a, "families", "g2a", {"constant", "linear", "sine", "time_local"});
+  check_list(g2a, "eps", "g2a", 0, 100, false);
+  estimate_options(g2a, 0, "g2a");
+  for (const char* tag : {"e1", "g1", "e2b", "g2b"}) {
+    const json& s = c.at(tag);
+    const bool mixtures = tag[0] == 'g', identity = tag[1] == '1';
+    if (mixtures) check_list(s, "dims", tag, 2, 4096, true);
+    else check_strings(s, "schedules", tag, schedules);
+    const long long bpe = cfg::count(s, "batches_per_epoch", tag, 1, cfg::kMaxSteps);
+    const long long epochs = cfg::count(s, "epochs", tag, 1, cfg::kMaxSteps);
+    if (epochs > cfg::kMaxSteps / bpe) usage_error(std::string(tag) + ".epochs: epochs × batches_per_epoch is over " + std::to_string(cfg::kMaxSteps) + " steps");
+    cfg::count(s, "batch", tag, 1, cfg::kMaxPoints);
+    cfg::count(s, "val_size", tag, 1, cfg::kMaxPoints);
+    nn::spec_from_config({{"hidden", cfg::at(s, "hidden", tag)}, {"activation", "silu"},
+                          {"time_embedding", {{"type", "raw"}}}}, 2, std::string(tag) + ".model");
+    if (identity) {
+      check_list(s, "target_mse", tag, 1e-12, 1e12, false);
+      cfg::number(s, "cross_mse", tag);
+      cfg::count(s, "eval_grid", tag, 2, cfg::kMaxGrid);
+      cfg::count(s, "eval_n", tag, 2, cfg::kMaxPoints);
+      cfg::count(s, "seeds", tag, 1, 10000);
+    } else {
+      estimate_options(s, 0, tag);
+    }
+  }
+}
 
 cfg::json kl_study_defaults() {
   return cfg::json::parse(R"({
@@ -410,6 +485,7 @@ cfg::json kl_study_defaults() {
 }
 
 io::Table run_kl_study(const cfg::json& c, io::H5File* out) {
+  validate_kl_study(c);
   io::Table table;
   const auto eval_seed = static_cast<std::uint64_t>(cfg::integer(c, "eval_seed", ""));
   auto enabled = [&](const char* k) { return cfg::boolean_or(c.at(k), "enabled", true, k); };

@@ -14,6 +14,10 @@ namespace fm::study {
 
 cfg::json kl_study_defaults();
 
+// Checks every key of a resolved config (types, ranges, lists) before any stage runs, so a bad
+// last stage fails at once with the key's name rather than after the stages before it.
+void validate_kl_study(const cfg::json& config);
+
 // Runs the enabled experiments, writes their curves into `out` (may be null) and returns the
 // summary table.
 io::Table run_kl_study(const cfg::json& config, io::H5File* out);

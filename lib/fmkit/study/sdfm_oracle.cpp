@@ -110,7 +110,48 @@ Estimate irreducible_loss(const field::DiscreteOracleField& f, const Mat& y, Ind
 
 }  // namespace
 
+void validate_sdfm_oracle(const json& o) {
+  const std::string w = "config.oracle";
+  cfg::expect_keys(o, w, {"n", "w2_n", "euler", "straightness_n", "fine_steps", "loss_n", "datasets", "couplings", "only"});
+  if (!o.contains("datasets") || o["datasets"].empty()) return;
+  if (!o["datasets"].is_array()) usage_error(w + ".datasets: expected a list");
+  if (!o.contains("couplings") || !o["couplings"].is_array() || o["couplings"].empty())
+    usage_error(w + ".couplings: expected a non-empty list");
+  const Index n = cfg::count(o, "n", w, 2, cfg::kMaxPoints);
+  const Index w2_n = cfg::count(o, "w2_n", w, 1, n), st_n = cfg::count(o, "straightness_n", w, 1, n);
+  cfg::count(o, "loss_n", w, 2, cfg::kMaxPoints);
+  const long fine = cfg::count(o, "fine_steps", w, 32, cfg::kMaxGrid);
+  if (fine % 32 != 0) usage_error(w + ".fine_steps: expected a positive multiple of 32");
+  (void)w2_n;
+  (void)st_n;
+  const json& euler = cfg::at(o, "euler", w);
+  if (!euler.is_array()) usage_error(w + ".euler: expected a list of positive integers");
+  for (std::size_t i = 0; i < euler.size(); ++i)
+    cfg::as_count(euler[i], w + ".euler[" + std::to_string(i) + "]", 1, cfg::kMaxGrid);
+  std::vector<std::string> names;
+  for (std::size_t di = 0; di < o["datasets"].size(); ++di) {
+    const std::string wd = w + ".datasets[" + std::to_string(di) + "]";
+    cfg::expect_keys(o["datasets"][di], wd, {"name", "target"});
+    names.push_back(cfg::string(o["datasets"][di], "name", wd));
+    const auto dist = dist::make_distribution(cfg::at(o["datasets"][di], "target", wd), wd + ".target");
+    if (!std::dynamic_pointer_cast<const dist::Atoms>(dist))
+      usage_error(wd + ".target: the oracle study needs a discrete target ({\"type\":\"atoms\",...})");
+  }
+  select_by_name(o.contains("only") ? o["only"] : json(), w + ".only", names, w + ".datasets");
+  for (std::size_t ci = 0; ci < o["couplings"].size(); ++ci) {
+    const std::string wc = w + ".couplings[" + std::to_string(ci) + "]";
+    cfg::expect_keys(o["couplings"][ci], wc, {"label", "spec"});
+    cfg::string(o["couplings"][ci], "label", wc);
+    const json& spec = cfg::at(o["couplings"][ci], "spec", wc);
+    const std::string type = cfg::string(spec, "type", wc + ".spec");
+    if (type == "independent") cfg::expect_keys(spec, wc + ".spec", {"type"});
+    else if (type == "semidiscrete") coupling::parse_semidiscrete_spec(spec, wc + ".spec");
+    else usage_error(wc + ".spec.type: expected 'independent' or 'semidiscrete', got '" + type + "'");
+  }
+}
+
 io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
+  validate_sdfm_oracle(o);
   const std::string w = "config.oracle";
   cfg::expect_keys(o, w, {"n", "w2_n", "euler", "straightness_n", "fine_steps", "loss_n", "datasets", "couplings", "only"});
   io::Table table;

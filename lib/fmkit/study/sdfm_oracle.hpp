@@ -14,6 +14,8 @@ namespace fm::study {
 
 // `oracle` is the study config's "oracle" block (keys: n, w2_n, euler, straightness_n, fine_steps,
 // loss_n, datasets, couplings); an empty dataset list gives an empty table.
+// Checks the oracle section's keys and sizes before any work (run_sdfm_oracle calls it too).
+void validate_sdfm_oracle(const cfg::json& oracle);
 io::Table run_sdfm_oracle(const cfg::json& oracle, std::uint64_t seed);
 
 }  // namespace fm::study

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/coupling/make_coupling.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/temp_dir.hpp"
@@ -45,8 +46,8 @@ Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed
   Split s;
   s.dist = std::move(target);
   const auto sizes = [&] {
-    const Index n_train = cfg::integer(d, "n_train", w), n_test = cfg::integer(d, "n_test", w);
-    if (n_train < 2 || n_test < 1) usage_error(w + ": expected n_train >= 2 and n_test >= 1");
+    const Index n_train = cfg::count(d, "n_train", w, 2, cfg::kMaxPoints);
+    const Index n_test = cfg::count(d, "n_test", w, 1, cfg::kMaxPoints);
     return std::pair{n_train, n_test};
   };
   if (const auto data = std::dynamic_pointer_cast<const dist::Dataset>(s.dist)) {
@@ -128,48 +129,77 @@ std::set<std::string> sdfm_study_opaque() {
   return {"only", "only_couplings", "datasets", "couplings", "oracle.datasets", "oracle.couplings", "oracle.only"};
 }
 
-StudyTables run_sdfm_study(const json& c) {
+namespace {
+
+// What the validating pass resolves once: coupling labels and which run where, each dataset's
+// distribution and training recipe, and the number of training runs.
+struct Plan {
+  std::vector<std::string> labels, names;
+  std::vector<bool> coupling_selected, selected;
+  std::vector<dist::DistributionPtr> targets;
+  std::vector<json> recipes;
+  long total = 0;
+  bool runs_coupling(const json& d, std::size_t ci) const {
+    if (!coupling_selected[ci]) return false;
+    if (!d.contains("couplings")) return true;
+    for (const auto& l : d["couplings"])
+      if (l == labels[ci]) return true;
+    return false;
+  }
+};
+
+Plan plan_sdfm_study(const json& c) {
   cfg::expect_keys(c, "config",
                    {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
   cfg::expect_keys(ev, "eval", {"n", "w2_n", "euler", "heun", "dopri5", "straightness_n"});
-  const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
+  cfg::integer(c, "seed", "config");
+  if (!c["seeds"].is_array() || c["seeds"].empty()) usage_error("config.seeds: expected a non-empty list of seeds");
+  for (std::size_t i = 0; i < c["seeds"].size(); ++i)
+    cfg::as_count(c["seeds"][i], "config.seeds[" + std::to_string(i) + "]", 0, INT64_MAX);
   if (!c["datasets"].is_array() || c["datasets"].empty()) usage_error("config.datasets: expected a non-empty list");
   if (!c["couplings"].is_array() || c["couplings"].empty()) usage_error("config.couplings: expected a non-empty list");
-  const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
+  const Index n_eval = cfg::count(ev, "n", "eval", 2, cfg::kMaxPoints);
+  const Index w2_n = cfg::count(ev, "w2_n", "eval", 2, cfg::kMaxPoints);
   if (w2_n > n_eval) usage_error("eval.w2_n: must not exceed eval.n");
+  const Index st_n = cfg::count(ev, "straightness_n", "eval", 1, cfg::kMaxPoints);
+  if (st_n > n_eval) usage_error("eval.straightness_n: must not exceed eval.n");
+  for (const char* k : {"euler", "heun"}) {
+    const json& l = cfg::at(ev, k, "eval");
+    if (!l.is_array()) usage_error(std::string("eval.") + k + ": expected a list of step counts");
+    for (std::size_t i = 0; i < l.size(); ++i)
+      cfg::as_count(l[i], std::string("eval.") + k + "[" + std::to_string(i) + "]", 1, cfg::kMaxGrid);
+  }
+  cfg::boolean_or(ev, "dopri5", true, "eval");
+  Plan p;
   // One pass over the datasets before any work, so a typo in the last one fails at once: keys,
   // the distribution (built once, reused below) and the optional coupling subset (the quick
   // config's budget: a dataset may run only some couplings, by label).
-  std::vector<std::string> label_list;
-  for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci)
-    label_list.push_back(cfg::string(c["couplings"][ci], "label", "config.couplings[" + std::to_string(ci) + "]"));
+  std::vector<std::string>& label_list = p.labels;
+  for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
+    const std::string wc = "config.couplings[" + std::to_string(ci) + "]";
+    cfg::expect_keys(c["couplings"][ci], wc, {"label", "spec"});
+    coupling::validate_coupling_spec(cfg::at(c["couplings"][ci], "spec", wc), wc + ".spec");
+    label_list.push_back(cfg::string(c["couplings"][ci], "label", wc));
+  }
   // "only_couplings" splits a dataset's work by coupling (sweep tasks of minutes, not hours); the
   // training seed does not depend on the coupling, so the split rows equal the full run's.
-  const std::vector<bool> coupling_selected =
+  p.coupling_selected =
       select_by_name(c["only_couplings"], "config.only_couplings", label_list, "config.couplings", "label");
-  const auto runs_coupling = [&](const json& d, std::size_t ci) {
-    if (!coupling_selected[ci]) return false;
-    if (!d.contains("couplings")) return true;
-    for (const auto& l : d["couplings"])
-      if (l == label_list[ci]) return true;
-    return false;
-  };
-  std::vector<std::string> names;
+  std::vector<std::string>& names = p.names;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di)
     names.push_back(cfg::string(c["datasets"][di], "name", "config.datasets[" + std::to_string(di) + "]"));
-  const std::vector<bool> selected = select_by_name(c["only"], "config.only", names, "config.datasets");
-  std::vector<dist::DistributionPtr> targets;
-  std::vector<json> recipes;  // each dataset's training recipe
-  long total = 0;
+  p.selected = select_by_name(c["only"], "config.only", names, "config.datasets");
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings", "train"});
-    recipes.push_back(dataset_train(tr, d, wd));
-    targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
+    p.recipes.push_back(dataset_train(tr, d, wd));
+    p.targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
+    if (d.contains("n_train")) cfg::count(d, "n_train", wd, 2, cfg::kMaxPoints);
+    if (d.contains("n_test")) cfg::count(d, "n_test", wd, 1, cfg::kMaxPoints);
     if (d.contains("couplings")) {
       if (!d["couplings"].is_array() || d["couplings"].empty())
         usage_error(wd + ".couplings: expected a non-empty list of coupling labels");
@@ -178,27 +208,41 @@ StudyTables run_sdfm_study(const json& c) {
           usage_error(wd + ".couplings: '" + (l.is_string() ? l.get<std::string>() : l.dump()) +
                       "' is not the label of a coupling in config.couplings");
     }
-    if (!selected[di]) continue;
+    if (!p.selected[di]) continue;
     long runs = 0;
-    for (std::size_t ci = 0; ci < label_list.size(); ++ci) runs += runs_coupling(d, ci) ? 1 : 0;
+    for (std::size_t ci = 0; ci < label_list.size(); ++ci) runs += p.runs_coupling(d, ci) ? 1 : 0;
     // An empty intersection is a mis-split sweep, not a run with nothing to report.
     if (runs == 0)
       usage_error("config.only_couplings: selects none of the couplings dataset '" + names[di] + "' runs");
-    total += runs * static_cast<long>(c["seeds"].size());
+    p.total += runs * static_cast<long>(c["seeds"].size());
   }
+  if (c.contains("oracle")) validate_sdfm_oracle(c["oracle"]);
+  return p;
+}
+
+}  // namespace
+
+void validate_sdfm_study(const json& c) { plan_sdfm_study(c); }
+
+StudyTables run_sdfm_study(const json& c) {
+  const Plan p = plan_sdfm_study(c);
+  const json& ev = c["eval"];
+  const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
+  const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
+  const auto& names = p.names;
   // The network-free oracle study runs first: it is short, and its config errors surface at once.
   io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
   const TempDir tmp("fmkit_sdfm_");
-  Progress bar("SD-FM study", total);
+  Progress bar("SD-FM study", p.total);
   long done = 0;
   io::Table table;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
-    if (!selected[di]) continue;  // its seeds are base_seed + di whatever else runs
+    if (!p.selected[di]) continue;  // its seeds are base_seed + di whatever else runs
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     const std::string dname = names[di];
-    const json& trd = recipes[di];
-    const Split split = make_split(d, targets[di], base_seed + di, wd);
+    const json& trd = p.recipes[di];
+    const Split split = make_split(d, p.targets[di], base_seed + di, wd);
     const Index dim = split.train.cols();
     const std::string path = tmp.file("train" + std::to_string(di) + ".npy");
     io::write_npy(path, split.train);
@@ -217,10 +261,8 @@ StudyTables run_sdfm_study(const json& c) {
       map_truth = (br->map(x0).rowwise() - split.mean.transpose()) / split.scale;
     for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
       const json& cp = c["couplings"][ci];
-      const std::string wc = "config.couplings[" + std::to_string(ci) + "]";
-      cfg::expect_keys(cp, wc, {"label", "spec"});
-      const std::string label = cfg::string(cp, "label", wc);
-      if (!runs_coupling(d, ci)) continue;
+      const std::string& label = p.labels[ci];
+      if (!p.runs_coupling(d, ci)) continue;
       for (const auto& sj : c["seeds"]) {
         const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
         json t = train::train_defaults();

@@ -20,6 +20,8 @@ std::set<std::string> sdfm_study_opaque();
 
 // /summary: one row per (dataset, coupling, seed, solver, NFE); /oracle (when the oracle block has
 // datasets): one row per (dataset, coupling, Euler NFE).
+// The validating pass alone: every key, dataset, recipe and size, before any work.
+void validate_sdfm_study(const cfg::json& config);
 StudyTables run_sdfm_study(const cfg::json& config);
 
 }  // namespace fm::study

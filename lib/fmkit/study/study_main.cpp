@@ -10,16 +10,18 @@
 namespace fm::study {
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const std::function<StudyTables(const cfg::json&)>& run) {
+               const std::set<std::string>& opaque, const Validate& validate,
+               const std::function<StudyTables(const cfg::json&)>& run) {
   CLI::App app{description};
   CommonFlags common;
   add_common_flags(app, common);
   if (!parse_cli(app, argc, argv)) return 0;
   const cfg::json cfg = resolve_config(defaults, common, opaque);
-  if (common.dump_config) {
-    std::cout << cfg.dump(2) << "\n";
-    return 0;
-  }
+  // --dump-config prints the resolved config (also to see the keys and defaults), then validates it
+  // as a run would: exit 2 says it would not run.
+  if (common.dump_config) std::cout << cfg.dump(2) << std::endl;
+  validate(cfg);
+  if (common.dump_config) return 0;
   Timer timer;
   std::optional<io::H5File> file;
   if (!common.out.empty()) file.emplace(io::H5File::create(common.out));
@@ -44,8 +46,9 @@ int study_main(int argc, char** argv, const std::string& description, const cfg:
 }
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const std::function<io::Table(const cfg::json&)>& run) {
-  return study_main(argc, argv, description, defaults, opaque,
+               const std::set<std::string>& opaque, const Validate& validate,
+               const std::function<io::Table(const cfg::json&)>& run) {
+  return study_main(argc, argv, description, defaults, opaque, validate,
                     std::function<StudyTables(const cfg::json&)>([&](const cfg::json& c) { return StudyTables{run(c), {}}; }));
 }
 

@@ -13,8 +13,13 @@
 
 namespace fm::study {
 
+// `validate` checks the whole resolved config before any work; --dump-config runs it too, so a
+// config that prints is a config that runs.
+using Validate = std::function<void(const cfg::json&)>;
+
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const std::function<io::Table(const cfg::json&)>& run);
+               const std::set<std::string>& opaque, const Validate& validate,
+               const std::function<io::Table(const cfg::json&)>& run);
 
 // A study with more than one table: /summary plus named extra tables (e.g. /fits), all written
 // after the work; --json prints {"summary": [...], "<name>": [...]}.
@@ -23,6 +28,7 @@ struct StudyTables {
   std::vector<std::pair<std::string, io::Table>> extra;  // (name without the slash, table)
 };
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const std::function<StudyTables(const cfg::json&)>& run);
+               const std::set<std::string>& opaque, const Validate& validate,
+               const std::function<StudyTables(const cfg::json&)>& run);
 
 }  // namespace fm::study

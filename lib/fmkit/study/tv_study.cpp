@@ -20,6 +20,7 @@
 #include "fmkit/metrics/kde.hpp"
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/rate_fit.hpp"
+#include "fmkit/nn/checkpoint.hpp"
 #include "fmkit/study/name_selection.hpp"
 #include "fmkit/train/train_config.hpp"
 #include "fmkit/train/trainer.hpp"
@@ -78,14 +79,18 @@ metrics::BandwidthFit cv_bandwidth(const Mat& x, const json& kde) {
 // The fixed capacity / early-stopping rule: the same network, step budget and patience at
 // every n; the network with the best held-out FM loss is kept. `data` is a dataset spec (the
 // finite training set) or the target itself (fresh samples every step).
-nn::Mlp train_velocity(const json& tr, const json& data, std::uint64_t seed, train::TrainResult& res) {
+json train_config(const json& tr, const json& data, std::uint64_t seed) {
   json t = train::train_defaults();
   t["seed"] = seed;
   t["target"] = data;
   t["data"] = {{"replacement", true}, {"holdout", tr["holdout"]}};
   t["model"]["hidden"] = tr["hidden"];
   for (const char* k : {"steps", "batch", "lr", "ema", "eval_every", "patience", "val_size"}) t["train"][k] = tr[k];
-  train::Trainer trainer(t);
+  return t;
+}
+
+nn::Mlp train_velocity(const json& tr, const json& data, std::uint64_t seed, train::TrainResult& res) {
+  train::Trainer trainer(train_config(tr, data, seed));
   double best = std::numeric_limits<double>::infinity();
   nn::Mlp best_net = trainer.ema_mlp();
   res = trainer.run("", {"fm-tv-study", seed}, [&](long, const nn::Mlp& net, double val) {
@@ -190,7 +195,7 @@ json tv_study_defaults() {
 
 std::set<std::string> tv_study_opaque() { return {"only", "targets"}; }
 
-StudyTables run_tv_study(const json& c) {
+void validate_tv_study(const json& c) {
   cfg::expect_keys(c, "config",
                    {"seed", "only", "targets", "n", "reps", "floor_reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
   const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"], &bs = c["bootstrap"];
@@ -198,19 +203,45 @@ StudyTables run_tv_study(const json& c) {
   cfg::expect_keys(ev, "eval", {"m", "grid", "n_eps", "n_score", "seed"});
   cfg::expect_keys(kde, "kde", {"cv_points", "h_lo", "h_hi"});
   cfg::expect_keys(bs, "bootstrap", {"resamples", "level"});
+  cfg::integer(c, "seed", "config");
+  cfg::count(c, "reps", "config", 1, 100000);
+  cfg::count(c, "floor_reps", "config", 0, 100000);
+  const double n_min = cfg::number(c, "fit_n_min", "config");
+  if (n_min < 0) usage_error("config.fit_n_min: expected a sample size >= 0");
+  if (!c["n"].is_array() || c["n"].empty()) usage_error("config.n: expected a non-empty list of sample sizes");
+  for (std::size_t i = 0; i < c["n"].size(); ++i)
+    cfg::as_count(c["n"][i], "config.n[" + std::to_string(i) + "]", 20, cfg::kMaxPoints);
+  // The training recipe exactly as every fit builds it.
+  const json t = train_config(tr, {{"type", "gaussian"}, {"mean", {0.0}}, {"std", 1.0}}, 0);
+  train::parse_train_options(t["train"]);
+  nn::spec_from_config(t["model"], 1, "train");
+  const double holdout = cfg::number(tr, "holdout", "train");
+  if (!(holdout >= 0 && holdout < 1)) usage_error("train.holdout: expected a fraction in [0, 1)");
+  cfg::count(ev, "m", "eval", 2, cfg::kMaxPoints);
+  cfg::count(ev, "grid", "eval", 2, cfg::kMaxGrid);
+  cfg::count(ev, "n_eps", "eval", 2, cfg::kMaxPoints);
+  cfg::count(ev, "n_score", "eval", 2, cfg::kMaxPoints);
+  cfg::integer(ev, "seed", "eval");
+  cfg::count(kde, "cv_points", "kde", 2, cfg::kMaxPoints);
+  const double lo = cfg::number(kde, "h_lo", "kde"), hi = cfg::number(kde, "h_hi", "kde");
+  if (!(lo > 0 && hi > lo)) usage_error("kde: expected 0 < h_lo < h_hi");
+  if (!c["targets"].is_array() || c["targets"].empty()) usage_error("config.targets: expected a non-empty list");
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < c["targets"].size(); ++i)
+    names.push_back(parse_target(c["targets"][i], "config.targets[" + std::to_string(i) + "]").name);
+  select_by_name(c["only"], "config.only", names, "config.targets");
+  cfg::count(bs, "resamples", "bootstrap", 10, 10'000'000);
+  const double level = cfg::number(bs, "level", "bootstrap");
+  if (!(level > 0 && level < 1)) usage_error("bootstrap.level: expected a level in (0, 1)");
+}
+
+StudyTables run_tv_study(const json& c) {
+  validate_tv_study(c);  // every key and range; below, values are read as validated
+  const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"];
   const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
   const long long reps = cfg::integer(c, "reps", "config");
-  if (reps < 1) usage_error("config.reps: expected a positive integer");
-  if (!c["targets"].is_array() || c["targets"].empty()) usage_error("config.targets: expected a non-empty list");
   std::vector<long long> ns;
-  if (!c["n"].is_array()) usage_error("config.n: expected a list of sample sizes");
-  for (std::size_t i = 0; i < c["n"].size(); ++i) {
-    if (!c["n"][i].is_number_integer()) usage_error("config.n[" + std::to_string(i) + "]: expected an integer");
-    const long long n = c["n"][i].get<long long>();
-    if (n < 20) usage_error("config.n[" + std::to_string(i) + "]: expected a sample size >= 20, got " + std::to_string(n));
-    ns.push_back(n);
-  }
-  if (ns.empty()) usage_error("config.n: expected a non-empty list of sample sizes");
+  for (const auto& n : c["n"]) ns.push_back(n.get<long long>());
   std::sort(ns.begin(), ns.end());
   std::vector<Target> targets;
   for (std::size_t i = 0; i < c["targets"].size(); ++i)

@@ -15,6 +15,8 @@ cfg::json tv_study_defaults();
 std::set<std::string> tv_study_opaque();
 
 // /summary: one row per (target, n, rep); /fits: one row per (target, quantity).
+// Checks every key (types, ranges, the training recipe) before any work; run_tv_study calls it.
+void validate_tv_study(const cfg::json& config);
 StudyTables run_tv_study(const cfg::json& config);
 
 }  // namespace fm::study

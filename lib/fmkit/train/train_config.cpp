@@ -3,6 +3,10 @@
 #include <algorithm>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/coupling/make_coupling.hpp"
+#include "fmkit/dist/spec.hpp"
+#include "fmkit/nn/checkpoint.hpp"
+#include "fmkit/train/objective.hpp"
 
 namespace fm::train {
 
@@ -29,10 +33,8 @@ std::set<std::string> train_opaque() { return {"source", "target", "objective", 
 TrainOptions parse_train_options(const cfg::json& t) {
   const std::string w = "train";
   TrainOptions o;
-  o.steps = cfg::integer(t, "steps", w);
-  o.batch = cfg::integer(t, "batch", w);
-  if (o.steps < 1) usage_error("train.steps: expected a positive integer");
-  if (o.batch < 1) usage_error("train.batch: expected a positive integer");
+  o.steps = cfg::count(t, "steps", w, 1, cfg::kMaxSteps);
+  o.batch = cfg::count(t, "batch", w, 1, cfg::kMaxPoints);
   o.lr.type = cfg::string(t, "schedule", w);
   o.lr.lr = cfg::number(t, "lr", w);
   o.lr.floor = cfg::number(t, "lr_floor", w);
@@ -52,23 +54,32 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.adam.validate();
   o.clip = cfg::number(t, "clip", w);
   o.ema = cfg::number(t, "ema", w);
-  o.eval_every = cfg::integer(t, "eval_every", w);
-  o.val_size = cfg::integer(t, "val_size", w);
-  o.patience = cfg::integer(t, "patience", w);
+  o.eval_every = cfg::count(t, "eval_every", w, 1, cfg::kMaxSteps);
+  o.val_size = cfg::count(t, "val_size", w, 1, cfg::kMaxPoints);
+  o.patience = cfg::count(t, "patience", w, 0, cfg::kMaxSteps);
   o.target_loss = cfg::number(t, "target_loss", w);
   o.target_nmse = cfg::number(t, "target_nmse", w);
-  o.checkpoint_every = cfg::integer(t, "checkpoint_every", w);
-  o.eps_grid = static_cast<int>(cfg::integer(t, "eps_grid", w));
-  o.eps_samples = cfg::integer(t, "eps_samples", w);
+  o.checkpoint_every = cfg::count(t, "checkpoint_every", w, 0, cfg::kMaxSteps);
+  o.eps_grid = static_cast<int>(cfg::count(t, "eps_grid", w, 1, cfg::kMaxGrid));
+  o.eps_samples = cfg::count(t, "eps_samples", w, 1, cfg::kMaxPoints);
   o.divergence_factor = cfg::number(t, "divergence_factor", w);
   if (!(o.divergence_factor > 1)) usage_error("train.divergence_factor: expected a number > 1");
   if (o.clip < 0) usage_error("train.clip: expected a number >= 0");
   if (o.ema < 0 || o.ema >= 1) usage_error("train.ema: expected a decay in [0, 1)");
-  if (o.eval_every < 1) usage_error("train.eval_every: expected a positive integer");
-  if (o.val_size < 1) usage_error("train.val_size: expected a positive integer");
-  if (o.patience < 0 || o.checkpoint_every < 0) usage_error("train.patience and train.checkpoint_every must be >= 0");
-  if (o.eps_grid < 1 || o.eps_samples < 1) usage_error("train.eps_grid and train.eps_samples must be positive");
   return o;
+}
+
+void validate_train_config(const cfg::json& c) {
+  cfg::integer(c, "seed", "");
+  parse_train_options(c["train"]);
+  Objective::parse(c["objective"]);
+  const dist::DistributionPtr target = dist::make_distribution(c["target"], "target");
+  if (!c["source"].is_null()) dist::make_distribution(c["source"], "source");
+  nn::spec_from_config(c["model"], target->dim());
+  coupling::validate_coupling_spec(c["coupling"], "coupling");
+  const double holdout = cfg::number(c["data"], "holdout", "data");
+  if (!(holdout >= 0 && holdout < 1)) usage_error("data.holdout: expected a fraction in [0, 1)");
+  cfg::boolean_or(c["data"], "replacement", true, "data");
 }
 
 }  // namespace fm::train

@@ -36,4 +36,8 @@ struct TrainOptions {
 
 TrainOptions parse_train_options(const cfg::json& train);
 
+// The checks that need no data or solver work: options, objective, distributions, model and
+// coupling spec, so that `fm-train --dump-config` refuses what a run would refuse.
+void validate_train_config(const cfg::json& config);
+
 }  // namespace fm::train
