@@ -18,24 +18,49 @@ int run(int argc, char** argv) {
   app.add_flag("--resume", resume, "continue the run in --out from its last checkpoint (config from the file; --set may raise train.steps)");
   if (!fm::parse_cli(app, argc, argv)) return 0;
 
-  fm::cfg::json base = fm::cfg::json::object();
+  fm::cfg::json stored;
+  std::string stored_status;
   if (resume) {
     if (common.out.empty()) fm::usage_error("--resume: needs --out RUN.h5, the run to continue");
     if (!std::filesystem::exists(common.out)) fm::usage_error("--resume: '" + common.out + "' does not exist");
-    if (!common.config_file.empty()) fm::usage_error("--resume: the config comes from the run file; drop --config");
-    base = fm::cfg::json::parse(fm::io::H5File::open(common.out).read_string("/config"));
+    const fm::io::H5File f = fm::io::H5File::open(common.out);
+    if (!f.exists("/config")) fm::usage_error("--resume: '" + common.out + "' is not an fm-train run file (no /config)");
+    stored = fm::cfg::parse(f.read_string("/config"), "--resume '" + common.out + "': /config");
+    if (!stored.is_object()) fm::usage_error("--resume '" + common.out + "': /config: expected a JSON object");
+    stored_status = f.has_attr("/", "status") ? f.attr_string("/", "status") : "";
   }
-  fm::CommonFlags flags = common;
-  const fm::cfg::json cfg = fm::resolve_config(fm::train::train_defaults(), flags, fm::train::train_opaque(),
+  // With --resume the config is the run's own, unless --config is given too (as fm-sweep does):
+  // then it must be the same config, but for train.steps, which a resume may raise.
+  const fm::cfg::json cfg = fm::resolve_config(fm::train::train_defaults(), common, fm::train::train_opaque(),
                                                [&](fm::cfg::json& c) {
-                                                 if (resume) c = base;
+                                                 if (resume && common.config_file.empty()) c = stored;
                                                });
-  if (common.dump_config) {
-    std::cout << cfg.dump(2) << "\n";
+  if (resume && !common.config_file.empty()) {
+    fm::cfg::json a = cfg, b = stored;
+    a["train"].erase("steps");
+    b["train"].erase("steps");
+    if (a != b) {
+      const auto diff = fm::cfg::json::diff(b, a);
+      fm::usage_error("--resume: --config '" + common.config_file + "' differs from the config stored in '" +
+                      common.out + "' at " + (diff.empty() ? std::string("?") : diff[0].value("path", std::string("?"))) +
+                      "; resume without --config, or start a new run");
+    }
+  }
+  if (common.dump_config) std::cout << cfg.dump(2) << std::endl;  // then validated, as a run would
+  fm::train::validate_train_config(cfg);
+  if (common.dump_config) return 0;
+  if (resume && stored_status == "complete" && cfg["train"]["steps"] == stored["train"]["steps"]) {
+    // Rewriting a finished run would change nothing but its timings; leave the file as it is.
+    std::cerr << "fm-train: '" << common.out << "' is already complete; nothing to resume (raise train.steps with "
+                 "--set to train further)\n";
     return 0;
   }
   fm::train::Trainer trainer(cfg);
-  if (resume) trainer.resume(fm::io::H5File::open(common.out));
+  if (resume) {
+    trainer.resume(fm::io::H5File::open(common.out));
+    std::cerr << "fm-train: resuming '" << common.out << "' from its checkpoint at step " << trainer.current_step()
+              << "\n";
+  }
   const auto seed = static_cast<std::uint64_t>(fm::cfg::integer(cfg, "seed", ""));
   const auto r = trainer.run(common.out, {fm::command_line(argc, argv), seed});
   if (common.json) std::cout << trainer.summary(r).to_json().dump() << "\n";

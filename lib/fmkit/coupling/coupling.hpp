@@ -4,6 +4,7 @@
 // and diagnostics (marginal error, entropy, χ²) into the run summary.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "fmkit/coupling/target_sampler.hpp"
 #include "fmkit/io/summary.hpp"
@@ -22,6 +23,10 @@ class Coupling {
   virtual std::string name() const = 0;
   // Adds pairing time and coupling-specific diagnostics to a summary.
   virtual void diagnostics(io::Summary& s) const;
+  // The accumulators behind diagnostics(), saved in a checkpoint, so a resumed run's summary counts
+  // every step, not only those after the resume.
+  virtual std::vector<double> counters() const { return {seconds_, static_cast<double>(pairs_)}; }
+  virtual void restore_counters(const std::vector<double>& c);
 
  protected:
   double seconds_ = 0;  // time spent pairing (excluding drawing)

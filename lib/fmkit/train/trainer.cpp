@@ -5,8 +5,7 @@
 #include <sstream>
 
 #include "fmkit/core/error.hpp"
-#include "fmkit/coupling/minibatch_ot.hpp"
-#include "fmkit/coupling/semidiscrete_coupling.hpp"
+#include "fmkit/coupling/make_coupling.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/quadrature.hpp"
 #include "fmkit/core/timer.hpp"
@@ -57,12 +56,7 @@ Trainer::Trainer(cfg::json config) : config_(std::move(config)), adam_(0, {}) {
   if (config_["target"].value("type", "") == "schedule" && obj_.type != "exact")
     usage_error("objective.type: a schedule target defines its own path; use {\"type\": \"exact\"}");
 
-  const cfg::json& coup = config_["coupling"];
-  const std::string ctype = cfg::string(coup, "type", "coupling");
-  if (ctype != "independent" && ctype != "exact_ot" && ctype != "sinkhorn" && ctype != "semidiscrete")
-    usage_error("coupling.type: unknown coupling '" + ctype +
-                "' (expected independent, exact_ot, sinkhorn or semidiscrete)");
-  if (ctype == "independent") cfg::expect_keys(coup, "coupling", {"type"});
+  coupling::validate_coupling_spec(config_["coupling"], "coupling");
 
   // Finite data sets are split once into training and held-out validation points.
   const cfg::json& data = config_["data"];
@@ -92,12 +86,7 @@ Trainer::Trainer(cfg::json config) : config_(std::move(config)), adam_(0, {}) {
   }
   // Validation pairs stay independent: the validation loss measures the same regression for
   // every coupling.
-  if (ctype == "exact_ot" || ctype == "sinkhorn")
-    coupling_ = std::make_unique<coupling::MinibatchOtCoupling>(coup, source, *train_t, seed_);
-  else if (ctype == "semidiscrete")
-    coupling_ = std::make_unique<coupling::SemidiscreteCoupling>(coup, source, *train_t, seed_);
-  else
-    coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *train_t, seed_);
+  coupling_ = coupling::make_coupling(config_["coupling"], source, *train_t, seed_);
   val_coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *val_t, val_seed);
   val_ = make_batch(obj_, 0, opts_.val_size, val_seed, val_coupling_.get(), exact_.get());
   val_scale_ = val_.target.squaredNorm() / static_cast<double>(val_.target.size());
@@ -143,6 +132,9 @@ void Trainer::resume(const io::H5File& run) {
   if (state.size() != 2) usage_error("--resume: checkpoint early-stopping state is malformed");
   best_val_ = state[0];
   bad_evals_ = static_cast<long>(state[1]);
+  if (!run.exists("/runs/0/checkpoint/coupling_counters"))
+    usage_error("--resume: the run file has no coupling counters (written by an older fmkit); start it again");
+  coupling_->restore_counters(dbl("checkpoint/coupling_counters"));
   if (curves_.step.size() != static_cast<std::size_t>(step_))
     usage_error("--resume: run file curves do not match its checkpoint step (truncated file?)");
 }
@@ -208,12 +200,8 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
   Timer timer;
   const long start = step_;
   Progress bar("train", opts_.steps);
-  double window = 0;
-  long window_n = 0;
   while (step_ < opts_.steps) {
     const double l = step();
-    window += l;
-    ++window_n;
     if (bar.due(step_)) {
       std::ostringstream extra;
       extra.precision(4);
@@ -228,9 +216,7 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
         net.params() = ema_.shadow;
         on_eval(step_, net, curves_.val_loss.back());
       }
-      r.train_loss = window / static_cast<double>(window_n);
-      window = 0;
-      window_n = 0;
+      r.train_loss = window_loss();
       if (opts_.target_loss > 0 && curves_.val_loss.back() <= opts_.target_loss) {
         r.status = "early_stopped";
         r.stop_reason = "validation loss reached train.target_loss";
@@ -258,9 +244,26 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
   r.steps_per_s = static_cast<double>(step_ - start) / std::max(1e-12, r.wall_time_s);
   if (!curves_.val_loss.empty()) r.val_loss = curves_.val_loss.back();
   r.best_val_loss = best_val_;
+  if (std::isnan(r.train_loss)) r.train_loss = window_loss();  // resumed at its last step
   if (exact_ && !curves_.eps2.empty()) r.eps = std::sqrt(curves_.eps2.back());
   if (!out.empty()) write(out, info, "complete", r);
   return r;
+}
+
+double Trainer::window_loss() const {
+  // The losses since the previous evaluation, summed in step order: computed from the stored
+  // curve, it is the same number whether or not the run was resumed inside the window.
+  const std::size_t n = curves_.loss.size();
+  if (n == 0) return std::nan("");
+  std::size_t from = 0;
+  for (auto it = curves_.eval_step.rbegin(); it != curves_.eval_step.rend(); ++it)
+    if (static_cast<std::size_t>(*it) < n) {
+      from = static_cast<std::size_t>(*it);
+      break;
+    }
+  double sum = 0;
+  for (std::size_t i = from; i < n; ++i) sum += curves_.loss[i];
+  return sum / static_cast<double>(n - from);
 }
 
 void Trainer::write(const std::string& out, const io::RunInfo& info, const std::string& status,
@@ -281,6 +284,7 @@ void Trainer::write(const std::string& out, const io::RunInfo& info, const std::
   nn::Checkpoint c{mlp_->params(), ema_.shadow, adam_.m, adam_.v, adam_.t, step_, seed_};
   nn::write_checkpoint(f, "/runs/0/checkpoint", c);
   f.write("/runs/0/checkpoint/early_stopping", std::vector<double>{best_val_, static_cast<double>(bad_evals_)});
+  f.write("/runs/0/checkpoint/coupling_counters", coupling_->counters());
   summary(r, status).write(f);
   f.commit(status);
 }

@@ -72,6 +72,7 @@ class Trainer {
   };
   void evaluate(long step);
   double eps2_now() const;
+  double window_loss() const;  // mean training loss since the previous evaluation
   void write(const std::string& out, const io::RunInfo& info, const std::string& status, const TrainResult& r) const;
 
   Vec grad_;
