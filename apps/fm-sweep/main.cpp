@@ -36,7 +36,7 @@ int run(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand("run", "run every run of SWEEP.json in DIR (skips complete runs, retries failures once)");
   run_cmd->add_option("sweep", sweep_file, "the sweep file (SWEEP.json)")->required();
   run_cmd->add_option("--out", dir, "the sweep directory (created; rerun to continue an interrupted sweep)")->required();
-  run_cmd->add_option("--jobs", jobs, "runs at a time, each a one-thread process (default 1)");
+  run_cmd->add_option("--jobs", jobs, "runs at a time, each a one-thread process (default 1, at most 1024)");
 
   CLI::App* list = app.add_subcommand("list", "print the runs of SWEEP.json (id and overrides) without running them");
   list->add_option("sweep", sweep_file, "the sweep file")->required();
@@ -96,11 +96,14 @@ int run(int argc, char** argv) {
     print_counts(merge(dir), dir);
     std::cerr << "fm-sweep: this invocation ran " << r.complete + r.failed << " run(s), skipped " << r.skipped
               << " complete one(s)\n";
+    if (r.held > 0)
+      std::cerr << "fm-sweep: " << r.held << " run(s) left alone: another fm-sweep is running them now\n";
     if (r.interrupted) fm::runtime_error("interrupted: rerun the same command to continue the pending runs");
     return r.failed > 0 ? 1 : 0;
   }
   if (emit->parsed()) {
     if (!slurm && !parallel) fm::usage_error("emit: give --slurm or --parallel");
+    script_safe(dir, "--out");  // before the directory is made: it goes into the job script
     const Sweep s = load_sweep(sweep_file);
     prepare(s, dir);
     validate_configs(dir, program_dir());
@@ -117,7 +120,12 @@ int run(int argc, char** argv) {
     }
     if (id.empty()) fm::usage_error("run-one: give --id or --index");
     bool skipped = false;
+    const StopGuard guard;  // SIGTERM (scancel, a time limit) reaches the run's process too
     const RunStatus st = run_one(dir, m, id, program_dir(), &skipped);
+    if (st.status == "running")
+      fm::runtime_error("run " + id + " is being run by another process (its lock is held); not started");
+    if (guard.stopped())
+      fm::runtime_error("run " + id + " interrupted; run the same command again to resume it");
     std::cerr << "fm-sweep: run " << id << (skipped ? " was already complete" : " " + st.status)
               << (st.status == "failed" ? ": " + st.error : std::string()) << "\n";
     return st.status == "complete" ? 0 : 1;

@@ -119,7 +119,7 @@ TEST(FmSweep, RuntimeFailureIsRetriedOnceAndRecorded) {
   // `status` lists the failure with its message and exits 1, so a script can tell.
   const auto st = run("fm-sweep", "status " + dir);
   EXPECT_EQ(st.code, 1) << st.err;
-  EXPECT_NE(st.out.find("0 complete (0.0 h of run time), 1 failed, 0 started, 0 not started"), std::string::npos)
+  EXPECT_NE(st.out.find("0 complete (0.0 h of run time), 0 running, 0 resumable, 0 interrupted, 1 failed, 0 not started"), std::string::npos)
       << st.out;
   EXPECT_NE(st.out.find("failed:\n  " + ids_of(dir)[0] + " {\"seed\":0}\n    "), std::string::npos) << st.out;
   EXPECT_NE(st.out.find("diverged"), std::string::npos) << st.out;
@@ -134,22 +134,22 @@ TEST(FmSweep, EmittedClusterFilesDriveRunOne) {
   EXPECT_NE(slurm.find("run-one"), std::string::npos);
   r = run("fm-sweep", "status " + dir);
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find(dir + ": 4 runs of fm-train: 0 complete (0.0 h of run time), 0 failed, 0 started, 4 not started"),
+  EXPECT_NE(r.out.find(dir + ": 4 runs of fm-train: 0 complete (0.0 h of run time), 0 running, 0 resumable, 0 interrupted, 0 failed, 4 not started"),
             std::string::npos)
       << r.out;
   // An array task is `run-one DIR --index K`: run task 2 as Slurm would.
   r = run("fm-sweep", "run-one " + dir + " --index 2");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir + "/runs/" + ids_of(dir)[2] + "/out.h5"));
-  // A task the scheduler killed mid-way left its output in progress and a log: "started", with the
-  // log's last line (the latest progress line) shown.
+  // A task the scheduler killed mid-way left its output in progress and a log: "interrupted", with
+  // the log's last line (the latest progress line) shown.
   write_file(dir + "/runs/" + ids_of(dir)[0] + "/out.h5.tmp", "");
   write_file(dir + "/runs/" + ids_of(dir)[0] + "/stderr.log", "train: 10% after 300 s\ntrain: 40% after 600 s\n\n");
   r = run("fm-sweep", "status " + dir);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("1 complete"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("0 failed, 1 started, 2 not started"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("started (running, or interrupted and to be redone):\n  " + ids_of(dir)[0] + " {"),
+  EXPECT_NE(r.out.find("0 running, 0 resumable, 1 interrupted, 0 failed, 2 not started"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("interrupted without a checkpoint (a rerun redoes them):\n  " + ids_of(dir)[0] + " {"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("\n    train: 40% after 600 s\n"), std::string::npos) << r.out;

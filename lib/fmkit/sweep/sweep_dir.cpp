@@ -1,11 +1,13 @@
 #include "fmkit/sweep/sweep_dir.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
+#include "fmkit/sweep/sweep_spec.hpp"
 
 namespace fm::sweep {
 
@@ -69,9 +71,16 @@ Manifest read_manifest(const std::string& dir) {
     out.keys = m.at("keys").get<std::vector<std::string>>();
     out.slurm = m.at("slurm");
     for (const auto& r : m.at("runs")) out.runs.emplace_back(r.at("id").get<std::string>(), r.at("overrides"));
-  } catch (const json::exception& e) {
-    usage_error("sweep manifest '" + path + "' is malformed (" + e.what() + ")");
+  } catch (const json::exception&) {
+    usage_error("sweep manifest '" + path + "' is malformed (program, keys, slurm and runs expected)");
   }
+  const auto& known = sweepable_programs();
+  if (std::find(known.begin(), known.end(), out.program) == known.end())
+    usage_error("sweep manifest '" + path + "': program '" + out.program + "' is not one fm-sweep runs");
+  // Run ids name folders and go into job lines: only what fm-sweep itself writes is accepted.
+  for (const auto& [id, unused] : out.runs)
+    if (id.empty() || id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz_-") != std::string::npos)
+      usage_error("sweep manifest '" + path + "': run id '" + id + "' is not one fm-sweep writes");
   return out;
 }
 
@@ -90,16 +99,20 @@ RunStatus read_status(const std::string& dir, const std::string& id) {
   RunStatus st;
   const std::string path = run_dir(dir, id) + "/status.json";
   if (fs::exists(path)) {
+    json j;
     try {
-      const json j = cfg::load_file(path, "run status");
-      st.status = j.value("status", "pending");
-      st.exit_code = j.value("exit_code", 0);
-      st.attempts = j.value("attempts", 0);
-      st.error = j.value("error", "");
-      st.wall_time_s = j.value("wall_time_s", 0.0);
+      j = cfg::load_file(path, "run status");
     } catch (const Error&) {
-      st = RunStatus{};  // a torn status file counts as pending
+      j = json::object();  // a torn status file counts as pending
     }
+    // A readable file with wrong types was edited by hand: say which file, rather than guess.
+    const std::string w = "run status '" + path + "'";
+    if (!j.is_object()) usage_error(w + ": expected a JSON object");
+    st.status = cfg::string_or(j, "status", "pending", w);
+    st.exit_code = static_cast<int>(cfg::integer_or(j, "exit_code", 0, w));
+    st.attempts = static_cast<int>(cfg::integer_or(j, "attempts", 0, w));
+    st.error = cfg::string_or(j, "error", "", w);
+    st.wall_time_s = cfg::number_or(j, "wall_time_s", 0.0, w);
   }
   // The output is the truth: a complete file is a complete run whatever the status file says.
   if (output_complete(dir, id)) st.status = "complete";

@@ -5,6 +5,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/sweep/sweep_dir.hpp"
+#include "fmkit/sweep/sweep_spec.hpp"
 
 namespace fm::sweep {
 namespace {
@@ -16,26 +17,52 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
+// The sweep directory and the program path go into the script: both are checked, and every use
+// is quoted.
+std::string checked_dir(const std::string& dir, const std::string& sweep_bin) {
+  const std::string abs = std::filesystem::absolute(dir).string();
+  script_safe(abs, "--out");
+  script_safe(sweep_bin, "the fm-sweep path");
+  return abs;
+}
+
 }  // namespace
 
 std::string emit_slurm(const std::string& dir, const std::string& sweep_bin) {
   const Manifest m = read_manifest(dir);
-  const std::string abs = std::filesystem::absolute(dir).string();
+  const std::string abs = checked_dir(dir, sweep_bin);
+  // sbatch reads #SBATCH values with double quotes, not the shell's single ones.
+  if (abs.find('"') != std::string::npos) usage_error("--out '" + abs + "': a Slurm script cannot name a path with '\"'");
+  // The manifest on disk is read again here: its values are checked as the sweep file's were.
   const cfg::json& r = m.slurm;
+  const std::string w = "'" + abs + "/sweep.json' slurm";
+  const long long cpus = cfg::count(r, "cpus_per_task", w, 1, 4096);
+  const std::string time = cfg::string(r, "time", w), mem = cfg::string(r, "mem", w),
+                    partition = cfg::string(r, "partition", w);
+  for (const auto& [k, v] : {std::pair{"time", time}, {"mem", mem}, {"partition", partition}})
+    script_safe(v, cfg::join_path(w, k));
+  const cfg::json& extra = cfg::at(r, "extra", w);
+  if (!extra.is_array()) usage_error(w + ".extra: expected a list of strings");
   std::ostringstream s;
   s << "#!/bin/bash\n"
     << "# fmkit sweep of " << m.program << ": " << m.runs.size() << " runs, one array task each.\n"
-    << "# Submit with `sbatch " << abs << "/sweep.slurm`; watch it with `fm-sweep status " << abs << "`;\n"
-    << "# afterwards `fm-sweep merge " << abs << "` (a study split into runs: `fm-sweep gather " << abs
+    << "# Submit with `sbatch " << quote(abs + "/sweep.slurm") << "`; watch it with `fm-sweep status " << quote(abs)
+    << "`;\n"
+    << "# afterwards `fm-sweep merge " << quote(abs) << "` (a study split into runs: `fm-sweep gather " << quote(abs)
     << " --out STUDY.h5`).\n"
     << "#SBATCH --job-name=fmkit-" << m.program << "\n"
     << "#SBATCH --array=0-" << m.runs.size() - 1 << "\n"
-    << "#SBATCH --cpus-per-task=" << r.value("cpus_per_task", 1) << "\n"
-    << "#SBATCH --time=" << r.value("time", std::string("01:00:00")) << "\n"
-    << "#SBATCH --mem=" << r.value("mem", std::string("4G")) << "\n"
-    << "#SBATCH --output=" << abs << "/runs/slurm-%A_%a.log\n";
-  if (!r.value("partition", std::string()).empty()) s << "#SBATCH --partition=" << r["partition"].get<std::string>() << "\n";
-  for (const auto& e : r.value("extra", cfg::json::array())) s << "#SBATCH " << e.get<std::string>() << "\n";
+    << "#SBATCH --cpus-per-task=" << cpus << "\n"
+    << "#SBATCH --time=" << time << "\n"
+    << "#SBATCH --mem=" << mem << "\n"
+    << "#SBATCH --output=\"" << abs << "/runs/slurm-%A_%a.log\"\n";
+  if (!partition.empty()) s << "#SBATCH --partition=" << partition << "\n";
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    const std::string wi = w + ".extra[" + std::to_string(i) + "]";
+    if (!extra[i].is_string()) usage_error(wi + ": expected a string");
+    script_safe(extra[i].get<std::string>(), wi);
+    s << "#SBATCH " << extra[i].get<std::string>() << "\n";
+  }
   s << "set -euo pipefail\n"
     << "exec " << quote(sweep_bin) << " run-one " << quote(abs) << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
   const std::string path = abs + "/sweep.slurm";
@@ -46,7 +73,7 @@ std::string emit_slurm(const std::string& dir, const std::string& sweep_bin) {
 
 std::string emit_parallel(const std::string& dir, const std::string& sweep_bin) {
   const Manifest m = read_manifest(dir);
-  const std::string abs = std::filesystem::absolute(dir).string();
+  const std::string abs = checked_dir(dir, sweep_bin);
   std::ostringstream s;
   for (const auto& [id, unused] : m.runs) s << quote(sweep_bin) << " run-one " << quote(abs) << " --id " << id << "\n";
   const std::string path = abs + "/jobs.txt";

@@ -20,6 +20,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/timer.hpp"
+#include "fmkit/sweep/run_lock.hpp"
 
 extern char** environ;
 
@@ -44,13 +45,15 @@ int spawn_and_wait(const std::vector<std::string>& args, const std::string& out,
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc = 0;
+  {
+    // Registered under the lock it was spawned under, so a stop request never misses it.
+    std::lock_guard<std::mutex> lock(g_children_mutex);
+    rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+    if (rc == 0) g_children.insert(pid);
+  }
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) runtime_error("cannot start '" + args[0] + "': " + std::strerror(rc));
-  {
-    std::lock_guard<std::mutex> lock(g_children_mutex);
-    g_children.insert(pid);
-  }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -60,6 +63,39 @@ int spawn_and_wait(const std::vector<std::string>& args, const std::string& out,
 }
 
 }  // namespace
+
+StopGuard::StopGuard() {
+  g_stop = false;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int_);
+  sigaction(SIGTERM, &sa, &old_term_);
+  sigaction(SIGHUP, &sa, &old_hup_);
+  // A signal handler may not walk the child set; this thread forwards the stop to every child,
+  // including one spawned just as the signal came.
+  watcher_ = std::thread([this] {
+    std::set<pid_t> signalled;
+    while (!done_) {
+      if (g_stop) {
+        std::lock_guard<std::mutex> lock(g_children_mutex);
+        for (pid_t p : g_children)
+          if (signalled.insert(p).second) kill(p, SIGTERM);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+}
+
+StopGuard::~StopGuard() {
+  done_ = true;
+  watcher_.join();
+  sigaction(SIGINT, &old_int_, nullptr);
+  sigaction(SIGTERM, &old_term_, nullptr);
+  sigaction(SIGHUP, &old_hup_, nullptr);
+}
+
+bool StopGuard::stopped() const { return g_stop; }
 
 std::string program_dir() {
   std::error_code ec;
@@ -88,16 +124,22 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
   for (const auto& r : m.runs) known = known || r.first == id;
   if (!known) usage_error("run '" + id + "' is not in the sweep in '" + dir + "'");
   if (skipped) *skipped = false;
+  const std::string rd = run_dir(dir, id), program = bin_dir + "/" + m.program;
+  const RunLock lock(rd);
+  if (!lock.held()) {  // another fm-sweep (or cluster task) is running it now
+    RunStatus busy;
+    busy.status = "running";
+    return busy;
+  }
   RunStatus st = read_status(dir, id);
   if (st.status == "complete") {
     if (skipped) *skipped = true;
     return st;
   }
-  const std::string rd = run_dir(dir, id), program = bin_dir + "/" + m.program;
   if (!fs::exists(program)) runtime_error("program '" + program + "' not found");
   st.attempts = 0;
   Timer timer;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt < 2 && !g_stop; ++attempt) {
     std::vector<std::string> args{program, "--config", rd + "/config.json", "--out", rd + "/out.h5", "--threads", "1",
                                   "--json"};
     // fm-train writes resumable checkpoints into its output: continue from one instead of redoing it.
@@ -121,6 +163,10 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
     if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) st.error = "exited 0 but its output is not complete";
     if (st.exit_code == 2) break;  // a usage error: the retry would fail the same way
   }
+  if (g_stop && st.attempts == 0) {
+    st.status = "pending";
+    return st;
+  }
   st.wall_time_s = timer.seconds();
   write_status(dir, id, st);
   return st;
@@ -128,15 +174,9 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
 
 LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_dir,
                       const std::function<void(const std::string&, const RunStatus&)>& on_done) {
-  if (jobs < 1) usage_error("--jobs: expected a positive integer");
+  if (jobs < 1 || jobs > 1024) usage_error("--jobs: expected an integer in [1, 1024]");
   const Manifest m = read_manifest(dir);
-  g_stop = false;
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  const StopGuard guard;
   std::atomic<std::size_t> next{0};
   std::mutex result_mutex;
   LocalResult res;
@@ -152,6 +192,7 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
         if (skipped) ++res.skipped;
         else if (st.status == "complete") ++res.complete;
         else if (st.status == "failed") ++res.failed;
+        else if (st.status == "running") ++res.held;
         else ++res.pending;
         if (on_done) on_done(m.runs[i].first, st);
       } catch (...) {
@@ -163,29 +204,11 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
   };
   std::vector<std::thread> pool;
   for (int j = 0; j < std::min<int>(jobs, static_cast<int>(m.runs.size())); ++j) pool.emplace_back(worker);
-  // Forward a stop request to the running children, then let the workers drain.
-  std::thread watcher([&] {
-    while (true) {
-      {
-        std::lock_guard<std::mutex> lock(result_mutex);
-        if (res.complete + res.failed + res.skipped + res.pending == static_cast<int>(m.runs.size()) || failure) break;
-      }
-      if (g_stop) {
-        std::lock_guard<std::mutex> lock(g_children_mutex);
-        for (pid_t p : g_children) kill(p, SIGTERM);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
   for (auto& t : pool) t.join();
-  g_stop = g_stop.load() || static_cast<bool>(failure);
-  watcher.join();
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
   if (failure) std::rethrow_exception(failure);
-  res.interrupted = res.complete + res.failed + res.skipped < static_cast<int>(m.runs.size());
-  res.pending = static_cast<int>(m.runs.size()) - res.complete - res.failed - res.skipped;
+  const int total = static_cast<int>(m.runs.size());
+  res.interrupted = guard.stopped();
+  res.pending = total - res.complete - res.failed - res.skipped - res.held;
   return res;
 }
 

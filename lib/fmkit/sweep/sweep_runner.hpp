@@ -3,8 +3,12 @@
 // at run time (exit 1 or a signal) is retried once — a usage error (exit 2) is not, it would fail
 // the same way — and every outcome is recorded in the run's status.json.
 #pragma once
+#include <signal.h>
+
+#include <atomic>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "fmkit/sweep/sweep_dir.hpp"
 
@@ -18,13 +22,32 @@ std::string program_dir();
 void validate_configs(const std::string& dir, const std::string& bin_dir);
 
 // Runs one run of a prepared sweep directory whose manifest is `m` (read once by the caller, not
-// per run). `skipped` tells whether it was already complete.
+// per run), under the run's lock. `skipped` tells whether it was already complete; a run whose
+// lock another process holds is not touched and comes back with status "running".
 RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& id, const std::string& bin_dir,
                   bool* skipped = nullptr);
 
 struct LocalResult {
   int complete = 0, failed = 0, skipped = 0, pending = 0;
-  bool interrupted = false;  // SIGINT/SIGTERM: running children were stopped, the rest left pending
+  int held = 0;              // being run by another fm-sweep (its lock is held): left to it
+  bool interrupted = false;  // SIGINT/SIGTERM/SIGHUP: running children were stopped, the rest left pending
+};
+
+// While alive, SIGINT, SIGTERM and SIGHUP stop the sweep: every running child gets SIGTERM (so it
+// deletes its partial output, or leaves its last checkpoint) and no new run starts. run_local
+// holds one; `fm-sweep run-one` holds one around run_one.
+class StopGuard {
+ public:
+  StopGuard();
+  ~StopGuard();
+  StopGuard(const StopGuard&) = delete;
+  StopGuard& operator=(const StopGuard&) = delete;
+  bool stopped() const;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {}, old_hup_ {};
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
 };
 
 // Runs every run of the directory with `jobs` at a time. `on_done` is called after each run.

@@ -101,6 +101,16 @@ Sweep parse_sweep(const json& spec, const std::string& base_dir, const std::stri
   if (spec.contains("slurm")) {
     cfg::expect_keys(spec["slurm"], where + ".slurm", {"time", "mem", "cpus_per_task", "partition", "extra"});
     for (const auto& [k, v] : spec["slurm"].items()) s.slurm[k] = v;
+    const std::string ws = where + ".slurm";
+    cfg::count(s.slurm, "cpus_per_task", ws, 1, 4096);
+    for (const char* k : {"time", "mem", "partition"}) script_safe(cfg::string(s.slurm, k, ws), cfg::join_path(ws, k));
+    const json& extra = s.slurm["extra"];
+    if (!extra.is_array()) usage_error(ws + ".extra: expected a list of #SBATCH option strings");
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+      const std::string wi = ws + ".extra[" + std::to_string(i) + "]";
+      if (!extra[i].is_string()) usage_error(wi + ": expected a string such as \"--qos=short\"");
+      script_safe(extra[i].get<std::string>(), wi);
+    }
   }
   const json& axes = cfg::at(spec, "axes", where);
   if (!axes.is_array() || axes.empty()) usage_error(where + ".axes: expected a non-empty list of axes");
@@ -141,6 +151,13 @@ Sweep parse_sweep(const json& spec, const std::string& base_dir, const std::stri
 Sweep load_sweep(const std::string& path) {
   const json spec = cfg::load_file(path, "sweep file");
   return parse_sweep(spec, std::filesystem::path(path).parent_path().string(), "sweep");
+}
+
+void script_safe(const std::string& value, const std::string& where) {
+  // A newline would end the #SBATCH or comment line it sits in and make the rest a shell command.
+  for (const char c : value)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      usage_error(where + ": control characters (newline, tab, ...) are not allowed in a value written into a job script");
 }
 
 }  // namespace fm::sweep

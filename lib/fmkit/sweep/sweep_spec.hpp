@@ -36,4 +36,8 @@ Sweep load_sweep(const std::string& path);
 Sweep parse_sweep(const cfg::json& spec, const std::string& base_dir, const std::string& where = "sweep");
 std::string run_id(const cfg::json& overrides);
 
+// Refuses control characters in a value that an emitted job script will contain (a usage error
+// naming `where`).
+void script_safe(const std::string& value, const std::string& where);
+
 }  // namespace fm::sweep

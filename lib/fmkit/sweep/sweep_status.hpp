@@ -12,19 +12,20 @@ namespace fm::sweep {
 struct RunReport {
   std::string id;
   cfg::json overrides;
-  std::string status;  // complete | failed | started | pending
-  std::string detail;  // failed: the error; started: the last line of stderr.log
+  std::string status;  // complete | failed | running | resumable | interrupted | pending
+  std::string detail;  // failed: the error; running, resumable, interrupted: the last line of stderr.log
 };
 
 struct SweepReport {
   std::string program;
-  int complete = 0, failed = 0, started = 0, pending = 0;  // pending excludes started
+  int complete = 0, failed = 0, running = 0, resumable = 0, interrupted = 0, pending = 0;
   double complete_wall_s = 0;                               // run time of the complete runs
   std::vector<RunReport> runs;                              // in runs.txt order
 };
 
-// A pending run is "started" when it left output in progress (out.h5.tmp) or a log: it is
-// running now, or was interrupted and will be redone.
+// Each run is complete, failed, running (a process holds its lock now), resumable (interrupted
+// with a checkpoint in out.h5: it continues from there), interrupted (it left a log or a partial
+// file but no checkpoint: it will be redone) or pending (never started).
 SweepReport sweep_status(const std::string& dir);
 
 // The human-readable report: one count line, then the failed and the started runs.
