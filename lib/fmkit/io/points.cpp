@@ -1,5 +1,6 @@
 #include "fmkit/io/points.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -79,12 +80,26 @@ Mat read_npy(const std::string& path) {
   std::stringstream ss(m[1].str());
   std::string tok;
   while (std::getline(ss, tok, ',')) {
-    if (tok.find_first_not_of(" ") == std::string::npos) continue;
-    shape.push_back(std::stoll(tok));
+    const auto b = tok.find_first_not_of(' '), e = tok.find_last_not_of(' ');
+    if (b == std::string::npos) continue;
+    long long v = -1;
+    const auto [end, ec] = std::from_chars(tok.data() + b, tok.data() + e + 1, v);
+    if (ec != std::errc() || end != tok.data() + e + 1 || v < 0)
+      usage_error("points '" + path + "': malformed .npy shape '(" + m[1].str() + ")'");
+    shape.push_back(v);
   }
   if (shape.empty() || shape.size() > 2)
     usage_error("points '" + path + "': expected a 1-D or 2-D array, got rank " + std::to_string(shape.size()));
   const Index rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1;
+  // The shape must fit the bytes that follow, checked before anything is allocated for it.
+  const std::size_t item = descr == "<f4" ? 4 : 8;
+  const auto here = in.tellg();
+  in.seekg(0, std::ios::end);
+  const auto left = static_cast<double>(in.tellg() - here);
+  in.seekg(here);
+  if (static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(item) > left)
+    usage_error("points '" + path + "': truncated data (the .npy header promises " + std::to_string(rows) + " x " +
+                std::to_string(cols) + " values, the file holds fewer)");
   const std::size_t count = static_cast<std::size_t>(rows * cols);
   Mat out(rows, cols);
   if (descr == "<f8") {
