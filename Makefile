@@ -5,14 +5,24 @@ JOBS  ?= $(shell nproc)
 DEBS  := cmake g++ make libeigen3-dev libcli11-dev nlohmann-json3-dev libhdf5-dev hdf5-tools zlib1g-dev \
          libfaiss-dev liblemon-dev libgtest-dev libbenchmark-dev libopenblas0-pthread \
          python3 python3-h5py python3-matplotlib python3-numpy python3-sklearn
+# The tests also start a one-node Slurm cluster (tests/cluster/slurm_sweep.sh).
+TEST_DEBS := slurmctld slurmd slurm-client munge
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test reproduce reproduce-paper clean
+.PHONY: all deps test-deps install-debs build test reproduce reproduce-paper clean
 
 all: build
 
 deps:
-	@missing=""; for p in $(DEBS); do \
+	@$(MAKE) --no-print-directory install-debs PKGS="$(DEBS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(TEST_DEBS)"
+
+# Installs whichever of PKGS are missing (apt-get; sudo when not root). The daemons of the Slurm
+# packages are not started here: the cluster test starts and stops its own.
+install-debs:
+	@missing=""; for p in $(PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -27,7 +37,7 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 reproduce: build
