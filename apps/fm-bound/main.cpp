@@ -45,22 +45,22 @@ void add_dfm_flags(CLI::App& a, DfmFlags& f) {
   a.add_option("--target", f.target, "target: gaussian, gmm, point or separable_gmm spec (file or inline JSON)")->required();
   a.add_option("--source", f.source, "source spec (default N(0, I))");
   a.add_option("--coupling", f.coupling, "coupling spec: independent (default), gaussian (cross_cov | rho), blocks");
-  a.add_option("--dim", f.dim, "dimension: broadcasts one-entry means of gaussian/point specs (isotropic families)");
-  a.add_option("--sigma2", f.sigma2, "bridge noise sigma^2 > 0")->required();
+  a.add_option("--dim", f.dim, "dimension: broadcasts one-entry means of gaussian/point specs (isotropic families)")->check(CLI::Range(0LL, fm::cfg::kMaxDim));
+  a.add_option("--sigma2", f.sigma2, "bridge noise sigma^2 > 0")->check(fm::finite_number())->required();
   a.add_option("--grid", f.grid, "time grid: G1 (uniform), G2 / G2u (uniform, early stopping), G3 (geometric)");
-  a.add_option("--steps", f.steps, "N for G1/G2/G2u; M (uniform steps to 1/2, h = 1/(2M)) for G3")->required();
-  a.add_option("--delta", f.delta, "early stopping: T = 1 - delta, 0 < delta < 1/2 (G2, G2u, G3)");
-  a.add_option("--eps2", f.eps2, "drift error eps^2 on the grid: calibrates --perturbation, or a constant shift");
+  a.add_option("--steps", f.steps, "N for G1/G2/G2u; M (uniform steps to 1/2, h = 1/(2M)) for G3")->check(CLI::Range(1LL, fm::cfg::kMaxGrid))->required();
+  a.add_option("--delta", f.delta, "early stopping: T = 1 - delta, 0 < delta < 1/2 (G2, G2u, G3)")->check(fm::finite_number());
+  a.add_option("--eps2", f.eps2, "drift error eps^2 on the grid: calibrates --perturbation, or a constant shift")->check(fm::finite_number());
   a.add_option("--perturbation", f.perturbation, "drift perturbation spec: constant, linear, sine, time_local, sin_x");
   a.add_option("--model", f.model, "a learned drift: fm-train run (.h5, objective dfm) or analytic bridge spec");
-  a.add_option("--constant", f.constant, "universal constant C for the step complexity (default 1)");
-  a.add_option("--target-kl", f.target_kl, "target KL eta: print the number of steps each bracket needs");
+  a.add_option("--constant", f.constant, "universal constant C for the step complexity (default 1)")->check(fm::finite_number());
+  a.add_option("--target-kl", f.target_kl, "target KL eta: print the number of steps each bracket needs")->check(fm::finite_number());
   a.add_option("--kl-method", f.kl_method, "KL_marg: auto, gaussian, separable, grid or none");
   a.add_option("--path-method", f.path_method, "KL_path: auto, gaussian, monte_carlo or none");
-  a.add_option("--paths", f.paths, "Monte-Carlo paths for KL_path (default 4000)");
-  a.add_option("--moment-samples", f.moment_samples, "Monte-Carlo samples for mixture score moments (default 1e6)");
-  a.add_option("--eps-samples", f.eps_samples, "samples per grid time for a learned drift's eps^2 (default 20000)");
-  a.add_option("--box", f.box, "half-width L of the density grid box (default: from the problem's scale)");
+  a.add_option("--paths", f.paths, "Monte-Carlo paths for KL_path (default 4000)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+  a.add_option("--moment-samples", f.moment_samples, "Monte-Carlo samples for mixture score moments (default 1e6)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+  a.add_option("--eps-samples", f.eps_samples, "samples per grid time for a learned drift's eps^2 (default 20000)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+  a.add_option("--box", f.box, "half-width L of the density grid box (default: from the problem's scale)")->check(fm::finite_number());
   a.add_option("--seed", f.seed, "seed of every Monte-Carlo draw (default 12345)");
 }
 
@@ -155,21 +155,21 @@ int run(int argc, char** argv) {
   double eps = NAN, L = NAN, M = NAN, Ip = NAN, I0 = NAN, L0 = NAN, T = 1, S = NAN;
   std::string model, target;
   long long seed = 12345, grid = 101, n_eps = 4096, n_score = 2048, n_kl = 20000;
-  kl->add_option("--eps", eps, "flow-matching error eps (full-norm L2 over p_t x dt)");
-  kl->add_option("--lipschitz", L, "L_v: Lipschitz constant of v (sup of the Jacobian's operator norm)");
-  kl->add_option("--grad-div", M, "M_v: sup of |grad div v|");
-  kl->add_option("--fisher-path", Ip, "I_p: integral of E_{p_t}|grad log p_t|^2 over [0, T]");
-  kl->add_option("--fisher-source", I0, "I_0: E_{p_0}|grad log p_0|^2 (d for N(0, I))");
-  kl->add_option("--source-score-lipschitz", L0, "L_0: Lipschitz constant of grad log p_0 (1 for N(0, I))");
-  kl->add_option("--horizon", T, "horizon T (default 1)");
-  kl->add_option("--S", S, "score-gap integral S, for the Cauchy-Schwarz bound eps*sqrt(S)");
+  kl->add_option("--eps", eps, "flow-matching error eps (full-norm L2 over p_t x dt)")->check(fm::finite_number());
+  kl->add_option("--lipschitz", L, "L_v: Lipschitz constant of v (sup of the Jacobian's operator norm)")->check(fm::finite_number());
+  kl->add_option("--grad-div", M, "M_v: sup of |grad div v|")->check(fm::finite_number());
+  kl->add_option("--fisher-path", Ip, "I_p: integral of E_{p_t}|grad log p_t|^2 over [0, T]")->check(fm::finite_number());
+  kl->add_option("--fisher-source", I0, "I_0: E_{p_0}|grad log p_0|^2 (d for N(0, I))")->check(fm::finite_number());
+  kl->add_option("--source-score-lipschitz", L0, "L_0: Lipschitz constant of grad log p_0 (1 for N(0, I))")->check(fm::finite_number());
+  kl->add_option("--horizon", T, "horizon T (default 1)")->check(fm::finite_number());
+  kl->add_option("--S", S, "score-gap integral S, for the Cauchy-Schwarz bound eps*sqrt(S)")->check(fm::finite_number());
   kl->add_option("--model", model, "estimate every constant for this model (spec .json, inline JSON or run .h5)");
   kl->add_option("--target", target, "the true path: a gaussian, gmm, schedule or holder spec (file or inline JSON)");
   kl->add_option("--seed", seed, "seed of the Monte-Carlo draws (default 12345)");
-  kl->add_option("--grid", grid, "times in [0, 1] for eps, S, I_p, L_v, M_v (default 101)");
-  kl->add_option("--n-eps", n_eps, "samples per time for eps (default 4096)");
-  kl->add_option("--n-score", n_score, "samples per time for S and the constants (default 2048)");
-  kl->add_option("--n-kl", n_kl, "samples of p_1 for the KL (default 20000)");
+  kl->add_option("--grid", grid, "times in [0, 1] for eps, S, I_p, L_v, M_v (default 101)")->check(CLI::Range(2LL, fm::cfg::kMaxGrid));
+  kl->add_option("--n-eps", n_eps, "samples per time for eps (default 4096)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+  kl->add_option("--n-score", n_score, "samples per time for S and the constants (default 2048)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+  kl->add_option("--n-kl", n_kl, "samples of p_1 for the KL (default 20000)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
 
   CLI::App* dfm = app.add_subcommand("dfm", "DFM + Euler-Maruyama: KL_marg <= KL_path <= (eps^2 + D_h)/sigma^2 and brackets");
   fm::CommonFlags dcommon;
@@ -185,6 +185,7 @@ int run(int argc, char** argv) {
     for (auto [v, name] : {std::pair{eps, "--eps"}, {L, "--lipschitz"}, {M, "--grad-div"}, {Ip, "--fisher-path"},
                            {I0, "--fisher-source"}, {L0, "--source-score-lipschitz"}})
       if (std::isnan(v)) fm::usage_error(std::string(name) + ": required (or give --model and --target to estimate)");
+    if (!std::isnan(S) && S < 0) fm::usage_error("--S: expected a score-gap integral >= 0");
     const fm::bounds::KlConstants c{L, M, Ip, I0, L0, T};
     const auto b = fm::bounds::kl_bound(c, eps, std::isnan(S) ? -1 : S);
     out.set("A1", b.A1);

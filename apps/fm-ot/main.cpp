@@ -83,9 +83,9 @@ int run(int argc, char** argv) {
   CLI::App* sk = app.add_subcommand("sinkhorn", "log-domain Sinkhorn with status and L1 marginal error");
   add_pair(sk);
   sk->add_option("--cost", f.cost, "sqeuclid (default) or dot");
-  sk->add_option("--eps", f.eps, "absolute epsilon > 0");
-  sk->add_option("--eps-rel", f.eps_rel, "epsilon relative to std(C) (default 0.01)");
-  sk->add_option("--tol", f.tol, "stop when the L1 marginal error < tol (default 1e-3)");
+  sk->add_option("--eps", f.eps, "absolute epsilon > 0")->check(fm::finite_number());
+  sk->add_option("--eps-rel", f.eps_rel, "epsilon relative to std(C) (default 0.01)")->check(fm::finite_number());
+  sk->add_option("--tol", f.tol, "stop when the L1 marginal error < tol (default 1e-3)")->check(fm::finite_number());
   sk->add_option("--max-iter", f.max_iter, "iteration limit (default 5000)");
   sk->add_flag("--float", f.single, "single-precision kernel (about 2x faster; errors below ~1e-5 unreachable)");
   sk->add_flag("--eps-scaling", f.scaling, "solve at decreasing epsilon, warm-starting each");
@@ -94,13 +94,13 @@ int run(int argc, char** argv) {
   add_pair(sd);
   sd->add_option("--source", f.source, "source distribution spec (.json or inline JSON; default N(0, I))");
   sd->add_option("--cost", f.cost, "dot (default) or sqeuclid: the cost the potential g is returned in");
-  sd->add_option("--eps", f.eps, "absolute epsilon >= 0 (0: the hard-assignment problem)");
-  sd->add_option("--eps-rel", f.eps_rel, "epsilon relative to std of the dot cost on 1024 reference noises");
+  sd->add_option("--eps", f.eps, "absolute epsilon >= 0 (0: the hard-assignment problem)")->check(fm::finite_number());
+  sd->add_option("--eps-rel", f.eps_rel, "epsilon relative to std of the dot cost on 1024 reference noises")->check(fm::finite_number());
   sd->add_option("--steps", f.steps, "SGD steps (default about 1e4 hits per atom: 10000 N / batch, 10000..200000)");
   sd->add_option("--batch", f.batch, "noises per step (default max(256, N/16))");
-  sd->add_option("--lr", f.lr, "initial step, linear decay to 1% (default std(C_ref) * max(0.1, 1e-4 N))");
-  sd->add_option("--target-chi2", f.target_chi2, "stop once chi2 of the averaged potential <= this (default 0.01)");
-  sd->add_option("--eps-warmup", f.eps_warmup, "extra absolute epsilon at step 0, decaying over 10% of the steps");
+  sd->add_option("--lr", f.lr, "initial step, linear decay to 1% (default std(C_ref) * max(0.1, 1e-4 N))")->check(fm::finite_number());
+  sd->add_option("--target-chi2", f.target_chi2, "stop once chi2 of the averaged potential <= this (default 0.01)")->check(fm::finite_number());
+  sd->add_option("--eps-warmup", f.eps_warmup, "extra absolute epsilon at step 0, decaying over 10% of the steps")->check(fm::finite_number());
   sd->add_option("--seed", f.seed, "seed of the noise draws (default 0)");
   sd->add_option("--snapshots", f.snapshots, "chi2 levels, e.g. 0.5,0.1,0.05: keep the averaged potential the first "
                                             "time its chi2 falls below each (written under /result/snapshots)")
@@ -138,7 +138,7 @@ int run(int argc, char** argv) {
       if (!(level > 0 && std::isfinite(level)))
         fm::usage_error("--snapshots: expected positive chi2 levels, got " + std::to_string(level));
     o.snapshot_chi2 = f.snapshots;
-    if (o.steps < 0 || o.batch < 0 || o.lr < 0) fm::usage_error("--steps, --batch and --lr must be >= 0");
+    o.validate();  // before the reference solve and the SGD: names the option that is out of range
     const auto r = fm::ot::semidiscrete(*source, y, b, o);
     const Vec g = kind == fm::ot::CostKind::SqEuclid ? fm::ot::potential_for_sqeuclid(r.g, y) : r.g;
     s.set("status", fm::to_string(r.status));

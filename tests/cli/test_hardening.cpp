@@ -149,6 +149,10 @@ TEST(Hardening, SmallAndHugeConfigValuesAreRefusedBeforeWork) {
                              " --set e1.enabled=false --set e2b.enabled=false --set g1.enabled=false"
                              " --set g2b.enabled=false";
   const std::string cfgs = std::string(FMKIT_SOURCE_DIR) + "/experiments/configs/";
+  const std::string pts = scratch("bad_value_points.h5");
+  ASSERT_EQ(run("fm-sample", "--config " + cfgs + "exact_flow.json --set sample.n=40 --set logprob.points= --out " + pts).code, 0);
+  const std::string y = " --y " + pts + ":/samples";
+  const std::string gauss = R"( --target '{"type":"gaussian","mean":[1],"std":0.5}' --sigma2 1)";
   struct Case {
     const char* program;
     std::string args, key;
@@ -172,10 +176,21 @@ TEST(Hardening, SmallAndHugeConfigValuesAreRefusedBeforeWork) {
       {"fm-sample", "--config " + cfgs + "exact_flow.json --set sample.n=1e12", "sample.n"},
       {"fm-train", "--set train.steps=1e12", "train.steps"},
       {"fm-train", "--set train.batch=0", "train.batch"},
+      // Solver flags: NaN was read as "not given", huge counts ran for ever or ran out of memory.
+      {"fm-ot", "sinkhorn --x " + pts + ":/samples" + y + " --eps nan", "--eps"},
+      {"fm-ot", "semidiscrete" + y + " --eps 0 --steps 1e12", "steps"},
+      {"fm-ot", "semidiscrete" + y + " --eps 0 --batch 1000000000000", "batch"},
+      {"fm-ot", "semidiscrete" + y + " --eps 0 --lr nan", "--lr"},
+      {"fm-ot", "semidiscrete" + y + " --eps 0 --target-chi2 -1", "target chi2"},
+      {"fm-bound", "dfm" + gauss + " --steps 1000000000000", "--steps"},
+      {"fm-bound", "dfm" + gauss + " --steps 16 --paths 1000000000000", "--paths"},
+      {"fm-bound", "dfm" + gauss + " --steps 16 --delta nan", "--delta"},
+      {"fm-bound", "kl --eps nan --lipschitz 1", "--eps"},
   };
   for (const Case& c : cases) {
     const auto start_t = std::chrono::steady_clock::now();
-    const auto r = run(c.program, c.args + " --out " + out);
+    const bool has_out = std::string(c.program) != "fm-bound";  // fm-bound writes no file
+    const auto r = run(c.program, c.args + (has_out ? " --out " + out : std::string()));
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_t).count();
     EXPECT_EQ(r.code, 2) << c.program << " " << c.args << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

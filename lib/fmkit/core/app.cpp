@@ -1,6 +1,8 @@
 #include "fmkit/core/app.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "fmkit/core/allocator.hpp"
@@ -34,6 +36,16 @@ cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
     check_output_path(flags.out, inputs);
   }
   return merged;
+}
+
+CLI::Validator finite_number() {
+  return CLI::Validator(
+      [](std::string& v) {
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        return std::isfinite(x) ? std::string() : "expected a finite number, got " + v;
+      },
+      "FINITE");
 }
 
 bool parse_cli(CLI::App& app, int argc, char** argv) {

@@ -31,6 +31,10 @@ cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
                          const std::set<std::string>& opaque,
                          const std::function<void(cfg::json&)>& apply_flags = {});
 
+// A CLI11 check for a numeric flag: NaN and ±inf are refused at parse time (as a usage error naming
+// the flag) instead of being read as "not given" or run with.
+CLI::Validator finite_number();
+
 // Parses argv; returns false after printing --help (the caller then exits 0). Parse errors
 // propagate to run_main as usage errors.
 bool parse_cli(CLI::App& app, int argc, char** argv);

@@ -20,6 +20,7 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
   // a coarse level (claim 3's snapshots) needs fine checks: the Polyak average that starts halfway
   // took 8gaussians from χ² 0.29 to below 0.01 within one default interval.
   sp.opts.eval_every = spec.contains("eval_every") ? cfg::count(spec, "eval_every", w, 1, cfg::kMaxSteps) : 0;
+  sp.opts.validate();
   return sp;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "fmkit/core/config.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/progress.hpp"
@@ -129,16 +130,34 @@ Vec potential_for_sqeuclid(const Vec& g_dot, const Mat& y) {
   return centred(2 * g_dot + y.rowwise().squaredNorm());
 }
 
+void SemidiscreteOptions::validate() const {
+  const auto finite_nonneg = [](double x, const char* name) {
+    if (!(x >= 0) || !std::isfinite(x)) usage_error(std::string("semidiscrete: ") + name + " must be a finite number >= 0");
+  };
+  finite_nonneg(eps, "eps");
+  finite_nonneg(lr, "lr");
+  finite_nonneg(eps_warmup, "eps warm-up");
+  finite_nonneg(target_chi2, "target chi2");
+  if (steps < 0 || steps > cfg::kMaxSteps) usage_error("semidiscrete: steps must be in [0, " + std::to_string(cfg::kMaxSteps) + "]");
+  if (batch < 0 || batch > cfg::kMaxPoints) usage_error("semidiscrete: batch must be in [0, " + std::to_string(cfg::kMaxPoints) + "]");
+  if (eval_every < 0 || eval_every > cfg::kMaxSteps) usage_error("semidiscrete: eval_every must be in [0, " + std::to_string(cfg::kMaxSteps) + "]");
+  if (eval_batch < 0 || eval_batch > cfg::kMaxPoints) usage_error("semidiscrete: eval_batch must be in [0, " + std::to_string(cfg::kMaxPoints) + "]");
+  if (eval_repeats < 1 || eval_repeats > 100000) usage_error("semidiscrete: eval_repeats must be in [1, 100000]");
+  if (!(lr_min_ratio > 0 && lr_min_ratio <= 1)) usage_error("semidiscrete: lr_min_ratio must be in (0, 1]");
+  if (!(average_from >= 0 && average_from < 1)) usage_error("semidiscrete: average_from must be in [0, 1)");
+  for (double level : snapshot_chi2)
+    if (!(level > 0) || !std::isfinite(level)) usage_error("semidiscrete: snapshot chi2 levels must be positive numbers");
+}
+
 SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, const Vec& b,
                                 const SemidiscreteOptions& o) {
+  o.validate();
   const Index N = y.rows();
   if (N < 1) usage_error("semidiscrete: no atoms");
   if (source.dim() != y.cols())
     usage_error("semidiscrete: the source has dimension " + std::to_string(source.dim()) + " but the atoms " +
                 std::to_string(y.cols()));
   check_weights(b, N, "semidiscrete: atom weights");
-  if (!(o.eps >= 0) || !std::isfinite(o.eps)) usage_error("semidiscrete: eps must be a finite number >= 0");
-  if (o.eps_warmup < 0) usage_error("semidiscrete: eps warm-up must be >= 0");
   Timer timer;
   SemidiscreteResult r;
   r.batch = o.batch > 0 ? o.batch : std::max<long>(256, static_cast<long>(N / 16));
@@ -147,7 +166,6 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
   const long every = o.eval_every > 0 ? o.eval_every : std::max<long>(1, K / 20);
   const long eb = o.eval_batch > 0 ? o.eval_batch
                                    : std::max<long>(256, static_cast<long>(35 * std::sqrt(static_cast<double>(N))));
-  if (o.eval_repeats < 1) usage_error("semidiscrete: eval_repeats must be >= 1");
   std::vector<Mat> eval;
   for (long q = 0; q < o.eval_repeats; ++q) {
     Rng rng(o.seed, "sd/eval", static_cast<std::uint64_t>(q));

@@ -30,6 +30,9 @@ struct SemidiscreteOptions {
   double target_chi2 = 0;   // stop early once χ̂²(ḡ) ≤ target (at the final ε); 0: run all steps
   std::vector<double> snapshot_chi2;  // keep ḡ the first time χ̂² falls below each level
   std::uint64_t seed = 0;
+  // Usage error unless every number is finite and in range (0 keeps meaning "automatic"); the
+  // message names the option by its fm-ot flag.
+  void validate() const;
 };
 
 struct Chi2 {

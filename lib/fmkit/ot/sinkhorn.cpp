@@ -13,6 +13,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "fmkit/core/config.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/timer.hpp"
@@ -153,10 +154,15 @@ void check_weights(const Vec& w, Index n, const std::string& where) {
   if (std::abs(w.sum() - 1) > 1e-9) usage_error(where + ": weights sum to " + std::to_string(w.sum()) + ", expected 1");
 }
 
+void SinkhornOptions::validate() const {
+  if (!(eps > 0) || !std::isfinite(eps)) usage_error("sinkhorn: eps must be a positive number");
+  if (!(tol > 0) || !std::isfinite(tol)) usage_error("sinkhorn: tol must be > 0");
+  if (max_iter < 1 || max_iter > cfg::kMaxSteps)
+    usage_error("sinkhorn: max_iter must be in [1, " + std::to_string(cfg::kMaxSteps) + "]");
+}
+
 SinkhornResult sinkhorn(const Mat& C, const Vec& a, const Vec& b, const SinkhornOptions& o) {
-  if (!(o.eps > 0) || !std::isfinite(o.eps)) usage_error("sinkhorn: eps must be a positive number");
-  if (!(o.tol > 0)) usage_error("sinkhorn: tol must be > 0");
-  if (o.max_iter < 1) usage_error("sinkhorn: max_iter must be >= 1");
+  o.validate();
   if (C.rows() < 1 || C.cols() < 1 || !all_finite(C))
     usage_error("sinkhorn: the cost matrix must be finite and non-empty");
   check_weights(a, C.rows(), "sinkhorn: source weights");

@@ -23,6 +23,7 @@ struct SinkhornOptions {
   bool eps_scaling = false;  // solve at ε·2^k, …, 2ε, ε (each warm-starting the next), k from std(C)/ε
   bool kernel_mode = false;  // ablation: u, v scalings of K = e^{−C/ε}; refused past underflow
   Vec f0, g0;                // warm start (empty: zeros)
+  void validate() const;     // usage error unless eps > 0 and tol > 0 are finite and max_iter in range
 };
 
 struct SinkhornResult {
