@@ -7,6 +7,10 @@ import sys
 
 import h5py
 
+# The claims engine lives beside the plots (experiments/claims); the report runs as a script.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from experiments.claims import sdfm_claims  # noqa: E402
+
 
 def exact_flow(d):
     path = os.path.join(d, "exact_flow.h5")
@@ -44,6 +48,50 @@ def sd_chi2_targets(d, name):
     conf = conf.get("shared", conf)
     return {c["label"]: float(c["spec"].get("target_chi2", 0.05)) for c in conf.get("couplings", [])
             if c["spec"].get("type") == "semidiscrete" and float(c["spec"].get("eps_rel", 0)) == 0}
+
+
+def sd_roles(d, name):
+    """{label: role} of the study's couplings, from the config stored in the file: the claims find
+    couplings by the role the config declares, never by their label."""
+    with h5py.File(os.path.join(d, name), "r") as f:
+        conf = json.loads(f["config"][()])
+    conf = conf.get("shared", conf)
+    return {c["label"]: c["role"] for c in conf.get("couplings", []) if "role" in c}
+
+
+VERDICT_TERMS = (
+    "Each claim is a test declared before the data (experiments/claims/sdfm_claims.py, theory/claims.md): "
+    "per seed s the paired difference d_s = metric(A, s) − metric(B, s) on the same noise; d̄ its mean "
+    "over k seeds with a 90 % t interval on k − 1 degrees of freedom (the interval of a one-sided test at "
+    "α = 0.05). *supported*: every primary comparison "
+    "significant in the claimed direction after Holm's correction (α = 0.05), or, for an equivalence "
+    "claim, every 90 % interval inside the stated margin (TOST); *contradicted*: a primary comparison "
+    "significant the other way, or an interval wholly beyond the margin; *inconclusive*: anything else, "
+    "with the seeds that would decide it; *supported on k of m*: a claim stated per dataset, supported "
+    "on k of the m datasets that ran its couplings; *too few seeds*: fewer than 3 paired seeds, no test. "
+    "A non-significant difference is never read as equivalence.")
+
+
+def claims_section(results, n_seeds):
+    """The claims table and, per claim, each dataset's verdict line and comparisons (all from the
+    claims engine's numbers)."""
+    out = ["### The claims", ""]
+    if n_seeds < 5:
+        out += [f"**Quick run: low power ({n_seeds} seeds) — verdicts are indicative.**", ""]
+    out += [VERDICT_TERMS, "", "| claim | metric | verdict | why |", "|---|---|---|---|"]
+    for claim, word, note, verdicts in results:
+        out.append(f"| {claim.id} {claim.text} | {claim.metric} | **{word}** | {note} |")
+    out.append("")
+    for claim, word, note, verdicts in results:
+        if not verdicts:
+            continue
+        out.append(f"Claim {claim.id} ({claim.text})" + (", per dataset:" if claim.per_dataset else ":"))
+        out.append("")
+        for ds, v in verdicts.items():
+            out.append(f"- {ds}: {v.line()}")
+            out += [f"  - {line}" for line in v.lines]
+        out.append("")
+    return out
 
 
 def study_table(d, name, group="summary"):
@@ -330,25 +378,12 @@ def sdfm_study(d):
         """Mean over the seeds that ran (ds, cp)."""
         v = [x for x in (get(metric, ds, cp, q, solver, nfe) for q in seeds) if x is not None]
         return sum(v) / len(v) if v else float("nan")
-    def paired(metric, ds, a, b, solver, nfe=None):
-        """Per-seed differences a − b (same noise set) over the seeds that ran both; 'holds' (a < b) if
-        the mean is below −2 s.e. and every seed agrees in sign."""
-        both = [(get(metric, ds, a, q, solver, nfe), get(metric, ds, b, q, solver, nfe)) for q in seeds]
-        diff = [x - y for x, y in both if x is not None and y is not None]
-        if not diff:
-            return float("nan"), "not run"
-        m = sum(diff) / len(diff)
-        se = (sum((x - m) ** 2 for x in diff) / max(1, len(diff) - 1)) ** 0.5 / len(diff) ** 0.5
-        if all(x < 0 for x in diff) and m < -2 * se:
-            return m, "holds"
-        if all(x > 0 for x in diff) and m > 2 * se:
-            return m, "reversed"
-        return m, "within noise"
     def has(ds, *cps):
         """Whether the dataset ran every coupling named (a dataset may run a subset)."""
         ran = {s["coupling"][i] for i in range(n) if s["dataset"][i] == ds}
         return all(c in ran for c in cps)
-    sd, ot_, ifm = "SD eps=0", "OT exact n=256", "I-FM"
+    roles = sd_roles(d, "sdfm.h5")
+    sd = next((lab for lab, r in roles.items() if r == "sd"), None)
     # Each dataset's network and step count (older files lack the columns); named when they differ.
     recipes = {}
     if "hidden" in s and "train_steps" in s:
@@ -363,9 +398,7 @@ def sdfm_study(d):
         recipe = " (MLP per dataset: " + "; ".join(f"{r} for {', '.join(g)}" for r, g in groups.items()) + ")"
     out = ["## SD-FM vs OT-FM vs FM (theory/sdfm.md; paper: arXiv 2509.25519)", "",
            f"{CONFIG_LABEL}: {len(datasets)} datasets × {len(couplings)} couplings × {len(seeds)} seeds, the same MLP, steps "
-           f"and batch for every coupling of a dataset{recipe}, one shared noise set per dataset; {wall:.0f} s. A claim *holds* on a dataset when "
-           "the paired per-seed difference has the same sign in every seed and exceeds 2 standard errors; with "
-           f"{len(seeds)} seeds this is a weak test, and the tables give the differences themselves.", "",
+           f"and batch for every coupling of a dataset{recipe}, one shared noise set per dataset; {wall:.0f} s.", "",
            "Held-out W2 (mean over seeds) by Euler NFE and Dopri5:", "",
            "| dataset | coupling | Euler 1 | 2 | 4 | 8 | 16 | 64 | Dopri5 (NFE) | curv_ott | pairing µs/pair | SD χ² |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -395,95 +428,9 @@ def sdfm_study(d):
     out += ["", "![W2 and energy distance vs NFE](sdfm_nfe.png)", "",
             "![straightness and pairing cost](sdfm_straightness_cost.png)", "",
             "![quality against χ², pairing cost against n](sdfm_chi2_cost.png)", ""]
-    if couplings:  # each claim below tests the datasets that ran the couplings it compares
-        out += ["### The seven claims", "", "| claim | dataset | paired differences (W2 unless stated) | verdict |",
-                "|---|---|---|---|"]
-        for ds in [x for x in datasets if has(x, sd, ot_, ifm)]:
-            parts, verdicts = [], []
-            for k in (1, 2, 4, 8):
-                m1, v1 = paired("w2", ds, sd, ot_, "euler", k)
-                m2, v2 = paired("w2", ds, ot_, ifm, "euler", k)
-                parts.append(f"NFE {k}: SD−OT {m1:+.3f}, OT−I {m2:+.3f}")
-                verdicts += [v1, v2]
-            verdict = "holds" if all(v == "holds" for v in verdicts) else (
-                "partly" if any(v == "holds" for v in verdicts) else "not supported")
-            out.append(f"| 1 low-NFE ranking SD < OT(256) < I | {ds} | {'; '.join(parts)} | {verdict} |")
-        for ds in [x for x in datasets if has(x, sd, ot_, ifm)]:
-            m1, v1 = paired("curv_ott", ds, sd, ot_, "dopri5")
-            m2, v2 = paired("curv_ott", ds, ot_, ifm, "dopri5")
-            verdict = "holds" if v1 == v2 == "holds" else ("partly" if "holds" in (v1, v2) else "not supported")
-            out.append(f"| 2 straighter flows SD < OT < I (curv_ott) | {ds} | SD−OT {m1:+.4f} ({v1}), OT−I {m2:+.4f} ({v2}) | {verdict} |")
-        # Claim 3: the SD ε = 0 couplings ordered by their potential's χ² target, coarsest first; the one
-        # nearest 0.05 is where the paper sees saturation.
-        targets = sd_chi2_targets(d, "sdfm.h5")
-        levels = sorted((c for c in couplings if c in targets), key=lambda c: -targets[c])
-        mid = min(levels, key=lambda c: abs(math.log(targets[c] / 0.05))) if levels else None
-        if len(levels) >= 3 and targets[levels[0]] > targets[mid] > targets[levels[-1]]:
-            coarse, fine = levels[0], levels[-1]
-            for ds in [x for x in datasets if has(x, *levels)]:
-                gain, v_gain = paired("w2", ds, mid, coarse, "euler", 1)
-                rest, v_rest = paired("w2", ds, fine, mid, "euler", 1)
-                saturated = v_rest != "holds" or abs(rest) < 0.25 * abs(gain)
-                # Monotone down to the saturation level; below it the saturation test applies instead.
-                upto = levels[:levels.index(mid) + 1]
-                reversed_at = [f"{targets[b]:g} vs {targets[a]:g}" for a, b in zip(upto, upto[1:])
-                               if paired("w2", ds, b, a, "euler", 1)[1] == "reversed"]
-                verdict = ("holds" if v_gain == "holds" and saturated and not reversed_at else
-                           "partly" if v_gain == "holds" or saturated else "not supported")
-                txt = ", ".join(f"{targets[cp]:g} ({avg('sd_chi2', ds, cp, 'dopri5'):.3f}): "
-                                f"{avg('w2', ds, cp, 'euler', 1):.3f}" for cp in levels)
-                out.append(f"| 3 quality improves as χ² falls, saturating near 0.05 | {ds} | W2 at Euler 1 by the "
-                           f"potential's χ² target (achieved): {txt}; {targets[mid]:g} vs {targets[coarse]:g} "
-                           f"{gain:+.3f} ({v_gain}), {targets[fine]:g} vs {targets[mid]:g} {rest:+.3f} ({v_rest}); "
-                           f"worse at a finer χ² down to {targets[mid]:g}: {', '.join(reversed_at) or 'never'} | {verdict} |")
-        else:
-            out.append("| 3 quality improves as χ² falls, saturating near 0.05 | all | the config fits SD ε = 0 "
-                       "potentials to fewer than three χ² targets around 0.05 | not tested |")
-        if "SD eps=0.1" in couplings:
-            for ds in [x for x in datasets if has(x, sd, "SD eps=0.1")]:
-                diffs = [paired("w2", ds, sd, "SD eps=0.1", "euler", k) for k in (1, 4, 16)]
-                txt = "; ".join(f"NFE {k}: {m:+.3f} ({v})" for k, (m, v) in zip((1, 4, 16), diffs))
-                verdict = "holds" if all(v != "reversed" for _, v in diffs) else "not supported"
-                out.append(f"| 4 ε robustness: SD ε = 0 ≈ 0.1 (ε = 0 best or tied) | {ds} | {txt} | {verdict} |")
-        n64, sk1, sk03 = "OT exact n=64", "OT Sinkhorn n=256 eps=0.1", "OT Sinkhorn n=256 eps=0.03"
-        if all(c in couplings for c in (n64, sk1, sk03)):
-            for ds in [x for x in datasets if has(x, ot_, n64, sk1, sk03)]:
-                parts, vs = [], []
-                for k in (1, 4):
-                    m_n, v_n = paired("w2", ds, ot_, n64, "euler", k)
-                    m_e, v_e = paired("w2", ds, sk03, sk1, "euler", k)
-                    parts.append(f"NFE {k}: n 256−64 {m_n:+.3f} ({v_n}), ε 0.03−0.1 {m_e:+.3f} ({v_e})")
-                    vs += [v_n, v_e]
-                verdict = "holds" if all(v == "holds" for v in vs) else ("partly" if "holds" in vs else "not supported")
-                out.append(f"| 5 OT-FM improves with larger n, smaller ε | {ds} | {'; '.join(parts)} | {verdict} |")
-        else:
-            out.append("| 5 OT-FM improves with larger n, smaller ε | all | the config lacks OT exact n=64 or a Sinkhorn n=256 ε level | not tested |")
-        big = [c for c in ("OT exact n=1024", "OT Sinkhorn n=1024 eps=0.1", "OT Sinkhorn n=4096 eps=0.1") if c in couplings]
-        for ds in [x for x in datasets if has(x, sd, ot_, *big)] if big else []:
-            parts = []
-            for c in big:
-                m_b, v_b = paired("w2", ds, c, ot_, "euler", 1)
-                m_s, v_s = paired("w2", ds, sd, c, "euler", 1)
-                parts.append(f"{c} − OT(256) {m_b:+.3f} ({v_b}); SD − {c} {m_s:+.3f} ({v_s})")
-            out.append(f"| 5 large-n OT-FM nears SD (Euler 1) | {ds} | {'; '.join(parts)} | see differences |")
-        for ds in [x for x in datasets if has(x, sd, ot_, ifm)]:
-            p_sd = avg("pairing_s_per_pair", ds, sd, "dopri5")
-            p_ot = avg("pairing_s_per_pair", ds, ot_, "dopri5")
-            tw = avg("train_wall_s", ds, ifm, "dopri5")
-            pre = avg("sd_precompute_s", ds, sd, "dopri5") if "sd_precompute_s" in s else float("nan")
-            out.append(f"| 6 SD pairing cheap next to OT; precompute one-off | {ds} | SD {p_sd * 1e6:.2f} µs/pair vs OT(256) "
-                       f"{p_ot * 1e6:.2f} µs/pair; SD precompute {pre:.1f} s; I-FM training run {tw:.1f} s | "
-                       f"{'holds' if p_sd < p_ot else 'not supported'} |")
-        both = [ds for ds in datasets if has(ds, sd, ot_, ifm)]
-        two = [ds for ds in both if int(avg("dim", ds, ifm, "dopri5")) == 2]
-        high = [ds for ds in both if int(avg("dim", ds, ifm, "dopri5")) > 2]
-        if two and high:
-            g2 = sum(paired("w2", ds, sd, ot_, "euler", 1)[0] for ds in two) / len(two)
-            gh = sum(paired("w2", ds, sd, ot_, "euler", 1)[0] for ds in high) / len(high)
-            out.append(f"| 7 SD's advantage over OT grows with d | {', '.join(two)} vs {', '.join(high)} | mean SD−OT W2 at "
-                       f"Euler 1: {g2:+.3f} (2-D) vs {gh:+.3f} (d > 2) | {'holds' if gh < g2 and gh < 0 else 'not supported'} |")
-        out += ["", "Claim 3 is tested with separately fitted potentials at several χ² targets, not with snapshots of "
-                "one SGD run.", ""]
+    if couplings:
+        out += claims_section(sdfm_claims.judge_all(sdfm_claims.Table(s), sd_roles(d, "sdfm.h5"),
+                                                    sd_chi2_targets(d, "sdfm.h5")), len(seeds))
     dual = [ds for ds in datasets if "sd_w2sq_dual" in s and has(ds, sd)]
     if dual:
         out += ["### Transport cost against W2² (sdfm.md §4)", "",

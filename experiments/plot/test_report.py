@@ -1,0 +1,106 @@
+"""The report built from a real (tiny) SD-FM study output, and from the same output with one effect
+flipped: the claim's verdict and its sentences must flip with the numbers (theory/claims.md §4-5).
+Run by ctest with FMKIT_BIN_DIR set; the study takes a few seconds."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+BIN = os.environ.get("FMKIT_BIN_DIR", os.path.join(ROOT, "build", "bin"))
+WORDS = re.compile(r"\*\*(supported on \d+ of \d+|supported|contradicted|inconclusive|too few seeds|not tested)\*\*")
+
+TINY = """{
+  "seeds": [0, 1, 2],
+  "train": {"steps": 150, "batch": 128, "hidden": [16, 16]},
+  "eval": {"n": 200, "w2_n": 200, "euler": [1, 2, 4, 8, 16], "heun": [], "dopri5": true, "straightness_n": 50},
+  "datasets": [
+    {"name": "8gauss", "target": {"type": "toy2d", "name": "8gaussians"}, "n_train": 300, "n_test": 200},
+    {"name": "G d=4", "target": {"type": "sphere_gmm", "components": 4, "dim": 4, "seed": 3}, "n_train": 300, "n_test": 200}],
+  "couplings": [
+    {"label": "I-FM", "role": "independent", "spec": {"type": "independent"}},
+    {"label": "OT exact n=128", "role": "ot_small_batch", "spec": {"type": "exact_ot"}},
+    {"label": "SD eps=0", "role": "sd", "spec": {"type": "semidiscrete", "target_chi2": 0.05, "steps": 3000}}],
+  "oracle": {"datasets": []}
+}"""
+
+
+def report(d):
+    return subprocess.run([sys.executable, os.path.join(HERE, "report.py"), d, "quick"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def claim_row(text, claim_id):
+    row = next(line for line in text.splitlines() if line.startswith(f"| {claim_id} "))
+    return WORDS.search(row).group(1), row
+
+
+class ReportFromStudy(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="fmkit_report_")
+        cfg = os.path.join(cls.dir, "tiny.json")
+        with open(cfg, "w") as f:
+            f.write(TINY)
+        subprocess.run([os.path.join(BIN, "fm-sdfm-study"), "--config", cfg, "--out", os.path.join(cls.dir, "sdfm.h5"),
+                        "--threads", "1"], check=True, capture_output=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def variant(self, name, shift):
+        """A copy of the study whose SD W2 at every Euler NFE is OT's W2 plus `shift` (per seed, so the
+        paired differences are exactly `shift` plus a small seed-dependent jitter), and OT's is I-FM's
+        plus `shift`: claim 1's effect with the sign of `shift`."""
+        d = os.path.join(self.dir, name)
+        os.makedirs(d, exist_ok=True)
+        shutil.copy(os.path.join(self.dir, "sdfm.h5"), os.path.join(d, "sdfm.h5"))
+        with h5py.File(os.path.join(d, "sdfm.h5"), "r+") as f:
+            s = f["summary"]
+            cp = s["coupling"][()].astype(str)
+            ds, seed, solver, nfe = (s["dataset"][()].astype(str), s["seed"][()], s["solver"][()].astype(str),
+                                     s["nfe"][()])
+            w2 = s["w2"][()]
+            key = {(ds[i], cp[i], seed[i], solver[i], nfe[i]): i for i in range(len(cp))}
+            for i in range(len(cp)):
+                if solver[i] != "euler" or cp[i] == "I-FM":
+                    continue
+                below = "I-FM" if cp[i] == "OT exact n=128" else "OT exact n=128"
+                j = key[(ds[i], below, seed[i], solver[i], nfe[i])]
+                base = w2[j] if below == "I-FM" else w2[key[(ds[i], "I-FM", seed[i], solver[i], nfe[i])]] + shift
+                w2[i] = base + shift * (1 + 0.01 * seed[i])
+            s["w2"][...] = w2
+        return report(d)
+
+    def test_every_claim_has_a_verdict_word_and_no_fixed_conclusion(self):
+        text = report(self.dir)
+        for cid in ("1", "2", "3a", "3b", "4", "5", "6", "7"):
+            word, row = claim_row(text, cid)
+            self.assertTrue(word, row)
+        self.assertIn("Quick run: low power (3 seeds)", text)
+        self.assertNotIn("holds", text.split("### The claims")[1].split("###")[0])
+        # Claims whose couplings this config does not run say so instead of guessing.
+        self.assertEqual(claim_row(text, "4")[0], "not tested")
+
+    def test_flipping_the_effect_flips_the_verdict_and_its_sentences(self):
+        better, worse = self.variant("better", -0.5), self.variant("worse", +0.5)
+        self.assertEqual(claim_row(better, "1")[0], "supported on 2 of 2")
+        self.assertEqual(claim_row(worse, "1")[0], "supported on 0 of 2")
+        self.assertIn("contradicted on 8gauss, G d=4", claim_row(worse, "1")[1])
+        self.assertIn("no dataset contradicts it", claim_row(better, "1")[1])
+        line_b = next(x for x in better.splitlines() if x.startswith("  - SD − OT(256), Euler 1:"))
+        line_w = next(x for x in worse.splitlines() if x.startswith("  - SD − OT(256), Euler 1:"))
+        self.assertIn("d̄ = -0.5", line_b)
+        self.assertIn("d̄ = +0.5", line_w)
+
+
+if __name__ == "__main__":
+    unittest.main()
