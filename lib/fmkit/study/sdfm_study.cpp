@@ -180,7 +180,17 @@ Plan plan_sdfm_study(const json& c) {
   std::vector<std::string>& label_list = p.labels;
   for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
     const std::string wc = "config.couplings[" + std::to_string(ci) + "]";
-    cfg::expect_keys(c["couplings"][ci], wc, {"label", "spec"});
+    cfg::expect_keys(c["couplings"][ci], wc, {"label", "spec", "role"});
+    // The role a coupling plays in the paper's claims (experiments/claims/sdfm_claims.py reads it
+    // from the stored config); a label is a name for people, never matched by the claims.
+    if (c["couplings"][ci].contains("role")) {
+      static const std::vector<std::string> roles{"independent", "ot_small_batch", "ot_smaller_batch", "ot_sinkhorn",
+                                                  "ot_sinkhorn_small_eps", "ot_large_batch", "sd", "sd_eps",
+                                                  "sd_chi2_level"};
+      const std::string role = cfg::string(c["couplings"][ci], "role", wc);
+      if (std::find(roles.begin(), roles.end(), role) == roles.end())
+        usage_error(wc + ".role: unknown role '" + role + "' (see experiments/claims/sdfm_claims.py)");
+    }
     coupling::validate_coupling_spec(cfg::at(c["couplings"][ci], "spec", wc), wc + ".spec");
     label_list.push_back(cfg::string(c["couplings"][ci], "label", wc));
   }
