@@ -38,6 +38,7 @@ void print_table(const fm::io::Summary& s) {
 struct DfmFlags {
   std::string target, source, coupling, perturbation, model, grid = "G1", kl_method = "auto", path_method = "auto";
   double sigma2 = NAN, delta = 0, eps2 = NAN, constant = 1, target_kl = NAN, box = 0;
+  bool constant_given = false;
   long long steps = 0, dim = 0, seed = 12345, paths = 4000, moment_samples = 1000000, eps_samples = 20000;
 };
 
@@ -53,7 +54,9 @@ void add_dfm_flags(CLI::App& a, DfmFlags& f) {
   a.add_option("--eps2", f.eps2, "drift error eps^2 on the grid: calibrates --perturbation, or a constant shift")->check(fm::finite_number());
   a.add_option("--perturbation", f.perturbation, "drift perturbation spec: constant, linear, sine, time_local, sin_x");
   a.add_option("--model", f.model, "a learned drift: fm-train run (.h5, objective dfm) or analytic bridge spec");
-  a.add_option("--constant", f.constant, "universal constant C for the step complexity (default 1)")->check(fm::finite_number());
+  a.add_option("--constant", f.constant, "universal constant C for the step complexity (default 1, flagged as assumed)")
+      ->check(fm::finite_number())
+      ->each([&f](const std::string&) { f.constant_given = true; });
   a.add_option("--target-kl", f.target_kl, "target KL eta: print the number of steps each bracket needs")->check(fm::finite_number());
   a.add_option("--kl-method", f.kl_method, "KL_marg: auto, gaussian, separable, grid or none");
   a.add_option("--path-method", f.path_method, "KL_path: auto, gaussian, monte_carlo or none");
@@ -90,7 +93,8 @@ void print_dfm(const fm::cfg::json& r) {
   if (r.contains("w2_bias2_bound"))
     std::printf("  early-stopping bias: W2^2(nu*_{1-delta}, nu*) <= %s\n", f("w2_bias2_bound").c_str());
   if (r.contains("steps_needed"))
-    std::printf("\nsteps for C*B <= %s with C = %s: %s (follow-up)%s\n", f("target_kl").c_str(), f("constant").c_str(),
+    std::printf("\nsteps for C*B <= %s with C = %s%s: %s (follow-up)%s\n", f("target_kl").c_str(), f("constant").c_str(),
+                r["constant_assumed"].get<long long>() ? " (assumed: the theory's constant is unknown; set --constant)" : "",
                 f("steps_needed").c_str(),
                 r.contains("steps_needed_orig") ? (", " + f("steps_needed_orig") + " (original)").c_str() : "");
 }
@@ -136,6 +140,7 @@ int run_dfm(const DfmFlags& f, const fm::CommonFlags& common) {
   o.box.L = f.box;
   o.eps_samples = static_cast<long>(f.eps_samples);
   o.constant = f.constant;
+  o.constant_assumed = !f.constant_given;
   o.target_kl = f.target_kl;
   o.seed = static_cast<std::uint64_t>(f.seed);
   if (f.moment_samples < 2) fm::usage_error("--moment-samples: expected at least 2");

@@ -103,6 +103,12 @@ TEST(FmBoundDfm, JsonContractAndCheckValue) {
   j = fm::cfg::json::parse(r.out);
   EXPECT_GT(j["steps_needed"].get<long>(), 8);
   EXPECT_GT(j["steps_needed_orig"].get<long>(), j["steps_needed"].get<long>());
+  EXPECT_EQ(j["constant_assumed"].get<long>(), 0);  // C was given
+  // Without --constant, C = 1 stands in for the theory's unknown constant, and says so.
+  r = run("fm-bound", kShifted + " --steps 8 --target-kl 0.01 --json");
+  EXPECT_EQ(fm::cfg::json::parse(r.out)["constant_assumed"].get<long>(), 1);
+  r = run("fm-bound", kShifted + " --steps 8 --target-kl 0.01");
+  EXPECT_NE(r.out.find("C = 1 (assumed: the theory's constant is unknown"), std::string::npos) << r.out;
   r = run("fm-bound",
           "dfm --target '{\"type\":\"gmm\",\"weights\":[0.5,0.5],\"means\":[[-2],[2]],\"stds\":[0.5,0.5]}' --sigma2 1 "
           "--steps 16 --paths 1000 --moment-samples 20000 --perturbation '{\"type\":\"sin_x\"}' --eps2 0.0064 --json");

@@ -322,6 +322,8 @@ io::Summary evaluate_dfm(const DfmProblem& prob, const DfmDrift& given, const Df
   if (o.grid != "G1") s.set("w2_bias2_bound", early_stop_w2_bias(o.delta, prob.mean_sq_gap(), prob.sigma2, d));
   if (!std::isnan(o.target_kl)) {
     s.set("constant", o.constant);
+    // The brackets hold up to an unknown universal constant; steps_needed is only as good as C.
+    s.set("constant_assumed", static_cast<long long>(o.constant_assumed));
     s.set("target_kl", o.target_kl);
     s.set("steps_needed", static_cast<long long>(
                               dfm_steps_needed(false, eps2, o.grid, o.delta, d, moments, o.constant, o.target_kl)));

@@ -45,6 +45,7 @@ struct DfmOptions {
   integrate::DensityGridOptions box;  // box.L = 0: chosen from the problem's means and scales
   long eps_samples = 20000;           // per grid time, for a learned drift's ε²
   double constant = 1;                // C for the step complexity
+  bool constant_assumed = true;       // C = 1 stands in for the theory's unknown constant (not given)
   double target_kl = std::numeric_limits<double>::quiet_NaN();
   std::uint64_t seed = 12345;
 };
