@@ -101,8 +101,23 @@ TEST(SemidiscreteCheck, SgdRecoversTheExactPotential) {
   o.eval_batch = 2000;
   o.seed = 11;
   const SemidiscreteResult r = semidiscrete(mu, p.y, p.b, o);
-  EXPECT_EQ(r.status, Status::Converged);
+  // A fixed budget (no χ² target) spent to its end is not "converged", however good its χ².
+  EXPECT_EQ(r.status, Status::MaxIterations);
+  EXPECT_EQ(r.iterations, o.steps);
   EXPECT_LT((r.g - p.g).cwiseAbs().maxCoeff(), 2e-3);
+  // With a target the run stops when it is reached, and only then says converged.
+  SemidiscreteOptions t = o;
+  t.target_chi2 = 1e-3;
+  t.eval_every = 1000;
+  const SemidiscreteResult rt = semidiscrete(mu, p.y, p.b, t);
+  EXPECT_EQ(rt.status, Status::Converged);
+  EXPECT_LT(rt.iterations, t.steps);
+  SemidiscreteOptions unreachable = t;  // 100 steps leave χ² far above the target
+  unreachable.steps = 100;
+  unreachable.eval_every = 50;
+  unreachable.lr = 0.01;
+  unreachable.target_chi2 = 1e-4;
+  EXPECT_EQ(semidiscrete(mu, p.y, p.b, unreachable).status, Status::MaxIterations);
   EXPECT_NEAR(r.g.sum(), 0.0, 1e-9);
   // χ² at the exact potential is 0 within 3 standard errors.
   std::vector<Mat> batches;

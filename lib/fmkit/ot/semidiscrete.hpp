@@ -27,7 +27,8 @@ struct SemidiscreteOptions {
   long eval_every = 0;      // 0: steps / 20
   long eval_batch = 0;      // 0: max(256, 35 √N)
   long eval_repeats = 16;
-  double target_chi2 = 0;   // stop early once χ̂²(ḡ) ≤ target (at the final ε); 0: run all steps
+  double target_chi2 = 0;   // stop early once χ̂²(ḡ) ≤ target (at the final ε); 0: run all steps, and the
+                            // status is then max_iterations (converged means the target was reached)
   std::vector<double> snapshot_chi2;  // keep ḡ the first time χ̂² falls below each level
   std::uint64_t seed = 0;
   // Usage error unless every number is finite and in range (0 keeps meaning "automatic"); the
