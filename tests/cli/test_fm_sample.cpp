@@ -144,3 +144,21 @@ TEST(FmSample, StepLimitIsARuntimeErrorWithNoFile) {
 TEST(FmSample, HelpExitsZero) { EXPECT_EQ(run("fm-sample", "--help").code, 0); }
 
 }  // namespace
+
+// An analytic model given inline, as the docs say it may be: the same samples as the same spec
+// read from a file.
+TEST(FmSample, InlineModelSpecEqualsTheSpecFile) {
+  const std::string spec = R"({"field": "exact", "target": {"type": "gaussian", "mean": [1, -1], "std": 0.5}})";
+  fmtest::write_file(fmtest::scratch("inline_spec.json"), spec);
+  const auto a = fmtest::run("fm-sample", "--model '" + spec + "' --n 50 --json");
+  const auto b = fmtest::run("fm-sample", "--model " + fmtest::scratch("inline_spec.json") + " --n 50 --json");
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(b.code, 0) << b.err;
+  auto ja = fm::cfg::json::parse(a.out), jb = fm::cfg::json::parse(b.out);
+  ja.erase("wall_time_s");
+  jb.erase("wall_time_s");
+  EXPECT_EQ(ja, jb);
+  const auto bad = fmtest::run("fm-sample", "--model '{\"field\": ' --n 5");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--model: invalid JSON"), std::string::npos) << bad.err;
+}
