@@ -41,8 +41,7 @@ cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
 CLI::Validator finite_number() {
   return CLI::Validator(
       [](std::string& v) {
-        char* end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
+        const double x = std::strtod(v.c_str(), nullptr);  // CLI11 refuses what does not convert
         return std::isfinite(x) ? std::string() : "expected a finite number, got " + v;
       },
       "FINITE");

@@ -95,6 +95,9 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
   return best;
 }
 
+namespace {
+
+// Deepest [ / { nesting outside strings, counted without recursion.
 std::size_t nesting_depth(const std::string& text) {
   std::size_t depth = 0, deepest = 0;
   bool in_string = false, escaped = false;
@@ -113,6 +116,8 @@ std::size_t nesting_depth(const std::string& text) {
   }
   return deepest;
 }
+
+}  // namespace
 
 json parse(const std::string& text, const std::string& what) {
   // nlohmann's parser recurses once per level: a file nested 200,000 deep overflows the stack.

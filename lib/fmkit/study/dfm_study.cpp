@@ -1,5 +1,7 @@
 #include "fmkit/study/dfm_study.hpp"
 
+#include <set>
+
 #include <cmath>
 #include <map>
 #include <variant>
@@ -189,12 +191,16 @@ std::vector<Case> expand_cases(const json& config) {
 void validate_dfm_study(const json& config) {
   const std::vector<Case> cases = expand_cases(config);
   const json& blocks = config["experiments"];
+  std::set<std::string> checked;  // a problem shared by many cases is built and checked once
   for (const Case& c : cases) {
     const std::string w = "config.experiments[" + std::to_string(c.block) + "]";
     if (!(c.sigma2 > 0)) usage_error(w + ".sigma2: expected a number > 0");
     if (!(c.delta >= 0 && c.delta < 0.5)) usage_error(w + ".delta: expected 0 <= delta < 1/2");
     if (c.grid != "G1" && c.grid != "G2" && c.grid != "G2u" && c.grid != "G3")
       usage_error(w + ".grid: expected G1, G2, G2u or G3, got '" + c.grid + "'");
+    const std::string key = c.problem.dump() + "|" + std::to_string(c.sigma2) + "|" + c.perturbation + "|" +
+                            std::to_string(c.eps) + "|" + std::to_string(c.variant) + "|" + std::to_string(c.block);
+    if (!checked.insert(key).second) continue;
     const bounds::DfmProblem problem = bounds::make_dfm_problem(c.problem, c.sigma2, w + ".problem");
     if (c.perturbation != "none")
       bounds::parse_dfm_perturbation({{"type", c.perturbation}, {"eps", c.eps}}, problem.dim, w + ".perturbation");
