@@ -4,6 +4,8 @@
 // Thin shell over lib/fmkit/bounds.
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <variant>
 #include <iostream>
 
 #include "fmkit/bounds/dfm_evaluate.hpp"
@@ -14,7 +16,11 @@
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/field/load_model.hpp"
+#include "fmkit/core/output_path.hpp"
+#include "fmkit/io/h5file.hpp"
+#include "fmkit/io/metadata.hpp"
 #include "fmkit/io/summary.hpp"
+#include "fmkit/metrics/monte_carlo.hpp"
 
 namespace {
 
@@ -99,8 +105,23 @@ void print_dfm(const fm::cfg::json& r) {
                 r.contains("steps_needed_orig") ? (", " + f("steps_needed_orig") + " (original)").c_str() : "");
 }
 
-int run_dfm(const DfmFlags& f, const fm::CommonFlags& common) {
+// The result on stdout (a table, or one JSON object with --json) and, with --out, as the
+// /summary row of an HDF5 file whose /config records the subcommand's inputs.
+void emit(const fm::io::Summary& s, const fm::CommonFlags& common, const fm::cfg::json& inputs, std::uint64_t seed,
+          int argc, char** argv, const std::function<void(const fm::io::Summary&)>& print) {
+  if (!common.out.empty()) {
+    auto file = fm::io::H5File::create(common.out);
+    fm::io::write_metadata(file, {fm::command_line(argc, argv), seed}, inputs);
+    s.write(file);
+    file.commit();
+  }
+  if (common.json) std::cout << s.to_json().dump() << "\n";
+  else print(s);
+}
+
+int run_dfm(const DfmFlags& f, const fm::CommonFlags& common, int argc, char** argv) {
   fm::set_threads(common.threads);
+  fm::check_output_path(common.out, {f.target, f.source, f.coupling, f.perturbation, f.model});
   fm::cfg::json spec = {{"target", spec_arg(f.target, "--target")}};
   if (!f.source.empty()) spec["source"] = spec_arg(f.source, "--source");
   if (!f.coupling.empty()) spec["coupling"] = spec_arg(f.coupling, "--coupling");
@@ -145,9 +166,9 @@ int run_dfm(const DfmFlags& f, const fm::CommonFlags& common) {
   o.seed = static_cast<std::uint64_t>(f.seed);
   if (f.moment_samples < 2) fm::usage_error("--moment-samples: expected at least 2");
   const auto moments = fm::bounds::dfm_moments(*problem.path, static_cast<long>(f.moment_samples), o.seed);
-  const fm::cfg::json r = fm::bounds::evaluate_dfm(problem, drift, moments, o).to_json();
-  if (common.json) std::cout << r.dump() << "\n";
-  else print_dfm(r);
+  const fm::io::Summary r = fm::bounds::evaluate_dfm(problem, drift, moments, o);
+  emit(r, common, {{"problem", spec}, {"sigma2", f.sigma2}}, o.seed, argc, argv,
+       [](const fm::io::Summary& s) { print_dfm(s.to_json()); });
   return 0;
 }
 
@@ -156,34 +177,40 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   fm::CommonFlags common;
   CLI::App* kl = app.add_subcommand("kl", "KL(p1||q1) <= eps*sqrt(S) <= A1*eps + A2*eps^2 (theory/kl_bound.md)");
-  fm::add_common_flags(*kl, common, false);
+  // `tv` takes kl's inputs and reports the TV chain: measured TV <= sqrt(KL/2) <= sqrt(bound/2).
+  CLI::App* tvc = app.add_subcommand("tv", "the TV chain: measured TV <= Pinsker of the KL <= Pinsker of the KL bound");
   double eps = NAN, L = NAN, M = NAN, Ip = NAN, I0 = NAN, L0 = NAN, T = 1, S = NAN;
   std::string model, target;
   long long seed = 12345, grid = 101, n_eps = 4096, n_score = 2048, n_kl = 20000;
-  kl->add_option("--eps", eps, "flow-matching error eps (full-norm L2 over p_t x dt)")->check(fm::finite_number());
-  kl->add_option("--lipschitz", L, "L_v: Lipschitz constant of v (sup of the Jacobian's operator norm)")->check(fm::finite_number());
-  kl->add_option("--grad-div", M, "M_v: sup of |grad div v|")->check(fm::finite_number());
-  kl->add_option("--fisher-path", Ip, "I_p: integral of E_{p_t}|grad log p_t|^2 over [0, T]")->check(fm::finite_number());
-  kl->add_option("--fisher-source", I0, "I_0: E_{p_0}|grad log p_0|^2 (d for N(0, I))")->check(fm::finite_number());
-  kl->add_option("--source-score-lipschitz", L0, "L_0: Lipschitz constant of grad log p_0 (1 for N(0, I))")->check(fm::finite_number());
-  kl->add_option("--horizon", T, "horizon T (default 1)")->check(fm::finite_number());
-  kl->add_option("--S", S, "score-gap integral S, for the Cauchy-Schwarz bound eps*sqrt(S)")->check(fm::finite_number());
-  kl->add_option("--model", model, "estimate every constant for this model (spec .json, inline JSON or run .h5)");
-  kl->add_option("--target", target, "the true path: a gaussian, gmm, schedule or holder spec (file or inline JSON)");
-  kl->add_option("--seed", seed, "seed of the Monte-Carlo draws (default 12345)");
-  kl->add_option("--grid", grid, "times in [0, 1] for eps, S, I_p, L_v, M_v (default 101)")->check(CLI::Range(2LL, fm::cfg::kMaxGrid));
-  kl->add_option("--n-eps", n_eps, "samples per time for eps (default 4096)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
-  kl->add_option("--n-score", n_score, "samples per time for S and the constants (default 2048)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
-  kl->add_option("--n-kl", n_kl, "samples of p_1 for the KL (default 20000)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+  for (CLI::App* sub : {kl, tvc}) {
+    fm::add_run_flags(*sub, common);
+    sub->add_option("--eps", eps, "flow-matching error eps (full-norm L2 over p_t x dt)")->check(fm::finite_number());
+    sub->add_option("--lipschitz", L, "L_v: Lipschitz constant of v (sup of the Jacobian's operator norm)")->check(fm::finite_number());
+    sub->add_option("--grad-div", M, "M_v: sup of |grad div v|")->check(fm::finite_number());
+    sub->add_option("--fisher-path", Ip, "I_p: integral of E_{p_t}|grad log p_t|^2 over [0, T]")->check(fm::finite_number());
+    sub->add_option("--fisher-source", I0, "I_0: E_{p_0}|grad log p_0|^2 (d for N(0, I))")->check(fm::finite_number());
+    sub->add_option("--source-score-lipschitz", L0, "L_0: Lipschitz constant of grad log p_0 (1 for N(0, I))")->check(fm::finite_number());
+    sub->add_option("--horizon", T, "horizon T (default 1)")->check(fm::finite_number());
+    sub->add_option("--S", S, "score-gap integral S, for the Cauchy-Schwarz bound eps*sqrt(S)")->check(fm::finite_number());
+    sub->add_option("--model", model, "estimate every constant for this model (spec .json, inline JSON or run .h5)");
+    sub->add_option("--target", target, "the true path: a gaussian, gmm, schedule or holder spec (file or inline JSON)");
+    sub->add_option("--seed", seed, "seed of the Monte-Carlo draws (default 12345)");
+    sub->add_option("--grid", grid, "times in [0, 1] for eps, S, I_p, L_v, M_v (default 101)")->check(CLI::Range(2LL, fm::cfg::kMaxGrid));
+    sub->add_option("--n-eps", n_eps, "samples per time for eps (default 4096)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+    sub->add_option("--n-score", n_score, "samples per time for S and the constants (default 2048)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+    sub->add_option("--n-kl", n_kl, "samples of p_1 for the KL (default 20000)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
+  }
 
   CLI::App* dfm = app.add_subcommand("dfm", "DFM + Euler-Maruyama: KL_marg <= KL_path <= (eps^2 + D_h)/sigma^2 and brackets");
   fm::CommonFlags dcommon;
-  fm::add_common_flags(*dfm, dcommon, false);
+  fm::add_run_flags(*dfm, dcommon);
   DfmFlags df;
   add_dfm_flags(*dfm, df);
   if (!fm::parse_cli(app, argc, argv)) return 0;
-  if (dfm->parsed()) return run_dfm(df, dcommon);
+  if (dfm->parsed()) return run_dfm(df, dcommon, argc, argv);
   fm::set_threads(common.threads);
+  fm::check_output_path(common.out, {model, target});
+  fm::cfg::json inputs = {{"model", model}, {"target", target}};
 
   fm::io::Summary out;
   if (model.empty()) {
@@ -221,6 +248,12 @@ int run(int argc, char** argv) {
     o.n_kl = n_kl;
     const auto e = fm::bounds::estimate_kl(m, truth, o);
     for (const auto& [name, value] : fm::bounds::named_values(e)) out.set(name, value);
+    // The TV chain: measured TV (Monte Carlo at the same p_1 samples as the KL) ≤ √(KL/2) (Pinsker
+    // of the measured KL) ≤ tv_bound (Pinsker of the bound).
+    const fm::Estimate tv = fm::metrics::mc_tv(e.log_p1, e.log_q1);
+    out.set("tv", tv.value);
+    out.set("tv_se", tv.se);
+    out.set("tv_pinsker", std::sqrt(std::max(0.0, e.kl) / 2));
     for (auto [name, c] : {std::pair{"L_v", e.L_v}, {"L_v_rigorous", e.L_v_rigorous}, {"M_v", e.M_v},
                            {"I_p", e.I_p}, {"I_0", e.I_0}, {"L_0", e.L_0}})
       out.set(std::string(name) + "_kind", c.kind);
@@ -228,8 +261,20 @@ int run(int argc, char** argv) {
     out.set("cs_violated", static_cast<long long>(fm::bounds::kl_violates(e.kl, e.kl_se, e.bound.cs_bound)));
     out.set("kl_bound_violated", static_cast<long long>(fm::bounds::kl_violates(e.kl, e.kl_se, e.bound.kl_bound)));
   }
-  if (common.json) std::cout << out.to_json().dump() << "\n";
-  else print_table(out);
+  if (model.empty())
+    inputs = {{"eps", eps}, {"lipschitz", L}, {"grad_div", M}, {"fisher_path", Ip}, {"fisher_source", I0},
+              {"source_score_lipschitz", L0}, {"horizon", T}, {"S", S}};
+  else
+    inputs.update({{"grid", grid}, {"n_eps", n_eps}, {"n_score", n_score}, {"n_kl", n_kl}});
+  if (tvc->parsed()) {
+    // The chain's links only, each with what it rests on.
+    fm::io::Summary chain;
+    for (const auto& [k, v] : out.items())
+      if (k.rfind("tv", 0) == 0 || k == "cs_tv_bound" || k == "kl" || k == "kl_se" || k == "kl_bound" || k == "eps")
+        std::visit([&, &k = k](const auto& x) { chain.set(k, x); }, v);
+    out = chain;
+  }
+  emit(out, common, inputs, static_cast<std::uint64_t>(seed), argc, argv, print_table);
   return 0;
 }
 

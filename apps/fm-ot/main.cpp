@@ -55,11 +55,12 @@ void print(const fm::io::Summary& s, bool json) {
   const auto j = s.to_json();
   if (json) {
     std::cout << j.dump() << "\n";
-    return;
+  } else {
+    for (auto it = j.begin(); it != j.end(); ++it)
+      std::printf("%-22s %s\n", it.key().c_str(), it.value().is_string() ? it.value().get<std::string>().c_str()
+                                                                           : it.value().dump().c_str());
   }
-  for (auto it = j.begin(); it != j.end(); ++it)
-    std::printf("%-18s %s\n", it.key().c_str(), it.value().is_string() ? it.value().get<std::string>().c_str()
-                                                                         : it.value().dump().c_str());
+  // On stderr in --json mode too: a script reading stdout must still be told.
   if (j.contains("status") && j["status"] != "converged")
     std::fprintf(stderr, "fm-ot: warning: the solver did not converge (status %s)\n",
                  j["status"].get<std::string>().c_str());
@@ -70,35 +71,44 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   Flags f;
   fm::CommonFlags common;
-  auto add_pair = [&](CLI::App* s) {
-    s->add_option("--x", f.x, "source points (.npy, .csv, file.h5:/dataset)");
-    s->add_option("--y", f.y, "target points")->required();
-    s->add_option("--x-weights", f.x_weights, "source weights (default uniform)");
+  auto add_y = [&](CLI::App* s) {
+    s->add_option("--y", f.y, "target points (.npy, .csv, file.h5:/dataset)")->required();
     s->add_option("--y-weights", f.y_weights, "target weights (default uniform)");
-    fm::add_common_flags(*s, common);
+    fm::add_run_flags(*s, common);
+  };
+  auto add_x = [&](CLI::App* s) {
+    s->add_option("--x", f.x, "source points (.npy, .csv, file.h5:/dataset)")->required();
+    s->add_option("--x-weights", f.x_weights, "source weights (default uniform)");
+    add_y(s);
   };
   CLI::App* exact = app.add_subcommand("exact", "exact OT: the optimal assignment for equal uniform sets, else the network-simplex plan");
-  add_pair(exact);
+  add_x(exact);
   exact->add_option("--cost", f.cost, "sqeuclid (default) or dot");
   CLI::App* sk = app.add_subcommand("sinkhorn", "log-domain Sinkhorn with status and L1 marginal error");
-  add_pair(sk);
+  add_x(sk);
   sk->add_option("--cost", f.cost, "sqeuclid (default) or dot");
-  sk->add_option("--eps", f.eps, "absolute epsilon > 0")->check(fm::finite_number());
-  sk->add_option("--eps-rel", f.eps_rel, "epsilon relative to std(C) (default 0.01)")->check(fm::finite_number());
+  auto* sk_eps = sk->add_option("--eps", f.eps, "absolute epsilon > 0")->check(fm::finite_number());
+  sk->add_option("--eps-rel", f.eps_rel, "epsilon relative to std(C) (default 0.01)")
+      ->check(fm::finite_number())->excludes(sk_eps);
   sk->add_option("--tol", f.tol, "stop when the L1 marginal error < tol (default 1e-3)")->check(fm::finite_number());
   sk->add_option("--max-iter", f.max_iter, "iteration limit (default 5000)");
   sk->add_flag("--float", f.single, "single-precision kernel (about 2x faster; errors below ~1e-5 unreachable)");
   sk->add_flag("--eps-scaling", f.scaling, "solve at decreasing epsilon, warm-starting each");
   sk->add_flag("--kernel-mode", f.kernel, "ablation: exp(-C/eps) scalings, refused where they underflow");
   CLI::App* sd = app.add_subcommand("semidiscrete", "dual SGD from a continuous source to the atoms --y");
-  add_pair(sd);
+  add_y(sd);
   sd->add_option("--source", f.source, "source distribution spec (.json or inline JSON; default N(0, I))");
   sd->add_option("--cost", f.cost, "dot (default) or sqeuclid: the cost the potential g is returned in");
-  sd->add_option("--eps", f.eps, "absolute epsilon >= 0 (0: the hard-assignment problem)")->check(fm::finite_number());
-  sd->add_option("--eps-rel", f.eps_rel, "epsilon relative to std of the dot cost on 1024 reference noises")->check(fm::finite_number());
-  sd->add_option("--steps", f.steps, "SGD steps (default about 1e4 hits per atom: 10000 N / batch, 10000..200000)");
-  sd->add_option("--batch", f.batch, "noises per step (default max(256, N/16))");
-  sd->add_option("--lr", f.lr, "initial step, linear decay to 1% (default std(C_ref) * max(0.1, 1e-4 N))")->check(fm::finite_number());
+  // Exactly one of the two: CLI11 shows them as a required group in the usage line.
+  auto* eps_group = sd->add_option_group("epsilon", "give exactly one");
+  eps_group->add_option("--eps", f.eps, "absolute epsilon >= 0 (0: the hard-assignment problem)")->check(fm::finite_number());
+  eps_group->add_option("--eps-rel", f.eps_rel, "epsilon relative to std of the dot cost on 1024 reference noises")
+      ->check(fm::finite_number());
+  eps_group->require_option(1);
+  sd->add_option("--steps", f.steps, "SGD steps (0: about 1e4 hits per atom, 10000 N / batch clamped to 10000..200000)")
+      ->check(CLI::Range(0LL, fm::cfg::kMaxSteps));
+  sd->add_option("--batch", f.batch, "noises per step (0: max(256, N/16))")->check(CLI::Range(0LL, fm::cfg::kMaxPoints));
+  sd->add_option("--lr", f.lr, "initial step, linear decay to 1% (0: std(C_ref) * max(0.1, 1e-4 N))")->check(fm::finite_number());
   sd->add_option("--target-chi2", f.target_chi2, "stop once chi2 of the averaged potential <= this (default 0.01)")->check(fm::finite_number());
   sd->add_option("--eps-warmup", f.eps_warmup, "extra absolute epsilon at step 0, decaying over 10% of the steps")->check(fm::finite_number());
   sd->add_option("--seed", f.seed, "seed of the noise draws (default 0)");
@@ -107,13 +117,14 @@ int run(int argc, char** argv) {
       ->delimiter(',');
   if (!fm::parse_cli(app, argc, argv)) return 0;
   fm::set_threads(common.threads);
-  fm::check_output_path(common.out, {f.x, f.y, f.x_weights, f.y_weights, f.source, common.config_file});
+  fm::check_output_path(common.out, {f.x, f.y, f.x_weights, f.y_weights, f.source});
   fm::Timer timer;
-  // Inputs first, then the output file: nothing is created for bad input.
+  // Inputs first, then the output file: nothing is created for bad input. `options` records what
+  // ran, defaults resolved, as the output file's /config.
   fm::io::Summary s;
+  fm::cfg::json options;
   std::function<void(fm::io::H5File&)> write;
   if (sd->parsed()) {
-    if (!f.x.empty() || !f.x_weights.empty()) fm::usage_error("--x: semidiscrete takes a continuous --source instead");
     const Mat y = points(f.y, "--y");
     const Vec b = weights(f.y_weights, y.rows(), "--y-weights");
     fm::cfg::json spec = {{"type", "gaussian"}, {"mean", std::vector<double>(static_cast<std::size_t>(y.cols()), 0.0)}};
@@ -121,38 +132,34 @@ int run(int argc, char** argv) {
       spec = f.source.front() == '{' ? fm::cfg::parse(f.source, "--source") : fm::cfg::load_file(f.source, "--source");
     const auto source = fm::dist::make_distribution(spec, "--source");
     const fm::ot::CostKind kind = fm::ot::parse_cost(f.cost.empty() ? "dot" : f.cost);
-    if (std::isnan(f.eps) == std::isnan(f.eps_rel)) fm::usage_error("--eps or --eps-rel: give exactly one");
-    const double ref = fm::ot::reference_cost_std(*source, y, b);
     fm::ot::SemidiscreteOptions o;
     // ε is defined on the dot cost; a ‖x − y‖² ε is twice the dot ε.
     const double scale = kind == fm::ot::CostKind::SqEuclid ? 0.5 : 1.0;
-    o.eps = std::isnan(f.eps) ? f.eps_rel * ref : f.eps * scale;
-    if (!(o.eps >= 0)) fm::usage_error("--eps/--eps-rel: expected a number >= 0");
+    if (!std::isnan(f.eps) && !(f.eps >= 0)) fm::usage_error("--eps: expected a number >= 0");
+    if (!std::isnan(f.eps_rel) && !(f.eps_rel >= 0)) fm::usage_error("--eps-rel: expected a number >= 0");
     o.steps = f.steps;
     o.batch = f.batch;
     o.lr = f.lr;
     o.target_chi2 = f.target_chi2;
     o.eps_warmup = f.eps_warmup;
     o.seed = static_cast<std::uint64_t>(f.seed);
-    for (double level : f.snapshots)
-      if (!(level > 0 && std::isfinite(level)))
-        fm::usage_error("--snapshots: expected positive chi2 levels, got " + std::to_string(level));
     o.snapshot_chi2 = f.snapshots;
+    o.eps = 0;
     o.validate();  // before the reference solve and the SGD: names the option that is out of range
+    const double ref = fm::ot::reference_cost_std(*source, y, b);
+    o.eps = std::isnan(f.eps) ? f.eps_rel * ref : f.eps * scale;
+    o = o.resolved(*source, y, b);
     const auto r = fm::ot::semidiscrete(*source, y, b, o);
     const Vec g = kind == fm::ot::CostKind::SqEuclid ? fm::ot::potential_for_sqeuclid(r.g, y) : r.g;
-    s.set("status", fm::to_string(r.status));
-    s.set("chi2", r.chi2.value);
-    s.set("chi2_se", r.chi2.se);
-    s.set("cost", std::string(fm::ot::to_string(kind)));
+    s.set("cost_kind", std::string(fm::ot::to_string(kind)));
     s.set("eps", o.eps / scale);
     s.set("eps_rel", o.eps / ref);
     s.set("cost_std_ref", ref);
-    s.set("iterations", static_cast<long long>(r.iterations));
-    s.set("batch", static_cast<long long>(r.batch));
-    s.set("lr", r.lr);
-    s.set("marginal_error", std::sqrt(std::max(0.0, r.chi2.value)));  // ‖m − b‖_{1} ≤ √χ² (Cauchy–Schwarz)
-    s.set("snapshots", static_cast<long long>(r.snapshot_g.size()));
+    r.summarize(s);
+    options = {{"solver", "semidiscrete"}, {"y", f.y}, {"y_weights", f.y_weights}, {"source", spec},
+               {"cost", fm::ot::to_string(kind)}, {"eps", o.eps / scale}, {"steps", o.steps}, {"batch", o.batch},
+               {"lr", o.lr}, {"target_chi2", o.target_chi2}, {"eps_warmup", o.eps_warmup}, {"seed", f.seed},
+               {"snapshots", f.snapshots}};
     write = [g, r, kind, y](fm::io::H5File& file) {
       file.write("/result/g", g);
       file.write("/result/chi2_step", std::vector<long long>(r.history_step.begin(), r.history_step.end()));
@@ -175,57 +182,45 @@ int run(int argc, char** argv) {
     const Vec a = weights(f.x_weights, x.rows(), "--x-weights"), b = weights(f.y_weights, y.rows(), "--y-weights");
     const fm::ot::CostKind kind = fm::ot::parse_cost(f.cost.empty() ? "sqeuclid" : f.cost);
     s.set("cost_kind", fm::ot::to_string(kind));
+    options = {{"x", f.x}, {"y", f.y}, {"x_weights", f.x_weights}, {"y_weights", f.y_weights},
+               {"cost", fm::ot::to_string(kind)}};
     // The assignment solver builds its own (squared-distance) matrix; the others need C.
     const bool assignment = exact->parsed() && f.x_weights.empty() && f.y_weights.empty() && x.rows() == y.rows();
-    const Mat C = assignment ? Mat() : fm::ot::cost_matrix(x, y, kind);
     if (exact->parsed()) {
+      options["solver"] = assignment ? "assignment" : "network_simplex";
       if (assignment) {
         const auto r = fm::ot::optimal_pairing(x, y, kind);
-        s.set("status", fm::to_string(r.status));
-        s.set("cost", r.cost);
-        s.set("marginal_error", 0.0);
-        s.set("iterations", 0LL);
-        s.set("solve_time_s", r.seconds);
+        r.summarize(s);
         std::vector<long long> perm(r.assignment.begin(), r.assignment.end());
         write = [perm](fm::io::H5File& file) { file.write("/result/assignment", perm); };
       } else {
-        const auto r = fm::ot::exact_ot(C, a, b);
-        s.set("status", fm::to_string(r.status));
-        s.set("cost", r.cost);
-        s.set("marginal_error", r.status == fm::Status::Converged
-                                    ? (r.plan.rowwise().sum() - a).cwiseAbs().sum() +
-                                          (r.plan.colwise().sum().transpose() - b).cwiseAbs().sum()
-                                    : NAN);
-        s.set("iterations", 0LL);
-        s.set("solve_time_s", r.seconds);
+        const auto r = fm::ot::exact_ot(fm::ot::cost_matrix(x, y, kind), a, b);
+        r.summarize(s);
         const Mat plan = r.plan;
         write = [plan](fm::io::H5File& file) {
           if (plan.size()) file.write("/result/plan", plan);
         };
       }
     } else {
-      if (std::isnan(f.eps) && std::isnan(f.eps_rel)) f.eps_rel = 0.01;
-      if (!std::isnan(f.eps) && !std::isnan(f.eps_rel)) fm::usage_error("--eps or --eps-rel: give at most one");
-      const double sd = fm::ot::cost_std(C);
       fm::ot::SinkhornOptions o;
-      o.eps = std::isnan(f.eps) ? f.eps_rel * sd : f.eps;
-      if (!(o.eps > 0)) fm::usage_error("--eps/--eps-rel: Sinkhorn needs epsilon > 0");
+      o.eps = std::isnan(f.eps) ? 1.0 : f.eps;  // checked here with the rest; ε-rel resolved below
       o.tol = f.tol;
       o.max_iter = f.max_iter;
       o.single_precision = f.single;
       o.eps_scaling = f.scaling;
       o.kernel_mode = f.kernel;
+      if (!std::isnan(f.eps) && !(f.eps > 0)) fm::usage_error("--eps: Sinkhorn needs epsilon > 0");
+      if (!std::isnan(f.eps_rel) && !(f.eps_rel > 0)) fm::usage_error("--eps-rel: Sinkhorn needs epsilon > 0");
+      o.validate();  // before the cost matrix is built
+      const Mat C = fm::ot::cost_matrix(x, y, kind);
+      const double sd = fm::ot::cost_std(C);
+      if (std::isnan(f.eps)) o.eps = (std::isnan(f.eps_rel) ? 0.01 : f.eps_rel) * sd;
+      if (!(o.eps > 0)) fm::usage_error("--eps/--eps-rel: Sinkhorn needs epsilon > 0 (std(C) = 0?)");
       const auto r = fm::ot::sinkhorn(C, a, b, o);
-      s.set("status", fm::to_string(r.status));
-      s.set("cost", r.cost);
-      s.set("marginal_error", r.marginal_error);
-      s.set("iterations", static_cast<long long>(r.iterations));
-      s.set("eps", o.eps);
+      r.summarize(s, C.rows(), C.cols());
       s.set("eps_rel", o.eps / sd);
-      s.set("entropy", r.entropy);
-      s.set("solve_time_s", r.seconds);
-      s.set("ns_per_entry_iteration",
-            r.iterations ? 1e9 * r.seconds / (static_cast<double>(C.size()) * static_cast<double>(r.iterations)) : NAN);
+      options.update({{"solver", "sinkhorn"}, {"eps", o.eps}, {"tol", o.tol}, {"max_iter", o.max_iter},
+                      {"float", o.single_precision}, {"eps_scaling", o.eps_scaling}, {"kernel_mode", o.kernel_mode}});
       if (r.status == fm::Status::NumericalError) {
         print(s, common.json);
         fm::runtime_error("sinkhorn: numerical error (non-finite potentials or an underflowing kernel); no plan");
@@ -241,7 +236,7 @@ int run(int argc, char** argv) {
   s.set("wall_time_s", timer.seconds());
   if (!common.out.empty()) {
     auto file = fm::io::H5File::create(common.out);
-    fm::io::write_metadata(file, {fm::command_line(argc, argv), static_cast<std::uint64_t>(f.seed)}, fm::cfg::json::object());
+    fm::io::write_metadata(file, {fm::command_line(argc, argv), static_cast<std::uint64_t>(f.seed)}, options);
     s.write(file);
     if (write) write(file);
     file.commit();

@@ -93,9 +93,7 @@ int run(int argc, char** argv) {
   if (!lopts.points.empty()) {
     if (lopts.points == "samples") points = out.x;
     lp = fm::integrate::cnf_log_density(*m.velocity, *m.source, points, 1.0, lopts.cnf);
-    summary.set("logprob_n", static_cast<long long>(points.rows()));
-    summary.set("mean_log_q", lp.log_q.mean());
-    summary.set("logprob_nfe_max", static_cast<long long>(lp.nfe_max));
+    lp.summarize(summary);
     // The unperturbed path's exact log p₁ sits beside the CNF answer: for an exact model the two
     // agree to solver tolerance, for a perturbed one their gap is the KL integrand.
     if (m.has_exact_path()) {

@@ -6,6 +6,7 @@
 #include "fmkit/core/config.hpp"
 #include "fmkit/core/quadrature.hpp"
 #include "fmkit/dist/holder_density.hpp"
+#include "fmkit/io/h5file.hpp"
 #include "support/run.hpp"
 
 using fmtest::run;
@@ -62,6 +63,44 @@ TEST(FmBound, KlAgainstAHolderTargetByQuadrature) {
   EXPECT_NEAR(j["kl"].get<double>(), ref.value[0], 3 * j["kl_se"].get<double>() + 1e-4);
   EXPECT_GT(j["eps"].get<double>(), 0.01);  // the two exact velocities differ before t = 1
   EXPECT_EQ(j["kl_bound_violated"], 0);
+}
+
+// fm-bound takes flags, not a config (--set is a usage error, never ignored), and --out writes
+// the printed summary as one /summary row with the inputs as /config.
+TEST(FmBound, FlagsOnlyAndOutWritesTheSummary) {
+  const std::string consts =
+      "kl --eps 0.1 --lipschitz 1 --grad-div 0 --fisher-path 1 --fisher-source 2 --source-score-lipschitz 1";
+  for (const char* bad : {" --set eps=0.5", " --dump-config", " --config x.json"})
+    EXPECT_EQ(run("fm-bound", consts + bad).code, 2) << bad;
+  const std::string out = fmtest::scratch("bound.h5");
+  const auto r = run("fm-bound", consts + " --json --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = fm::cfg::json::parse(r.out);
+  const auto f = fm::io::H5File::open(out);
+  EXPECT_EQ(f.read_doubles("/summary/kl_bound")[0], j["kl_bound"].get<double>());
+  EXPECT_EQ(fm::cfg::json::parse(f.read_string("/config"))["eps"], 0.1);
+  const std::string dout = fmtest::scratch("dfm_bound.h5");
+  const auto d = run("fm-bound", "dfm --target '{\"type\":\"gaussian\",\"mean\":[2],\"std\":0.5}' --sigma2 1 --steps 8 "
+                                 "--json --out " + dout);
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_EQ(fm::io::H5File::open(dout).read_doubles("/summary/kl_path")[0],
+            fm::cfg::json::parse(d.out)["kl_path"].get<double>());
+}
+
+// `fm-bound tv`: the TV chain for the E2A velocity (a2(t) + 0.1)x against the a2 path, each link
+// measured: TV ≤ √(KL/2) (Pinsker, up to Monte-Carlo error) ≤ √(kl_bound/2).
+TEST(FmBound, TvChainFromAModel) {
+  const auto r = run("fm-bound", "tv --model '{\"field\":\"exact\",\"target\":{\"type\":\"schedule\",\"name\":\"a2\","
+                                 "\"dim\":2},\"perturbation\":{\"type\":\"linear\",\"scale\":0.1}}' --target "
+                                 "'{\"type\":\"schedule\",\"name\":\"a2\",\"dim\":2}' --n-kl 4000 --grid 21 --n-eps 512 "
+                                 "--n-score 256 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = fm::cfg::json::parse(r.out);
+  for (const char* k : {"tv", "tv_se", "tv_pinsker", "tv_bound", "kl", "kl_bound"}) EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_FALSE(j.contains("A1"));  // the chain only
+  EXPECT_GT(j["tv"].get<double>(), 0.0);
+  EXPECT_LE(j["tv"].get<double>(), j["tv_pinsker"].get<double>() + 3 * j["tv_se"].get<double>());
+  EXPECT_LE(j["tv_pinsker"].get<double>(), j["tv_bound"].get<double>());
 }
 
 TEST(FmBound, BadInputExitsTwo) {

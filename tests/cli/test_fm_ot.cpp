@@ -72,10 +72,14 @@ TEST(FmOt, BadInputExitsTwoWithoutAFile) {
   const std::pair<std::string, std::string> cases[] = {
       {"sinkhorn --x " + x + " --y " + y3, "dimension"},
       {"sinkhorn --x " + x + " --y " + x + " --eps 0", "epsilon"},
-      {"sinkhorn --x " + x + " --y " + x + " --eps 0.1 --eps-rel 0.1", "at most one"},
+      {"sinkhorn --x " + x + " --y " + x + " --eps 0.1 --eps-rel 0.1", "excludes"},
       {"exact --x " + x + " --y " + x + " --x-weights " + w, "non-negative"},
       {"exact --x " + x + " --y " + x + " --cost l1", "unknown cost"},
-      {"semidiscrete --x " + x + " --y " + x + " --eps 0", "--source"},
+      {"semidiscrete --x " + x + " --y " + x + " --eps 0", "--x"},
+      {"semidiscrete --y " + x, "--eps-rel"},  // exactly one of --eps and --eps-rel
+      {"semidiscrete --y " + x + " --eps 0 --eps-rel 0.1", "--eps-rel"},
+      {"semidiscrete --y " + x + " --eps 0 --steps -1", "--steps"},
+      {"semidiscrete --y " + x + " --eps-warmup nan --eps 0", "--eps-warmup"},
   };
   for (const auto& [args, needle] : cases) {
     const auto r = run("fm-ot", args + " --out " + out);
@@ -83,6 +87,48 @@ TEST(FmOt, BadInputExitsTwoWithoutAFile) {
     EXPECT_NE(r.err.find(needle), std::string::npos) << args << "\n" << r.err;
     EXPECT_FALSE(std::filesystem::exists(out)) << args;
   }
+}
+
+// fm-ot is driven by flags and files: --config, --set and --dump-config are not its flags (a
+// usage error, not silently ignored). Its output records what ran, "0 = automatic" values
+// resolved, and its summary comes from the solver's own result.
+TEST(FmOt, FlagsOnlyAndTheResolvedOptionsAreRecorded) {
+  const std::string x = scratch("fx.csv"), y = scratch("fy.csv"), out = scratch("fo.h5");
+  write_csv(x, 30, 2, 0);
+  write_csv(y, 20, 2, 1);
+  for (const char* bad : {"--set eps=0.5", "--config c.json", "--dump-config"}) {
+    const auto r = run("fm-ot", "sinkhorn --x " + x + " --y " + y + " " + bad);
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_NE(r.err.find(std::string(bad).substr(0, 5)), std::string::npos) << r.err;
+  }
+  auto r = run("fm-ot", "semidiscrete --y " + y + " --eps 0 --json --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = fm::cfg::json::parse(r.out);
+  EXPECT_EQ(j["cost_kind"], "dot");  // "cost" is a number in every mode, never the cost's name
+  EXPECT_FALSE(j.contains("cost"));
+  const auto f = fm::io::H5File::open(out);
+  const auto c = fm::cfg::json::parse(f.read_string("/config"));
+  // 20 atoms: batch max(256, 20/16) = 256 and steps 10000·20/256 clamped to 10000.
+  EXPECT_EQ(c["solver"], "semidiscrete");
+  EXPECT_EQ(c["batch"], 256);
+  EXPECT_EQ(c["steps"], 10000);
+  EXPECT_GT(c["lr"].get<double>(), 0);
+  EXPECT_EQ(f.read_doubles("/summary/iterations")[0], j["iterations"].get<double>());
+  // Help lists only what the subcommand takes, and shows the epsilon choice as required.
+  r = run("fm-ot", "semidiscrete --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.find("--x"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--eps-rel"), std::string::npos) << r.out;
+  // A warning reaches stderr in --json mode too.
+  r = run("fm-ot", "sinkhorn --x " + x + " --y " + y + " --eps-rel 0.001 --max-iter 3 --json");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(fm::cfg::json::parse(r.out)["status"], "max_iterations");
+  EXPECT_NE(r.err.find("did not converge"), std::string::npos) << r.err;
+  const auto sk = run("fm-ot", "sinkhorn --x " + x + " --y " + y + " --json --out " + scratch("sk2.h5"));
+  ASSERT_EQ(sk.code, 0) << sk.err;
+  const auto skc = fm::cfg::json::parse(fm::io::H5File::open(scratch("sk2.h5")).read_string("/config"));
+  EXPECT_EQ(skc["solver"], "sinkhorn");
+  EXPECT_NEAR(skc["eps"].get<double>(), fm::cfg::json::parse(sk.out)["eps"].get<double>(), 0);  // the resolved eps
 }
 
 }  // namespace

@@ -339,7 +339,7 @@ TEST(Hardening, MalformedInputsAreNamed) {
                             .c_str()),
             0);
   expect_named(run("fm-sample", "--model " + model + " --n 4"), "/config", "corrupt /config");
-  expect_named(run("fm-ot", "semidiscrete --y " + scratch("corrupt_model.h5") + ":/runs/0/train/loss --source '{bad'"),
+  expect_named(run("fm-ot", "semidiscrete --y " + scratch("corrupt_model.h5") + ":/runs/0/train/loss --eps 0 --source '{bad'"),
                "--source", "--source '{bad'");
   // Wrong types in a sweep's status.json and slurm object.
   const std::string sw = scratch("types.json"), dir = scratch("types_dir");

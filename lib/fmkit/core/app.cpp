@@ -15,7 +15,11 @@ namespace fm {
 void add_common_flags(CLI::App& app, CommonFlags& flags, bool with_out) {
   app.add_option("--config", flags.config_file, "JSON config file")->check(CLI::ExistingFile);
   app.add_option("--set", flags.sets, "dotted override key.path=value (repeatable)")->take_all();
-  app.add_flag("--dump-config", flags.dump_config, "print the resolved config as JSON and exit");
+  app.add_flag("--dump-config", flags.dump_config, "print the resolved config as JSON, check it and exit");
+  add_run_flags(app, flags, with_out);
+}
+
+void add_run_flags(CLI::App& app, CommonFlags& flags, bool with_out) {
   app.add_option("--threads", flags.threads, "threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("--json", flags.json, "print the run summary as one JSON object on stdout");
   if (with_out) app.add_option("--out", flags.out, "output HDF5 file");

@@ -20,8 +20,12 @@ struct CommonFlags {
   std::string out;
 };
 
-// Adds the flags every program shares; `with_out` adds --out FILE.h5.
+// Adds the flags of every config-driven program (--config, --set, --dump-config and the run
+// flags below); `with_out` adds --out FILE.h5.
 void add_common_flags(CLI::App& app, CommonFlags& flags, bool with_out = true);
+// The run flags alone (--threads, --json, --out): for the flag-driven programs fm-ot and
+// fm-bound, whose inputs are flags and files, not a config.
+void add_run_flags(CLI::App& app, CommonFlags& flags, bool with_out = true);
 
 // defaults ← config file ← program flags (`apply_flags`, only for flags the user gave) ← --set,
 // merged strictly. Sets the thread count and, unless --dump-config, checks that --out can be

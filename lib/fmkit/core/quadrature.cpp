@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <sstream>
 
 #include "fmkit/core/error.hpp"
 
@@ -93,6 +94,12 @@ Panel gk15(const std::function<void(double, double*)>& f, int m, double a, doubl
 
 }  // namespace
 
+std::string AdaptiveResult::brief() const {
+  std::ostringstream o;
+  o << "adaptive quadrature " << to_string(status) << ": " << panels << " panels, error estimate " << error;
+  return o.str();
+}
+
 AdaptiveResult integrate_adaptive(const std::function<void(double, double*)>& f, int m, double a, double b,
                                   const std::vector<double>& breakpoints, double abs_tol, double rel_tol,
                                   int max_panels) {
@@ -122,6 +129,7 @@ AdaptiveResult integrate_adaptive(const std::function<void(double, double*)>& f,
     r.panels = static_cast<int>(panels.size());
     if (worst <= tol) {
       r.converged = true;
+      r.status = Status::Converged;
       return r;
     }
     if (static_cast<int>(panels.size()) >= max_panels) return r;

@@ -3,7 +3,10 @@
 // Gauss–Kronrod for integrands with kinks (the exact velocity of a limited-smoothness target).
 #pragma once
 #include <functional>
+#include <string>
 #include <vector>
+
+#include "fmkit/core/status.hpp"
 
 namespace fm {
 
@@ -30,6 +33,8 @@ struct AdaptiveResult {
   double error = 0;  // the largest component's error estimate
   int panels = 0;
   bool converged = false;
+  Status status = Status::MaxIterations;  // Converged when every component met the tolerance
+  std::string brief() const;
 };
 
 // `f(x, out)` writes the m components at x. Breakpoints outside (a, b) are ignored.

@@ -5,13 +5,17 @@
 
 namespace fm {
 
-enum class Status { Converged, MaxIterations, Diverged, NumericalError };
+// A fixed-budget run with no convergence target (training) ends Complete, or EarlyStopped when
+// one of its stop rules fires; MaxIterations means a convergence target was not reached.
+enum class Status { Converged, MaxIterations, Diverged, NumericalError, Complete, EarlyStopped };
 
 inline std::string to_string(Status s) {
   switch (s) {
     case Status::Converged: return "converged";
     case Status::MaxIterations: return "max_iterations";
     case Status::Diverged: return "diverged";
+    case Status::Complete: return "complete";
+    case Status::EarlyStopped: return "early_stopped";
     default: return "numerical_error";
   }
 }

@@ -1,5 +1,7 @@
 #include "fmkit/integrate/cnf.hpp"
 
+#include <sstream>
+
 #include "fmkit/core/error.hpp"
 #include "fmkit/integrate/chunked.hpp"
 
@@ -82,6 +84,21 @@ CnfResult cnf_log_density(const field::VelocityField& v, const dist::Distributio
   res.nfe_max = st.nfe_max;
   res.nfe_mean = st.nfe_mean;
   return res;
+}
+
+std::string CnfResult::brief() const {
+  std::ostringstream o;
+  o << "cnf " << to_string(status) << ": log q at " << log_q.size() << " points, " << nfe_max << " evaluations (mean "
+    << nfe_mean << ")";
+  return o.str();
+}
+
+void CnfResult::summarize(io::Summary& s) const {
+  s.set("logprob_status", to_string(status));
+  s.set("logprob_n", static_cast<long long>(log_q.size()));
+  s.set("mean_log_q", log_q.mean());
+  s.set("logprob_nfe_max", static_cast<long long>(nfe_max));
+  s.set("logprob_nfe_mean", nfe_mean);
 }
 
 }  // namespace fm::integrate

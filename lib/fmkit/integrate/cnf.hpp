@@ -3,9 +3,13 @@
 //   dz/ds = v,  dℓ/ds = ∇·v,  dW/ds = ∇v W,  dη/ds = Wᵀ ∇(∇·v),   from s = t down to 0,
 //   log q_t(x) = log p₀(z(0)) + ℓ(0),   ∇log q_t(x) = W(0)ᵀ ∇log p₀(z(0)) + η(0).
 #pragma once
+#include <string>
+
+#include "fmkit/core/status.hpp"
 #include "fmkit/dist/distribution.hpp"
 #include "fmkit/field/velocity_field.hpp"
 #include "fmkit/integrate/dopri5.hpp"
+#include "fmkit/io/summary.hpp"
 
 namespace fm::integrate {
 
@@ -17,10 +21,14 @@ struct CnfOptions {
 };
 
 struct CnfResult {
+  Status status = Status::Converged;  // every chunk met the tolerances (a failed one throws)
   Vec log_q;
   Mat score;  // empty unless opts.score
   long nfe_max = 0;
   double nfe_mean = 0;
+  std::string brief() const;
+  // logprob_status, logprob_n, mean_log_q, logprob_nfe_max, logprob_nfe_mean.
+  void summarize(io::Summary& s) const;
 };
 
 // Throws a runtime error if any chunk exceeds the step limit: never a silent partial result.

@@ -5,12 +5,14 @@
 #include <vector>
 
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/status.hpp"
 #include "fmkit/field/velocity_field.hpp"
 #include "fmkit/integrate/grid.hpp"
 
 namespace fm::integrate {
 
 struct EmResult {
+  Status status = Status::Complete;  // a fixed grid run to its end; a non-finite state throws
   Mat x;
   std::vector<double> traj_t;
   std::vector<Mat> traj;  // states at K+1 grid points when trajectories = K > 0

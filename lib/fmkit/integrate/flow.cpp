@@ -1,6 +1,7 @@
 #include "fmkit/integrate/flow.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/integrate/chunked.hpp"
@@ -63,6 +64,7 @@ FlowResult integrate_flow(const field::VelocityField& v, const Mat& x0, double t
   }, "sampling");
   res.nfe_max = st.nfe_max;
   res.nfe_mean = st.nfe_mean;
+  res.status = opts.method == Method::Dopri5 ? Status::Converged : Status::Complete;
   if (K > 0 && opts.method != Method::Dopri5)
     for (long k = 1; k <= K; ++k)
       res.traj_t[static_cast<std::size_t>(k)] =
@@ -70,6 +72,19 @@ FlowResult integrate_flow(const field::VelocityField& v, const Mat& x0, double t
                                                            static_cast<double>(K))) /
                    static_cast<double>(steps);
   return res;
+}
+
+std::string FlowResult::brief() const {
+  std::ostringstream o;
+  o << "flow " << to_string(status) << ": " << x.rows() << " points, " << nfe_max << " evaluations (mean " << nfe_mean
+    << ")";
+  return o.str();
+}
+
+void FlowResult::summarize(io::Summary& s) const {
+  s.set("status", to_string(status));
+  s.set("nfe", static_cast<long long>(nfe_max));
+  s.set("nfe_mean", nfe_mean);
 }
 
 }  // namespace fm::integrate

@@ -2,10 +2,12 @@
 // parallel (chunking is independent of the thread count, so results are too), optionally
 // storing K intermediate states for trajectory plots.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "fmkit/field/velocity_field.hpp"
 #include "fmkit/integrate/dopri5.hpp"
+#include "fmkit/io/summary.hpp"
 
 namespace fm::integrate {
 
@@ -20,11 +22,15 @@ struct FlowOptions {
 };
 
 struct FlowResult {
+  // Complete for fixed steps, Converged for Dopri5 (a failed solve throws: never a partial result).
+  Status status = Status::Complete;
   Mat x;
   long nfe_max = 0;       // evaluations on the costliest chunk (= per-sample NFE for fixed steps)
   double nfe_mean = 0;    // mean per-sample evaluations over chunks
   std::vector<double> traj_t;
   std::vector<Mat> traj;  // traj[k] is the batch at traj_t[k]
+  std::string brief() const;
+  void summarize(io::Summary& s) const;  // status, nfe (the costliest chunk's), nfe_mean
 };
 
 // A failed adaptive solve (step limit, non-finite state) throws a runtime error saying so.

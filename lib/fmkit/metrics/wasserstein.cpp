@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <vector>
 
 #include "fmkit/core/error.hpp"
@@ -9,6 +10,12 @@
 #include "fmkit/ot/network_simplex.hpp"
 
 namespace fm::metrics {
+
+std::string W2Result::brief() const {
+  std::ostringstream o;
+  o << "exact W2 " << to_string(status) << ": W2 " << w2 << " (W2^2 " << w2sq << ") in " << seconds << " s";
+  return o.str();
+}
 
 W2Result w2_exact(const Mat& x, const Mat& y) {
   FM_REQUIRE(x.rows() == y.rows(), "exact W2: needs equal sizes (got " + std::to_string(x.rows()) + " and " +

@@ -1,6 +1,8 @@
 // W2 between point sets: exact (an optimal assignment by shortest augmenting paths, equal sizes up to 5 000 points, cost ‖x − y‖²)
 // and sliced (1-D OT by sorting along fixed random directions).
 #pragma once
+#include <string>
+
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/status.hpp"
 
@@ -11,6 +13,7 @@ struct W2Result {
   double w2 = 0;
   Status status = Status::Converged;
   double seconds = 0;
+  std::string brief() const;
 };
 
 W2Result w2_exact(const Mat& x, const Mat& y);

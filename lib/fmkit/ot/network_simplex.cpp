@@ -14,8 +14,31 @@ namespace fm::ot {
 
 std::string AssignmentResult::brief() const {
   std::ostringstream s;
-  s << "network simplex " << to_string(status) << ": mean cost " << cost << " in " << seconds << " s";
+  s << "optimal assignment " << to_string(status) << ": mean cost " << cost << " in " << seconds << " s";
   return s.str();
+}
+
+void AssignmentResult::summarize(io::Summary& s) const {
+  s.set("status", to_string(status));
+  s.set("cost", cost);
+  s.set("marginal_error", 0.0);  // a permutation meets both uniform marginals exactly
+  s.set("iterations", 0LL);
+  s.set("solve_time_s", seconds);
+}
+
+std::string ExactOtResult::brief() const {
+  std::ostringstream s;
+  s << "network simplex " << to_string(status) << ": cost " << cost << ", marginal error " << marginal_error << " in "
+    << seconds << " s";
+  return s.str();
+}
+
+void ExactOtResult::summarize(io::Summary& s) const {
+  s.set("status", to_string(status));
+  s.set("cost", cost);
+  s.set("marginal_error", marginal_error);
+  s.set("iterations", 0LL);
+  s.set("solve_time_s", seconds);
 }
 
 Mat sq_euclidean_cost(const Mat& x, const Mat& y) {
@@ -148,6 +171,7 @@ ExactOtResult exact_ot(const Mat& cost, const Vec& a, const Vec& b) {
       if (flow != 0) r.plan(i, j) = static_cast<double>(flow) / unit;
     }
   r.cost = (r.plan.array() * cost.array()).sum();
+  r.marginal_error = (r.plan.rowwise().sum() - a).cwiseAbs().sum() + (r.plan.colwise().sum().transpose() - b).cwiseAbs().sum();
   r.seconds = timer.seconds();
   return r;
 }

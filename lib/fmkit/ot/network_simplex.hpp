@@ -3,10 +3,13 @@
 // the optimal plan for general weights a, b (scaled to integers with 2^40 units of mass, so the
 // plan is exact to ~1e-12 per entry).
 #pragma once
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "fmkit/core/status.hpp"
 #include "fmkit/core/types.hpp"
+#include "fmkit/io/summary.hpp"
 
 namespace fm::ot {
 
@@ -16,6 +19,7 @@ struct AssignmentResult {
   std::vector<Index> assignment;      // σ: row i is paired with column assignment[i]
   double seconds = 0;
   std::string brief() const;
+  void summarize(io::Summary& s) const;  // status, cost, marginal_error (0), iterations, solve_time_s
 };
 
 // Costs must be finite; n×n with n ≥ 1.
@@ -25,7 +29,10 @@ struct ExactOtResult {
   Status status = Status::Converged;
   double cost = 0;  // ⟨C, P⟩
   Mat plan;         // n × m
+  double marginal_error = std::numeric_limits<double>::quiet_NaN();  // L1 row + column error of the plan
   double seconds = 0;
+  std::string brief() const;
+  void summarize(io::Summary& s) const;  // status, cost, marginal_error, iterations, solve_time_s
 };
 
 // a, b: non-negative weights summing to 1 (checked by the caller); C finite.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "fmkit/core/config.hpp"
 #include "fmkit/core/error.hpp"
@@ -149,9 +150,39 @@ void SemidiscreteOptions::validate() const {
     if (!(level > 0) || !std::isfinite(level)) usage_error("semidiscrete: snapshot chi2 levels must be positive numbers");
 }
 
+std::string SemidiscreteResult::brief() const {
+  std::ostringstream o;
+  o << "semidiscrete " << to_string(status) << " after " << iterations << " steps: chi2 " << chi2.value << " +- "
+    << chi2.se << " in " << seconds << " s";
+  return o.str();
+}
+
+void SemidiscreteResult::summarize(io::Summary& s) const {
+  s.set("status", to_string(status));
+  s.set("chi2", chi2.value);
+  s.set("chi2_se", chi2.se);
+  s.set("iterations", static_cast<long long>(iterations));
+  s.set("batch", static_cast<long long>(batch));
+  s.set("lr", lr);
+  s.set("marginal_error", std::sqrt(std::max(0.0, chi2.value)));  // ‖m − b‖₁ ≤ √χ² (Cauchy–Schwarz)
+  s.set("snapshots", static_cast<long long>(snapshot_g.size()));
+  s.set("solve_time_s", seconds);
+}
+
+SemidiscreteOptions SemidiscreteOptions::resolved(const dist::Distribution& source, const Mat& y, const Vec& b) const {
+  SemidiscreteOptions o = *this;
+  const Index N = y.rows();
+  if (o.batch == 0) o.batch = std::max<long>(256, static_cast<long>(N / 16));
+  if (o.steps == 0) o.steps = std::clamp<long>(10000 * static_cast<long>(N) / o.batch, 10000, 200000);
+  if (o.lr == 0) o.lr = reference_cost_std(source, y, b) * std::max(0.1, 1e-4 * static_cast<double>(N));
+  if (o.eval_every == 0) o.eval_every = std::max<long>(1, o.steps / 20);
+  if (o.eval_batch == 0) o.eval_batch = std::max<long>(256, static_cast<long>(35 * std::sqrt(static_cast<double>(N))));
+  return o;
+}
+
 SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, const Vec& b,
-                                const SemidiscreteOptions& o) {
-  o.validate();
+                                const SemidiscreteOptions& opts) {
+  opts.validate();
   const Index N = y.rows();
   if (N < 1) usage_error("semidiscrete: no atoms");
   if (source.dim() != y.cols())
@@ -159,13 +190,11 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
                 std::to_string(y.cols()));
   check_weights(b, N, "semidiscrete: atom weights");
   Timer timer;
+  const SemidiscreteOptions o = opts.resolved(source, y, b);
   SemidiscreteResult r;
-  r.batch = o.batch > 0 ? o.batch : std::max<long>(256, static_cast<long>(N / 16));
-  const long K = o.steps > 0 ? o.steps : std::clamp<long>(10000 * static_cast<long>(N) / r.batch, 10000, 200000);
-  r.lr = o.lr > 0 ? o.lr : reference_cost_std(source, y, b) * std::max(0.1, 1e-4 * static_cast<double>(N));
-  const long every = o.eval_every > 0 ? o.eval_every : std::max<long>(1, K / 20);
-  const long eb = o.eval_batch > 0 ? o.eval_batch
-                                   : std::max<long>(256, static_cast<long>(35 * std::sqrt(static_cast<double>(N))));
+  r.batch = o.batch;
+  r.lr = o.lr;
+  const long K = o.steps, every = o.eval_every, eb = o.eval_batch;
   std::vector<Mat> eval;
   for (long q = 0; q < o.eval_repeats; ++q) {
     Rng rng(o.seed, "sd/eval", static_cast<std::uint64_t>(q));

@@ -13,6 +13,7 @@
 #include "fmkit/core/estimate.hpp"
 #include "fmkit/core/status.hpp"
 #include "fmkit/dist/distribution.hpp"
+#include "fmkit/io/summary.hpp"
 
 namespace fm::ot {
 
@@ -34,6 +35,9 @@ struct SemidiscreteOptions {
   // Usage error unless every number is finite and in range (0 keeps meaning "automatic"); the
   // message names the option by its fm-ot flag.
   void validate() const;
+  // The options with every "0 = automatic" value resolved for this problem (the one place the
+  // automatic rules live; fm-ot prints and stores the resolved values).
+  SemidiscreteOptions resolved(const dist::Distribution& source, const Mat& y, const Vec& b) const;
 };
 
 struct Chi2 {
@@ -53,6 +57,10 @@ struct SemidiscreteResult {
   double lr = 0;
   long batch = 0;
   double seconds = 0;
+  std::string brief() const;
+  // status, chi2 (and its standard error), marginal_error (√χ² bounds the L1 error), iterations,
+  // batch, lr, snapshots, solve_time_s.
+  void summarize(io::Summary& s) const;
 };
 
 // The relative-ε scale: population std of −⟨x_r, y_j⟩ over 1024 reference noises (seed 0 stream)

@@ -11,6 +11,7 @@
 #include <vector>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <type_traits>
 
 #include "fmkit/core/config.hpp"
@@ -159,6 +160,26 @@ void SinkhornOptions::validate() const {
   if (!(tol > 0) || !std::isfinite(tol)) usage_error("sinkhorn: tol must be > 0");
   if (max_iter < 1 || max_iter > cfg::kMaxSteps)
     usage_error("sinkhorn: max_iter must be in [1, " + std::to_string(cfg::kMaxSteps) + "]");
+}
+
+std::string SinkhornResult::brief() const {
+  std::ostringstream o;
+  o << "sinkhorn " << to_string(status) << " after " << iterations << " iterations: cost " << cost
+    << ", L1 marginal error " << marginal_error << ", eps " << eps << " in " << seconds << " s";
+  return o.str();
+}
+
+void SinkhornResult::summarize(io::Summary& s, Index n, Index m) const {
+  s.set("status", to_string(status));
+  s.set("cost", cost);
+  s.set("marginal_error", marginal_error);
+  s.set("iterations", static_cast<long long>(iterations));
+  s.set("eps", eps);
+  s.set("entropy", entropy);
+  s.set("solve_time_s", seconds);
+  s.set("ns_per_entry_iteration", iterations ? 1e9 * seconds / (static_cast<double>(n) * static_cast<double>(m) *
+                                                                 static_cast<double>(iterations))
+                                             : std::numeric_limits<double>::quiet_NaN());
 }
 
 SinkhornResult sinkhorn(const Mat& C, const Vec& a, const Vec& b, const SinkhornOptions& o) {

@@ -12,6 +12,7 @@
 
 #include "fmkit/core/status.hpp"
 #include "fmkit/core/types.hpp"
+#include "fmkit/io/summary.hpp"
 
 namespace fm::ot {
 
@@ -35,6 +36,10 @@ struct SinkhornResult {
   double entropy = 0;         // E(P) = 2H(P)/(H(a) + H(b)) − 1: 0 for a permutation, 1 for a ⊗ b
   double eps = 0;
   double seconds = 0;
+  std::string brief() const;
+  // status, cost, marginal_error, iterations, eps, entropy, solve_time_s and the time per entry
+  // and iteration of an n × m problem.
+  void summarize(io::Summary& s, Index n, Index m) const;
 };
 
 // a (n) and b (m) must be non-negative, finite and sum to 1; C (n × m) finite.
