@@ -2,6 +2,7 @@
 // train::Trainer → HDF5 run file / JSON summary.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "fmkit/core/app.hpp"
 #include "fmkit/core/error.hpp"
@@ -16,6 +17,8 @@ int run(int argc, char** argv) {
   fm::add_common_flags(app, common);
   bool resume = false;
   app.add_flag("--resume", resume, "continue the run in --out from its last checkpoint (config from the file; --set may raise train.steps)");
+  std::optional<long long> seed;
+  app.add_option("--seed", seed, "training seed (the config's seed; default 0)")->check(CLI::NonNegativeNumber);
   if (!fm::parse_cli(app, argc, argv)) return 0;
 
   fm::cfg::json stored;
@@ -34,6 +37,7 @@ int run(int argc, char** argv) {
   const fm::cfg::json cfg = fm::resolve_config(fm::train::train_defaults(), common, fm::train::train_opaque(),
                                                [&](fm::cfg::json& c) {
                                                  if (resume && common.config_file.empty()) c = stored;
+                                                 if (seed) c["seed"] = *seed;
                                                });
   if (resume && !common.config_file.empty()) {
     fm::cfg::json a = cfg, b = stored;
@@ -47,23 +51,25 @@ int run(int argc, char** argv) {
     }
   }
   if (common.dump_config) std::cout << cfg.dump(2) << std::endl;  // then validated, as a run would
-  fm::train::validate_train_config(cfg);
+  const fm::train::TrainSpec spec = fm::train::parse_train_spec(cfg);
   if (common.dump_config) return 0;
+  // A run that writes nothing is lost work: say so before training, not after.
+  if (common.out.empty()) fm::usage_error("--out: required (the run file to write; fm-sample and fm-bound read it)");
   if (resume && stored_status == "complete" && cfg["train"]["steps"] == stored["train"]["steps"]) {
     // Rewriting a finished run would change nothing but its timings; leave the file as it is.
     std::cerr << "fm-train: '" << common.out << "' is already complete; nothing to resume (raise train.steps with "
                  "--set to train further)\n";
     return 0;
   }
-  fm::train::Trainer trainer(cfg);
+  fm::train::Trainer trainer(spec);
   if (resume) {
     trainer.resume(fm::io::H5File::open(common.out));
     std::cerr << "fm-train: resuming '" << common.out << "' from its checkpoint at step " << trainer.current_step()
               << "\n";
   }
-  const auto seed = static_cast<std::uint64_t>(fm::cfg::integer(cfg, "seed", ""));
-  const auto r = trainer.run(common.out, {fm::command_line(argc, argv), seed});
+  const auto r = trainer.run(common.out, {fm::command_line(argc, argv), spec.seed});
   if (common.json) std::cout << trainer.summary(r).to_json().dump() << "\n";
+  if (!r.ok()) fm::runtime_error(r.stop_reason + (common.out.empty() ? "" : "; '" + common.out + "' was not written"));
   return 0;
 }
 

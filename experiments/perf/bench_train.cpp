@@ -32,7 +32,7 @@ cfg::json bench_config(Index d, Index width) {
 void BM_TrainStep(benchmark::State& st) {
   const Index width = st.range(0), d = st.range(1);
   set_threads(static_cast<int>(st.range(2)));
-  train::Trainer t(bench_config(d, width));
+  train::Trainer t(train::parse_train_spec(bench_config(d, width)));
   for (int i = 0; i < 20; ++i) t.step();  // warm-up
   for (auto _ : st) benchmark::DoNotOptimize(t.step());
   const double flops = 6.0 * 256.0 * static_cast<double>(t.mlp().num_params());

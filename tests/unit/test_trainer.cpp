@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/coupling/target_sampler.hpp"
@@ -10,6 +11,7 @@
 #include "fmkit/field/mlp_field.hpp"
 #include "fmkit/integrate/euler_maruyama.hpp"
 #include "fmkit/io/h5file.hpp"
+#include "fmkit/io/points.hpp"
 #include "fmkit/train/trainer.hpp"
 #include "support/scratch.hpp"
 
@@ -18,8 +20,10 @@ using fm::cfg::json;
 
 namespace {
 
-json config(const std::string& overrides_json) {
-  return cfg::merge_strict(train::train_defaults(), json::parse(overrides_json), train::train_opaque());
+// fm-train's path: defaults merged with the overrides, parsed into the spec.
+train::TrainSpec config(const std::string& overrides_json) {
+  return train::parse_train_spec(
+      cfg::merge_strict(train::train_defaults(), json::parse(overrides_json), train::train_opaque()));
 }
 
 TEST(TargetSampler, WithoutReplacementVisitsEveryPointOncePerEpoch) {
@@ -85,16 +89,44 @@ TEST(Trainer, DfmDriftAndDenoiserModels) {
   EXPECT_GT(eps[1], 2 * eps[0]);
 }
 
+// Divergence is a status the caller sees, with the step and the remedy, not an exception; the
+// weights are those before the diverging step (finite), and no run file is written.
 TEST(Trainer, DivergingLearningRateIsReported) {
   train::Trainer t(config(R"({"train":{"steps":500,"lr":1e6,"schedule":"constant","batch":64}})"));
-  try {
-    t.run("", {"test", 0});
-    FAIL() << "no divergence reported";
-  } catch (const fm::Error& e) {
-    EXPECT_EQ(e.exit_code(), 1);
-    EXPECT_NE(std::string(e.what()).find("training diverged at step"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("lr = 1e+06"), std::string::npos) << e.what();
-  }
+  const std::string out = fmtest::scratch("diverged.h5");
+  const train::TrainResult r = t.run(out, {"test", 0});
+  EXPECT_EQ(r.status, Status::Diverged);
+  EXPECT_FALSE(r.ok());
+  EXPECT_LT(r.steps, 500);
+  EXPECT_NE(r.stop_reason.find("training diverged at step"), std::string::npos) << r.stop_reason;
+  EXPECT_NE(r.stop_reason.find("lr = 1e+06"), std::string::npos) << r.stop_reason;
+  EXPECT_TRUE(t.mlp().params().allFinite());
+  EXPECT_NE(r.brief().find("diverged after"), std::string::npos) << r.brief();
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// Training points held in memory are the same data as the data file holding them: a run on a
+// file and a run on its points end with bit-identical weights and losses.
+TEST(Trainer, PointsInMemoryTrainAsTheirDataFile) {
+  Rng rng(7, "test/points");
+  const Mat pts = rng.normal(300, 2);
+  const std::string path = fmtest::scratch("train_points.npy");
+  io::write_npy(path, pts);
+  train::TrainSpec from_file = config(R"({"train":{"steps":60,"eval_every":20,"batch":32,"val_size":64},
+                                        "data":{"holdout":0.2,"replacement":false}})");
+  from_file.target = {{"type", "dataset"}, {"path", path}, {"standardize", false}};
+  train::TrainSpec in_memory = from_file;
+  in_memory.target = nullptr;
+  train::Trainer a(from_file), b(in_memory, pts);
+  const train::TrainResult ra = a.run("", {"test", 0}), rb = b.run("", {"test", 0});
+  EXPECT_EQ(a.mlp().params(), b.mlp().params());
+  EXPECT_EQ(ra.val_loss, rb.val_loss);
+  EXPECT_EQ(ra.train_loss, rb.train_loss);
+  // The split: 20 % held out, every point in exactly one part.
+  const train::TrainSplit s = train::split_training_points(pts, 0.2, 0);
+  EXPECT_EQ(s.train.rows(), 240);
+  EXPECT_EQ(s.val.rows(), 60);
+  EXPECT_NEAR(s.train.sum() + s.val.sum(), pts.sum(), 1e-9);
 }
 
 TEST(Trainer, BadConfigsAreUsageErrors) {

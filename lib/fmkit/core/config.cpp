@@ -55,7 +55,17 @@ bool same_kind(const json& a, const json& b) {
 
 json merge_at(const json& def, const json& user, const std::string& where,
               const std::set<std::string>& opaque) {
-  if (opaque.count(where)) return user;
+  if (opaque.count(where)) {
+    // A typed section ({"type": ..., ...}) given in part keeps the default keys it leaves out, as
+    // long as it names no other type (the defaults of one type mean nothing to another). Its own
+    // parser checks the keys; lists and other values replace the default whole.
+    const bool same_type = def.is_object() && user.is_object() &&
+                           (!user.contains("type") || (def.contains("type") && user["type"] == def["type"]));
+    if (!same_type) return user;
+    json out = def;
+    out.merge_patch(user);
+    return out;
+  }
   if (def.is_null()) return user;
   if (!same_kind(def, user)) {
     usage_error((where.empty() ? std::string("config") : where) + ": expected " + type_name(def) +

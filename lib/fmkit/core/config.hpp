@@ -28,8 +28,10 @@ void apply_override(json& cfg, const std::string& assignment);
 
 // Merges `user` over `defaults`. A user key absent from the defaults is an error:
 // "unknown key 'stpes' in train; did you mean 'steps'?". Paths listed in `opaque` (e.g.
-// "model", "train.source") hold free-form specs validated by their own parsers, and are
-// taken from the user verbatim. Types must match the default's JSON type (numbers mix).
+// "model", "train.source") hold free-form specs validated by their own parsers: a typed section
+// ({"type": ...}) that names the default's type or none is merged key by key over the default
+// (so `--set target.name=moons` keeps target.type); anything else is taken from the user
+// verbatim. Types must match the default's JSON type (numbers mix).
 json merge_strict(const json& defaults, const json& user, const std::set<std::string>& opaque = {});
 
 // Rejects keys of object `j` (at dotted `where`) that are not in `allowed`, with a suggestion.

@@ -12,7 +12,7 @@ namespace {
 
 constexpr int kSlots = 256;
 constexpr std::size_t kPathMax = 4096;
-enum State : int { kFree = 0, kWriting = 1, kFile = 2, kDirectory = 3 };
+enum State : int { kFree = 0, kWriting = 1, kFile = 2 };
 
 struct Slot {
   std::atomic<int> state{kFree};
@@ -21,9 +21,8 @@ struct Slot {
 Slot g_slots[kSlots];
 
 extern "C" void on_stop_signal(int sig) {
-  for (int pass : {kFile, kDirectory})
-    for (Slot& s : g_slots)
-      if (s.state.load() == pass) pass == kFile ? ::unlink(s.path) : ::rmdir(s.path);
+  for (Slot& s : g_slots)
+    if (s.state.load() == kFile) ::unlink(s.path);
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
@@ -44,14 +43,14 @@ void install_once() {
 
 }  // namespace
 
-int remove_on_signal(const std::string& path, PathKind kind) {
+int remove_on_signal(const std::string& path) {
   if (path.size() >= kPathMax) return -1;
   install_once();
   for (int i = 0; i < kSlots; ++i) {
     int expected = kFree;
     if (!g_slots[i].state.compare_exchange_strong(expected, kWriting)) continue;
     std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
-    g_slots[i].state.store(kind == PathKind::File ? kFile : kDirectory);
+    g_slots[i].state.store(kFile);
     return i;
   }
   return -1;

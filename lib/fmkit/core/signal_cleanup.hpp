@@ -1,6 +1,6 @@
 // Paths to delete when the process is stopped by SIGINT, SIGTERM or SIGHUP (Ctrl-C, fm-sweep
-// stopping its runs, a Slurm time limit): an interrupted run leaves neither its FILE.tmp output
-// nor its scratch training sets behind. The handler only calls unlink and rmdir, which are
+// stopping its runs, a Slurm time limit): an interrupted run leaves no FILE.tmp output behind
+// (studies hold their training sets in memory). The handler only calls unlink, which is
 // async-signal-safe, on paths copied into fixed slots beforehand, then re-raises the signal with
 // the default action so the exit status still says how the process ended. It is installed only
 // where the signal has its default action, so a program's own handler (fm-sweep's) wins.
@@ -9,11 +9,9 @@
 
 namespace fm {
 
-enum class PathKind { File, Directory };  // directories are removed after files, and must be empty by then
-
-// Registers `path`; returns a handle for forget_on_signal, or -1 when every slot is taken (the path
-// is then simply not cleaned up: a leftover is harmless, failing a run over it would not be).
-int remove_on_signal(const std::string& path, PathKind kind = PathKind::File);
+// Registers the file `path`; returns a handle for forget_on_signal, or -1 when every slot is taken
+// (the path is then simply not cleaned up: a leftover is harmless, failing a run over it would not be).
+int remove_on_signal(const std::string& path);
 void forget_on_signal(int handle);  // -1 is ignored
 
 }  // namespace fm

@@ -16,8 +16,8 @@ std::string MixturePathField::name() const {
   }
 }
 
-void ScheduleField::evaluate(const Mat& x, double t, unsigned want, Derivs& out) const {
-  const double a = s_.a(t);
+void LinearRateField::evaluate(const Mat& x, double t, unsigned want, Derivs& out) const {
+  const double a = a_(t);
   const Index n = x.rows();
   if (want & kValue) out.value = a * x;
   if (want & kJacobian) {

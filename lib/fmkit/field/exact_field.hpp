@@ -2,6 +2,9 @@
 // path, the a(t)x schedule velocity of the KL-bound study, and the quadrature velocity of a 1-D
 // target with a known density (values only: its derivatives are not computed).
 #pragma once
+#include <functional>
+#include <string>
+
 #include "fmkit/dist/schedule.hpp"
 #include "fmkit/field/velocity_field.hpp"
 #include "fmkit/path/density_path_1d.hpp"
@@ -23,18 +26,30 @@ class MixturePathField : public VelocityField {
   path::FieldKind kind_;
 };
 
-// u = a(t) x: ∇u = a I, ∇·u = d a, ∇(∇·u) = 0.
-class ScheduleField : public VelocityField {
+// u = a(t) x for any rate a: ∇u = a I, ∇·u = d a, ∇(∇·u) = 0.
+class LinearRateField : public VelocityField {
  public:
-  ScheduleField(dist::Schedule s, Index d) : s_(std::move(s)), d_(d) {}
+  LinearRateField(std::function<double(double)> a, Index d, std::string name)
+      : a_(std::move(a)), d_(d), name_(std::move(name)) {}
   Index dim() const override { return d_; }
   void evaluate(const Mat& x, double t, unsigned want, Derivs& out) const override;
-  std::string name() const override { return "schedule:" + s_.name(); }
+  std::string name() const override { return name_; }
+
+ private:
+  std::function<double(double)> a_;
+  Index d_;
+  std::string name_;
+};
+
+// The exact velocity of a named schedule path (dist/schedule.hpp).
+class ScheduleField : public LinearRateField {
+ public:
+  ScheduleField(const dist::Schedule& s, Index d)
+      : LinearRateField([s](double t) { return s.a(t); }, d, "schedule:" + s.name()), s_(s) {}
   const dist::Schedule& schedule() const { return s_; }
 
  private:
   dist::Schedule s_;
-  Index d_;
 };
 
 class DensityPathField : public VelocityField {

@@ -12,7 +12,7 @@
 #include "fmkit/core/rng.hpp"
 #include "fmkit/field/exact_field.hpp"
 #include "fmkit/field/mlp_field.hpp"
-#include "fmkit/train/train_config.hpp"
+#include "fmkit/train/train_spec.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
@@ -43,8 +43,8 @@ struct Learned {
   long steps = 0;
 };
 
-// The fm-train config of one learned variant.
-json drift_config(const json& problem_spec, double sigma2, const json& learned, const json& variant,
+// The training spec of one learned variant, parsed (and so checked) as fm-train would parse it.
+train::TrainSpec drift_spec(const json& problem_spec, double sigma2, const json& learned, const json& variant,
                   std::uint64_t seed, const std::string& where) {
   cfg::expect_keys(variant, where, {"label", "t_max", "parametrization", "weighting"});
   json c = train::train_defaults();
@@ -63,23 +63,25 @@ json drift_config(const json& problem_spec, double sigma2, const json& learned, 
   t["lr"] = learned.at("lr");
   t["ema"] = 0.0;
   t["eval_every"] = std::max<long long>(1, cfg::integer(learned, "steps", where) / 4);
-  return c;
+  train::TrainSpec spec = train::parse_train_spec(c);
+  spec.config = nullptr;
+  return spec;
 }
 
 Learned train_drift(const json& problem_spec, const bounds::DfmProblem& p, double sigma2, const json& learned,
                     const json& variant, std::uint64_t seed, const std::string& where) {
-  const json c = drift_config(problem_spec, sigma2, learned, variant, seed, where);
-  train::Trainer tr(c);
+  train::Trainer tr(drift_spec(problem_spec, sigma2, learned, variant, seed, where));
   const train::TrainResult r = tr.run("", {"fm-dfm-study", seed});
+  if (!r.ok()) runtime_error(where + ", seed " + std::to_string(seed) + ": " + r.stop_reason);
   Learned out;
   const auto net = std::make_shared<nn::Mlp>(tr.mlp());
   out.drift = std::make_shared<field::MlpField>(
-      net, c["objective"]["parametrization"] == "denoiser" ? field::MlpField::Output::Denoiser
+      net, tr.spec().objective.parametrization == "denoiser" ? field::MlpField::Output::Denoiser
                                                            : field::MlpField::Output::Direct);
   out.val_loss = r.val_loss;
   out.steps = r.steps;
   // Excess risk over the training time law, against the exact drift.
-  const double tmax = c["objective"]["t_max"].get<double>();
+  const double tmax = tr.spec().objective.t_max;
   const field::MixturePathField b(p.path, path::FieldKind::Drift);
   Rng rng(seed, "dfm-study/excess", 0);
   const Index n = 20000;
@@ -209,13 +211,12 @@ void validate_dfm_study(const json& config) {
     if (c.variant >= 0) {  // the learned drift's training config, checked as fm-train would
       const json& L = blocks[c.block]["learned"];
       const std::string wv = w + ".learned.variants[" + std::to_string(c.variant) + "]";
-      train::validate_train_config(
-          drift_config(c.problem, c.sigma2, L, L["variants"][static_cast<std::size_t>(c.variant)], 0, wv));
+      drift_spec(c.problem, c.sigma2, L, L["variants"][static_cast<std::size_t>(c.variant)], 0, wv);
     }
   }
 }
 
-io::Table run_dfm_study(const json& config) {
+StudyTables run_dfm_study(const json& config, io::H5File* /*output: tables only*/) {
   validate_dfm_study(config);
   const std::vector<Case> cases = expand_cases(config);
   const auto seed = static_cast<std::uint64_t>(cfg::integer(config, "seed", "config"));
@@ -286,7 +287,7 @@ io::Table run_dfm_study(const json& config) {
     bar.update(static_cast<long>(ci + 1));
   }
   bar.finish();
-  return table;
+  return {std::move(table), {}};
 }
 
 }  // namespace fm::study

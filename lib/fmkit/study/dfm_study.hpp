@@ -5,8 +5,7 @@
 // KL_path ± s.e., the chain, both brackets, the implied constants).
 #pragma once
 #include "fmkit/core/config.hpp"
-#include "fmkit/io/h5file.hpp"
-#include "fmkit/io/table.hpp"
+#include "fmkit/study/study_tables.hpp"
 
 namespace fm::study {
 
@@ -16,6 +15,6 @@ std::set<std::string> dfm_study_opaque();
 // Runs every block of config["experiments"]; returns the summary table (one row per case).
 // Checks every block and case (problem, sizes, grids, perturbations) before any work.
 void validate_dfm_study(const cfg::json& config);
-io::Table run_dfm_study(const cfg::json& config);
+StudyTables run_dfm_study(const cfg::json& config, io::H5File* output);
 
 }  // namespace fm::study

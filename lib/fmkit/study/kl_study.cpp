@@ -119,26 +119,7 @@ void e0_pair(const json& s, const Rate& p, const Rate& q, bool study_pair, io::T
   // ODE check: v = a_q x through the CNF reproduces q_t = N(0, e^{2A_q} I) and its score.
   double ode_logq = 0, ode_score = 0;
   const dist::Gaussian src = dist::Gaussian::standard(2);
-  class Linear : public field::VelocityField {
-   public:
-    explicit Linear(Rate r) : r_(std::move(r)) {}
-    Index dim() const override { return 2; }
-    std::string name() const override { return "linear"; }
-    void evaluate(const Mat& x, double t, unsigned want, Derivs& o) const override {
-      const double a = r_.a(t);
-      if (want & kValue) o.value = a * x;
-      if (want & kJacobian) {
-        o.jac = Mat::Zero(x.rows(), 4);
-        o.jac.col(0).setConstant(a);
-        o.jac.col(3).setConstant(a);
-      }
-      if (want & kDivergence) o.div = Vec::Constant(x.rows(), 2 * a);
-      if (want & kGradDiv) o.grad_div = Mat::Zero(x.rows(), 2);
-    }
-
-   private:
-    Rate r_;
-  } v(q);
+  const field::LinearRateField v(q.a, 2, "linear:" + q.name);
   for (double tk : {0.1, 0.3, 0.5, 0.7, 0.9}) {
     Rng rng(static_cast<std::uint64_t>(cfg::integer(s, "seed", "e0")), "e0/ode");
     const double sd = std::exp(q.A(tk));
@@ -260,7 +241,7 @@ void run_g2a(const json& s, std::uint64_t seed, io::Table& table) {
 // The E1/E2B training recipe (theory/kl_bound.md §5): MLP [x; t] → hidden → d, SiLU, raw t,
 // regression on the exact u = a(t)x at x ~ p_t, Adam 1e-3 with L2 weight decay 1e-6, cosine per
 // epoch to 1e-4, validation every 5 epochs, stop at the target MSE, NMSE ≤ 1e-2 or patience 20.
-json recipe(const json& s, const json& target, double target_mse, std::uint64_t seed) {
+train::TrainSpec recipe(const json& s, const json& target, double target_mse, std::uint64_t seed) {
   const long bpe = cfg::integer(s, "batches_per_epoch", "study");
   const long epochs = cfg::integer(s, "epochs", "study");
   json c = train::train_defaults();
@@ -281,7 +262,9 @@ json recipe(const json& s, const json& target, double target_mse, std::uint64_t 
   t["patience"] = 20;
   t["target_loss"] = target_mse;
   t["target_nmse"] = 1e-2;
-  return c;
+  train::TrainSpec spec = train::parse_train_spec(c);
+  spec.config = nullptr;
+  return spec;
 }
 
 // The targets an experiment runs on: labelled schedules (E1, E2B) or mixtures in each d (G1, G2B).
@@ -335,6 +318,7 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
     for (const auto& mj : s.at("target_mse")) {
       train::Trainer t(recipe(s, target, mj.get<double>(), seed));
       const auto r = t.run("", {"fm-kl-study", seed});
+      if (!r.ok()) runtime_error(tag + " " + label + ": " + r.stop_reason);
       table.add_row();
       table.set("experiment", tag);
       table.set("case", label + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
@@ -343,7 +327,7 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
       table.set("steps", static_cast<long long>(r.steps));
       table.set("val_mse", r.val_loss);
       table.set("eps", r.eps);
-      table.set("stop", r.status == "complete" ? std::string("epochs") : r.stop_reason);
+      table.set("stop", r.status == Status::Complete ? std::string("epochs") : r.stop_reason);
       identity_row(s, truth, field::velocity_model(t.mlp()), eval_seed, table, out,
                    "/" + tag + "/" + label + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
       if (!mixtures && std::abs(mj.get<double>() - cross_mse) < 1e-12) cross.emplace(label, t.mlp());
@@ -370,7 +354,7 @@ void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::
     const auto truth = truth_of(target);
     train::Trainer t(recipe(s, target, 0.0, seed));
     double best = std::numeric_limits<double>::infinity();
-    t.run("", {"fm-kl-study", seed}, [&](long step, const nn::Mlp& net, double val) {
+    const auto r = t.run("", {"fm-kl-study", seed}, [&](long step, const nn::Mlp& net, double val) {
       if (!(val < best)) return;  // measure each new best-so-far model once
       best = val;
       const auto e = bounds::estimate_kl(field::velocity_model(net), truth, o);
@@ -381,6 +365,7 @@ void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::
       table.set("epoch", static_cast<long long>(step / bpe));
       bound_row(table, e);
     });
+    if (!r.ok()) runtime_error(tag + " " + label + ": " + r.stop_reason);
   }
 }
 
@@ -484,7 +469,7 @@ cfg::json kl_study_defaults() {
   })");
 }
 
-io::Table run_kl_study(const cfg::json& c, io::H5File* out) {
+StudyTables run_kl_study(const cfg::json& c, io::H5File* out) {
   validate_kl_study(c);
   io::Table table;
   const auto eval_seed = static_cast<std::uint64_t>(cfg::integer(c, "eval_seed", ""));
@@ -508,7 +493,7 @@ io::Table run_kl_study(const cfg::json& c, io::H5File* out) {
     timed("G1 learned mixture identity", [&] { run_learned_identity("G1", c.at("g1"), true, seed, eval_seed, table, out); });
   if (enabled("g2b"))
     timed("G2B mixture checkpoints", [&] { run_checkpoints("G2B", c.at("g2b"), true, seed, eval_seed, table); });
-  return table;
+  return {std::move(table), {}};
 }
 
 }  // namespace fm::study

@@ -7,8 +7,7 @@
 #include <string>
 
 #include "fmkit/core/config.hpp"
-#include "fmkit/io/h5file.hpp"
-#include "fmkit/io/table.hpp"
+#include "fmkit/study/study_tables.hpp"
 
 namespace fm::study {
 
@@ -20,6 +19,6 @@ void validate_kl_study(const cfg::json& config);
 
 // Runs the enabled experiments, writes their curves into `out` (may be null) and returns the
 // summary table.
-io::Table run_kl_study(const cfg::json& config, io::H5File* out);
+StudyTables run_kl_study(const cfg::json& config, io::H5File* out);
 
 }  // namespace fm::study

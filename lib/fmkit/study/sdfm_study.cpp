@@ -8,14 +8,13 @@
 #include "fmkit/coupling/make_coupling.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
-#include "fmkit/core/temp_dir.hpp"
 #include "fmkit/dist/atoms.hpp"
 #include "fmkit/dist/brenier_map.hpp"
 #include "fmkit/dist/dataset.hpp"
+#include "fmkit/dist/row_split.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/mlp_field.hpp"
 #include "fmkit/integrate/flow.hpp"
-#include "fmkit/io/points.hpp"
 #include "fmkit/nn/checkpoint.hpp"
 #include "fmkit/metrics/kernel_distances.hpp"
 #include "fmkit/metrics/monte_carlo.hpp"
@@ -23,7 +22,7 @@
 #include "fmkit/metrics/wasserstein.hpp"
 #include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_oracle.hpp"
-#include "fmkit/train/train_config.hpp"
+#include "fmkit/train/train_spec.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
@@ -57,11 +56,9 @@ Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed
       usage_error(w + ": n_train + n_test = " + std::to_string(n_train + n_test) + " exceeds the file's " +
                   std::to_string(p.rows()) + " rows");
     Rng rng(seed, "sdfm/split");
-    const std::vector<Index> perm = rng.permutation(p.rows());
-    s.train.resize(n_train, p.cols());
-    s.test.resize(n_test, p.cols());
-    for (Index i = 0; i < n_train; ++i) s.train.row(i) = p.row(perm[static_cast<std::size_t>(i)]);
-    for (Index i = 0; i < n_test; ++i) s.test.row(i) = p.row(perm[static_cast<std::size_t>(n_train + i)]);
+    dist::RowSplit rows = dist::split_rows(p, n_train, n_test, rng);
+    s.train = std::move(rows.first);
+    s.test = std::move(rows.second);
   } else if (const auto atoms = std::dynamic_pointer_cast<const dist::Atoms>(s.dist)) {
     if (!atoms->uniform())
       usage_error(w + ".target: the training study needs uniform atom weights (its data sampler is uniform)");
@@ -82,9 +79,10 @@ Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed
   return s;
 }
 
-// A dataset's training recipe: config.train with the dataset's own "train" keys on top, checked
-// here (before the first of possibly many hours of training) by the trainer's own parsers.
-json dataset_train(const json& tr, const json& d, const std::string& wd) {
+// A dataset's training recipe: config.train with the dataset's own "train" keys on top, parsed
+// here (before the first of possibly many hours of training) into the spec every run of the
+// dataset starts from. Returns the merged recipe too, for the table's columns.
+std::pair<train::TrainSpec, json> dataset_train(const json& tr, const json& d, const std::string& wd) {
   json t = tr;
   if (d.contains("train")) {
     const json& o = d["train"];
@@ -94,16 +92,20 @@ json dataset_train(const json& tr, const json& d, const std::string& wd) {
   }
   json full = train::train_defaults();
   for (const char* k : {"steps", "batch", "lr", "ema"}) full["train"][k] = t[k];
+  full["train"]["eval_every"] = t["steps"];  // one validation, at the end
+  full["train"]["val_size"] = 1024;
   full["model"]["hidden"] = t["hidden"];
   full["model"]["time_embedding"] = t["time_embedding"];
+  // The training points are the dataset's own standardised split, used without replacement.
+  full["data"] = {{"replacement", false}, {"holdout", 0.0}};
   // The parsers name their keys train.* and model.*; say which dataset's recipe it was.
   try {
-    train::parse_train_options(full["train"]);
-    nn::spec_from_config(full["model"], 1, "model");
+    train::TrainSpec spec = train::parse_train_spec(full);
+    spec.config = nullptr;
+    return {std::move(spec), std::move(t)};
   } catch (const Error& e) {
     usage_error((d.contains("train") ? wd + ".train (over config.train)" : std::string("config.train")) + ": " + e.what());
   }
-  return t;
 }
 
 }  // namespace
@@ -137,6 +139,7 @@ struct Plan {
   std::vector<std::string> labels, names;
   std::vector<bool> coupling_selected, selected;
   std::vector<dist::DistributionPtr> targets;
+  std::vector<train::TrainSpec> specs;  // each dataset's training spec (seed and coupling set per run)
   std::vector<json> recipes;
   long total = 0;
   bool runs_coupling(const json& d, std::size_t ci) const {
@@ -206,7 +209,9 @@ Plan plan_sdfm_study(const json& c) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings", "train"});
-    p.recipes.push_back(dataset_train(tr, d, wd));
+    auto [spec, recipe] = dataset_train(tr, d, wd);
+    p.specs.push_back(std::move(spec));
+    p.recipes.push_back(std::move(recipe));
     p.targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
     if (d.contains("n_train")) cfg::count(d, "n_train", wd, 2, cfg::kMaxPoints);
     if (d.contains("n_test")) cfg::count(d, "n_test", wd, 1, cfg::kMaxPoints);
@@ -234,117 +239,135 @@ Plan plan_sdfm_study(const json& c) {
 
 void validate_sdfm_study(const json& c) { plan_sdfm_study(c); }
 
-StudyTables run_sdfm_study(const json& c) {
-  const Plan p = plan_sdfm_study(c);
+namespace {
+
+// What every model of one dataset is scored against: the split, one noise set for every coupling
+// and seed, the compared test points, and the shared scoring choices.
+struct Bench {
+  std::string name;
+  Split split;
+  Mat x0;        // source noise pushed through every model
+  Mat test;      // the points generated samples are compared with
+  Index n_cmp = 0;  // generated points compared
+  bool discrete = false;
+  Mat directions;                  // 256 slicing directions
+  std::vector<double> bandwidths;  // MMD bandwidths {½, 1, 2} × the test set's median distance
+  Mat map_truth;                   // a Brenier target's OT map of x0, in standardised units
+};
+
+Bench make_bench(const json& c, const Plan& p, std::size_t di, std::uint64_t base_seed) {
   const json& ev = c["eval"];
-  const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
   const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
-  const auto& names = p.names;
+  Bench b;
+  b.name = p.names[di];
+  b.split = make_split(c["datasets"][di], p.targets[di], base_seed + di, "config.datasets[" + std::to_string(di) + "]");
+  const Index dim = b.split.train.cols();
+  Rng nrng(base_seed + di, "sdfm/eval_noise");
+  b.x0 = nrng.normal(n_eval, dim);
+  b.discrete = b.split.atom_weights.size() > 0;
+  b.n_cmp = b.discrete ? w2_n : std::min(w2_n, b.split.test.rows());
+  b.test = b.discrete ? b.split.test : b.split.test.topRows(b.n_cmp);
+  b.directions = metrics::sliced_directions(dim, 256, base_seed + di);
+  b.bandwidths = metrics::median_bandwidths(b.test);
+  if (const auto br = std::dynamic_pointer_cast<const dist::BrenierMap>(b.split.dist))
+    b.map_truth = (br->map(b.x0).rowwise() - b.split.mean.transpose()) / b.split.scale;
+  return b;
+}
+
+// One training run: the dataset's spec with this seed and coupling, on the standardised
+// training points in memory.
+train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const json& coupling, std::uint64_t seed,
+                           const std::string& label, train::TrainResult& res) {
+  train::TrainSpec spec = p.specs[di];
+  spec.seed = seed;
+  spec.coupling = coupling;
+  train::Trainer trainer(std::move(spec), b.split.train);
+  res = trainer.run("", {"fm-sdfm-study", seed});
+  if (!res.ok()) runtime_error(b.name + ", coupling " + label + ", seed " + std::to_string(seed) + ": " + res.stop_reason);
+  return trainer;
+}
+
+// The rows of one trained model: every solver and NFE of config.eval, each scored against the
+// bench, beside the model's straightness and the training run's own figures.
+void score_model(const json& ev, const Bench& b, const json& recipe, const std::string& label, std::uint64_t seed,
+                 const train::TrainResult& res, const io::Summary& ts, const field::VelocityField& v, io::Table& table) {
+  const Index dim = b.split.train.cols();
+  const metrics::Straightness st = metrics::straightness(v, b.x0.topRows(cfg::integer(ev, "straightness_n", "eval")));
+  auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
+    table.add_row();
+    table.set("dataset", b.name);
+    table.set("dim", static_cast<long long>(dim));
+    table.set("n_train", static_cast<long long>(b.split.train.rows()));
+    table.set("coupling", label);
+    table.set("seed", static_cast<long long>(seed));
+    table.set("train_steps", recipe["steps"].get<long long>());
+    table.set("hidden", recipe["hidden"].dump());
+    table.set("solver", solver);
+    table.set("nfe", static_cast<long long>(nfe));
+    table.set("nfe_mean", f.nfe_mean);
+    const Mat gen = f.x.topRows(b.n_cmp);
+    const metrics::W2Result w = b.discrete ? metrics::w2_exact_weighted(gen, b.test, b.split.atom_weights)
+                                           : metrics::w2_exact(gen, b.test);
+    table.set("w2", w.w2);
+    table.set("w2sq", w.w2sq);
+    table.set("energy", metrics::energy_distance(gen, b.test));
+    table.set("sliced_w2sq", metrics::sliced_w2sq(gen, b.test, b.directions));
+    table.set("mmd2", metrics::mmd2_unbiased(gen, b.test, b.bandwidths));
+    // Memorisation needs a test set apart from the training set (a discrete target has none).
+    if (!b.discrete) table.set("memorisation", metrics::memorisation_ratio(gen, b.split.train, b.test));
+    if (b.map_truth.size() > 0) table.set("map_mse", (f.x - b.map_truth).rowwise().squaredNorm().mean());
+    table.set("curv_ott", st.curv_ott);
+    table.set("s_liu", st.s_liu);
+    table.set("transport_cost", st.transport_cost);
+    table.set("sample_transport_cost", (f.x - b.x0).rowwise().squaredNorm().mean());  // this solver's map
+    table.set("path_energy", st.path_energy);
+    table.set("final_train_loss", res.train_loss);
+    for (const auto& [k, val] : ts.items())
+      if (k == "pairing_s_per_pair" || k.rfind("sd_", 0) == 0 || k.rfind("sinkhorn_", 0) == 0 || k == "wall_time_s")
+        std::visit([&, &k = k](const auto& x) { table.set(k == "wall_time_s" ? "train_wall_s" : k, x); }, val);
+  };
+  integrate::FlowOptions fo;
+  for (const auto& n : ev["euler"]) {
+    fo.method = integrate::Method::Euler;
+    fo.nfe = n.get<long>();
+    row("euler", fo.nfe, integrate::integrate_flow(v, b.x0, 0, 1, fo));
+  }
+  for (const auto& n : ev["heun"]) {
+    fo.method = integrate::Method::Heun;
+    fo.nfe = n.get<long>();
+    row("heun", fo.nfe, integrate::integrate_flow(v, b.x0, 0, 1, fo));
+  }
+  if (cfg::boolean_or(ev, "dopri5", true, "eval")) {
+    fo.method = integrate::Method::Dopri5;
+    fo.dopri = {1e-5, 1e-5, 10000, 0};
+    const auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
+    row("dopri5", f.nfe_max, f);
+  }
+}
+
+}  // namespace
+
+StudyTables run_sdfm_study(const json& c, io::H5File* /*output: tables only*/) {
+  const Plan p = plan_sdfm_study(c);
+  const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
   // The network-free oracle study runs first: it is short, and its config errors surface at once.
   io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
-  const TempDir tmp("fmkit_sdfm_");
   Progress bar("SD-FM study", p.total);
   long done = 0;
   io::Table table;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     if (!p.selected[di]) continue;  // its seeds are base_seed + di whatever else runs
-    const json& d = c["datasets"][di];
-    const std::string wd = "config.datasets[" + std::to_string(di) + "]";
-    const std::string dname = names[di];
-    const json& trd = p.recipes[di];
-    const Split split = make_split(d, p.targets[di], base_seed + di, wd);
-    const Index dim = split.train.cols();
-    const std::string path = tmp.file("train" + std::to_string(di) + ".npy");
-    io::write_npy(path, split.train);
-    Rng nrng(base_seed + di, "sdfm/eval_noise");
-    const Mat x0 = nrng.normal(n_eval, dim);  // one noise set for every coupling and seed
-    const bool discrete = split.atom_weights.size() > 0;
-    const Index n_cmp = discrete ? w2_n : std::min(w2_n, split.test.rows());  // generated points compared
-    const Mat test = discrete ? split.test : split.test.topRows(n_cmp);
-    // Shared per dataset, so every coupling is scored alike: 256 slicing directions and the MMD
-    // bandwidths {½, 1, 2} × the test set's median pairwise distance.
-    const Mat directions = metrics::sliced_directions(dim, 256, base_seed + di);
-    const std::vector<double> bandwidths = metrics::median_bandwidths(test);
-    // A Brenier target's ground-truth OT map, in standardised units: x ↦ (∇φ(x) − m)/s.
-    Mat map_truth;
-    if (const auto br = std::dynamic_pointer_cast<const dist::BrenierMap>(split.dist))
-      map_truth = (br->map(x0).rowwise() - split.mean.transpose()) / split.scale;
+    const Bench b = make_bench(c, p, di, base_seed);
     for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
-      const json& cp = c["couplings"][ci];
+      if (!p.runs_coupling(c["datasets"][di], ci)) continue;
       const std::string& label = p.labels[ci];
-      if (!p.runs_coupling(d, ci)) continue;
       for (const auto& sj : c["seeds"]) {
         const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
-        json t = train::train_defaults();
-        t["seed"] = seed;
-        t["target"] = {{"type", "dataset"}, {"path", path}, {"standardize", false}};
-        t["data"] = {{"replacement", false}, {"holdout", 0.0}};
-        t["coupling"] = cp.at("spec");
-        t["model"]["hidden"] = trd["hidden"];
-        t["model"]["time_embedding"] = trd["time_embedding"];
-        t["train"]["steps"] = trd["steps"];
-        t["train"]["batch"] = trd["batch"];
-        t["train"]["lr"] = trd["lr"];
-        t["train"]["ema"] = trd["ema"];
-        t["train"]["eval_every"] = trd["steps"];
-        t["train"]["val_size"] = 1024;
-        train::Trainer trainer(t);
-        const train::TrainResult res = trainer.run("", {"fm-sdfm-study", seed});
-        const io::Summary ts = trainer.summary(res);
+        train::TrainResult res;
+        const train::Trainer trainer = train_model(p, di, b, c["couplings"][ci].at("spec"), seed, label, res);
         const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()));
-        const metrics::Straightness st =
-            metrics::straightness(v, x0.topRows(cfg::integer(ev, "straightness_n", "eval")));
-        auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
-          table.add_row();
-          table.set("dataset", dname);
-          table.set("dim", static_cast<long long>(dim));
-          table.set("n_train", static_cast<long long>(split.train.rows()));
-          table.set("coupling", label);
-          table.set("seed", static_cast<long long>(seed));
-          table.set("train_steps", trd["steps"].get<long long>());
-          table.set("hidden", trd["hidden"].dump());
-          table.set("solver", solver);
-          table.set("nfe", static_cast<long long>(nfe));
-          table.set("nfe_mean", f.nfe_mean);
-          const metrics::W2Result w = discrete ? metrics::w2_exact_weighted(f.x.topRows(n_cmp), test, split.atom_weights)
-                                               : metrics::w2_exact(f.x.topRows(n_cmp), test);
-          table.set("w2", w.w2);
-          table.set("w2sq", w.w2sq);
-          table.set("energy", metrics::energy_distance(f.x.topRows(n_cmp), test));
-          table.set("sliced_w2sq", metrics::sliced_w2sq(f.x.topRows(n_cmp), test, directions));
-          table.set("mmd2", metrics::mmd2_unbiased(f.x.topRows(n_cmp), test, bandwidths));
-          // Memorisation needs a test set apart from the training set (a discrete target has none).
-          if (!discrete) table.set("memorisation", metrics::memorisation_ratio(f.x.topRows(n_cmp), split.train, test));
-          if (map_truth.size() > 0) table.set("map_mse", (f.x - map_truth).rowwise().squaredNorm().mean());
-          table.set("curv_ott", st.curv_ott);
-          table.set("s_liu", st.s_liu);
-          table.set("transport_cost", st.transport_cost);
-          table.set("sample_transport_cost", (f.x - x0).rowwise().squaredNorm().mean());  // this solver's map
-          table.set("path_energy", st.path_energy);
-          table.set("final_train_loss", res.train_loss);
-          for (const auto& [k, val] : ts.items())
-            if (k == "pairing_s_per_pair" || k.rfind("sd_", 0) == 0 || k.rfind("sinkhorn_", 0) == 0 ||
-                k == "wall_time_s")
-              std::visit([&](const auto& x) { table.set(k == "wall_time_s" ? "train_wall_s" : k, x); }, val);
-        };
-        integrate::FlowOptions fo;
-        for (const auto& n : ev["euler"]) {
-          fo.method = integrate::Method::Euler;
-          fo.nfe = n.get<long>();
-          row("euler", fo.nfe, integrate::integrate_flow(v, x0, 0, 1, fo));
-        }
-        for (const auto& n : ev["heun"]) {
-          fo.method = integrate::Method::Heun;
-          fo.nfe = n.get<long>();
-          row("heun", fo.nfe, integrate::integrate_flow(v, x0, 0, 1, fo));
-        }
-        if (cfg::boolean_or(ev, "dopri5", true, "eval")) {
-          fo.method = integrate::Method::Dopri5;
-          fo.dopri = {1e-5, 1e-5, 10000, 0};
-          const auto f = integrate::integrate_flow(v, x0, 0, 1, fo);
-          row("dopri5", f.nfe_max, f);
-        }
-        bar.update(++done, dname + " " + label);
+        score_model(c["eval"], b, p.recipes[di], label, seed, res, trainer.summary(res), v, table);
+        bar.update(++done, b.name + " " + label);
       }
     }
   }

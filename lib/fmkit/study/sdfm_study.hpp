@@ -10,8 +10,7 @@
 // "oracle" block adds the network-free oracle-velocity study on discrete targets (sdfm_oracle.hpp).
 #pragma once
 #include "fmkit/core/config.hpp"
-#include "fmkit/io/table.hpp"
-#include "fmkit/study/study_main.hpp"
+#include "fmkit/study/study_tables.hpp"
 
 namespace fm::study {
 
@@ -22,6 +21,6 @@ std::set<std::string> sdfm_study_opaque();
 // datasets): one row per (dataset, coupling, Euler NFE).
 // The validating pass alone: every key, dataset, recipe and size, before any work.
 void validate_sdfm_study(const cfg::json& config);
-StudyTables run_sdfm_study(const cfg::json& config);
+StudyTables run_sdfm_study(const cfg::json& config, io::H5File* output);
 
 }  // namespace fm::study

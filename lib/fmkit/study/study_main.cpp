@@ -10,8 +10,7 @@
 namespace fm::study {
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const Validate& validate,
-               const std::function<StudyTables(const cfg::json&)>& run) {
+               const std::set<std::string>& opaque, const Validate& validate, const StudyRun& run) {
   CLI::App app{description};
   CommonFlags common;
   add_common_flags(app, common);
@@ -25,7 +24,7 @@ int study_main(int argc, char** argv, const std::string& description, const cfg:
   Timer timer;
   std::optional<io::H5File> file;
   if (!common.out.empty()) file.emplace(io::H5File::create(common.out));
-  const StudyTables t = run(cfg);
+  const StudyTables t = run(cfg, file ? &*file : nullptr);
   if (file) {
     io::write_metadata(*file, {command_line(argc, argv), static_cast<std::uint64_t>(cfg["seed"].get<long long>())}, cfg);
     t.summary.write(*file, "/summary");
@@ -43,13 +42,6 @@ int study_main(int argc, char** argv, const std::string& description, const cfg:
     }
   }
   return 0;
-}
-
-int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const Validate& validate,
-               const std::function<io::Table(const cfg::json&)>& run) {
-  return study_main(argc, argv, description, defaults, opaque, validate,
-                    std::function<StudyTables(const cfg::json&)>([&](const cfg::json& c) { return StudyTables{run(c), {}}; }));
 }
 
 }  // namespace fm::study

@@ -5,11 +5,9 @@
 #include <functional>
 #include <set>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "fmkit/core/config.hpp"
-#include "fmkit/io/table.hpp"
+#include "fmkit/study/study_tables.hpp"
 
 namespace fm::study {
 
@@ -18,17 +16,6 @@ namespace fm::study {
 using Validate = std::function<void(const cfg::json&)>;
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const Validate& validate,
-               const std::function<io::Table(const cfg::json&)>& run);
-
-// A study with more than one table: /summary plus named extra tables (e.g. /fits), all written
-// after the work; --json prints {"summary": [...], "<name>": [...]}.
-struct StudyTables {
-  io::Table summary;
-  std::vector<std::pair<std::string, io::Table>> extra;  // (name without the slash, table)
-};
-int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const Validate& validate,
-               const std::function<StudyTables(const cfg::json&)>& run);
+               const std::set<std::string>& opaque, const Validate& validate, const StudyRun& run);
 
 }  // namespace fm::study

@@ -10,19 +10,17 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
-#include "fmkit/core/temp_dir.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/field/mlp_field.hpp"
-#include "fmkit/io/points.hpp"
 #include "fmkit/metrics/kde.hpp"
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/rate_fit.hpp"
 #include "fmkit/nn/checkpoint.hpp"
 #include "fmkit/study/name_selection.hpp"
-#include "fmkit/train/train_config.hpp"
+#include "fmkit/train/train_spec.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
@@ -77,20 +75,24 @@ metrics::BandwidthFit cv_bandwidth(const Mat& x, const json& kde) {
 }
 
 // The fixed capacity / early-stopping rule: the same network, step budget and patience at
-// every n; the network with the best held-out FM loss is kept. `data` is a dataset spec (the
-// finite training set) or the target itself (fresh samples every step).
-json train_config(const json& tr, const json& data, std::uint64_t seed) {
+// every n; the network with the best held-out FM loss is kept.
+train::TrainSpec train_spec(const json& tr) {
   json t = train::train_defaults();
-  t["seed"] = seed;
-  t["target"] = data;
+  t["target"] = {{"type", "gaussian"}, {"mean", {0.0}}, {"std", 1.0}};  // replaced per fit
   t["data"] = {{"replacement", true}, {"holdout", tr["holdout"]}};
   t["model"]["hidden"] = tr["hidden"];
   for (const char* k : {"steps", "batch", "lr", "ema", "eval_every", "patience", "val_size"}) t["train"][k] = tr[k];
-  return t;
+  train::TrainSpec spec = train::parse_train_spec(t);
+  spec.config = nullptr;
+  return spec;
 }
 
-nn::Mlp train_velocity(const json& tr, const json& data, std::uint64_t seed, train::TrainResult& res) {
-  train::Trainer trainer(train_config(tr, data, seed));
+// One fit: on the finite training set `x`, or (x empty) on fresh samples of the target `spec`.
+nn::Mlp train_velocity(train::TrainSpec spec, const json& target, const Mat& x, std::uint64_t seed,
+                       train::TrainResult& res) {
+  spec.seed = seed;
+  spec.target = target;
+  train::Trainer trainer(std::move(spec), x);
   double best = std::numeric_limits<double>::infinity();
   nn::Mlp best_net = trainer.ema_mlp();
   res = trainer.run("", {"fm-tv-study", seed}, [&](long, const nn::Mlp& net, double val) {
@@ -99,6 +101,7 @@ nn::Mlp train_velocity(const json& tr, const json& data, std::uint64_t seed, tra
       best_net = net;
     }
   });
+  if (!res.ok()) runtime_error("TV study, seed " + std::to_string(seed) + ": " + res.stop_reason);
   return best_net;
 }
 
@@ -212,11 +215,13 @@ void validate_tv_study(const json& c) {
   for (std::size_t i = 0; i < c["n"].size(); ++i)
     cfg::as_count(c["n"][i], "config.n[" + std::to_string(i) + "]", 20, cfg::kMaxPoints);
   // The training recipe exactly as every fit builds it.
-  const json t = train_config(tr, {{"type", "gaussian"}, {"mean", {0.0}}, {"std", 1.0}}, 0);
-  train::parse_train_options(t["train"]);
-  nn::spec_from_config(t["model"], 1, "train");
   const double holdout = cfg::number(tr, "holdout", "train");
   if (!(holdout >= 0 && holdout < 1)) usage_error("train.holdout: expected a fraction in [0, 1)");
+  try {
+    train_spec(tr);
+  } catch (const Error& e) {  // the trainer's parsers name model.* and data.*: say it is config.train
+    usage_error(std::string("config.train: ") + e.what());
+  }
   cfg::count(ev, "m", "eval", 2, cfg::kMaxPoints);
   cfg::count(ev, "grid", "eval", 2, cfg::kMaxGrid);
   cfg::count(ev, "n_eps", "eval", 2, cfg::kMaxPoints);
@@ -235,7 +240,61 @@ void validate_tv_study(const json& c) {
   if (!(level > 0 && level < 1)) usage_error("bootstrap.level: expected a level in (0, 1)");
 }
 
-StudyTables run_tv_study(const json& c) {
+namespace {
+
+// The oracle-rate KDE bandwidth c·n^{−1/(2β+d)}: its constant anchored once per target at the
+// smallest n (mean over repetitions of h_cv · n^{1/(2β+d)}), so no n is tuned on its own.
+double oracle_bandwidth_constant(const Target& tg, std::uint64_t seed, long long n0, long long reps, const json& kde) {
+  const double kde_exp = 1.0 / (2 * tg.kde_beta + static_cast<double>(tg.dim));
+  double c = 0;
+  for (long long r = 0; r < reps; ++r)
+    c += cv_bandwidth(training_set(tg, seed, n0, r), kde).h * std::pow(static_cast<double>(n0), kde_exp) /
+         static_cast<double>(reps);
+  return c;
+}
+
+// One fit's row: the FM model's KL and TV chain at the evaluation points, and on a finite set the
+// KDE baselines on the same samples (cross-validated and oracle-rate bandwidths).
+void fit_row(io::Table& table, const Target& tg, long long n, long long r, const bounds::KlEstimate& e,
+             const train::TrainResult& res, double train_s, const Mat& x, const json& kde, double oracle_c) {
+  const auto tv = metrics::mc_tv(e.log_p1, e.log_q1);
+  table.add_row();
+  table.set("target", tg.name);
+  table.set("dim", static_cast<long long>(tg.dim));
+  table.set("beta", tg.beta);
+  table.set("n", n);
+  table.set("data", n > 0 ? "finite" : "fresh");
+  table.set("rep", r);
+  // eps, kl, kl_se, A1, A2, kl_bound, tv_bound and the constants: the keys of `fm-bound kl --json`.
+  for (const auto& [name, value] : bounds::named_values(e)) table.set(name, value);
+  table.set("tv", tv.value);
+  table.set("tv_se", tv.se);
+  // The chain TV ≤ √(KL/2) ≤ √((A1ε + A2ε²)/2), each link allowed 3 standard errors.
+  table.set("pinsker_tv", std::sqrt(std::max(e.kl, 0.0) / 2));
+  table.set("pinsker_holds",
+            static_cast<long long>(tv.value - 3 * tv.se <= std::sqrt(std::max(e.kl + 3 * e.kl_se, 0.0) / 2)));
+  table.set("bound_holds", static_cast<long long>(std::sqrt(std::max(e.kl - 3 * e.kl_se, 0.0) / 2) <= e.bound.tv_bound));
+  table.set("train_steps", static_cast<long long>(res.steps));
+  table.set("best_val_loss", res.best_val_loss);
+  table.set("stop", res.status == Status::Complete ? std::string("steps") : std::string("patience"));
+  table.set("train_s", train_s);
+  if (n > 0) {
+    const metrics::BandwidthFit cv = cv_bandwidth(x, kde);
+    kde_columns(table, "kde", e.log_p1, metrics::GaussianKde(x, cv.h).log_density(e.x1), cv.h);
+    table.set("kde_cv_interior", static_cast<long long>(cv.interior));
+    const double kde_exp = 1.0 / (2 * tg.kde_beta + static_cast<double>(tg.dim));
+    const double h_or = oracle_c * std::pow(static_cast<double>(n), -kde_exp);
+    kde_columns(table, "kde_oracle", e.log_p1, metrics::GaussianKde(x, h_or).log_density(e.x1), h_or);
+  } else {
+    for (const char* p : {"kde", "kde_oracle"})
+      for (const char* k : {"_h", "_kl", "_kl_se", "_tv", "_tv_se"}) table.set(std::string(p) + k, std::nan(""));
+    table.set("kde_cv_interior", 0LL);
+  }
+}
+
+}  // namespace
+
+StudyTables run_tv_study(const json& c, io::H5File* /*output: tables only*/) {
   validate_tv_study(c);  // every key and range; below, values are read as validated
   const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"];
   const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
@@ -259,7 +318,7 @@ StudyTables run_tv_study(const json& c) {
   eo.cs_bound = false;
   eo.validate();
 
-  const TempDir tmp("fmkit_tv_");
+  const train::TrainSpec recipe = train_spec(tr);
   const long long floor_reps = cfg::integer(c, "floor_reps", "config");
   if (floor_reps < 0) usage_error("config.floor_reps: expected an integer >= 0");
   Progress bar("TV study", n_selected * (static_cast<long>(ns.size()) * reps + floor_reps));
@@ -271,13 +330,7 @@ StudyTables run_tv_study(const json& c) {
     const Target& tg = targets[ti];
     // The same evaluation points for every n and repetition of a target.
     eo.seed = static_cast<std::uint64_t>(cfg::integer(ev, "seed", "eval")) + ti;
-    // The oracle-rate bandwidth c·n^{−1/(2β+d)}, its constant anchored once per target at the
-    // smallest n (mean over repetitions of h_cv · n^{1/(2β+d)}): no per-n tuning.
-    const double kde_exp = 1.0 / (2 * tg.kde_beta + static_cast<double>(tg.dim));
-    double oracle_c = 0;
-    for (long long r = 0; r < reps; ++r)
-      oracle_c += cv_bandwidth(training_set(tg, seed, ns.front(), r), kde).h *
-                  std::pow(static_cast<double>(ns.front()), kde_exp) / static_cast<double>(reps);
+    const double oracle_c = oracle_bandwidth_constant(tg, seed, ns.front(), reps, kde);
     // n = 0 is the floor run: fresh samples of p at every step (no finite training set), so its
     // error is the training rule's optimisation/capacity floor, not a statistical one.
     std::vector<std::pair<long long, long long>> runs;
@@ -287,49 +340,12 @@ StudyTables run_tv_study(const json& c) {
     for (const auto& [n, r] : runs) {
       Timer timer;
       const Mat x = n > 0 ? training_set(tg, seed, n, r) : Mat();
-      json data = tg.spec;
-      if (n > 0) {
-        data = {{"type", "dataset"}, {"path", tmp.file("train.npy")}, {"standardize", false}};
-        io::write_npy(tmp.file("train.npy"), x);
-      }
       train::TrainResult res;
       const std::uint64_t train_seed = seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
-      const nn::Mlp net = train_velocity(tr, data, train_seed, res);
+      const nn::Mlp net = train_velocity(recipe, tg.spec, x, train_seed, res);
       const double train_s = timer.seconds();
       const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
-      const auto tv = metrics::mc_tv(e.log_p1, e.log_q1);
-      table.add_row();
-      table.set("target", tg.name);
-      table.set("dim", static_cast<long long>(tg.dim));
-      table.set("beta", tg.beta);
-      table.set("n", n);
-      table.set("data", n > 0 ? "finite" : "fresh");
-      table.set("rep", r);
-      // eps, kl, kl_se, A1, A2, kl_bound, tv_bound and the constants: the keys of `fm-bound kl --json`.
-      for (const auto& [name, value] : bounds::named_values(e)) table.set(name, value);
-      table.set("tv", tv.value);
-      table.set("tv_se", tv.se);
-      // The chain TV ≤ √(KL/2) ≤ √((A1ε + A2ε²)/2), each link allowed 3 standard errors.
-      table.set("pinsker_tv", std::sqrt(std::max(e.kl, 0.0) / 2));
-      table.set("pinsker_holds",
-                static_cast<long long>(tv.value - 3 * tv.se <= std::sqrt(std::max(e.kl + 3 * e.kl_se, 0.0) / 2)));
-      table.set("bound_holds", static_cast<long long>(std::sqrt(std::max(e.kl - 3 * e.kl_se, 0.0) / 2) <= e.bound.tv_bound));
-      table.set("train_steps", static_cast<long long>(res.steps));
-      table.set("best_val_loss", res.best_val_loss);
-      table.set("stop", res.status == "complete" ? std::string("steps") : std::string("patience"));
-      table.set("train_s", train_s);
-      if (n > 0) {
-        // The KDE baseline on the same n samples, scored at the same evaluation points.
-        const metrics::BandwidthFit cv = cv_bandwidth(x, kde);
-        kde_columns(table, "kde", e.log_p1, metrics::GaussianKde(x, cv.h).log_density(e.x1), cv.h);
-        table.set("kde_cv_interior", static_cast<long long>(cv.interior));
-        const double h_or = oracle_c * std::pow(static_cast<double>(n), -kde_exp);
-        kde_columns(table, "kde_oracle", e.log_p1, metrics::GaussianKde(x, h_or).log_density(e.x1), h_or);
-      } else {
-        for (const char* p : {"kde", "kde_oracle"})
-          for (const char* k : {"_h", "_kl", "_kl_se", "_tv", "_tv_se"}) table.set(std::string(p) + k, std::nan(""));
-        table.set("kde_cv_interior", 0LL);
-      }
+      fit_row(table, tg, n, r, e, res, train_s, x, kde, oracle_c);
       table.set("wall_time_s", timer.seconds());
       bar.update(++done, tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")));
     }

@@ -7,7 +7,7 @@
 // intervals beside the references.
 #pragma once
 #include "fmkit/core/config.hpp"
-#include "fmkit/study/study_main.hpp"
+#include "fmkit/study/study_tables.hpp"
 
 namespace fm::study {
 
@@ -17,6 +17,6 @@ std::set<std::string> tv_study_opaque();
 // /summary: one row per (target, n, rep); /fits: one row per (target, quantity).
 // Checks every key (types, ranges, the training recipe) before any work; run_tv_study calls it.
 void validate_tv_study(const cfg::json& config);
-StudyTables run_tv_study(const cfg::json& config);
+StudyTables run_tv_study(const cfg::json& config, io::H5File* output);
 
 }  // namespace fm::study

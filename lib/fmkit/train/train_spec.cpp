@@ -1,12 +1,12 @@
-#include "fmkit/train/train_config.hpp"
+#include "fmkit/train/train_spec.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/coupling/make_coupling.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/nn/checkpoint.hpp"
-#include "fmkit/train/objective.hpp"
 
 namespace fm::train {
 
@@ -43,7 +43,6 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.lr.warmup = cfg::integer(t, "warmup", w);
   o.lr.every = cfg::integer(t, "lr_every", w);
   o.lr.total = o.steps;
-  o.lr.validate();
   const std::string opt = cfg::string(t, "optimizer", w);
   if (opt != "adam" && opt != "adamw") usage_error("train.optimizer: expected adam or adamw, got '" + opt + "'");
   o.adam.decoupled = opt == "adamw";
@@ -51,7 +50,6 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.adam.beta2 = cfg::number(t, "beta2", w);
   o.adam.eps = cfg::number(t, "adam_eps", w);
   o.adam.weight_decay = cfg::number(t, "weight_decay", w);
-  o.adam.validate();
   o.clip = cfg::number(t, "clip", w);
   o.ema = cfg::number(t, "ema", w);
   o.eval_every = cfg::count(t, "eval_every", w, 1, cfg::kMaxSteps);
@@ -63,23 +61,56 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.eps_grid = static_cast<int>(cfg::count(t, "eps_grid", w, 1, cfg::kMaxGrid));
   o.eps_samples = cfg::count(t, "eps_samples", w, 1, cfg::kMaxPoints);
   o.divergence_factor = cfg::number(t, "divergence_factor", w);
-  if (!(o.divergence_factor > 1)) usage_error("train.divergence_factor: expected a number > 1");
-  if (o.clip < 0) usage_error("train.clip: expected a number >= 0");
-  if (o.ema < 0 || o.ema >= 1) usage_error("train.ema: expected a decay in [0, 1)");
+  o.validate();
   return o;
 }
 
-void validate_train_config(const cfg::json& c) {
-  cfg::integer(c, "seed", "");
-  parse_train_options(c["train"]);
-  Objective::parse(c["objective"]);
-  const dist::DistributionPtr target = dist::make_distribution(c["target"], "target");
-  if (!c["source"].is_null()) dist::make_distribution(c["source"], "source");
-  nn::spec_from_config(c["model"], target->dim());
-  coupling::validate_coupling_spec(c["coupling"], "coupling");
-  const double holdout = cfg::number(c["data"], "holdout", "data");
+void TrainOptions::validate() const {
+  auto in = [](double x, double lo, double hi) { return x >= lo && x <= hi; };  // false for NaN
+  if (!in(static_cast<double>(steps), 1, cfg::kMaxSteps)) usage_error("train.steps: expected an integer in [1, 1e9]");
+  if (!in(static_cast<double>(batch), 1, cfg::kMaxPoints)) usage_error("train.batch: expected an integer in [1, 1e8]");
+  lr.validate();
+  adam.validate();
+  if (!in(static_cast<double>(eval_every), 1, cfg::kMaxSteps)) usage_error("train.eval_every: expected an integer in [1, 1e9]");
+  if (!in(static_cast<double>(val_size), 1, cfg::kMaxPoints)) usage_error("train.val_size: expected an integer in [1, 1e8]");
+  if (!in(static_cast<double>(eps_grid), 1, cfg::kMaxGrid)) usage_error("train.eps_grid: expected an integer in [1, 1e6]");
+  if (!in(static_cast<double>(eps_samples), 1, cfg::kMaxPoints))
+    usage_error("train.eps_samples: expected an integer in [1, 1e8]");
+  if (!(divergence_factor > 1)) usage_error("train.divergence_factor: expected a number > 1");
+  if (!(clip >= 0) || !std::isfinite(clip)) usage_error("train.clip: expected a number >= 0");
+  if (!(ema >= 0 && ema < 1)) usage_error("train.ema: expected a decay in [0, 1)");
+  if (!(target_loss >= 0) || !std::isfinite(target_loss)) usage_error("train.target_loss: expected a number >= 0");
+  if (!(target_nmse >= 0) || !std::isfinite(target_nmse)) usage_error("train.target_nmse: expected a number >= 0");
+}
+
+void DataOptions::validate() const {
   if (!(holdout >= 0 && holdout < 1)) usage_error("data.holdout: expected a fraction in [0, 1)");
-  cfg::boolean_or(c["data"], "replacement", true, "data");
+}
+
+TrainSpec parse_train_spec(const cfg::json& c) {
+  TrainSpec s;
+  s.seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", ""));
+  s.train = parse_train_options(cfg::at(c, "train", ""));
+  s.objective = Objective::parse(cfg::at(c, "objective", ""));
+  s.target = cfg::at(c, "target", "");
+  s.source = c.value("source", cfg::json());
+  const dist::DistributionPtr target = dist::make_distribution(s.target, "target");
+  if (!s.source.is_null()) dist::make_distribution(s.source, "source");
+  s.model = nn::spec_from_config(cfg::at(c, "model", ""), target->dim());
+  s.coupling = cfg::at(c, "coupling", "");
+  coupling::validate_coupling_spec(s.coupling, "coupling");
+  const cfg::json& data = cfg::at(c, "data", "");
+  s.data.holdout = cfg::number(data, "holdout", "data");
+  s.data.replacement = cfg::boolean_or(data, "replacement", true, "data");
+  s.data.validate();
+  s.config = c;
+  return s;
+}
+
+TrainSpec default_train_spec() {
+  TrainSpec s = parse_train_spec(train_defaults());
+  s.config = nullptr;
+  return s;
 }
 
 }  // namespace fm::train

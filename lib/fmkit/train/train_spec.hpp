@@ -1,12 +1,17 @@
-// fm-train's configuration: defaults (the schema strict merging checks keys against) and the
-// parsed training options. The full default config is printed by `fm-train --dump-config`.
+// What a training run is, typed: fm-train's JSON config is parsed into a TrainSpec once, at the
+// program's edge (parse_train_spec, which checks every key and range), and studies build one in
+// code. The JSON defaults below are the one source of the defaults: the strict merge checks user
+// keys against them, and default_train_spec() is their parse. `fm-train --dump-config` prints them.
 #pragma once
+#include <cstdint>
 #include <set>
 #include <string>
 
 #include "fmkit/core/config.hpp"
 #include "fmkit/nn/adam.hpp"
 #include "fmkit/nn/lr_schedule.hpp"
+#include "fmkit/nn/mlp.hpp"
+#include "fmkit/train/objective.hpp"
 
 namespace fm::train {
 
@@ -32,12 +37,42 @@ struct TrainOptions {
   // Adam normalises its steps, so a too-large learning rate can blow the loss up by orders of
   // magnitude while it stays finite: a loss above this factor times the first loss is divergence.
   double divergence_factor = 1e6;
+  void validate() const;  // every field, naming its config key (train.*)
 };
 
 TrainOptions parse_train_options(const cfg::json& train);
 
-// The checks that need no data or solver work: options, objective, distributions, model and
-// coupling spec, so that `fm-train --dump-config` refuses what a run would refuse.
-void validate_train_config(const cfg::json& config);
+// How a finite training set is used: the fraction held out for validation (0: validate on the
+// training points) and whether batches draw with replacement (else epochs of a permutation).
+struct DataOptions {
+  double holdout = 0.1;
+  bool replacement = true;
+  void validate() const;
+};
+
+struct TrainSpec {
+  std::uint64_t seed = 0;
+  // Distribution specs (dist::make_distribution). A null source is N(0, I). The target is what
+  // the trainer samples when it is not given points in memory; a dataset target's points are
+  // loaded once and used as such.
+  cfg::json source;
+  cfg::json target;
+  Objective objective;
+  cfg::json coupling;  // coupling::make_coupling's spec
+  nn::MlpSpec model;   // model.dim is set from the data by the trainer
+  TrainOptions train;
+  DataOptions data;
+  // The config the spec was parsed from, written as the run file's /config; null for a spec
+  // built in code (a study's run, which writes no run file).
+  cfg::json config;
+};
+
+// The spec of a resolved fm-train config: every check that needs no data or solver work
+// (options, objective, distributions, model, coupling spec), so that `fm-train --dump-config`
+// refuses what a run would refuse.
+TrainSpec parse_train_spec(const cfg::json& config);
+
+// The parse of train_defaults(): the spec studies start from.
+TrainSpec default_train_spec();
 
 }  // namespace fm::train

@@ -10,6 +10,7 @@
 #include "fmkit/core/quadrature.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/dist/dataset.hpp"
+#include "fmkit/dist/row_split.hpp"
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/analytic_model.hpp"
@@ -19,94 +20,99 @@
 namespace fm::train {
 namespace {
 
-// The closed-form path the config's source and target define, if they have one.
-std::unique_ptr<field::Model> exact_model(const cfg::json& cfg, const Objective& obj) {
-  const cfg::json& target = cfg["target"];
-  const std::string type = target.value("type", "");
+// The closed-form path the spec's source and target define, if they have one.
+std::unique_ptr<field::Model> exact_model(const TrainSpec& spec) {
+  const cfg::json& target = spec.target;
+  const std::string type = target.is_object() ? target.value("type", "") : "";
   if (type != "gaussian" && type != "gmm" && type != "schedule") return nullptr;
-  cfg::json spec = {{"field", "exact"}, {"target", target}};
-  if (!cfg["source"].is_null()) {
-    if (cfg["source"].value("type", "") != "gaussian") return nullptr;
-    spec["source"] = cfg["source"];
+  cfg::json m = {{"field", "exact"}, {"target", target}};
+  if (!spec.source.is_null()) {
+    if (spec.source.value("type", "") != "gaussian") return nullptr;
+    m["source"] = spec.source;
   }
-  if (obj.type == "dfm") {
+  if (spec.objective.type == "dfm") {
     if (type == "schedule") usage_error("objective dfm: a schedule target has no bridge path");
-    spec["interpolant"] = {{"type", "bridge"}, {"sigma2", obj.sigma2}};
+    m["interpolant"] = {{"type", "bridge"}, {"sigma2", spec.objective.sigma2}};
   }
-  return std::make_unique<field::Model>(field::make_analytic_model(spec, "config"));
+  return std::make_unique<field::Model>(field::make_analytic_model(m, "config"));
 }
 
 }  // namespace
 
-Trainer::Trainer(cfg::json config) : config_(std::move(config)), adam_(0, {}) {
-  seed_ = static_cast<std::uint64_t>(cfg::integer(config_, "seed", ""));
-  opts_ = parse_train_options(config_["train"]);
-  obj_ = Objective::parse(config_["objective"]);
-  const dist::DistributionPtr target = dist::make_distribution(config_["target"], "target");
-  const Index d = target->dim();
+TrainSplit split_training_points(const Mat& points, double holdout, std::uint64_t seed) {
+  const Index nval = static_cast<Index>(std::floor(holdout * static_cast<double>(points.rows())));
+  if (points.rows() - nval < 1) usage_error("data.holdout: leaves no training points");
+  Rng rng(seed, "data/split");
+  dist::RowSplit rows = dist::split_rows(points, nval, points.rows() - nval, rng);
+  TrainSplit out{std::move(rows.second), std::move(rows.first)};
+  if (nval == 0) out.val = out.train;  // no holdout: validate on the training set
+  return out;
+}
+
+Trainer::Trainer(TrainSpec spec) : Trainer(std::move(spec), Mat()) {}
+
+Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), adam_(0, {}) {
+  seed_ = spec_.seed;
+  spec_.train.lr.total = spec_.train.steps;  // the schedule spans the run, however the spec was built
+  const TrainOptions& opts = spec_.train;
+  opts.validate();
+  spec_.data.validate();
+  const Objective& obj = spec_.objective;
+  const bool in_memory = points.size() > 0;
+  dist::DistributionPtr target;
+  if (!in_memory) target = dist::make_distribution(spec_.target, "target");
+  if (in_memory && !points.allFinite()) usage_error("training points: non-finite coordinates");
+  const Index d = in_memory ? points.cols() : target->dim();
   const dist::DistributionPtr source =
-      config_["source"].is_null() ? std::make_shared<dist::Gaussian>(dist::Gaussian::standard(d))
-                                  : dist::make_distribution(config_["source"], "source");
+      spec_.source.is_null() ? std::make_shared<dist::Gaussian>(dist::Gaussian::standard(d))
+                             : dist::make_distribution(spec_.source, "source");
   if (source->dim() != d)
     usage_error("source has dimension " + std::to_string(source->dim()) + " but target has dimension " +
                 std::to_string(d));
-  exact_ = exact_model(config_, obj_);
-  if (obj_.type == "exact" && !exact_)
+  if (!in_memory) exact_ = exact_model(spec_);
+  if (obj.type == "exact" && !exact_)
     usage_error("objective.type: 'exact' needs a target with a closed-form path (gaussian, gmm or schedule)");
-  if (config_["target"].value("type", "") == "schedule" && obj_.type != "exact")
+  if (!in_memory && spec_.target.value("type", "") == "schedule" && obj.type != "exact")
     usage_error("objective.type: a schedule target defines its own path; use {\"type\": \"exact\"}");
 
-  coupling::validate_coupling_spec(config_["coupling"], "coupling");
+  coupling::validate_coupling_spec(spec_.coupling, "coupling");
 
-  // Finite data sets are split once into training and held-out validation points.
-  const cfg::json& data = config_["data"];
-  const double holdout = cfg::number(data, "holdout", "data");
-  const bool replacement = cfg::boolean_or(data, "replacement", true, "data");
-  if (holdout < 0 || holdout >= 1) usage_error("data.holdout: expected a fraction in [0, 1)");
+  // Finite data (points in memory or a data file) are split once into training and held-out
+  // validation points; a distribution is sampled afresh.
   const std::uint64_t val_seed = seed_ ^ purpose_id("validation");
   auto ds = std::dynamic_pointer_cast<const dist::Dataset>(target);
   std::unique_ptr<coupling::TargetSampler> train_t, val_t;
-  if (ds) {
-    const Mat& pts = ds->points();
-    std::vector<Index> order(static_cast<std::size_t>(pts.rows()));
-    std::iota(order.begin(), order.end(), 0);
-    Rng split(seed_, "data/split");
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[split.below(i)]);
-    const Index nval = static_cast<Index>(std::floor(holdout * static_cast<double>(pts.rows())));
-    if (pts.rows() - nval < 1) usage_error("data.holdout: leaves no training points");
-    Mat tr(pts.rows() - nval, d), va(std::max<Index>(nval, 1), d);
-    for (Index i = 0; i < tr.rows(); ++i) tr.row(i) = pts.row(order[static_cast<std::size_t>(nval + i)]);
-    for (Index i = 0; i < nval; ++i) va.row(i) = pts.row(order[static_cast<std::size_t>(i)]);
-    if (nval == 0) va = tr;  // no holdout: validate on the training set
-    train_t = std::make_unique<coupling::TargetSampler>(tr, replacement, seed_);
-    val_t = std::make_unique<coupling::TargetSampler>(va, true, val_seed);
+  if (in_memory || ds) {
+    TrainSplit split = split_training_points(in_memory ? points : ds->points(), spec_.data.holdout, seed_);
+    train_t = std::make_unique<coupling::TargetSampler>(std::move(split.train), spec_.data.replacement, seed_);
+    val_t = std::make_unique<coupling::TargetSampler>(std::move(split.val), true, val_seed);
   } else {
     train_t = std::make_unique<coupling::TargetSampler>(target, seed_);
     val_t = std::make_unique<coupling::TargetSampler>(target, val_seed);
   }
   // Validation pairs stay independent: the validation loss measures the same regression for
   // every coupling.
-  coupling_ = coupling::make_coupling(config_["coupling"], source, *train_t, seed_);
+  coupling_ = coupling::make_coupling(spec_.coupling, source, *train_t, seed_);
   val_coupling_ = std::make_unique<coupling::IndependentCoupling>(source, *val_t, val_seed);
-  val_ = make_batch(obj_, 0, opts_.val_size, val_seed, val_coupling_.get(), exact_.get());
+  val_ = make_batch(obj, 0, opts.val_size, val_seed, val_coupling_.get(), exact_.get());
   val_scale_ = val_.target.squaredNorm() / static_cast<double>(val_.target.size());
 
-  const nn::MlpSpec spec = nn::spec_from_config(config_["model"], d);
-  mlp_ = std::make_shared<nn::Mlp>(spec);
+  spec_.model.dim = d;
+  mlp_ = std::make_shared<nn::Mlp>(spec_.model);
   Rng init(seed_, "train/init");
   mlp_->init(init);
-  adam_ = nn::Adam(mlp_->num_params(), opts_.adam);
-  ema_.decay = opts_.ema;
+  adam_ = nn::Adam(mlp_->num_params(), opts.adam);
+  ema_.decay = opts.ema;
   ema_.update(mlp_->params());
 
   if (exact_) {
     // Fixed evaluation points for ε² = ∫ E_{p_t}‖v̂ − u‖² dt: Gauss–Legendre times on [0, t_max].
-    const QuadratureRule q = gauss_legendre(opts_.eps_grid, 0.0, obj_.t_max);
+    const QuadratureRule q = gauss_legendre(opts.eps_grid, 0.0, obj.t_max);
     eps_t_ = q.nodes;
     eps_w_ = q.weights;
     for (std::size_t k = 0; k < eps_t_.size(); ++k) {
       Rng r(seed_, "train/eps-points", k);
-      eps_x_.push_back(exact_->sample_p(Vec::Constant(opts_.eps_samples, eps_t_[k]), r));
+      eps_x_.push_back(exact_->sample_p(Vec::Constant(opts.eps_samples, eps_t_[k]), r));
     }
   }
 }
@@ -142,9 +148,9 @@ void Trainer::resume(const io::H5File& run) {
 double Trainer::eps2_now() const {
   const auto net = std::make_shared<nn::Mlp>(*mlp_);
   net->params() = ema_.shadow;
-  const bool denoiser = obj_.type == "dfm" && obj_.parametrization == "denoiser";
+  const bool denoiser = spec_.objective.type == "dfm" && spec_.objective.parametrization == "denoiser";
   const field::MlpField v(net, denoiser ? field::MlpField::Output::Denoiser : field::MlpField::Output::Direct);
-  const field::VelocityField& u = obj_.type == "dfm" ? *exact_->drift : *exact_->velocity;
+  const field::VelocityField& u = spec_.objective.type == "dfm" ? *exact_->drift : *exact_->velocity;
   double e2 = 0;
   for (std::size_t k = 0; k < eps_t_.size(); ++k) {
     const Mat diff = v.value(eps_x_[k], eps_t_[k]) - u.value(eps_x_[k], eps_t_[k]);
@@ -168,23 +174,26 @@ void Trainer::evaluate(long step) {
   }
 }
 
-double Trainer::step() {
-  const double lr = opts_.lr.at(step_);
-  const Batch b = make_batch(obj_, step_, opts_.batch, seed_, coupling_.get(), exact_.get());
+std::optional<double> Trainer::step(std::string* diverged) {
+  const double lr = spec_.train.lr.at(step_);
+  const Batch b = make_batch(spec_.objective, step_, spec_.train.batch, seed_, coupling_.get(), exact_.get());
   const Mat pred = mlp_->forward(b.x, b.t, &cache_);
   const double l = loss(b, pred, &dpred_);
   grad_.setZero(mlp_->num_params());
   mlp_->backward(cache_, dpred_, grad_);
   const double first = curves_.loss.empty() ? l : curves_.loss.front();
-  if (!std::isfinite(l) || !grad_.allFinite() || l > opts_.divergence_factor * std::max(first, 1e-300)) {
-    std::ostringstream msg;
-    msg << "training diverged at step " << step_ << ": loss = " << l << " with lr = " << lr
-        << " (lower train.lr or set train.clip)";
-    runtime_error(msg.str());
+  if (!std::isfinite(l) || !grad_.allFinite() || l > spec_.train.divergence_factor * std::max(first, 1e-300)) {
+    if (diverged) {
+      std::ostringstream msg;
+      msg << "training diverged at step " << step_ << ": loss = " << l << " with lr = " << lr
+          << " (lower train.lr or set train.clip)";
+      *diverged = msg.str();
+    }
+    return std::nullopt;
   }
-  if (opts_.clip > 0) {
+  if (spec_.train.clip > 0) {
     const double gn = grad_.norm();
-    if (gn > opts_.clip) grad_ *= opts_.clip / gn;
+    if (gn > spec_.train.clip) grad_ *= spec_.train.clip / gn;
   }
   adam_.step(mlp_->params(), grad_, lr);
   ema_.update(mlp_->params());
@@ -199,17 +208,21 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
   TrainResult r;
   Timer timer;
   const long start = step_;
-  Progress bar("train", opts_.steps);
-  while (step_ < opts_.steps) {
-    const double l = step();
+  Progress bar("train", spec_.train.steps);
+  while (step_ < spec_.train.steps) {
+    const std::optional<double> l = step(&r.stop_reason);
+    if (!l) {
+      r.status = Status::Diverged;
+      break;
+    }
     if (bar.due(step_)) {
       std::ostringstream extra;
       extra.precision(4);
-      extra << "loss " << l << "  " << static_cast<long>((step_ - start) / std::max(1e-9, timer.seconds())) << " it/s";
+      extra << "loss " << *l << "  " << static_cast<long>((step_ - start) / std::max(1e-9, timer.seconds())) << " it/s";
       bar.update(step_, extra.str());
     }
-    const bool last = step_ == opts_.steps;
-    if (step_ % opts_.eval_every == 0 || last) {
+    const bool last = step_ == spec_.train.steps;
+    if (step_ % spec_.train.eval_every == 0 || last) {
       evaluate(step_);
       if (on_eval) {
         nn::Mlp net = *mlp_;
@@ -217,23 +230,23 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
         on_eval(step_, net, curves_.val_loss.back());
       }
       r.train_loss = window_loss();
-      if (opts_.target_loss > 0 && curves_.val_loss.back() <= opts_.target_loss) {
-        r.status = "early_stopped";
+      if (spec_.train.target_loss > 0 && curves_.val_loss.back() <= spec_.train.target_loss) {
+        r.status = Status::EarlyStopped;
         r.stop_reason = "validation loss reached train.target_loss";
         break;
       }
-      if (opts_.target_nmse > 0 && curves_.val_loss.back() <= opts_.target_nmse * val_scale_) {
-        r.status = "early_stopped";
+      if (spec_.train.target_nmse > 0 && curves_.val_loss.back() <= spec_.train.target_nmse * val_scale_) {
+        r.status = Status::EarlyStopped;
         r.stop_reason = "normalised validation loss reached train.target_nmse";
         break;
       }
-      if (opts_.patience > 0 && bad_evals_ >= opts_.patience) {
-        r.status = "early_stopped";
+      if (spec_.train.patience > 0 && bad_evals_ >= spec_.train.patience) {
+        r.status = Status::EarlyStopped;
         r.stop_reason = "no validation improvement for train.patience evaluations";
         break;
       }
     }
-    if (!out.empty() && opts_.checkpoint_every > 0 && step_ % opts_.checkpoint_every == 0 && !last) {
+    if (!out.empty() && spec_.train.checkpoint_every > 0 && step_ % spec_.train.checkpoint_every == 0 && !last) {
       r.steps = step_;
       write(out, info, "checkpoint", r);
     }
@@ -246,7 +259,7 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
   r.best_val_loss = best_val_;
   if (std::isnan(r.train_loss)) r.train_loss = window_loss();  // resumed at its last step
   if (exact_ && !curves_.eps2.empty()) r.eps = std::sqrt(curves_.eps2.back());
-  if (!out.empty()) write(out, info, "complete", r);
+  if (!out.empty() && r.ok()) write(out, info, "complete", r);
   return r;
 }
 
@@ -269,11 +282,11 @@ double Trainer::window_loss() const {
 void Trainer::write(const std::string& out, const io::RunInfo& info, const std::string& status,
                     const TrainResult& r) const {
   auto f = io::H5File::create(out);
-  io::write_metadata(f, info, config_);
-  const bool denoiser = obj_.type == "dfm" && obj_.parametrization == "denoiser";
+  io::write_metadata(f, info, spec_.config.is_null() ? cfg::json::object() : spec_.config);
+  const bool denoiser = spec_.objective.type == "dfm" && spec_.objective.parametrization == "denoiser";
   cfg::json spec = {{"mlp", nn::spec_to_json(mlp_->spec())},
-                    {"objective", obj_.to_json()},
-                    {"output", obj_.type == "dfm" ? (denoiser ? "denoiser" : "drift") : "velocity"}};
+                    {"objective", spec_.objective.to_json()},
+                    {"output", spec_.objective.type == "dfm" ? (denoiser ? "denoiser" : "drift") : "velocity"}};
   f.write("/model/spec", spec.dump());
   f.write("/runs/0/train/step", curves_.step);
   f.write("/runs/0/train/loss", curves_.loss);
@@ -289,10 +302,19 @@ void Trainer::write(const std::string& out, const io::RunInfo& info, const std::
   f.commit(status);
 }
 
-io::Summary Trainer::summary(const TrainResult& r, const std::string& status) const {
+std::string TrainResult::brief() const {
+  std::ostringstream o;
+  o.precision(4);
+  o << to_string(status) << " after " << steps << " steps: train loss " << train_loss << ", val loss " << val_loss;
+  if (!std::isnan(eps)) o << ", eps " << eps;
+  if (!stop_reason.empty()) o << " (" << stop_reason << ")";
+  return o.str();
+}
+
+io::Summary Trainer::summary(const TrainResult& r, const std::string& file_status) const {
   io::Summary s;
   s.set("run_id", 0LL);
-  s.set("status", status == "complete" ? r.status : status);
+  s.set("status", file_status == "complete" ? to_string(r.status) : file_status);
   if (!r.stop_reason.empty()) s.set("stop_reason", r.stop_reason);
   s.set("steps", static_cast<long long>(r.steps));
   s.set("train_loss", r.train_loss);

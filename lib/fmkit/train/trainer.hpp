@@ -6,10 +6,12 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fmkit/core/config.hpp"
+#include "fmkit/core/status.hpp"
 #include "fmkit/coupling/coupling.hpp"
 #include "fmkit/field/model.hpp"
 #include "fmkit/io/metadata.hpp"
@@ -18,12 +20,15 @@
 #include "fmkit/nn/ema.hpp"
 #include "fmkit/nn/mlp.hpp"
 #include "fmkit/train/objective.hpp"
-#include "fmkit/train/train_config.hpp"
+#include "fmkit/train/train_spec.hpp"
 
 namespace fm::train {
 
 struct TrainResult {
-  std::string status = "complete";  // complete | early_stopped
+  // Complete (the step budget ran out), EarlyStopped (a stop rule fired) or Diverged (a
+  // non-finite or exploding loss: the run stopped before the step that caused it, and
+  // stop_reason says where and what to change).
+  Status status = Status::Complete;
   std::string stop_reason;
   long steps = 0;
   double train_loss = std::numeric_limits<double>::quiet_NaN();  // mean over the last eval window
@@ -31,27 +36,41 @@ struct TrainResult {
   double best_val_loss = std::numeric_limits<double>::quiet_NaN();
   double eps = std::numeric_limits<double>::quiet_NaN();  // √ε², when the target has an exact field
   double steps_per_s = 0, wall_time_s = 0;
+  bool ok() const { return status != Status::Diverged; }
+  std::string brief() const;  // one line: status, steps, losses
 };
+
+// A finite data set split for training: `holdout` of the rows, by a permutation keyed by
+// (seed, "data/split"), for validation; no holdout validates on the training points.
+struct TrainSplit {
+  Mat train, val;
+};
+TrainSplit split_training_points(const Mat& points, double holdout, std::uint64_t seed);
 
 class Trainer {
  public:
-  // Validates the whole config and builds data, coupling, objective and network.
-  explicit Trainer(cfg::json config);
+  // Builds data, coupling, objective and network from the spec; the data are the spec's target
+  // (sampled afresh, or a data file's points) or, in the second form, points held in memory.
+  explicit Trainer(TrainSpec spec);
+  Trainer(TrainSpec spec, const Mat& points);
   // Continues from the checkpoint and curves of a run file written by a Trainer.
   void resume(const io::H5File& run);
   // Called after every validation with the step, the evaluated network (EMA weights) and its
   // validation loss — for studies that measure checkpoints.
   using EvalHook = std::function<void(long step, const nn::Mlp& net, double val_loss)>;
-  // Trains to train.steps (or an early stop) and writes `out` (empty: no file).
+  // Trains to train.steps, an early stop or divergence, and writes `out` (empty: no file; a
+  // diverged run writes none, and an earlier checkpoint stays as it was).
   TrainResult run(const std::string& out, const io::RunInfo& info, const EvalHook& on_eval = {});
 
-  // One optimisation step (batch, forward, backward, Adam, EMA); returns the batch loss. Throws
-  // on divergence. run() is a loop of these plus evaluation and checkpoints.
-  double step();
+  // One optimisation step (batch, forward, backward, Adam, EMA); returns the batch loss, or an
+  // empty optional (and the reason) on divergence, with the weights left as they were. run() is
+  // a loop of these plus evaluation and checkpoints.
+  std::optional<double> step(std::string* diverged = nullptr);
   long current_step() const { return step_; }
 
   // The run summary (the /summary row and the --json object) for a result and file status.
-  io::Summary summary(const TrainResult& r, const std::string& status = "complete") const;
+  // `file_status` is the run file's state: "complete", or "checkpoint" for a run in progress.
+  io::Summary summary(const TrainResult& r, const std::string& file_status = "complete") const;
 
   const nn::Mlp& mlp() const { return *mlp_; }
   // The network with the EMA weights (what fm-sample uses by default).
@@ -60,7 +79,7 @@ class Trainer {
     net.params() = ema_.shadow;
     return net;
   }
-  const cfg::json& config() const { return config_; }
+  const TrainSpec& spec() const { return spec_; }
   bool has_exact_field() const { return exact_ != nullptr; }
 
  private:
@@ -78,10 +97,8 @@ class Trainer {
   Vec grad_;
   nn::Mlp::Cache cache_;
   Mat dpred_;
-  cfg::json config_;
+  TrainSpec spec_;
   std::uint64_t seed_;
-  TrainOptions opts_;
-  Objective obj_;
   std::shared_ptr<nn::Mlp> mlp_;
   std::unique_ptr<coupling::Coupling> coupling_, val_coupling_;
   std::unique_ptr<field::Model> exact_;

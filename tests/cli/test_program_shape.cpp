@@ -1,0 +1,81 @@
+// Every config-driven program has one shape: defaults ← --config ← flags ← --set, one strict
+// merge, then --dump-config prints the resolved config and runs the same checks as a run. A
+// typed section given in part keeps its defaults; an unknown key is refused naming it. The
+// flag-driven programs (fm-ot, fm-bound) refuse these flags: tests/cli/test_fm_ot.cpp and
+// test_fm_bound.cpp.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fmkit/core/config.hpp"
+#include "fmkit/io/h5file.hpp"
+#include "support/run.hpp"
+
+using fmtest::run;
+using fmtest::scratch;
+using fm::cfg::json;
+
+namespace {
+
+// A partial typed section merges with its default: the target's type (toy2d) is kept.
+TEST(ProgramShape, PartialTargetSectionKeepsItsType) {
+  auto r = run("fm-train", "--set target.name=moons --set target.noise=0.2 --dump-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json c = json::parse(r.out);
+  EXPECT_EQ(c["target"], (json{{"type", "toy2d"}, {"name", "moons"}, {"noise", 0.2}}));
+  // Naming another type replaces the section whole (its defaults mean nothing to a gaussian).
+  r = run("fm-train", "--set 'target={\"type\":\"gaussian\",\"mean\":[1,2]}' --dump-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["target"], (json{{"type", "gaussian"}, {"mean", {1, 2}}}));
+  // A key the section's parser does not know is refused by the checks --dump-config runs.
+  r = run("fm-train", "--set target.nosie=0.2 --dump-config");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("nosie"), std::string::npos) << r.err;
+  // And the merged section trains: a moons run, its seed from --seed.
+  const std::string out = scratch("moons.h5");
+  r = run("fm-train", "--set target.name=moons --set train.steps=20 --seed 7 --json --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json stored = json::parse(fm::io::H5File::open(out).read_string("/config"));
+  EXPECT_EQ(stored["target"]["name"], "moons");
+  EXPECT_EQ(stored["seed"], 7);
+}
+
+TEST(ProgramShape, FmTrainRefusesToTrainForNothing) {
+  const auto r = run("fm-train", "--set train.steps=10");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
+}
+
+// For every config-driven program: --set reaches the printed config, and an unknown key is a
+// one-line usage error naming it, with no output file.
+TEST(ProgramShape, SetAndDumpConfigInEveryConfigProgram) {
+  struct Case {
+    std::string program, config, key, value;
+  };
+  const std::string cfgs = std::string(FMKIT_SOURCE_DIR) + "/experiments/configs/";
+  const Case cases[] = {
+      {"fm-train", "", "train.lr", "0.002"},
+      {"fm-sample", "--config " + cfgs + "exact_flow.json", "sample.n", "123"},
+      {"fm-kl-study", "--config " + cfgs + "kl_quick.json", "seed", "5"},
+      {"fm-dfm-study", "--config " + cfgs + "dfm_quick.json", "seed", "5"},
+      {"fm-tv-study", "--config " + cfgs + "tv_quick.json", "seed", "5"},
+      {"fm-sdfm-study", "--config " + cfgs + "sdfm_quick.json", "seed", "5"},
+  };
+  for (const Case& c : cases) {
+    auto r = run(c.program, c.config + " --set " + c.key + "=" + c.value + " --dump-config");
+    ASSERT_EQ(r.code, 0) << c.program << ": " << r.err;
+    json node = json::parse(r.out);
+    for (std::size_t a = 0, b; a != std::string::npos; a = b == std::string::npos ? b : b + 1) {
+      b = c.key.find('.', a);
+      node = node.at(c.key.substr(a, b == std::string::npos ? b : b - a));
+    }
+    EXPECT_EQ(node, json::parse(c.value)) << c.program;
+    const std::string out = scratch("shape.h5");
+    r = run(c.program, c.config + " --set bogus_key=1 --out " + out);
+    EXPECT_EQ(r.code, 2) << c.program;
+    EXPECT_NE(r.err.find("bogus_key"), std::string::npos) << c.program << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.program;
+  }
+}
+
+}  // namespace
