@@ -13,7 +13,7 @@
 #include "fmkit/sweep/sweep_gather.hpp"
 #include "fmkit/sweep/sweep_merge.hpp"
 #include "fmkit/sweep/sweep_runner.hpp"
-#include "fmkit/sweep/sweep_spec.hpp"
+#include "fmkit/sweep/sweep.hpp"
 #include "fmkit/sweep/sweep_status.hpp"
 
 namespace {

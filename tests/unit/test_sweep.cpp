@@ -5,7 +5,7 @@
 #include <set>
 
 #include "fmkit/core/error.hpp"
-#include "fmkit/sweep/sweep_spec.hpp"
+#include "fmkit/sweep/sweep.hpp"
 
 using fm::cfg::json;
 

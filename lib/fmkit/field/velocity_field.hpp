@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "fmkit/path/derivatives.hpp"
+#include "fmkit/core/derivatives.hpp"
 
 namespace fm::field {
 

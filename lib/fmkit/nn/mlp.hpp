@@ -11,7 +11,7 @@
 #include "fmkit/core/rng.hpp"
 #include "fmkit/nn/activation.hpp"
 #include "fmkit/nn/time_embedding.hpp"
-#include "fmkit/path/derivatives.hpp"
+#include "fmkit/core/derivatives.hpp"
 
 namespace fm::nn {
 

@@ -6,7 +6,7 @@
 #pragma once
 #include <vector>
 
-#include "fmkit/path/derivatives.hpp"
+#include "fmkit/core/derivatives.hpp"
 
 namespace fm::path {
 

@@ -1,4 +1,4 @@
-#include "fmkit/sweep/sweep_spec.hpp"
+#include "fmkit/sweep/sweep.hpp"
 
 #include <algorithm>
 #include <cstdio>

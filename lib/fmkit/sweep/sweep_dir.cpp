@@ -7,7 +7,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
-#include "fmkit/sweep/sweep_spec.hpp"
+#include "fmkit/sweep/sweep.hpp"
 
 namespace fm::sweep {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "fmkit/sweep/sweep_spec.hpp"
+#include "fmkit/sweep/sweep.hpp"
 
 namespace fm::sweep {
 

@@ -5,7 +5,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/sweep/sweep_dir.hpp"
-#include "fmkit/sweep/sweep_spec.hpp"
+#include "fmkit/sweep/sweep.hpp"
 
 namespace fm::sweep {
 namespace {
