@@ -23,7 +23,10 @@ int run(int argc, char** argv) {
   bool score = false;
   app.add_option("--model", model, "model: analytic spec (.json) or a run file from fm-train (.h5)");
   app.add_option("--n", n, "number of samples (default 1000; 0 = none)");
-  app.add_option("--solver", solver, "euler | heun | rk4 | dopri5 | em (default dopri5)");
+  app.add_option("--solver", solver, "euler | heun | rk4 | dopri5 | em | meanflow (default dopri5)");
+  long long steps = -1;
+  app.add_option("--steps", steps, "mean-flow models: K steps of the average velocity U(x, t, s) (solver meanflow, NFE = K)")
+      ->check(CLI::Range(1LL, fm::cfg::kMaxGrid));
   app.add_option("--nfe", nfe, "evaluation budget for fixed-step solvers; grid steps N (or M for G3) for em");
   app.add_option("--seed", seed, "master seed (default 0)");
   app.add_option("--rtol", rtol, "dopri5 relative tolerance for sampling (default 1e-6)");
@@ -46,6 +49,13 @@ int run(int argc, char** argv) {
     if (seed >= 0) c["seed"] = seed;
     if (n >= 0) c["sample"]["n"] = n;
     if (!solver.empty()) c["sample"]["solver"] = solver;
+    if (steps > 0) {
+      if (!solver.empty() && solver != "meanflow")
+        fm::usage_error("--steps: the mean-flow sampler's step count; --solver " + solver + " takes --nfe");
+      if (nfe >= 0) fm::usage_error("--steps and --nfe: give one (--steps is the meanflow solver's NFE)");
+      c["sample"]["solver"] = "meanflow";
+      c["sample"]["nfe"] = steps;
+    }
     if (nfe >= 0) c["sample"]["nfe"] = nfe;
     if (rtol >= 0) c["sample"]["rtol"] = rtol;
     if (atol >= 0) c["sample"]["atol"] = atol;

@@ -1,5 +1,6 @@
 // fm-train: train a velocity (FM) or drift (DFM) MLP from a config. Thin shell: flags → config →
 // train::Trainer → HDF5 run file / JSON summary.
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -53,6 +54,13 @@ int run(int argc, char** argv) {
   if (common.dump_config) std::cout << cfg.dump(2) << std::endl;  // then validated, as a run would
   const fm::train::TrainSpec spec = fm::train::parse_train_spec(cfg);
   if (common.dump_config) return 0;
+  // The EMA weights are what fm-sample uses: after k steps they still hold ema^k of the initial
+  // weights, so a short run at the default decay samples a half-trained average. Say so up front.
+  const double initial_share = std::pow(spec.train.ema, static_cast<double>(spec.train.steps));
+  if (spec.train.ema > 0 && initial_share > 0.01)
+    std::cerr << "fm-train: warning: train.ema = " << spec.train.ema << " over " << spec.train.steps
+              << " steps leaves " << static_cast<int>(std::round(100 * initial_share))
+              << " % of the initial weights in the EMA model fm-sample uses; raise train.steps or lower train.ema\n";
   // A run that writes nothing is lost work: say so before training, not after.
   if (common.out.empty()) fm::usage_error("--out: required (the run file to write; fm-sample and fm-bound read it)");
   if (resume && stored_status == "complete" && cfg["train"]["steps"] == stored["train"]["steps"]) {

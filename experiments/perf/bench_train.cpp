@@ -28,21 +28,38 @@ cfg::json bench_config(Index d, Index width) {
   return c;
 }
 
-// Args: width, d, threads.
-void BM_TrainStep(benchmark::State& st) {
-  const Index width = st.range(0), d = st.range(1);
+// Times full training steps of `config` (args: width, d, threads); `gemms_per_param` counts the
+// step's flops per batch row and parameter (6 for FM: forward and two backward GEMMs).
+void time_steps(benchmark::State& st, const cfg::json& config, double gemms_per_param) {
   set_threads(static_cast<int>(st.range(2)));
-  train::Trainer t(train::parse_train_spec(bench_config(d, width)));
+  train::Trainer t(train::parse_train_spec(config));
   for (int i = 0; i < 20; ++i) t.step();  // warm-up
   for (auto _ : st) benchmark::DoNotOptimize(t.step());
-  const double flops = 6.0 * 256.0 * static_cast<double>(t.mlp().num_params());
+  const double flops = gemms_per_param * 256.0 * static_cast<double>(t.mlp().num_params());
   st.counters["steps/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
   st.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   st.counters["params"] = static_cast<double>(t.mlp().num_params());
 }
+
+void BM_TrainStep(benchmark::State& st) { time_steps(st, bench_config(st.range(1), st.range(0)), 6.0); }
 BENCHMARK(BM_TrainStep)
     ->ArgNames({"width", "d", "threads"})
     ->ArgsProduct({{64, 256}, {2, 64}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// One mean-flow training step (theory/sdfm_variants.md §2): the same pairs and network with the
+// second time embedded, forward pass with its JVP (the target), backward, Adam, EMA; the FM step
+// above is its reference (issue: mean flows, target ≤ 2× the FM step's time). FLOPs counted as
+// 8·B·P: forward, tangent and the two backward GEMMs.
+void BM_MeanFlowStep(benchmark::State& st) {
+  cfg::json c = bench_config(st.range(1), st.range(0));
+  c["objective"] = {{"type", "meanflow"}};
+  time_steps(st, c, 8.0);
+}
+BENCHMARK(BM_MeanFlowStep)
+    ->ArgNames({"width", "d", "threads"})
+    ->ArgsProduct({{64, 256}, {2, 64}, {1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

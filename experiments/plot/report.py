@@ -9,7 +9,7 @@ import h5py
 
 # The claims engine lives beside the plots (experiments/claims); the report runs as a script.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-from experiments.claims import sdfm_claims  # noqa: E402
+from experiments.claims import meanflow_claims, sdfm_claims  # noqa: E402
 
 
 def exact_flow(d):
@@ -463,7 +463,50 @@ def sdfm_study(d):
                 m.append(avg("map_mse", ds, cp, "dopri5"))
                 out.append(f"| {ds} | {cp} | " + " | ".join(f"{x:.4f}" for x in m) + " |")
         out.append("")
-    return out + sdfm_oracle(d)
+    return out + sdfm_mean_flow(d, s) + sdfm_oracle(d)
+
+
+def sdfm_mean_flow(d, s):
+    """The mean-flow block (theory/sdfm_variants.md §2), from /mean_flow of sdfm.h5: W2 by NFE of the
+    four model kinds and the verdicts on claims MF1 and MF2."""
+    loaded = study_table(d, "sdfm.h5", "mean_flow")
+    if loaded is None:
+        return []
+    mf, _ = loaded
+    with h5py.File(os.path.join(d, "sdfm.h5"), "r") as f:
+        conf = json.loads(f["config"][()])
+    conf = conf.get("shared", conf)
+    mf_roles = meanflow_claims.mean_flow_roles(conf)
+    fm_roles = sd_roles(d, "sdfm.h5")
+    nfes = sorted(set(int(k) for k in mf["nfe"]))
+    seeds = sorted(set(int(q) for q in mf["seed"]))
+    kinds = [(s, lab, "euler", ("SD" if r == "sd" else "I") + "-FM") for lab, r in fm_roles.items()
+             if r in ("sd", "independent")]
+    kinds += [(mf, lab, "meanflow", ("SD" if r == "sd" else "I") + "-MF") for lab, r in mf_roles.items()]
+    out = ["### Mean flows: one-step generation with SD pairs (theory/sdfm_variants.md §2)", "",
+           "The same MLP and steps as the dataset's FM models, trained on the mean-flow objective (a two-time network "
+           "U(x, t, s), target by one forward-mode JVP); sampled by k steps of U. FM models at the same NFE are their "
+           f"Euler rows. Held-out W2, mean ± standard error over {len(seeds)} seeds:", "",
+           "| dataset | model | " + " | ".join(f"NFE {k}" for k in nfes) + " |", "|---|---|" + "---|" * len(nfes)]
+    for ds in dict.fromkeys(mf["dataset"]):
+        for t, lab, solver, kind in kinds:
+            cells = []
+            for k in nfes:
+                v = [t["w2"][i] for i in range(len(t["dataset"])) if t["dataset"][i] == ds and t["coupling"][i] == lab
+                     and t["solver"][i] == solver and int(t["nfe"][i]) == k]
+                if not v:
+                    cells.append("")
+                    continue
+                m = sum(v) / len(v)
+                se = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else float("nan")
+                cells.append(f"{m:.3f} ± {se:.3f}")
+            if any(cells):
+                out.append(f"| {ds} | {kind} ({lab}) | " + " | ".join(cells) + " |")
+    out += ["", "![W2 against NFE: I-FM, SD-FM, I-MF, SD-MF](sdfm_mean_flow.png)", ""]
+    results = meanflow_claims.judge_all(sdfm_claims.Table(mf), sdfm_claims.Table(s), mf_roles, fm_roles)
+    section = claims_section(results, len(seeds))
+    section[0] = "### The mean-flow claims"
+    return out + section
 
 
 def sdfm_oracle(d):

@@ -2,8 +2,11 @@
 """Plots of the SD-FM study (theory/sdfm.md §8): held-out W2 and energy distance against NFE per
 dataset (Euler, with Heun and Dopri5 marked), straightness per coupling, pairing cost per pair, quality
 against the SD potential's χ², and pairing cost against the OT batch size n;
-with an /oracle table (§7), the on-atom fraction and W2 of the exact oracle flows against NFE.
+with an /oracle table (§7), the on-atom fraction and W2 of the exact oracle flows against NFE; with a
+/mean_flow table (theory/sdfm_variants.md §2), W2 against NFE of the four model kinds: I-FM and SD-FM
+(Euler) and I-MF and SD-MF (the k-step mean-flow sampler), mean over seeds with its standard error.
 Usage: sdfm_study.py results/sdfm.h5 OUTDIR"""
+import json
 import os
 import re
 import sys
@@ -52,10 +55,53 @@ def plot_oracle(o, outdir):
     fig.savefig(os.path.join(outdir, "sdfm_oracle.png"), dpi=110)
 
 
+def roles(path):
+    """({label: role} of the FM couplings, {label: role} of the mean-flow couplings) from /config."""
+    with h5py.File(path, "r") as f:
+        conf = json.loads(f["config"][()])
+    conf = conf.get("shared", conf)
+    fm = {c["label"]: c.get("role") for c in conf.get("couplings", [])}
+    mf = {c["label"]: c["role"] for c in (conf.get("mean_flow") or {}).get("couplings", [])}
+    return fm, mf
+
+
+def plot_mean_flow(mf, s, path, outdir):
+    """W2 against NFE per dataset for I-FM, SD-FM (Euler) and I-MF, SD-MF (mean-flow sampler)."""
+    fm_roles, mf_roles = roles(path)
+    datasets = list(dict.fromkeys(mf["dataset"]))
+    fig, ax = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4.2), squeeze=False)
+    kinds = [(t, lab, role, solver) for t, roles_, solver in ((s, fm_roles, "euler"), (mf, mf_roles, "meanflow"))
+             for lab, role in roles_.items() if role in ("independent", "sd")]
+    for k, ds in enumerate(datasets):
+        nfes = sorted(set(mf["nfe"][mf["dataset"] == ds]))
+        for t, lab, role, solver in kinds:
+            m = (t["dataset"] == ds) & (t["coupling"] == lab) & (t["solver"] == solver)
+            if not m.any():
+                continue
+            mean, se = [], []
+            for n in nfes:
+                v = t["w2"][m & (t["nfe"] == n)]
+                mean.append(v.mean() if len(v) else np.nan)
+                se.append(v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0)
+            name = ("SD" if role == "sd" else "I") + ("-MF" if solver == "meanflow" else "-FM")
+            ax[0][k].errorbar(nfes, mean, yerr=se, fmt=("o-" if solver == "meanflow" else "s--"), ms=4, capsize=2,
+                              label=f"{name} ({lab})")
+        ax[0][k].set(xscale="log", title=f"{ds}: held-out W2 against NFE", xlabel="NFE (Euler steps / mean-flow steps)",
+                     ylabel="W2")
+        ax[0][k].set_xticks(nfes)
+        ax[0][k].set_xticklabels([str(n) for n in nfes])
+        ax[0][k].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "sdfm_mean_flow.png"), dpi=110)
+
+
 def main(path, outdir):
     o = load(path, "oracle")
     if o is not None:
         plot_oracle(o, outdir)
+    mf = load(path, "mean_flow")
+    if mf is not None:
+        plot_mean_flow(mf, load(path), path, outdir)
     s = load(path)
     datasets, couplings, fig, ax = panels(s, 8.5)
     for k, ds in enumerate(datasets):

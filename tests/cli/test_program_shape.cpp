@@ -46,6 +46,17 @@ TEST(ProgramShape, FmTrainRefusesToTrainForNothing) {
   EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
 }
 
+// A short run at the default EMA decay is told that its sampled weights are mostly initial ones
+// (0.999^300 = 74 %); a long enough run, or a smaller decay, is not.
+TEST(ProgramShape, FmTrainWarnsWhenTheEmaIsStillWarmingUp) {
+  auto r = run("fm-train", "--set train.steps=300 --out " + scratch("short.h5"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("74 % of the initial weights"), std::string::npos) << r.err;
+  r = run("fm-train", "--set train.steps=300 --set train.ema=0.9 --out " + scratch("short2.h5"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+}
+
 // For every config-driven program: --set reaches the printed config, and an unknown key is a
 // one-line usage error naming it, with no output file.
 TEST(ProgramShape, SetAndDumpConfigInEveryConfigProgram) {

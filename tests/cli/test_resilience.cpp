@@ -124,7 +124,8 @@ TEST(Resilience, RandomlyMalformedConfigsAndPointFilesNeverCrash) {
       write_file(cfg, text);
       // fm-train runs for real (one step); the studies resolve and validate their config.
       const std::string args = std::string(prog) == "fm-train"
-                                   ? "--config " + cfg + " --set train.steps=1 --set train.eval_every=1 --set train.val_size=8"
+                                   ? "--config " + cfg + " --set train.steps=1 --set train.eval_every=1 --set train.val_size=8" +
+                                         " --out " + scratch("fuzz_train.h5")
                                    : "--config " + cfg + " --dump-config";
       const auto r = run(prog, args + " > /dev/null");
       ++checked;

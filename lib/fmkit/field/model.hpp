@@ -7,6 +7,7 @@
 
 #include "fmkit/core/rng.hpp"
 #include "fmkit/dist/distribution.hpp"
+#include "fmkit/field/average_velocity.hpp"
 #include "fmkit/field/velocity_field.hpp"
 
 namespace fm::field {
@@ -16,6 +17,7 @@ struct Model {
   double sigma2 = 0;             // interpolant noise; 0 for the linear interpolant
   FieldPtr velocity;             // for ODE solvers (probability-flow velocity of a bridge)
   FieldPtr drift;                // for Euler–Maruyama; null for ODE-only models
+  AverageVelocityPtr mean_flow;  // a mean-flow model's U(x, t, s) (k-step sampler); its velocity is U(x, t, t)
   dist::DistributionPtr source;  // p_0
   // The exact (unperturbed) path, when known: log p_t, ∇log p_t, E‖X_t‖². Empty otherwise.
   std::function<Vec(double, const Mat&)> log_p;

@@ -5,6 +5,7 @@
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/field/mlp_field.hpp"
+#include "fmkit/field/mlp_mean_flow.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "fmkit/nn/checkpoint.hpp"
 
@@ -29,6 +30,9 @@ Model load_trained_model(const std::string& path, const std::string& weights) {
   const cfg::json& obj = cfg::at(spec, "objective", "--model '" + path + "': /model/spec");
   if (output == "velocity") {
     m.velocity = std::make_shared<MlpField>(mlp);
+  } else if (output == "meanflow") {
+    m.velocity = std::make_shared<MlpField>(mlp);  // U(x, t, t)
+    m.mean_flow = std::make_shared<MlpMeanFlow>(mlp);
   } else {
     m.sigma2 = obj.value("sigma2", 1.0);
     m.drift = std::make_shared<MlpField>(mlp, output == "denoiser" ? MlpField::Output::Denoiser
@@ -38,10 +42,10 @@ Model load_trained_model(const std::string& path, const std::string& weights) {
   const std::string ttype = config["target"].value("type", "");
   const bool gaussian_source = config["source"].is_null() || config["source"].value("type", "") == "gaussian";
   if (((ttype == "gaussian" || ttype == "gmm" || ttype == "schedule") && gaussian_source) ||
-      (ttype == "holder" && config["source"].is_null() && output == "velocity")) {
+      (ttype == "holder" && config["source"].is_null() && output != "drift" && output != "denoiser")) {
     cfg::json a = {{"field", "exact"}, {"target", config["target"]}};
     if (!config["source"].is_null()) a["source"] = config["source"];
-    if (output != "velocity") a["interpolant"] = {{"type", "bridge"}, {"sigma2", m.sigma2}};
+    if (output == "drift" || output == "denoiser") a["interpolant"] = {{"type", "bridge"}, {"sigma2", m.sigma2}};
     const Model exact = make_analytic_model(a, "config");
     m.log_p = exact.log_p;
     m.score_p = exact.score_p;

@@ -3,6 +3,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/integrate/euler_maruyama.hpp"
+#include "fmkit/integrate/mean_flow.hpp"
 
 namespace fm::integrate {
 
@@ -27,6 +28,8 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
     o.grid = cfg::string(s, "grid", w);
     o.delta = cfg::number(s, "delta", w);
     make_grid(o.grid, o.em_steps, o.delta);  // validates grid name and delta now, before any work
+  } else if (o.solver == "meanflow") {
+    o.mean_flow_steps = nfe;
   } else {
     o.flow.method = parse_method(o.solver, "sample.solver");
   }
@@ -40,7 +43,9 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   if (static_cast<double>(o.n) * static_cast<double>(o.flow.trajectories + 2) > static_cast<double>(cfg::kMaxPoints))
     usage_error("sample.n × (sample.trajectories + 2) is over " + std::to_string(cfg::kMaxPoints) +
                 " stored points; lower sample.n or sample.trajectories");
-  if (o.solver != "em") o.flow.validate();
+  if (o.solver == "meanflow" && o.flow.trajectories > 0)
+    usage_error("sample.trajectories: the meanflow sampler stores no trajectories; set 0");
+  if (o.solver != "em" && o.solver != "meanflow") o.flow.validate();
   else o.flow.dopri.validate();
   return o;
 }
@@ -73,6 +78,14 @@ SampleOutput sample_model(const field::Model& model, const SampleOptions& opts) 
     out.nfe_mean = static_cast<double>(grid.steps());
     out.traj_t = std::move(em.traj_t);
     out.traj = std::move(em.traj);
+    return out;
+  }
+  if (opts.solver == "meanflow") {
+    if (!model.mean_flow)
+      usage_error("sample.solver: meanflow needs a mean-flow model (fm-train objective meanflow); use an ODE solver");
+    out.x = sample_mean_flow(*model.mean_flow, x0, opts.mean_flow_steps);
+    out.nfe = opts.mean_flow_steps;
+    out.nfe_mean = static_cast<double>(opts.mean_flow_steps);
     return out;
   }
   if (!model.velocity)

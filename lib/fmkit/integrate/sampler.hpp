@@ -14,11 +14,12 @@ namespace fm::integrate {
 
 struct SampleOptions {
   Index n = 1000;
-  std::string solver = "dopri5";  // euler | heun | rk4 | dopri5 | em
+  std::string solver = "dopri5";  // euler | heun | rk4 | dopri5 | em | meanflow
   FlowOptions flow;
   std::string grid = "G1";        // em only
   double delta = 0.01;            // em on G2/G3
   long em_steps = 100;            // em: N (G1/G2) or M (G3)
+  long mean_flow_steps = 1;       // meanflow: k steps of the average velocity (NFE = k)
   std::uint64_t seed = 0;
 };
 

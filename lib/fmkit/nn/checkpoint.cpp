@@ -30,7 +30,7 @@ MlpSpec spec_from_config(const cfg::json& model, Index dim, const std::string& w
 
 cfg::json spec_to_json(const MlpSpec& s) {
   std::vector<long long> hidden(s.hidden.begin(), s.hidden.end());
-  return {{"dim", s.dim},
+  cfg::json j = {{"dim", s.dim},
           {"hidden", hidden},
           {"activation", to_string(s.activation)},
           {"time_embedding",
@@ -38,13 +38,20 @@ cfg::json spec_to_json(const MlpSpec& s) {
             {"frequencies", s.embedding.frequencies},
             {"f_min", s.embedding.f_min},
             {"f_max", s.embedding.f_max}}}};
+  if (s.times != 1) j["times"] = s.times;  // absent for a one-time net (run files before mean flows)
+  return j;
 }
 
 MlpSpec spec_from_json(const cfg::json& j) {
   cfg::json model = j;
   const long long dim = cfg::integer(j, "dim", "model spec");
   model.erase("dim");
-  return spec_from_config(model, dim, "model spec");
+  const long long times = j.contains("times") ? cfg::integer(j, "times", "model spec") : 1;
+  if (times != 1 && times != 2) usage_error("model spec.times: expected 1 or 2");
+  model.erase("times");
+  MlpSpec s = spec_from_config(model, dim, "model spec");
+  s.times = static_cast<int>(times);
+  return s;
 }
 
 void write_checkpoint(io::H5File& f, const std::string& g, const Checkpoint& c) {

@@ -9,7 +9,8 @@ namespace fm::nn {
 Mlp::Mlp(MlpSpec spec) : spec_(std::move(spec)) {
   FM_REQUIRE(spec_.dim >= 1, "model: dimension must be >= 1");
   spec_.embedding.validate("model.time_embedding");
-  Index prev = spec_.dim + spec_.embedding.width(), total = 0;
+  FM_REQUIRE(spec_.times == 1 || spec_.times == 2, "model: a network takes one time or two");
+  Index prev = spec_.dim + spec_.times * spec_.embedding.width(), total = 0;
   std::vector<Index> widths = spec_.hidden;
   widths.push_back(spec_.dim);
   for (Index w : widths) {
@@ -41,18 +42,63 @@ Eigen::Map<const Vec> Mlp::bias(Index l) const {
   return Eigen::Map<const Vec>(params_.data() + offset_[L] + out_[L] * in_[L], out_[L]);
 }
 
-Mat Mlp::input(const Mat& x, const Vec& t) const {
+Mat Mlp::input(const Mat& x, const Vec& t) const { return input(x, t, t); }
+
+Mat Mlp::input(const Mat& x, const Vec& t, const Vec& s) const {
   FM_REQUIRE(x.cols() == spec_.dim, "model: points have dimension " + std::to_string(x.cols()) +
                                         ", the network " + std::to_string(spec_.dim));
-  FM_REQUIRE(t.size() == x.rows(), "model: one time per row expected");
+  FM_REQUIRE(t.size() == x.rows() && s.size() == x.rows(), "model: one time per row expected");
+  const Index w = spec_.embedding.width();
   Mat z(x.rows(), in_[0]);
   z.leftCols(spec_.dim) = x;
-  z.rightCols(spec_.embedding.width()) = spec_.embedding.features(t);
+  z.middleCols(spec_.dim, w) = spec_.embedding.features(t);
+  if (spec_.times == 2) z.rightCols(w) = spec_.embedding.features(s);
   return z;
 }
 
-Mat Mlp::forward(const Mat& x, const Vec& t, Cache* cache) const {
-  Mat z = input(x, t);
+Mat Mlp::forward(const Mat& x, const Vec& t, Cache* cache) const { return run(input(x, t), cache); }
+
+Mat Mlp::forward(const Mat& x, const Vec& t, const Vec& s, Cache* cache) const {
+  FM_REQUIRE(spec_.times == 2, "model: a one-time network has no second time");
+  return run(input(x, t, s), cache);
+}
+
+Mat Mlp::forward_jvp(const Mat& x, const Vec& t, const Vec& s, const Mat& dx, const Vec& dt, const Vec& ds,
+                     Mat& tangent, Cache* cache) const {
+  FM_REQUIRE(dx.rows() == x.rows() && dx.cols() == x.cols() && dt.size() == x.rows() && ds.size() == x.rows(),
+             "model: the tangent direction does not match the points");
+  const Index d = spec_.dim, w = spec_.embedding.width(), L = num_layers();
+  Mat z = input(x, t, s);
+  // The input tangent: dx, then each time's feature derivative scaled by that time's direction.
+  Mat zdot(x.rows(), in_[0]);
+  zdot.leftCols(d) = dx;
+  zdot.middleCols(d, w) = spec_.embedding.derivative(t).array().colwise() * dt.array();
+  if (spec_.times == 2) {
+    if (ds.isZero(0)) zdot.rightCols(w).setZero();  // the mean-flow direction (v, 1, 0): s is held
+    else zdot.rightCols(w) = spec_.embedding.derivative(s).array().colwise() * ds.array();
+  }
+  if (cache) {
+    cache->z.clear();
+    cache->s1.clear();
+  }
+  for (Index l = 0; l < L; ++l) {
+    Mat a = z * weight(l).transpose();
+    a.rowwise() += bias(l).transpose();
+    Mat adot = zdot * weight(l).transpose();
+    if (cache) cache->z.push_back(std::move(z));
+    if (l + 1 == L) {
+      tangent = std::move(adot);
+      return a;
+    }
+    Mat s1;
+    activate(spec_.activation, a, &z, &s1);
+    zdot = adot.cwiseProduct(s1);
+    if (cache) cache->s1.push_back(std::move(s1));
+  }
+  return z;  // unreachable: the output layer returns above
+}
+
+Mat Mlp::run(Mat z, Cache* cache) const {
   if (cache) {
     cache->z.clear();
     cache->s1.clear();
@@ -153,10 +199,12 @@ void Mlp::evaluate(const Mat& x, const Vec& t, unsigned want, Derivs& out) const
 }
 
 Mat Mlp::time_derivative(const Mat& x, const Vec& t) const {
-  const Index L = num_layers();
+  const Index L = num_layers(), w = spec_.embedding.width();
   Mat z = input(x, t);
   Mat tan = Mat::Zero(x.rows(), in_[0]);
-  tan.rightCols(spec_.embedding.width()) = spec_.embedding.derivative(t);
+  // d/dt of U(x, t, t) for a two-time net: both time blocks move with t.
+  tan.middleCols(spec_.dim, w) = spec_.embedding.derivative(t);
+  if (spec_.times == 2) tan.rightCols(w) = tan.middleCols(spec_.dim, w);
   for (Index l = 0; l + 1 < L; ++l) {
     Mat a = z * weight(l).transpose();
     a.rowwise() += bias(l).transpose();

@@ -20,6 +20,9 @@ struct MlpSpec {
   std::vector<Index> hidden{64, 64, 64};
   Activation activation = Activation::Silu;
   TimeEmbedding embedding;
+  // 1: v(x, t). 2: U(x, t, s), the average velocity of a mean-flow model, with both times embedded
+  // ([x, emb(t), emb(s)]); evaluated with one time it is U(x, t, t), the instantaneous velocity.
+  int times = 1;
 };
 
 class Mlp {
@@ -45,6 +48,13 @@ class Mlp {
     std::vector<Mat> s1;  // σ'(a_l) of the hidden layers
   };
   Mat forward(const Mat& x, const Vec& t, Cache* cache = nullptr) const;
+  // A two-time network at (x, t, s).
+  Mat forward(const Mat& x, const Vec& t, const Vec& s, Cache* cache = nullptr) const;
+  // The value at (x, t, s) and, in the same pass, its directional derivative along (dx, dt, ds)
+  // by forward-mode tangents (the mean-flow target's JVP: direction (v, 1, 0)). A one-time
+  // network ignores s and ds.
+  Mat forward_jvp(const Mat& x, const Vec& t, const Vec& s, const Mat& dx, const Vec& dt, const Vec& ds, Mat& tangent,
+                  Cache* cache = nullptr) const;
   // Adds ∂L/∂θ to `grad` given dout = ∂L/∂v (n × d).
   void backward(const Cache& cache, const Mat& dout, Vec& grad) const;
 
@@ -55,6 +65,8 @@ class Mlp {
 
  private:
   Mat input(const Mat& x, const Vec& t) const;
+  Mat input(const Mat& x, const Vec& t, const Vec& s) const;
+  Mat run(Mat z, Cache* cache) const;  // the layers from the input features z
   MlpSpec spec_;
   std::vector<Index> in_, out_, offset_;
   Vec params_;

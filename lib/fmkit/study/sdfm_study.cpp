@@ -14,7 +14,9 @@
 #include "fmkit/dist/row_split.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/mlp_field.hpp"
+#include "fmkit/field/mlp_mean_flow.hpp"
 #include "fmkit/integrate/flow.hpp"
+#include "fmkit/integrate/mean_flow.hpp"
 #include "fmkit/nn/checkpoint.hpp"
 #include "fmkit/metrics/kernel_distances.hpp"
 #include "fmkit/metrics/monte_carlo.hpp"
@@ -122,6 +124,7 @@ json sdfm_study_defaults() {
              "dopri5": true, "straightness_n": 500},
     "datasets": [],
     "couplings": [],
+    "mean_flow": null,
     "oracle": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "straightness_n": 500,
                "fine_steps": 512, "loss_n": 20000, "datasets": [], "couplings": [], "only": null}
   })");
@@ -142,6 +145,13 @@ struct Plan {
   std::vector<train::TrainSpec> specs;  // each dataset's training spec (seed and coupling set per run)
   std::vector<json> recipes;
   long total = 0;
+  // The mean-flow block (config.mean_flow): its couplings, which run, on which datasets, the
+  // objective and the NFE.
+  std::vector<std::string> mf_labels, mf_roles;
+  std::vector<bool> mf_selected;
+  std::vector<bool> mf_dataset;  // per config.datasets entry
+  train::Objective mf_objective;
+  std::vector<long> mf_nfe;
   bool runs_coupling(const json& d, std::size_t ci) const {
     if (!coupling_selected[ci]) return false;
     if (!d.contains("couplings")) return true;
@@ -153,7 +163,8 @@ struct Plan {
 
 Plan plan_sdfm_study(const json& c) {
   cfg::expect_keys(c, "config",
-                   {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "oracle"});
+                   {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "mean_flow",
+                    "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
@@ -197,14 +208,58 @@ Plan plan_sdfm_study(const json& c) {
     coupling::validate_coupling_spec(cfg::at(c["couplings"][ci], "spec", wc), wc + ".spec");
     label_list.push_back(cfg::string(c["couplings"][ci], "label", wc));
   }
+  // The mean-flow block's couplings share the label namespace (and only_couplings) with the rest.
+  const json& mf = c["mean_flow"];
+  if (!mf.is_null()) {
+    const std::string wm = "config.mean_flow";
+    cfg::expect_keys(mf, wm, {"datasets", "couplings", "nfe", "objective"});
+    p.mf_objective = train::Objective::parse(cfg::at(mf, "objective", wm), wm + ".objective");
+    if (p.mf_objective.type != "meanflow") usage_error(wm + ".objective.type: expected meanflow");
+    const json& nfe = cfg::at(mf, "nfe", wm);
+    if (!nfe.is_array() || nfe.empty()) usage_error(wm + ".nfe: expected a non-empty list of step counts");
+    for (std::size_t i = 0; i < nfe.size(); ++i)
+      p.mf_nfe.push_back(static_cast<long>(cfg::as_count(nfe[i], wm + ".nfe[" + std::to_string(i) + "]", 1, 1024)));
+    const json& cps = cfg::at(mf, "couplings", wm);
+    if (!cps.is_array() || cps.empty()) usage_error(wm + ".couplings: expected a non-empty list");
+    for (std::size_t i = 0; i < cps.size(); ++i) {
+      const std::string wc = wm + ".couplings[" + std::to_string(i) + "]";
+      cfg::expect_keys(cps[i], wc, {"label", "spec", "role"});
+      const std::string role = cfg::string(cps[i], "role", wc);
+      if (role != "independent" && role != "sd")
+        usage_error(wc + ".role: expected independent or sd (the roles claims MF1 and MF2 compare)");
+      coupling::validate_coupling_spec(cfg::at(cps[i], "spec", wc), wc + ".spec");
+      const std::string label = cfg::string(cps[i], "label", wc);
+      if (std::find(label_list.begin(), label_list.end(), label) != label_list.end() ||
+          std::find(p.mf_labels.begin(), p.mf_labels.end(), label) != p.mf_labels.end())
+        usage_error(wc + ".label: '" + label + "' is already the label of another coupling");
+      p.mf_labels.push_back(label);
+      p.mf_roles.push_back(role);
+    }
+  }
   // "only_couplings" splits a dataset's work by coupling (sweep tasks of minutes, not hours); the
   // training seed does not depend on the coupling, so the split rows equal the full run's.
-  p.coupling_selected =
-      select_by_name(c["only_couplings"], "config.only_couplings", label_list, "config.couplings", "label");
+  std::vector<std::string> all_labels = label_list;
+  all_labels.insert(all_labels.end(), p.mf_labels.begin(), p.mf_labels.end());
+  const std::vector<bool> picked =
+      select_by_name(c["only_couplings"], "config.only_couplings", all_labels, "config.couplings", "label");
+  p.coupling_selected.assign(picked.begin(), picked.begin() + static_cast<long>(label_list.size()));
+  p.mf_selected.assign(picked.begin() + static_cast<long>(label_list.size()), picked.end());
   std::vector<std::string>& names = p.names;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di)
     names.push_back(cfg::string(c["datasets"][di], "name", "config.datasets[" + std::to_string(di) + "]"));
   p.selected = select_by_name(c["only"], "config.only", names, "config.datasets");
+  p.mf_dataset.assign(names.size(), false);
+  if (!mf.is_null()) {
+    const json& ds = cfg::at(mf, "datasets", "config.mean_flow");
+    if (!ds.is_array() || ds.empty()) usage_error("config.mean_flow.datasets: expected a non-empty list of dataset names");
+    for (const auto& n : ds) {
+      const auto it = n.is_string() ? std::find(names.begin(), names.end(), n.get<std::string>()) : names.end();
+      if (it == names.end())
+        usage_error("config.mean_flow.datasets: '" + (n.is_string() ? n.get<std::string>() : n.dump()) +
+                    "' is not the name of a dataset in config.datasets");
+      p.mf_dataset[static_cast<std::size_t>(it - names.begin())] = true;
+    }
+  }
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
@@ -226,6 +281,8 @@ Plan plan_sdfm_study(const json& c) {
     if (!p.selected[di]) continue;
     long runs = 0;
     for (std::size_t ci = 0; ci < label_list.size(); ++ci) runs += p.runs_coupling(d, ci) ? 1 : 0;
+    if (p.mf_dataset[di])
+      for (std::size_t mi = 0; mi < p.mf_labels.size(); ++mi) runs += p.mf_selected[mi] ? 1 : 0;
     // An empty intersection is a mis-split sweep, not a run with nothing to report.
     if (runs == 0)
       usage_error("config.only_couplings: selects none of the couplings dataset '" + names[di] + "' runs");
@@ -274,13 +331,30 @@ Bench make_bench(const json& c, const Plan& p, std::size_t di, std::uint64_t bas
   return b;
 }
 
+// The sample-quality columns of generated points x (from the bench's noise x0): W2, energy,
+// sliced W2², MMD², memorisation and, for a Brenier target, the map error.
+void sample_metrics(const Bench& b, const Mat& x, io::Table& table) {
+  const Mat gen = x.topRows(b.n_cmp);
+  const metrics::W2Result w = b.discrete ? metrics::w2_exact_weighted(gen, b.test, b.split.atom_weights)
+                                         : metrics::w2_exact(gen, b.test);
+  table.set("w2", w.w2);
+  table.set("w2sq", w.w2sq);
+  table.set("energy", metrics::energy_distance(gen, b.test));
+  table.set("sliced_w2sq", metrics::sliced_w2sq(gen, b.test, b.directions));
+  table.set("mmd2", metrics::mmd2_unbiased(gen, b.test, b.bandwidths));
+  // Memorisation needs a test set apart from the training set (a discrete target has none).
+  if (!b.discrete) table.set("memorisation", metrics::memorisation_ratio(gen, b.split.train, b.test));
+  if (b.map_truth.size() > 0) table.set("map_mse", (x - b.map_truth).rowwise().squaredNorm().mean());
+}
+
 // One training run: the dataset's spec with this seed and coupling, on the standardised
 // training points in memory.
 train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const json& coupling, std::uint64_t seed,
-                           const std::string& label, train::TrainResult& res) {
+                           const std::string& label, train::TrainResult& res, const train::Objective* objective = nullptr) {
   train::TrainSpec spec = p.specs[di];
   spec.seed = seed;
   spec.coupling = coupling;
+  if (objective) spec.objective = *objective;
   train::Trainer trainer(std::move(spec), b.split.train);
   res = trainer.run("", {"fm-sdfm-study", seed});
   if (!res.ok()) runtime_error(b.name + ", coupling " + label + ", seed " + std::to_string(seed) + ": " + res.stop_reason);
@@ -305,17 +379,7 @@ void score_model(const json& ev, const Bench& b, const json& recipe, const std::
     table.set("solver", solver);
     table.set("nfe", static_cast<long long>(nfe));
     table.set("nfe_mean", f.nfe_mean);
-    const Mat gen = f.x.topRows(b.n_cmp);
-    const metrics::W2Result w = b.discrete ? metrics::w2_exact_weighted(gen, b.test, b.split.atom_weights)
-                                           : metrics::w2_exact(gen, b.test);
-    table.set("w2", w.w2);
-    table.set("w2sq", w.w2sq);
-    table.set("energy", metrics::energy_distance(gen, b.test));
-    table.set("sliced_w2sq", metrics::sliced_w2sq(gen, b.test, b.directions));
-    table.set("mmd2", metrics::mmd2_unbiased(gen, b.test, b.bandwidths));
-    // Memorisation needs a test set apart from the training set (a discrete target has none).
-    if (!b.discrete) table.set("memorisation", metrics::memorisation_ratio(gen, b.split.train, b.test));
-    if (b.map_truth.size() > 0) table.set("map_mse", (f.x - b.map_truth).rowwise().squaredNorm().mean());
+    sample_metrics(b, f.x, table);
     table.set("curv_ott", st.curv_ott);
     table.set("s_liu", st.s_liu);
     table.set("transport_cost", st.transport_cost);
@@ -345,6 +409,31 @@ void score_model(const json& ev, const Bench& b, const json& recipe, const std::
   }
 }
 
+// The mean-flow rows of one trained model: the k-step sampler at each NFE of the block, scored
+// against the bench like the FM models (whose Euler rows at the same NFE sit in /summary).
+void score_mean_flow(const Plan& p, const Bench& b, const std::string& label, const std::string& role,
+                     std::uint64_t seed, const train::TrainResult& res, const io::Summary& ts, const nn::Mlp& net,
+                     long long steps, io::Table& table) {
+  const field::MlpMeanFlow u(std::make_shared<nn::Mlp>(net));
+  for (long k : p.mf_nfe) {
+    const Mat x = integrate::sample_mean_flow(u, b.x0, k);
+    table.add_row();
+    table.set("dataset", b.name);
+    table.set("dim", static_cast<long long>(b.split.train.cols()));
+    table.set("coupling", label);
+    table.set("role", role);
+    table.set("seed", static_cast<long long>(seed));
+    table.set("train_steps", steps);
+    table.set("solver", "meanflow");
+    table.set("nfe", static_cast<long long>(k));
+    sample_metrics(b, x, table);
+    table.set("final_train_loss", res.train_loss);
+    for (const auto& [key, val] : ts.items())
+      if (key == "pairing_s_per_pair" || key.rfind("sd_", 0) == 0 || key == "wall_time_s")
+        std::visit([&, &key = key](const auto& v) { table.set(key == "wall_time_s" ? "train_wall_s" : key, v); }, val);
+  }
+}
+
 }  // namespace
 
 StudyTables run_sdfm_study(const json& c, io::H5File* /*output: tables only*/) {
@@ -354,7 +443,7 @@ StudyTables run_sdfm_study(const json& c, io::H5File* /*output: tables only*/) {
   io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
   Progress bar("SD-FM study", p.total);
   long done = 0;
-  io::Table table;
+  io::Table table, mf_table;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     if (!p.selected[di]) continue;  // its seeds are base_seed + di whatever else runs
     const Bench b = make_bench(c, p, di, base_seed);
@@ -370,9 +459,24 @@ StudyTables run_sdfm_study(const json& c, io::H5File* /*output: tables only*/) {
         bar.update(++done, b.name + " " + label);
       }
     }
+    if (!p.mf_dataset[di]) continue;
+    // The mean-flow block: identical networks and steps, the mean-flow objective.
+    for (std::size_t mi = 0; mi < p.mf_labels.size(); ++mi) {
+      if (!p.mf_selected[mi]) continue;
+      for (const auto& sj : c["seeds"]) {
+        const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
+        train::TrainResult res;
+        const train::Trainer trainer = train_model(p, di, b, c["mean_flow"]["couplings"][mi].at("spec"), seed,
+                                                   p.mf_labels[mi], res, &p.mf_objective);
+        score_mean_flow(p, b, p.mf_labels[mi], p.mf_roles[mi], seed, res, trainer.summary(res), trainer.ema_mlp(),
+                        p.specs[di].train.steps, mf_table);
+        bar.update(++done, b.name + " " + p.mf_labels[mi]);
+      }
+    }
   }
   bar.finish();
   StudyTables out{std::move(table), {}};
+  if (mf_table.rows() > 0) out.extra.emplace_back("mean_flow", std::move(mf_table));
   if (oracle.rows() > 0) out.extra.emplace_back("oracle", std::move(oracle));
   return out;
 }

@@ -1,5 +1,6 @@
 #include "fmkit/train/objective.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
@@ -25,8 +26,24 @@ Objective Objective::parse(const cfg::json& j, const std::string& where) {
       usage_error(where + ".weighting: expected uniform or one_minus_t, got '" + o.weighting + "'");
     if (o.parametrization != "drift" && o.parametrization != "denoiser")
       usage_error(where + ".parametrization: expected drift or denoiser, got '" + o.parametrization + "'");
+  } else if (o.type == "meanflow") {
+    cfg::expect_keys(j, where, {"type", "equal_fraction", "time_law", "mu", "sigma", "adaptive_p", "adaptive_c"});
+    o.equal_fraction = cfg::number_or(j, "equal_fraction", 0.75, where);
+    o.time_law = cfg::string_or(j, "time_law", "uniform", where);
+    o.mu = cfg::number_or(j, "mu", -0.4, where);
+    o.sigma = cfg::number_or(j, "sigma", 1.0, where);
+    o.adaptive_p = cfg::number_or(j, "adaptive_p", 0.0, where);
+    o.adaptive_c = cfg::number_or(j, "adaptive_c", 1e-3, where);
+    if (!(o.equal_fraction >= 0 && o.equal_fraction <= 1))
+      usage_error(where + ".equal_fraction: expected a fraction in [0, 1]");
+    if (o.time_law != "logit_normal" && o.time_law != "uniform")
+      usage_error(where + ".time_law: expected logit_normal or uniform, got '" + o.time_law + "'");
+    if (!(std::abs(o.mu) <= 10)) usage_error(where + ".mu: expected a number in [-10, 10]");
+    if (!(o.sigma > 0 && o.sigma <= 10)) usage_error(where + ".sigma: expected a number in (0, 10]");
+    if (!(o.adaptive_p >= 0 && o.adaptive_p <= 2)) usage_error(where + ".adaptive_p: expected a power in [0, 2]");
+    if (!(o.adaptive_c > 0 && o.adaptive_c <= 1e6)) usage_error(where + ".adaptive_c: expected a number in (0, 1e6]");
   } else {
-    usage_error(where + ".type: unknown objective '" + o.type + "' (expected fm, dfm or exact)");
+    usage_error(where + ".type: unknown objective '" + o.type + "' (expected fm, dfm, exact or meanflow)");
   }
   if (!(o.t_max > 0 && o.t_max <= 1)) usage_error(where + ".t_max: expected a number in (0, 1]");
   return o;
@@ -39,12 +56,43 @@ cfg::json Objective::to_json() const {
     j["weighting"] = weighting;
     j["parametrization"] = parametrization;
   }
+  if (type == "meanflow") {
+    j["equal_fraction"] = equal_fraction;
+    j["time_law"] = time_law;
+    j["mu"] = mu;
+    j["sigma"] = sigma;
+    j["adaptive_p"] = adaptive_p;
+    j["adaptive_c"] = adaptive_c;
+  }
   return j;
 }
 
 Batch make_batch(const Objective& obj, long step, Index n, std::uint64_t seed, coupling::Coupling* coupling,
                  const field::Model* exact) {
   Batch b;
+  if (obj.type == "meanflow") {
+    coupling::PairBatch pairs;
+    coupling->draw(step, n, pairs);
+    b.t.resize(n);
+    b.weight = Vec::Ones(n);
+    // (t, s): two sorted draws of the time law, or s = t for a fraction of the rows. Streams apart
+    // from "train/time", so the pairs and t of an fm run are not what a meanflow run reuses.
+    Rng law(seed, "train/mf-times", static_cast<std::uint64_t>(step));
+    auto draw = [&] {
+      if (obj.time_law == "uniform") return law.uniform();
+      return 1.0 / (1.0 + std::exp(-(obj.mu + obj.sigma * law.normal())));
+    };
+    b.s.resize(n);
+    for (Index i = 0; i < n; ++i) {
+      const double a = draw(), c = draw();
+      const bool equal = law.uniform() < obj.equal_fraction;
+      b.t[i] = std::min(a, c);
+      b.s[i] = equal ? b.t[i] : std::max(a, c);
+    }
+    b.x = path::Interpolant{0.0}.point(pairs.x0, pairs.x1, b.t, Mat());
+    b.target = path::Interpolant::velocity_target(pairs.x0, pairs.x1);
+    return b;
+  }
   Rng trng(seed, "train/time", static_cast<std::uint64_t>(step));
   b.t.resize(n);
   for (Index i = 0; i < n; ++i) b.t[i] = obj.t_max * trng.uniform();
@@ -74,6 +122,21 @@ Batch make_batch(const Objective& obj, long step, Index n, std::uint64_t seed, c
     if (obj.weighting == "one_minus_t") b.weight = (1.0 - b.t.array()).matrix();
   }
   return b;
+}
+
+double meanflow_loss(const Objective& obj, const Batch& b, const nn::Mlp& net, Mat* dpred, nn::Mlp::Cache* cache) {
+  const Index n = b.x.rows();
+  Mat jvp;
+  const Mat u = net.forward_jvp(b.x, b.t, b.s, b.target, Vec::Ones(n), Vec::Zero(n), jvp, cache);
+  // The stop-gradient target v_t + (s − t) d/dt U: a constant to the backward pass.
+  Mat r = u - b.target;
+  r -= (jvp.array().colwise() * (b.s - b.t).array()).matrix();
+  const double scale = 1.0 / static_cast<double>(u.size());
+  const Vec sq = r.rowwise().squaredNorm();
+  Vec w = b.weight;
+  if (obj.adaptive_p > 0) w = (sq.array() + obj.adaptive_c).pow(-obj.adaptive_p).matrix();
+  if (dpred) *dpred = (2 * scale) * (r.array().colwise() * w.array()).matrix();
+  return scale * sq.dot(w);
 }
 
 double loss(const Batch& b, const Mat& pred, Mat* dpred) {

@@ -5,12 +5,20 @@
 //          weighting "uniform" or "one_minus_t" (w = 1 − t); parametrization "drift"
 //          (target (X₁ − X_t)/(1 − t)) or "denoiser" (target X₁; sampler uses (D − x)/(1 − t))
 //   exact  x ~ p_t of a closed-form path, target the exact marginal velocity u(x, t)
+//   meanflow  a two-time network U(x, t, s), t ≤ s (theory/sdfm_variants.md §2): linear
+//          interpolant at t, regressed on sg(v_t + (s − t)(∇_x U·v_t + ∂_t U)) with v_t = x₁ − x₀,
+//          the JVP by forward-mode tangents. A fraction `equal_fraction` of the draws has s = t
+//          (plain FM there); otherwise (t, s) are two sorted draws of `time_law`: uniform (the
+//          default: a one-step sampler needs intervals near [0, 1], which the paper's ImageNet
+//          choice logit_normal(−0.4, 1) rarely draws: on N(m, 0.5² I) its one-step samples had
+//          std 0.10 and 0.06 after 1500 steps) or logit_normal. `adaptive_p` > 0 weights each row by 1/sg(‖Δ‖² + adaptive_c)^p.
 #pragma once
 #include <string>
 
 #include "fmkit/core/config.hpp"
 #include "fmkit/coupling/coupling.hpp"
 #include "fmkit/field/model.hpp"
+#include "fmkit/nn/mlp.hpp"
 
 namespace fm::train {
 
@@ -20,6 +28,11 @@ struct Objective {
   double t_max = 1.0;
   std::string weighting = "uniform";
   std::string parametrization = "drift";
+  // meanflow
+  double equal_fraction = 0.75;
+  std::string time_law = "uniform";
+  double mu = -0.4, sigma = 1.0;
+  double adaptive_p = 0, adaptive_c = 1e-3;
   static Objective parse(const cfg::json& j, const std::string& where = "objective");
   cfg::json to_json() const;
 };
@@ -27,6 +40,7 @@ struct Objective {
 struct Batch {
   Mat x;       // network input points
   Vec t;       // their times
+  Vec s;       // meanflow: the interval ends (t ≤ s); empty otherwise
   Mat target;  // regression target
   Vec weight;  // per-row loss weight
 };
@@ -38,5 +52,11 @@ Batch make_batch(const Objective& obj, long step, Index n, std::uint64_t seed, c
 
 // Σ_i w_i ‖pred_i − target_i‖² / (n·d), and optionally its gradient with respect to pred.
 double loss(const Batch& b, const Mat& pred, Mat* dpred = nullptr);
+
+// The mean-flow loss of a two-time network on a meanflow batch (whose `target` holds v_t): one
+// forward pass with its JVP builds the stop-gradient target, then the (adaptively) weighted
+// squared error; `dpred` and `cache` (optional) feed the network's backward pass.
+double meanflow_loss(const Objective& obj, const Batch& b, const nn::Mlp& net, Mat* dpred = nullptr,
+                     nn::Mlp::Cache* cache = nullptr);
 
 }  // namespace fm::train

@@ -52,6 +52,7 @@ TrainSplit split_training_points(const Mat& points, double holdout, std::uint64_
 Trainer::Trainer(TrainSpec spec) : Trainer(std::move(spec), Mat()) {}
 
 Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), adam_(0, {}) {
+  const Timer setup;
   seed_ = spec_.seed;
   spec_.train.lr.total = spec_.train.steps;  // the schedule spans the run, however the spec was built
   const TrainOptions& opts = spec_.train;
@@ -98,6 +99,7 @@ Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), ad
   val_scale_ = val_.target.squaredNorm() / static_cast<double>(val_.target.size());
 
   spec_.model.dim = d;
+  spec_.model.times = obj.type == "meanflow" ? 2 : 1;  // a mean-flow network takes (x, t, s)
   mlp_ = std::make_shared<nn::Mlp>(spec_.model);
   Rng init(seed_, "train/init");
   mlp_->init(init);
@@ -115,6 +117,7 @@ Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), ad
       eps_x_.push_back(exact_->sample_p(Vec::Constant(opts.eps_samples, eps_t_[k]), r));
     }
   }
+  setup_s_ = setup.seconds();
 }
 
 void Trainer::resume(const io::H5File& run) {
@@ -162,7 +165,8 @@ double Trainer::eps2_now() const {
 void Trainer::evaluate(long step) {
   nn::Mlp net = *mlp_;
   net.params() = ema_.shadow;  // evaluate the weights fm-sample will use
-  const double vl = loss(val_, net.forward(val_.x, val_.t));
+  const double vl = spec_.objective.type == "meanflow" ? meanflow_loss(spec_.objective, val_, net)
+                                                       : loss(val_, net.forward(val_.x, val_.t));
   curves_.eval_step.push_back(step);
   curves_.val_loss.push_back(vl);
   if (exact_) curves_.eps2.push_back(eps2_now());
@@ -177,8 +181,9 @@ void Trainer::evaluate(long step) {
 std::optional<double> Trainer::step(std::string* diverged) {
   const double lr = spec_.train.lr.at(step_);
   const Batch b = make_batch(spec_.objective, step_, spec_.train.batch, seed_, coupling_.get(), exact_.get());
-  const Mat pred = mlp_->forward(b.x, b.t, &cache_);
-  const double l = loss(b, pred, &dpred_);
+  const double l = spec_.objective.type == "meanflow"
+                       ? meanflow_loss(spec_.objective, b, *mlp_, &dpred_, &cache_)
+                       : loss(b, mlp_->forward(b.x, b.t, &cache_), &dpred_);
   grad_.setZero(mlp_->num_params());
   mlp_->backward(cache_, dpred_, grad_);
   const double first = curves_.loss.empty() ? l : curves_.loss.front();
@@ -253,8 +258,10 @@ TrainResult Trainer::run(const std::string& out, const io::RunInfo& info, const 
   }
   bar.finish();
   r.steps = step_;
-  r.wall_time_s = timer.seconds();
-  r.steps_per_s = static_cast<double>(step_ - start) / std::max(1e-12, r.wall_time_s);
+  r.train_s = timer.seconds();
+  r.setup_s = setup_s_;
+  r.wall_time_s = r.setup_s + r.train_s;
+  r.steps_per_s = static_cast<double>(step_ - start) / std::max(1e-12, r.train_s);
   if (!curves_.val_loss.empty()) r.val_loss = curves_.val_loss.back();
   r.best_val_loss = best_val_;
   if (std::isnan(r.train_loss)) r.train_loss = window_loss();  // resumed at its last step
@@ -286,7 +293,9 @@ void Trainer::write(const std::string& out, const io::RunInfo& info, const std::
   const bool denoiser = spec_.objective.type == "dfm" && spec_.objective.parametrization == "denoiser";
   cfg::json spec = {{"mlp", nn::spec_to_json(mlp_->spec())},
                     {"objective", spec_.objective.to_json()},
-                    {"output", spec_.objective.type == "dfm" ? (denoiser ? "denoiser" : "drift") : "velocity"}};
+                    {"output", spec_.objective.type == "dfm"        ? (denoiser ? "denoiser" : "drift")
+                               : spec_.objective.type == "meanflow" ? "meanflow"
+                                                                    : "velocity"}};
   f.write("/model/spec", spec.dump());
   f.write("/runs/0/train/step", curves_.step);
   f.write("/runs/0/train/loss", curves_.loss);
@@ -324,6 +333,8 @@ io::Summary Trainer::summary(const TrainResult& r, const std::string& file_statu
   s.set("num_params", static_cast<long long>(mlp_->num_params()));
   s.set("steps_per_s", r.steps_per_s);
   s.set("wall_time_s", r.wall_time_s);
+  s.set("setup_s", r.setup_s);
+  s.set("train_s", r.train_s);
   coupling_->diagnostics(s);  // pairing time per pair and the coupling's own diagnostics
   return s;
 }

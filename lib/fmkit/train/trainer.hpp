@@ -35,7 +35,9 @@ struct TrainResult {
   double val_loss = std::numeric_limits<double>::quiet_NaN();
   double best_val_loss = std::numeric_limits<double>::quiet_NaN();
   double eps = std::numeric_limits<double>::quiet_NaN();  // √ε², when the target has an exact field
-  double steps_per_s = 0, wall_time_s = 0;
+  // wall_time_s = setup_s (data, coupling precompute such as the semidiscrete potential, network)
+  // + train_s (the steps, validations and checkpoints); steps_per_s counts train_s only.
+  double steps_per_s = 0, wall_time_s = 0, setup_s = 0, train_s = 0;
   bool ok() const { return status != Status::Diverged; }
   std::string brief() const;  // one line: status, steps, losses
 };
@@ -104,6 +106,7 @@ class Trainer {
   std::unique_ptr<field::Model> exact_;
   Batch val_;
   double val_scale_ = 1;  // mean square of the validation targets (for the NMSE stop)
+  double setup_s_ = 0;    // the constructor's time
   std::vector<double> eps_t_, eps_w_;
   std::vector<Mat> eps_x_;
   nn::Adam adam_;
