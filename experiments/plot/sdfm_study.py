@@ -13,6 +13,7 @@ import sys
 
 import h5py
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -85,11 +86,12 @@ def plot_mean_flow(mf, s, path, outdir):
                 se.append(v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0)
             name = ("SD" if role == "sd" else "I") + ("-MF" if solver == "meanflow" else "-FM")
             ax[0][k].errorbar(nfes, mean, yerr=se, fmt=("o-" if solver == "meanflow" else "s--"), ms=4, capsize=2,
-                              label=f"{name} ({lab})")
+                              label=name if lab == name else f"{name} ({lab})")
         ax[0][k].set(xscale="log", title=f"{ds}: held-out W2 against NFE", xlabel="NFE (Euler steps / mean-flow steps)",
                      ylabel="W2")
         ax[0][k].set_xticks(nfes)
         ax[0][k].set_xticklabels([str(n) for n in nfes])
+        ax[0][k].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax[0][k].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "sdfm_mean_flow.png"), dpi=110)

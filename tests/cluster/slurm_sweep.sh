@@ -156,7 +156,7 @@ say "finished runs skipped, the cancelled run resumed"
 /usr/bin/python3 - "$DIR" "$WORK/local" << 'EOF' || fail "cluster and local results differ"
 import h5py, numpy as np, sys
 a, b = (h5py.File(d + '/summary.h5', 'r')['summary'] for d in sys.argv[1:])
-timing = {'wall_time_s', 'steps_per_s', 'pairing_s_per_pair', 'run_wall_s'}
+timing = {'wall_time_s', 'setup_s', 'train_s', 'steps_per_s', 'pairing_s_per_pair', 'run_wall_s'}
 for k in a:
     if k in timing: continue
     if not np.array_equal(a[k][()], b[k][()]):
