@@ -161,9 +161,9 @@ def kl_study(d):
         for i in g0:
             out.append(f"| {s['case'][i]} | {s['kl'][i]:.4f} ± {s['kl_se'][i]:.4f} | {s['identity_max_abs_err'][i]:.4f} | "
                        f"{s['tolerance'][i]:.4f} | {'yes' if s['pass'][i] else 'no'} |")
-        out += ["", "The tolerance covers the noise of KL̂(1) but not the noise ∫ĝ accumulates; a miss by a few "
-                "percent is Monte-Carlo noise (in d = 32 the paper config misses by 4 % at seed 12345 and passes "
-                "at seed 7 with half the error; a finer t-grid does not change it).", ""]
+        out += ["", "The tolerance covers the noise of KL̂(1) but not the Monte-Carlo noise ∫ĝ accumulates, so a "
+                "'no' here is not by itself a failure of the identity (a criterion with ∫ĝ's own error is open work).",
+                ""]
     e1 = [i for i in rows if s["experiment"][i] in ("E1", "E1-cross", "G1")]
     if e1:
         out += ["### E1 / G1: the identity with learned velocities (CNF log q and score; G1 on mixtures)", "",
@@ -173,10 +173,9 @@ def kl_study(d):
                        f"{s['val_mse'][i]:.3g} | {s['eps'][i]:.3g} | {s['kl'][i]:.4f} | "
                        f"{s['identity_median_rel_err_pct'][i]:.1f} / {s['identity_max_rel_err_pct'][i]:.0f} / "
                        f"{s['identity_mean_rel_err_pct'][i]:.1f} |")
-        out += ["", "The relative error is Monte-Carlo noise over small KL̂ (the max sits near t = 0 where KL̂ → 0); "
-                "the quick config evaluates 21 times × 400 samples × 2 seeds, the paper config 101 × 2000 × 5. "
-                "Rows with the same steps are the same model: a target MSE the under-trained recipe cannot "
-                "reach leaves NMSE ≤ 1e-2 or patience to stop it, as the protocol intends.", ""]
+        out += ["", "The relative error divides by KL̂(t), which → 0 near t = 0, so its max is dominated by the first "
+                "times. Rows with the same steps are the same model: a target MSE the recipe does not reach leaves "
+                "NMSE ≤ 1e-2 or patience to stop it, as the protocol intends.", ""]
     e2b = [i for i in rows if s["experiment"][i] in ("E2B", "G2B")]
     if e2b:
         viol = sum(s["violated"][i] for i in e2b)
@@ -312,25 +311,32 @@ def dfm_study(d):
                 "KL_marg ≤ KL_path ≤ (ε² + D_h)/σ².", "",
                 "| family | perturbation | ε² | KL_marg | KL_path | KL_path − KL_path(0) − ε²/(2σ²) | chain |",
                 "|---|---|---|---|---|---|---|"]
+        const_gaps = []
         for fam in dict.fromkeys(s["family"][i] for i in e2):
             base = sel(experiment="E2", family=fam, perturbation="none")
             for i in sel(experiment="E2", family=fam):
                 if s["perturbation"][i] == "none" or s["eps_requested"][i] not in (0.02, 0.08, 0.16):
                     continue
                 gap = s["kl_path"][i] - s["kl_path"][base[0]] - s["eps2"][i] / (2 * s["sigma2"][i]) if base else float("nan")
+                exact = s["kl_path_se"][i] == 0 and (not base or s["kl_path_se"][base[0]] == 0)
+                if s["perturbation"][i] == "constant" and exact and gap == gap:
+                    const_gaps.append(abs(gap))
                 out.append(f"| {fam} | {s['perturbation'][i]} | {s['eps2'][i]:.4g} | {s['kl_marg'][i]:.4g} | "
                            f"{s['kl_path'][i]:.4g} ± {s['kl_path_se'][i]:.1g} | {gap:+.2e} | {s['chain'][i]:.4g} |")
-        out += ["", "For the constant shift the gap is zero to rounding where KL_path is exact; other families have "
-                "non-zero cross terms (the gap's sign shows which way), and the chain still holds.", "",
-                "![eps-sweep](dfm_eps.png)", ""]
+        broken = sum(int(s["path_exceeds_chain"][i]) + int(s["marg_exceeds_path"][i]) for i in e2)
+        out += ["", (f"Constant shifts with an exact KL_path: largest abs(gap) {max(const_gaps):.1e} over "
+                     f"{len(const_gaps)} rows. " if const_gaps else "No constant shift here has an exact KL_path. ") +
+                "Other perturbations carry cross terms (the gap's sign shows which way). The chain is broken "
+                f"(beyond 3 s.e.) in {broken} of {len(e2)} E2 cases.", "", "![eps-sweep](dfm_eps.png)", ""]
     # E3: dimension.
     e3 = sel(experiment="E3", perturbation="none")
     if e3:
         out += ["### E3: dimension", "",
                 "Claims: the original bracket grows like d⁴, the follow-up like d³. For product families KL is exactly "
-                "d × KL₁, so the implied constants fall like d⁻³ and d⁻² — both brackets hold and are loose in d here.", "",
+                "d × KL₁ (checked in the third column).", "",
                 "| family | N | max abs(KL_d/(d·KL_1) − 1) | exponent of KL_marg/B_orig in d (4 largest d) | of KL_marg/B_FU |",
                 "|---|---|---|---|---|"]
+        d_slopes = []
         for fam in dict.fromkeys(s["family"][i] for i in e3):
             for N in sorted(set(s["steps"][i] for i in e3 if s["family"][i] == fam)):
                 r = sorted(sel(experiment="E3", family=fam, steps=N, perturbation="none"), key=lambda i: s["dim"][i])
@@ -338,10 +344,16 @@ def dfm_study(d):
                 lin = (max(abs(s["kl_marg"][i] / (s["dim"][i] * s["kl_marg"][one[0]]) - 1) for i in r)
                        if one and fam.startswith("N(0") else float("nan"))
                 top = r[-4:]  # the lower-order terms of F (60d³, …) dominate at small d
-                out.append(f"| {fam} | {N} | {lin:.1e} | {fit_slope([s['dim'][i] for i in top], [s['C_orig'][i] for i in top]):.2f} | "
-                           f"{fit_slope([s['dim'][i] for i in top], [s['C_fu'][i] for i in top]):.2f} |")
-        out += ["", "(The separable mixture is not a product of identical coordinates, so d × KL₁ does not apply to it.)",
-                "", "![d-sweep](dfm_d.png)", ""]
+                eo = fit_slope([s['dim'][i] for i in top], [s['C_orig'][i] for i in top])
+                ef = fit_slope([s['dim'][i] for i in top], [s['C_fu'][i] for i in top])
+                d_slopes += [x for x in (eo, ef) if x == x]
+                out.append(f"| {fam} | {N} | {lin:.1e} | {eo:.2f} | {ef:.2f} |")
+        falling = d_slopes and max(d_slopes) < 0
+        out += ["", "(The separable mixture is not a product of identical coordinates, so d × KL₁ does not apply to it.) " +
+                (f"Every fitted exponent of an implied constant in d is negative ({min(d_slopes):.2f} to "
+                 f"{max(d_slopes):.2f}): both brackets are loose in d on these families." if falling else
+                 f"Not every fitted exponent in d is negative ({min(d_slopes):.2f} to {max(d_slopes):.2f})."
+                 if d_slopes else ""), "", "![d-sweep](dfm_d.png)", ""]
     # E4: early stopping.
     e4 = sel(experiment="E4")
     if e4:
