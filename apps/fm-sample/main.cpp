@@ -72,6 +72,18 @@ int run(int argc, char** argv) {
   const auto seed_v = static_cast<std::uint64_t>(fm::cfg::integer(cfg, "seed", ""));
   const auto sopts = fm::integrate::parse_sample_options(cfg["sample"], seed_v);
   const auto lopts = fm::integrate::parse_logprob_options(cfg["logprob"]);
+  // A flag the chosen mode would ignore is a usage error, not a value silently dropped.
+  const std::string& sv = sopts.solver;
+  if (nfe >= 0 && sv == "dopri5")
+    fm::usage_error("--nfe: dopri5 picks its own steps (set --rtol/--atol), or choose --solver euler, heun or rk4");
+  if ((rtol >= 0 || atol >= 0) && sv != "dopri5")
+    fm::usage_error(std::string(rtol >= 0 ? "--rtol" : "--atol") + ": only dopri5 uses a tolerance; --solver " + sv +
+                    " takes --nfe");
+  if ((!grid.empty() || delta >= 0) && sv != "em")
+    fm::usage_error(std::string(!grid.empty() ? "--grid" : "--delta") + ": only --solver em uses a time grid");
+  if (score && lopts.points.empty()) fm::usage_error("--score: needs --logprob (the points to evaluate it at)");
+  if (sopts.n == 0 && lopts.points.empty())
+    fm::usage_error("--n 0: no samples and no --logprob points, nothing to do");
   const fm::field::Model m = fm::field::load_model(cfg["model"], fm::cfg::string(cfg, "weights", ""));
   if (common.dump_config) return 0;
   fm::Mat points;

@@ -141,6 +141,25 @@ TEST(FmSample, StepLimitIsARuntimeErrorWithNoFile) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// Flags the chosen mode would ignore are usage errors naming the flag (they were dropped silently).
+TEST(FmSample, FlagsTheModeIgnoresAreRefused) {
+  const std::string m = "--model " + model_file() + " ";
+  for (const auto& [args, flag] : std::vector<std::pair<std::string, std::string>>{
+           {"--nfe 10", "--nfe"},                          // dopri5 is adaptive
+           {"--solver euler --nfe 8 --rtol 1e-3", "--rtol"},  // only dopri5 has a tolerance
+           {"--solver rk4 --nfe 8 --atol 1e-3", "--atol"},
+           {"--grid G2 --n 10", "--grid"},                 // only em has a time grid
+           {"--solver euler --nfe 8 --delta 0.1", "--delta"},
+           {"--score --n 10", "--score"},                  // no --logprob points
+           {"--n 0", "--n 0"}}) {                          // nothing to do
+    const auto r = run("fm-sample", m + args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(flag), std::string::npos) << args << ": " << r.err;
+  }
+  EXPECT_EQ(run("fm-sample", m + "--solver euler --nfe 8 --n 10").code, 0);
+  EXPECT_EQ(run("fm-sample", m + "--rtol 1e-5 --n 10").code, 0);
+}
+
 TEST(FmSample, HelpExitsZero) { EXPECT_EQ(run("fm-sample", "--help").code, 0); }
 
 }  // namespace
