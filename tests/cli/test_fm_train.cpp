@@ -116,6 +116,21 @@ TEST(FmTrain, CorruptRunFileIsAClearErrorForSampleAndResume) {
 
 // In a log (stderr not a terminal) progress is a plain line per interval, set here by
 // FMKIT_PROGRESS to 1 ms; by default a short run logs nothing, and logging never changes results.
+// On a terminal (a pseudo-terminal from util-linux `script`) the bar is replaced at the end by one
+// closing line saying what ran, how much and how long, instead of vanishing.
+TEST(FmTrain, TerminalBarLeavesOneClosingLine) {
+  if (std::system("command -v script > /dev/null 2>&1") != 0) GTEST_SKIP() << "no util-linux script for a pty";
+  const std::string log = scratch("pty.log");
+  const std::string cmd = "script -qec '" + std::string(FMKIT_BIN_DIR) + "/fm-train --set train.steps=300 "
+                          "--set train.ema=0.9 --threads 1 --out " + scratch("pty.h5") + "' /dev/null > " + log + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << fmtest::slurp(log);
+  const std::string out = fmtest::slurp(log);
+  EXPECT_NE(out.find("train: 300 done in "), std::string::npos) << out;
+  std::size_t lines = 0;
+  for (std::size_t p = out.find(" done in "); p != std::string::npos; p = out.find(" done in ", p + 1)) ++lines;
+  EXPECT_EQ(lines, 1u) << out;  // the inner bars (validation, sampling) are cleared, not closed
+}
+
 TEST(FmTrain, ProgressLinesInALogAndNotInTheResults) {
   // ema 0.9: no EMA warm-up warning, whose "fm-train: " prefix would read as a progress line.
   const std::string args = "--set train.steps=400 --set train.batch=32 --set train.ema=0.9 --threads 1";

@@ -2,11 +2,17 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 
 namespace fm {
+namespace {
+// Bars alive on a terminal. Tasks nest (a study's bar, its training's, the SD precompute's):
+// only the outermost leaves a closing line, so a study of 123 trainings ends on one line, not 123.
+std::atomic<int> g_open_bars{0};
+}  // namespace
 
 Progress::Progress(std::string label, long total)
     : label_(std::move(label)), total_(total > 0 ? total : 1),
@@ -21,6 +27,7 @@ Progress::Progress(std::string label, long total)
   const bool tty = isatty(STDERR_FILENO);
   active_ = enabled && tty;
   logging_ = enabled && !tty;
+  if (active_) ++g_open_bars;
 }
 
 Progress::~Progress() {
@@ -62,7 +69,10 @@ void Progress::abandon() {
   if (finished_) return;
   finished_ = true;
   // Cleared, so the error or interruption message that follows starts its own line.
-  if (active_) std::fprintf(stderr, "\r\033[K");
+  if (active_) {
+    --g_open_bars;
+    std::fprintf(stderr, "\r\033[K");
+  }
   std::fflush(stderr);
 }
 
@@ -70,7 +80,12 @@ void Progress::finish() {
   if (finished_) return;
   finished_ = true;
   if (active_) {
-    std::fprintf(stderr, "\r\033[K");
+    // The outermost bar is replaced by a closing line (what ran, how much, how long); an inner one
+    // is cleared for its parent to redraw.
+    const bool outermost = --g_open_bars == 0;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (outermost) std::fprintf(stderr, "\r%s: %ld done in %.1f s\033[K\n", label_.c_str(), total_, elapsed);
+    else std::fprintf(stderr, "\r\033[K");
   } else if (logged_) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     std::fprintf(stderr, "%s: finished after %.0f s\n", label_.c_str(), elapsed);

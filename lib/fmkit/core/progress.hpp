@@ -1,7 +1,9 @@
 // Progress on stderr: a bar redrawn at most ten times a second when stderr is a terminal; in a
 // log (a sweep run's stderr.log, a Slurm output file) one plain line every five minutes, so a
 // day-long run can be followed with tail without flooding the log; a task that logged at least one
-// line also logs when it finishes, so a log shows where each stage ended. FMKIT_PROGRESS=0 silences both;
+// line also logs when it finishes, so a log shows where each stage ended. On a terminal the
+// outermost bar (tasks nest) is replaced at the end by one closing line: what ran, how much, how
+// long. FMKIT_PROGRESS=0 silences both;
 // FMKIT_PROGRESS=S (seconds > 0) sets the interval of the log lines.
 #pragma once
 #include <chrono>
@@ -16,7 +18,8 @@ class Progress {
   void update(long done, const std::string& extra = "");
   // Whether update(done) would print now: lets a hot loop skip formatting its `extra` text.
   bool due(long done) const;
-  // Clears the bar, or in a log writes the closing line.
+  // Ends the display with the closing line (a terminal's outermost bar, or a log that logged);
+  // an inner bar is cleared for its parent to redraw.
   void finish();
   // Clears the bar without the closing line: the task stopped before its end (interrupted, or an
   // error). The destructor abandons when unwinding from an error and finishes otherwise.
