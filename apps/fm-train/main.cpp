@@ -19,7 +19,7 @@ int run(int argc, char** argv) {
   bool resume = false;
   app.add_flag("--resume", resume, "continue the run in --out from its last checkpoint (config from the file; --set may raise train.steps)");
   std::optional<long long> seed;
-  app.add_option("--seed", seed, "training seed (the config's seed; default 0)")->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", seed, "training seed (the config's seed; default 0)")->check(CLI::Range(0LL, static_cast<long long>(INT64_MAX)));
   if (!fm::parse_cli(app, argc, argv)) return 0;
 
   fm::cfg::json stored;

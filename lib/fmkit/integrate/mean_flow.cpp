@@ -1,9 +1,5 @@
 #include "fmkit/integrate/mean_flow.hpp"
 
-#include <map>
-#include <utility>
-#include <vector>
-
 #include "fmkit/core/error.hpp"
 #include "fmkit/integrate/chunked.hpp"
 
@@ -36,20 +32,6 @@ Mat ode_average_velocity(const field::VelocityField& v, const Mat& x, double t, 
   const Dopri5Result r = dopri5(rhs, y, t, s, opts);
   if (r.status != Status::Converged) runtime_error("average velocity: " + r.brief());
   return (y - x) / (s - t);
-}
-
-Mat OdeAverageVelocity::average(const Mat& x, const Vec& t, const Vec& s) const {
-  FM_REQUIRE(t.size() == x.rows() && s.size() == x.rows(), "average velocity: one (t, s) per row expected");
-  std::map<std::pair<double, double>, std::vector<Index>> groups;
-  for (Index i = 0; i < x.rows(); ++i) groups[{t[i], s[i]}].push_back(i);
-  Mat out(x.rows(), x.cols());
-  for (const auto& [ts, rows] : groups) {
-    Mat xs(static_cast<Index>(rows.size()), x.cols());
-    for (std::size_t k = 0; k < rows.size(); ++k) xs.row(static_cast<Index>(k)) = x.row(rows[k]);
-    const Mat u = ode_average_velocity(*v_, xs, ts.first, ts.second, opts_);
-    for (std::size_t k = 0; k < rows.size(); ++k) out.row(rows[k]) = u.row(static_cast<Index>(k));
-  }
-  return out;
 }
 
 }  // namespace fm::integrate

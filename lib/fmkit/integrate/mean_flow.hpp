@@ -1,6 +1,6 @@
 // Mean flows (theory/sdfm_variants.md §2): the k-step sampler of an average velocity U, and the
-// average velocity of any velocity field by integrating its ODE — the reference a trained U and
-// the mean-flow identity U = v + (s − t) d/dt U are checked against.
+// average velocity of any velocity field by integrating its ODE — the reference the closed form
+// and the mean-flow identity U = v + (s − t) d/dt U are checked against.
 #pragma once
 #include "fmkit/field/average_velocity.hpp"
 #include "fmkit/field/velocity_field.hpp"
@@ -16,18 +16,5 @@ Mat sample_mean_flow(const field::AverageVelocity& u, const Mat& x0, long steps)
 // U(x, t, s) = (ψ_s(ψ_t⁻¹(x)) − x)/(s − t) of a velocity field, by Dopri5 from t to s (s = t:
 // v(x, t)). A solve that fails its tolerances is a runtime error.
 Mat ode_average_velocity(const field::VelocityField& v, const Mat& x, double t, double s, const Dopri5Options& opts);
-
-// The same as an AverageVelocity: rows that share (t, s) are integrated together.
-class OdeAverageVelocity : public field::AverageVelocity {
- public:
-  OdeAverageVelocity(field::FieldPtr v, Dopri5Options opts) : v_(std::move(v)), opts_(opts) {}
-  Index dim() const override { return v_->dim(); }
-  Mat average(const Mat& x, const Vec& t, const Vec& s) const override;
-  std::string name() const override { return "ode-average:" + v_->name(); }
-
- private:
-  field::FieldPtr v_;
-  Dopri5Options opts_;
-};
 
 }  // namespace fm::integrate

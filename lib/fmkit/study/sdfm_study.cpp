@@ -83,8 +83,8 @@ Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed
 
 // A dataset's training recipe: config.train with the dataset's own "train" keys on top, parsed
 // here (before the first of possibly many hours of training) into the spec every run of the
-// dataset starts from. Returns the merged recipe too, for the table's columns.
-std::pair<train::TrainSpec, json> dataset_train(const json& tr, const json& d, const std::string& wd) {
+// dataset starts from.
+train::TrainSpec dataset_train(const json& tr, const json& d, const std::string& wd) {
   json t = tr;
   if (d.contains("train")) {
     const json& o = d["train"];
@@ -104,7 +104,7 @@ std::pair<train::TrainSpec, json> dataset_train(const json& tr, const json& d, c
   try {
     train::TrainSpec spec = train::parse_train_spec(full);
     spec.config = nullptr;
-    return {std::move(spec), std::move(t)};
+    return spec;
   } catch (const Error& e) {
     usage_error((d.contains("train") ? wd + ".train (over config.train)" : std::string("config.train")) + ": " + e.what());
   }
@@ -143,7 +143,6 @@ struct Plan {
   std::vector<bool> coupling_selected, selected;
   std::vector<dist::DistributionPtr> targets;
   std::vector<train::TrainSpec> specs;  // each dataset's training spec (seed and coupling set per run)
-  std::vector<json> recipes;
   long total = 0;
   // The mean-flow block (config.mean_flow): its couplings, which run, on which datasets, the
   // objective and the NFE.
@@ -264,9 +263,7 @@ Plan plan_sdfm_study(const json& c) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings", "train"});
-    auto [spec, recipe] = dataset_train(tr, d, wd);
-    p.specs.push_back(std::move(spec));
-    p.recipes.push_back(std::move(recipe));
+    p.specs.push_back(dataset_train(tr, d, wd));
     p.targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
     if (d.contains("n_train")) cfg::count(d, "n_train", wd, 2, cfg::kMaxPoints);
     if (d.contains("n_test")) cfg::count(d, "n_test", wd, 1, cfg::kMaxPoints);
@@ -361,9 +358,18 @@ train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const 
   return trainer;
 }
 
+// The training run's columns of a model's rows: final loss, wall time and the coupling's own
+// figures (pairing cost, SD potential, Sinkhorn diagnostics).
+void training_columns(const train::TrainResult& res, const io::Summary& ts, io::Table& table) {
+  table.set("final_train_loss", res.train_loss);
+  for (const auto& [k, val] : ts.items())
+    if (k == "pairing_s_per_pair" || k.rfind("sd_", 0) == 0 || k.rfind("sinkhorn_", 0) == 0 || k == "wall_time_s")
+      std::visit([&, &k = k](const auto& x) { table.set(k == "wall_time_s" ? "train_wall_s" : k, x); }, val);
+}
+
 // The rows of one trained model: every solver and NFE of config.eval, each scored against the
 // bench, beside the model's straightness and the training run's own figures.
-void score_model(const json& ev, const Bench& b, const json& recipe, const std::string& label, std::uint64_t seed,
+void score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, const std::string& label, std::uint64_t seed,
                  const train::TrainResult& res, const io::Summary& ts, const field::VelocityField& v, io::Table& table) {
   const Index dim = b.split.train.cols();
   const metrics::Straightness st = metrics::straightness(v, b.x0.topRows(cfg::integer(ev, "straightness_n", "eval")));
@@ -374,8 +380,8 @@ void score_model(const json& ev, const Bench& b, const json& recipe, const std::
     table.set("n_train", static_cast<long long>(b.split.train.rows()));
     table.set("coupling", label);
     table.set("seed", static_cast<long long>(seed));
-    table.set("train_steps", recipe["steps"].get<long long>());
-    table.set("hidden", recipe["hidden"].dump());
+    table.set("train_steps", static_cast<long long>(spec.train.steps));
+    table.set("hidden", cfg::json(spec.model.hidden).dump());
     table.set("solver", solver);
     table.set("nfe", static_cast<long long>(nfe));
     table.set("nfe_mean", f.nfe_mean);
@@ -385,10 +391,7 @@ void score_model(const json& ev, const Bench& b, const json& recipe, const std::
     table.set("transport_cost", st.transport_cost);
     table.set("sample_transport_cost", (f.x - b.x0).rowwise().squaredNorm().mean());  // this solver's map
     table.set("path_energy", st.path_energy);
-    table.set("final_train_loss", res.train_loss);
-    for (const auto& [k, val] : ts.items())
-      if (k == "pairing_s_per_pair" || k.rfind("sd_", 0) == 0 || k.rfind("sinkhorn_", 0) == 0 || k == "wall_time_s")
-        std::visit([&, &k = k](const auto& x) { table.set(k == "wall_time_s" ? "train_wall_s" : k, x); }, val);
+    training_columns(res, ts, table);
   };
   integrate::FlowOptions fo;
   for (const auto& n : ev["euler"]) {
@@ -427,10 +430,7 @@ void score_mean_flow(const Plan& p, const Bench& b, const std::string& label, co
     table.set("solver", "meanflow");
     table.set("nfe", static_cast<long long>(k));
     sample_metrics(b, x, table);
-    table.set("final_train_loss", res.train_loss);
-    for (const auto& [key, val] : ts.items())
-      if (key == "pairing_s_per_pair" || key.rfind("sd_", 0) == 0 || key == "wall_time_s")
-        std::visit([&, &key = key](const auto& v) { table.set(key == "wall_time_s" ? "train_wall_s" : key, v); }, val);
+    training_columns(res, ts, table);
   }
 }
 
@@ -455,7 +455,7 @@ StudyTables run_sdfm_study(const json& c, io::H5File* /*output: tables only*/) {
         train::TrainResult res;
         const train::Trainer trainer = train_model(p, di, b, c["couplings"][ci].at("spec"), seed, label, res);
         const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()));
-        score_model(c["eval"], b, p.recipes[di], label, seed, res, trainer.summary(res), v, table);
+        score_model(c["eval"], b, p.specs[di], label, seed, res, trainer.summary(res), v, table);
         bar.update(++done, b.name + " " + label);
       }
     }
