@@ -25,7 +25,7 @@ IndependentCoupling::IndependentCoupling(dist::DistributionPtr source, TargetSam
 void IndependentCoupling::draw(long step, Index n, PairBatch& out) {
   Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
   out.x0 = source_->sample(n, rng);
-  out.x1 = target_.draw(step, n);
+  out.x1 = target_.draw(step, n, &out.z);  // with its label: x₁ is drawn from the class of z
   pairs_ += n;  // independent pairing costs nothing beyond the draws
 }
 

@@ -1,7 +1,10 @@
 // The Coupling interface: how training pairs (x₀, x₁) are drawn. Independent pairs now; minibatch
 // OT (exact, Sinkhorn) and semidiscrete couplings implement the same interface. A coupling may
 // hold the whole data set, draws fresh source noise each step, and reports its own pairing time
-// and diagnostics (marginal error, entropy, χ²) into the run summary.
+// and diagnostics (marginal error, entropy, χ²) into the run summary. With a labelled target every
+// coupling pairs within a class (theory/sdfm_variants.md §1): independent pairs draw x₁ with its
+// label, minibatch OT solves one problem per class of the batch, semidiscrete pairs x₀ with an atom of
+// its source class.
 #pragma once
 #include <string>
 #include <vector>
@@ -13,6 +16,7 @@ namespace fm::coupling {
 
 struct PairBatch {
   Mat x0, x1;
+  dist::Conditions z;  // a conditional run's condition of each pair (the condition x₁ was drawn with)
 };
 
 class Coupling {

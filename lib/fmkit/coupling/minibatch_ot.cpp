@@ -53,23 +53,58 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
   single_precision_ = sp.single_precision;
   ot_batch_ = sp.ot_batch;
   FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
+  if (target_.conditional() && target_.classes() == 0)
+    usage_error("coupling " + type_ + ": continuous conditions are not supported by minibatch OT (class labels are)");
+  if (target_.conditional() && warm_start_)
+    usage_error("coupling.warm_start: not available with class labels (each class's problem has its own size)");
 }
 
 void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
   if (ot_batch_ > n) return draw_from_large_batch(step, n, out);
   Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
   const Mat x0 = source_->sample(n, rng);
-  const Mat x1 = target_.draw(step, n);
+  dist::Conditions z;
+  const Mat x1 = target_.draw(step, n, &z);
   const Index ob = ot_batch_ > 0 ? ot_batch_ : n;
   if (n % ob != 0)
     usage_error("coupling.ot_batch: " + std::to_string(ob) + " does not divide the batch of " + std::to_string(n));
   Timer timer;
   out.x0.resize(n, x0.cols());
   out.x1.resize(n, x1.cols());
-  for (Index r0 = 0, b = 0; r0 < n; r0 += ob, ++b)
-    pair_block(step, b, x0.middleRows(r0, ob), x1.middleRows(r0, ob), out, r0);
+  for (Index r0 = 0, b = 0; r0 < n; r0 += ob, ++b) pair_any(step, b, x0, x1, z, r0, ob, out);
+  out.z = std::move(z);
   seconds_ += timer.seconds();
   pairs_ += n;
+}
+
+void MinibatchOtCoupling::pair_any(long step, Index block, const Mat& x0, const Mat& x1, const dist::Conditions& z,
+                                   Index r0, Index rows, PairBatch& out) {
+  if (!z.labels()) return pair_block(step, block, x0.middleRows(r0, rows), x1.middleRows(r0, rows), out, r0);
+  // Labelled targets: the block's source labels are its targets' labels (so the classes keep the
+  // data's frequencies), and OT runs within each class, the augmented cost at β = ∞. A noise keeps
+  // its row, and its partner is a target of the row's class, so the pairs' labels are z's.
+  std::vector<Index> range(static_cast<std::size_t>(rows));
+  for (Index i = 0; i < rows; ++i) range[static_cast<std::size_t>(i)] = r0 + i;
+  const auto groups = z.gather(range).by_class();
+  for (std::size_t c = 0; c < groups.size(); ++c) {
+    const std::vector<Index>& g = groups[c];
+    const auto m = static_cast<Index>(g.size());
+    if (m == 0) continue;
+    Mat a(m, x0.cols()), b(m, x1.cols());
+    for (Index i = 0; i < m; ++i) {
+      a.row(i) = x0.row(r0 + g[static_cast<std::size_t>(i)]);
+      b.row(i) = x1.row(r0 + g[static_cast<std::size_t>(i)]);
+    }
+    PairBatch sub;
+    sub.x0.resize(m, x0.cols());
+    sub.x1.resize(m, x1.cols());
+    if (m == 1) sub = PairBatch{a, b, {}};  // nothing to solve
+    else pair_block(step, block * z.classes + static_cast<Index>(c), a, b, sub, 0);
+    for (Index i = 0; i < m; ++i) {
+      out.x0.row(r0 + g[static_cast<std::size_t>(i)]) = sub.x0.row(i);
+      out.x1.row(r0 + g[static_cast<std::size_t>(i)]) = sub.x1.row(i);
+    }
+  }
 }
 
 void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0) {
@@ -143,11 +178,13 @@ void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& o
     Timer timer;
     Rng rng(seed_, "train/source-block", static_cast<std::uint64_t>(block));
     const Mat x0 = source_->sample(ot_batch_, rng);
-    const Mat x1 = target_.draw(block, ot_batch_);
+    dist::Conditions z;
+    const Mat x1 = target_.draw(block, ot_batch_, &z);
     cache_.x0.resize(ot_batch_, x0.cols());
     cache_.x1.resize(ot_batch_, x1.cols());
     const std::vector<double> before = counters();
-    pair_block(block, 0, x0, x1, cache_, 0);
+    pair_any(block, 0, x0, x1, z, 0, ot_batch_, cache_);
+    cache_.z = std::move(z);
     cached_block_ = block;
     seconds_ += timer.seconds();
     // A resumed run re-solves the block it stopped in; the checkpoint already counted that solve.
@@ -157,6 +194,7 @@ void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& o
   const Index r0 = (step % per_block) * n;
   out.x0 = cache_.x0.middleRows(r0, n);
   out.x1 = cache_.x1.middleRows(r0, n);
+  if (!cache_.z.empty()) out.z = dist::Conditions{cache_.z.z.middleRows(r0, n), cache_.z.classes};
   pairs_ += n;
 }
 

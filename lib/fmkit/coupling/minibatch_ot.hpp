@@ -60,6 +60,9 @@ class MinibatchOtCoupling : public Coupling {
   long counted_block_ = -1;  // a resumed run's block, already counted before the checkpoint
   PairBatch cache_;
   void pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0);
+  // Rows [r0, r0 + rows) of a draw: one problem, or one per class when z holds labels.
+  void pair_any(long step, Index block, const Mat& x0, const Mat& x1, const dist::Conditions& z, Index r0, Index rows,
+                PairBatch& out);
   dist::DistributionPtr source_;
   TargetSampler target_;
   std::uint64_t seed_;

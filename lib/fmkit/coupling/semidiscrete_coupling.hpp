@@ -2,6 +2,16 @@
 // training set (dual SGD to a χ² target, the precompute), then every step draws fresh noises x0
 // and pairs each with one atom: ε = 0 the argmax cell by exact MIPS, ε > 0 one categorical draw
 // from the softmax s_{ε,g}(x0) (inverse CDF with one uniform per noise).
+//
+// Class labels (conditional SD-FM, theory/sdfm_variants.md §1): the source draws a class c₀ with
+// the data's frequencies beside each x₀.
+//   "beta" absent (β = ∞): the problem splits into one per class (source N(0, I), target the
+//     class's atoms, uniform), each fitted on its own; x₀ is paired within class c₀. The reported
+//     χ² is that of the joint (y, c) marginal, Σ_c (n_c/N) χ²_c.
+//   "beta": β > 0: one potential for the augmented cost ⟨x₀, y_j⟩ + β[c_j = c₀], fitted and searched
+//     on augmented vectors (y_j, √β e_{c_j}) and (x₀, √β e_{c₀}); a pair's condition is its atom's
+//     class, so every training target is a real (point, label) pair. A large β gives the per-class
+//     assignment.
 #pragma once
 #include "fmkit/core/config.hpp"
 #include "fmkit/coupling/coupling.hpp"
@@ -11,32 +21,51 @@
 namespace fm::coupling {
 
 // The potential-fitting part of a semidiscrete spec {"eps_rel" (0), "target_chi2" (0.05), "steps",
-// "batch", "lr"} (also used by the oracle-velocity study); the absolute ε is left to the caller.
+// "batch", "lr", "eval_every", "beta"} (also used by the oracle-velocity study); the absolute ε is
+// left to the caller.
 struct SemidiscreteSpec {
   double eps_rel = 0;
+  double beta = 0;  // labelled targets: 0 is β = ∞ (per-class problems)
   ot::SemidiscreteOptions opts;
 };
 SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::string& where);
 
+// Augmented vectors [x, √β e_label] of the finite-β labelled coupling.
+Mat augment_with_labels(const Mat& x, const std::vector<Index>& labels, Index classes, double beta);
+
 class SemidiscreteCoupling : public Coupling {
  public:
-  // spec: {"type": "semidiscrete", "eps_rel" (0), "target_chi2" (0.05), "steps", "batch", "lr"}
+  // spec: {"type": "semidiscrete", "eps_rel" (0), "target_chi2" (0.05), "steps", "batch", "lr", "beta"}
   SemidiscreteCoupling(const cfg::json& spec, dist::DistributionPtr source, const TargetSampler& target,
                        std::uint64_t seed);
   void draw(long step, Index n, PairBatch& out) override;
   std::string name() const override { return "semidiscrete"; }
   void diagnostics(io::Summary& s) const override;
+  // The fitted potential over all atoms (per class: each class's centred potential in its rows).
   const ot::SemidiscreteResult& potential() const { return fit_; }
 
  private:
+  // One semidiscrete problem: atoms (rows of the training set), their weights, the fit and the search.
+  struct Cell {
+    std::vector<Index> rows;  // training-set rows of the atoms
+    Mat y;
+    Vec b;
+    ot::SemidiscreteResult fit;
+    std::unique_ptr<ot::Mips> mips;
+  };
+  void fit_cell(Cell& cell, const dist::Distribution& source, const ot::SemidiscreteOptions& o);
+  static Index pick(const Mat& weights, Index i, Rng& rng);
+  std::vector<Index> source_classes(long step, Index n) const;
+
   dist::DistributionPtr source_;
   Mat y_;
-  Vec b_;
-  double eps_ = 0, eps_rel_ = 0;
+  dist::Conditions z_;
+  double eps_ = 0, eps_rel_ = 0, beta_ = 0;
   std::uint64_t seed_;
-  ot::SemidiscreteResult fit_;
-  Estimate w2sq_dual_;  // ε = 0: the dual lower bound on W2²(μ, ν_N) at the fitted g
-  std::unique_ptr<ot::Mips> mips_;
+  std::vector<Cell> cells_;  // one (unlabelled, or finite β on augmented atoms) or one per class
+  Vec class_freq_;
+  ot::SemidiscreteResult fit_;  // the whole problem's summary (g over all atoms, joint χ²)
+  Estimate w2sq_dual_;  // ε = 0, no finite β: the dual lower bound on W2²(μ, ν_N) (per class: E_c W2²)
 };
 
 }  // namespace fm::coupling

@@ -12,8 +12,13 @@ double scalar_scale(const Mat& points);
 class Dataset : public Distribution {
  public:
   Dataset(Mat points, bool standardize, std::string origin = "dataset");
+  // A labelled data set: one integer class per point, 0 <= label < classes (usage error otherwise).
+  Dataset(Mat points, std::vector<Index> labels, bool standardize, std::string origin = "dataset");
   Index dim() const override { return points_.cols(); }
   Mat sample(Index n, Rng& rng) const override;  // with replacement
+  Index classes() const override { return classes_; }
+  Mat sample_labelled(Index n, Rng& rng, std::vector<Index>& labels) const override;
+  const std::vector<Index>& labels() const { return labels_; }  // empty: unlabelled
   std::string name() const override { return "dataset:" + origin_; }
 
   const Mat& points() const { return points_; }
@@ -25,6 +30,8 @@ class Dataset : public Distribution {
   Vec shift_;
   double scale_ = 1.0;
   std::string origin_;
+  std::vector<Index> labels_;
+  Index classes_ = 0;
 };
 
 }  // namespace fm::dist

@@ -12,4 +12,9 @@ Mat Distribution::score(const Mat&) const {
   usage_error("distribution '" + name() + "' has no closed-form score");
 }
 
+Mat Distribution::sample_labelled(Index, Rng&, std::vector<Index>&) const {
+  usage_error("distribution '" + name() + "' has no class labels (labelled are gmm, toy2d 8gaussians/moons/rings and "
+              "datasets with a \"labels\" column)");
+}
+
 }  // namespace fm::dist

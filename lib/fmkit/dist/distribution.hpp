@@ -3,6 +3,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/types.hpp"
@@ -14,6 +15,10 @@ class Distribution {
   virtual ~Distribution() = default;
   virtual Index dim() const = 0;
   virtual Mat sample(Index n, Rng& rng) const = 0;
+  // Distributions whose points carry a class (a mixture's component, a toy's mode, a data file's
+  // label column) say how many; sample_labelled draws exactly what sample() draws, with the labels.
+  virtual Index classes() const { return 0; }
+  virtual Mat sample_labelled(Index n, Rng& rng, std::vector<Index>& labels) const;
   virtual bool has_density() const { return false; }
   // Exact log-density and score; the base versions throw a usage error naming the distribution.
   virtual Vec log_density(const Mat& x) const;

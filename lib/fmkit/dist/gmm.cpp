@@ -22,7 +22,13 @@ GaussianMixture::GaussianMixture(Vec weights, std::vector<Gaussian> components, 
 }
 
 Mat GaussianMixture::sample(Index n, Rng& rng) const {
+  std::vector<Index> labels;
+  return sample_labelled(n, rng, labels);
+}
+
+Mat GaussianMixture::sample_labelled(Index n, Rng& rng, std::vector<Index>& labels) const {
   Mat x(n, dim());
+  labels.assign(static_cast<std::size_t>(n), 0);
   for (Index i = 0; i < n; ++i) {
     // Inverse-CDF draw of the component label, then one Gaussian draw.
     double u = rng.uniform(), acc = 0;
@@ -34,6 +40,7 @@ Mat GaussianMixture::sample(Index n, Rng& rng) const {
     Vec z(dim());
     for (Index j = 0; j < dim(); ++j) z[j] = rng.normal();
     x.row(i) = (comps_[k].mean() + comps_[k].chol() * z).transpose();
+    labels[static_cast<std::size_t>(i)] = static_cast<Index>(k);
   }
   return x;
 }

@@ -13,6 +13,8 @@ class GaussianMixture : public Distribution {
 
   Index dim() const override { return comps_.front().dim(); }
   Mat sample(Index n, Rng& rng) const override;
+  Index classes() const override { return static_cast<Index>(comps_.size()); }  // the component
+  Mat sample_labelled(Index n, Rng& rng, std::vector<Index>& labels) const override;
   bool has_density() const override { return true; }
   Vec log_density(const Mat& x) const override;
   Mat score(const Mat& x) const override;

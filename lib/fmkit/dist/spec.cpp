@@ -1,5 +1,7 @@
 #include "fmkit/dist/spec.hpp"
 
+#include <cmath>
+
 #include "fmkit/core/error.hpp"
 #include "fmkit/dist/atoms.hpp"
 #include "fmkit/dist/brenier_map.hpp"
@@ -72,18 +74,43 @@ DistributionPtr make_distribution(const cfg::json& spec, const std::string& wher
     return std::make_shared<Toy2d>(p);
   }
   if (type == "dataset") {
-    cfg::expect_keys(spec, where, {"type", "path", "standardize", "columns"});
+    cfg::expect_keys(spec, where, {"type", "path", "standardize", "columns", "labels"});
     const std::string path = cfg::string(spec, "path", where);
     Mat points = io::read_points(path);
+    // "labels": the column holding each point's class (the digits' column 64), read before
+    // "columns" picks the coordinates.
+    std::vector<Index> labels;
+    Index col = -1;
+    if (spec.contains("labels")) {
+      col = cfg::count(spec, "labels", where, 0, points.cols() - 1);
+      labels.resize(static_cast<std::size_t>(points.rows()));
+      for (Index i = 0; i < points.rows(); ++i) {
+        const double v = points(i, col);
+        if (!(v >= 0 && v < 1e6 && v == std::floor(v)))
+          usage_error(where + ".labels: column " + std::to_string(col) + " row " + std::to_string(i) +
+                      " holds " + std::to_string(v) + ", not a class label (an integer in [0, 1e6))");
+        labels[static_cast<std::size_t>(i)] = static_cast<Index>(v);
+      }
+    }
     if (spec.contains("columns")) {  // [first, last): e.g. drop a trailing label column
       const cfg::json& c = spec["columns"];
       if (!c.is_array() || c.size() != 2 || !c[0].is_number_integer() || !c[1].is_number_integer() ||
           c[0].get<long long>() < 0 || c[1].get<long long>() <= c[0].get<long long>() ||
           c[1].get<long long>() > points.cols())
         usage_error(where + ".columns: expected [first, last) with 0 <= first < last <= " + std::to_string(points.cols()));
+      if (col >= c[0].get<Index>() && col < c[1].get<Index>())
+        usage_error(where + ".columns: includes the labels column " + std::to_string(col));
       points = points.middleCols(c[0].get<Index>(), c[1].get<Index>() - c[0].get<Index>()).eval();
+    } else if (col >= 0) {  // every column but the labels
+      if (points.cols() == 1) usage_error(where + ".labels: the file has no column besides the labels");
+      Mat rest(points.rows(), points.cols() - 1);
+      rest.leftCols(col) = points.leftCols(col);
+      rest.rightCols(points.cols() - col - 1) = points.rightCols(points.cols() - col - 1);
+      points = std::move(rest);
     }
-    return std::make_shared<Dataset>(std::move(points), cfg::boolean_or(spec, "standardize", false, where), path);
+    const bool standardize = cfg::boolean_or(spec, "standardize", false, where);
+    if (!labels.empty()) return std::make_shared<Dataset>(std::move(points), std::move(labels), standardize, path);
+    return std::make_shared<Dataset>(std::move(points), standardize, path);
   }
   if (type == "schedule") {
     cfg::expect_keys(spec, where, {"type", "name", "dim"});

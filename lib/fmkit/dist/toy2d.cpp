@@ -32,17 +32,35 @@ Toy2dParams toy2d_defaults(const std::string& name, const std::string& where) {
   return p;
 }
 
+Index Toy2d::classes() const {
+  return p_.name == "8gaussians" ? 8 : p_.name == "moons" ? 2 : p_.name == "rings" ? 4 : 0;
+}
+
 Mat Toy2d::sample(Index n, Rng& rng) const {
+  std::vector<Index> labels;
+  return draw(n, rng, labels);
+}
+
+Mat Toy2d::sample_labelled(Index n, Rng& rng, std::vector<Index>& labels) const {
+  if (classes() == 0) usage_error("toy2d " + p_.name + ": its points carry no class label (8gaussians, moons and rings do)");
+  return draw(n, rng, labels);
+}
+
+Mat Toy2d::draw(Index n, Rng& rng, std::vector<Index>& labels) const {
   using std::numbers::pi;
   Mat y(n, 2);
+  labels.assign(static_cast<std::size_t>(n), 0);
   for (Index i = 0; i < n; ++i) {
     double a = 0, b = 0;
+    Index label = 0;
     if (p_.name == "8gaussians") {
-      const double k = static_cast<double>(rng.below(8));
+      label = static_cast<Index>(rng.below(8));
+      const double k = static_cast<double>(label);
       a = p_.scale * std::cos(k * pi / 4) + p_.noise * rng.normal();
       b = p_.scale * std::sin(k * pi / 4) + p_.noise * rng.normal();
     } else if (p_.name == "moons") {
       const bool lower = rng.below(2) == 1;
+      label = lower ? 1 : 0;
       const double th = rng.uniform(0, pi), u = rng.uniform(0, p_.jitter);
       a = lower ? 1 - std::cos(th) : std::cos(th);
       b = lower ? 0.5 - std::sin(th) : std::sin(th);
@@ -55,7 +73,8 @@ Mat Toy2d::sample(Index n, Rng& rng) const {
       a = p_.scale * x1;
       b = p_.scale * x2;
     } else if (p_.name == "rings") {
-      const double r = p_.radius * (1.0 - 0.25 * static_cast<double>(rng.below(4)));
+      label = static_cast<Index>(rng.below(4));
+      const double r = p_.radius * (1.0 - 0.25 * static_cast<double>(label));
       const double th = rng.uniform(0, 2 * pi);
       a = r * std::cos(th) + p_.noise * rng.normal();
       b = r * std::sin(th) + p_.noise * rng.normal();
@@ -66,6 +85,7 @@ Mat Toy2d::sample(Index n, Rng& rng) const {
     }
     y(i, 0) = a;
     y(i, 1) = b;
+    labels[static_cast<std::size_t>(i)] = label;
   }
   return y;
 }

@@ -25,10 +25,14 @@ class Toy2d : public Distribution {
   explicit Toy2d(Toy2dParams p) : p_(std::move(p)) {}
   Index dim() const override { return 2; }
   Mat sample(Index n, Rng& rng) const override;
+  // 8gaussians: the mode k (8 classes); moons: the moon (2); rings: the ring (4); others none.
+  Index classes() const override;
+  Mat sample_labelled(Index n, Rng& rng, std::vector<Index>& labels) const override;
   std::string name() const override { return "toy2d:" + p_.name; }
   const Toy2dParams& params() const { return p_; }
 
  private:
+  Mat draw(Index n, Rng& rng, std::vector<Index>& labels) const;  // the one generator behind both
   Toy2dParams p_;
 };
 

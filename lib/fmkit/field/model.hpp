@@ -12,12 +12,21 @@
 
 namespace fm::field {
 
+}  // namespace fm::field
+namespace fm::nn {
+class Mlp;
+}
+namespace fm::field {
+
 struct Model {
   Index dim = 0;
   double sigma2 = 0;             // interpolant noise; 0 for the linear interpolant
   FieldPtr velocity;             // for ODE solvers (probability-flow velocity of a bridge)
   FieldPtr drift;                // for Euler–Maruyama; null for ODE-only models
   AverageVelocityPtr mean_flow;  // a mean-flow model's U(x, t, s) (k-step sampler); its velocity is U(x, t, t)
+  // A conditional network v(x, t, z): sampled through a ConditionedField with conditions and a
+  // guidance scale; velocity and drift are then null.
+  std::shared_ptr<const nn::Mlp> conditional;
   dist::DistributionPtr source;  // p_0
   // The exact (unperturbed) path, when known: log p_t, ∇log p_t, E‖X_t‖². Empty otherwise.
   std::function<Vec(double, const Mat&)> log_p;

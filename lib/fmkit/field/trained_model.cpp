@@ -28,6 +28,10 @@ Model load_trained_model(const std::string& path, const std::string& weights) {
                                         : dist::make_distribution(config["source"], "source");
   const std::string output = spec.value("output", "velocity");
   const cfg::json& obj = cfg::at(spec, "objective", "--model '" + path + "': /model/spec");
+  if (mlp->spec().conditional()) {
+    m.conditional = mlp;
+    return m;  // the unconditional target's exact path is not this model's
+  }
   if (output == "velocity") {
     m.velocity = std::make_shared<MlpField>(mlp);
   } else if (output == "meanflow") {

@@ -1,7 +1,10 @@
 #include "fmkit/integrate/sampler.hpp"
 
+#include <cmath>
+
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/integrate/conditional_sampling.hpp"
 #include "fmkit/integrate/euler_maruyama.hpp"
 #include "fmkit/integrate/mean_flow.hpp"
 
@@ -9,7 +12,8 @@ namespace fm::integrate {
 
 cfg::json sample_defaults() {
   return {{"n", 1000},        {"solver", "dopri5"}, {"nfe", 100},   {"rtol", 1e-6},  {"atol", 1e-8},
-          {"max_steps", 10000}, {"trajectories", 0}, {"grid", "G1"}, {"delta", 0.01}, {"chunk", 1024}};
+          {"max_steps", 10000}, {"trajectories", 0}, {"grid", "G1"}, {"delta", 0.01}, {"chunk", 1024},
+          {"condition", nullptr}, {"guidance", 1.0}};
 }
 
 cfg::json logprob_defaults() {
@@ -39,6 +43,9 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   o.flow.dopri.max_steps = cfg::count(s, "max_steps", w, 1, cfg::kMaxSteps);
   o.flow.trajectories = cfg::count(s, "trajectories", w, 0, cfg::kMaxGrid);
   o.flow.chunk = cfg::count(s, "chunk", w, 1, cfg::kMaxPoints);
+  o.condition = s.contains("condition") ? s["condition"] : cfg::json();  // checked against the model's classes
+  o.guidance = cfg::number_or(s, "guidance", 1.0, w);
+  if (!(std::abs(o.guidance) <= 1e3)) usage_error("sample.guidance: expected a finite scale in [-1000, 1000]");
   // The samples and the stored trajectory states are held in memory together.
   if (static_cast<double>(o.n) * static_cast<double>(o.flow.trajectories + 2) > static_cast<double>(cfg::kMaxPoints))
     usage_error("sample.n × (sample.trajectories + 2) is over " + std::to_string(cfg::kMaxPoints) +
@@ -63,10 +70,34 @@ LogprobOptions parse_logprob_options(const cfg::json& l) {
   return o;
 }
 
+namespace {
+
+SampleOutput from_flow(FlowResult fr) {
+  SampleOutput out;
+  out.x = std::move(fr.x);
+  out.nfe = fr.nfe_max;
+  out.nfe_mean = fr.nfe_mean;
+  out.traj_t = std::move(fr.traj_t);
+  out.traj = std::move(fr.traj);
+  return out;
+}
+
+}  // namespace
+
 SampleOutput sample_model(const field::Model& model, const SampleOptions& opts) {
   SampleOutput out;
   Rng rng(opts.seed, "fm-sample/source");
   const Mat x0 = model.source->sample(opts.n, rng);
+  if (model.conditional) {
+    if (opts.solver == "em" || opts.solver == "meanflow")
+      usage_error("sample.solver: a conditional model is sampled with an ODE solver (euler, heun, rk4, dopri5)");
+    const field::ConditionedField v(model.conditional, opts.guidance);
+    const Mat cond = resolve_conditions(opts.condition, model.conditional->spec(), opts.n, "sample.condition");
+    return from_flow(integrate_conditional(v, x0, cond, opts.flow));
+  }
+  if (opts.guidance != 1 || !opts.condition.is_null())
+    usage_error(std::string(opts.guidance != 1 ? "sample.guidance" : "sample.condition") +
+                ": the model was trained without conditions");
   if (opts.solver == "em") {
     if (!model.drift)
       usage_error("sample.solver: em needs a drift model (interpolant {\"type\":\"bridge\"}); use an ODE solver");
@@ -90,13 +121,7 @@ SampleOutput sample_model(const field::Model& model, const SampleOptions& opts) 
   }
   if (!model.velocity)
     usage_error("sample.solver: this is a drift model (dfm objective); sample it with --solver em");
-  FlowResult fr = integrate_flow(*model.velocity, x0, 0.0, 1.0, opts.flow);
-  out.x = std::move(fr.x);
-  out.nfe = fr.nfe_max;
-  out.nfe_mean = fr.nfe_mean;
-  out.traj_t = std::move(fr.traj_t);
-  out.traj = std::move(fr.traj);
-  return out;
+  return from_flow(integrate_flow(*model.velocity, x0, 0.0, 1.0, opts.flow));
 }
 
 }  // namespace fm::integrate

@@ -20,6 +20,9 @@ struct SampleOptions {
   double delta = 0.01;            // em on G2/G3
   long em_steps = 100;            // em: N (G1/G2) or M (G3)
   long mean_flow_steps = 1;       // meanflow: k steps of the average velocity (NFE = k)
+  // A conditional model's conditions (resolve_conditions' spec) and guidance scale γ.
+  cfg::json condition;
+  double guidance = 1;
   std::uint64_t seed = 0;
 };
 

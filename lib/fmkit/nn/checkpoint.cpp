@@ -39,6 +39,10 @@ cfg::json spec_to_json(const MlpSpec& s) {
             {"f_min", s.embedding.f_min},
             {"f_max", s.embedding.f_max}}}};
   if (s.times != 1) j["times"] = s.times;  // absent for a one-time net (run files before mean flows)
+  // Absent for an unconditional net (run files before conditions).
+  if (s.classes > 0) j["classes"] = s.classes;
+  if (s.cond_dim > 0) j["cond_dim"] = s.cond_dim;
+  if (s.null_token) j["null_token"] = true;
   return j;
 }
 
@@ -49,8 +53,17 @@ MlpSpec spec_from_json(const cfg::json& j) {
   const long long times = j.contains("times") ? cfg::integer(j, "times", "model spec") : 1;
   if (times != 1 && times != 2) usage_error("model spec.times: expected 1 or 2");
   model.erase("times");
+  const long long classes = j.contains("classes") ? cfg::count(j, "classes", "model spec", 1, 1000000) : 0;
+  const long long cond_dim = j.contains("cond_dim") ? cfg::count(j, "cond_dim", "model spec", 1, cfg::kMaxDim) : 0;
+  const bool null_token = cfg::boolean_or(j, "null_token", false, "model spec");
+  if (classes > 0 && cond_dim > 0) usage_error("model spec: classes and cond_dim exclude each other");
+  if (null_token && classes == 0 && cond_dim == 0) usage_error("model spec.null_token: needs classes or cond_dim");
+  for (const char* k : {"classes", "cond_dim", "null_token"}) model.erase(k);
   MlpSpec s = spec_from_config(model, dim, "model spec");
   s.times = static_cast<int>(times);
+  s.classes = static_cast<Index>(classes);
+  s.cond_dim = static_cast<Index>(cond_dim);
+  s.null_token = null_token;
   return s;
 }
 

@@ -10,7 +10,10 @@ Mlp::Mlp(MlpSpec spec) : spec_(std::move(spec)) {
   FM_REQUIRE(spec_.dim >= 1, "model: dimension must be >= 1");
   spec_.embedding.validate("model.time_embedding");
   FM_REQUIRE(spec_.times == 1 || spec_.times == 2, "model: a network takes one time or two");
-  Index prev = spec_.dim + spec_.times * spec_.embedding.width(), total = 0;
+  FM_REQUIRE(spec_.classes >= 0 && spec_.cond_dim >= 0, "model: condition sizes must be >= 0");
+  FM_REQUIRE(!(spec_.classes > 0 && spec_.cond_dim > 0), "model: a network takes a label or a vector, not both");
+  FM_REQUIRE(!spec_.null_token || spec_.conditional(), "model: a null token needs a conditional network");
+  Index prev = spec_.dim + spec_.times * spec_.embedding.width() + spec_.condition_width(), total = 0;
   std::vector<Index> widths = spec_.hidden;
   widths.push_back(spec_.dim);
   for (Index w : widths) {
@@ -42,25 +45,75 @@ Eigen::Map<const Vec> Mlp::bias(Index l) const {
   return Eigen::Map<const Vec>(params_.data() + offset_[L] + out_[L] * in_[L], out_[L]);
 }
 
-Mat Mlp::input(const Mat& x, const Vec& t) const { return input(x, t, t); }
+bool is_null_condition(const MlpSpec& spec, const double* row) {
+  return spec.classes > 0 ? row[0] == kNullLabel : std::isnan(row[0]);
+}
 
-Mat Mlp::input(const Mat& x, const Vec& t, const Vec& s) const {
+void Mlp::check_condition(const Mat& cond, Index n) const {
+  if (!spec_.conditional()) {
+    if (cond.size() > 0) usage_error("model: the network was trained without conditions; drop the condition");
+    return;
+  }
+  if (cond.rows() != n || cond.cols() != spec_.condition_columns())
+    usage_error("model: expected " + std::to_string(n) + " condition rows of " +
+                std::to_string(spec_.condition_columns()) + (spec_.classes > 0 ? " label" : " entries") + ", got " +
+                std::to_string(cond.rows()) + " × " + std::to_string(cond.cols()));
+  for (Index i = 0; i < n; ++i) {
+    if (is_null_condition(spec_, cond.row(i).data())) {
+      if (!spec_.null_token)
+        usage_error("model: the network was trained without a null token (objective.p_uncond = 0), so it has no "
+                    "unconditional velocity for guidance");
+      continue;
+    }
+    if (spec_.classes > 0) {
+      const double l = cond(i, 0);
+      if (!(l >= 0 && l < static_cast<double>(spec_.classes) && l == std::floor(l)))
+        usage_error("model: label " + std::to_string(l) + " is outside the trained classes 0.." +
+                    std::to_string(spec_.classes - 1));
+    } else if (!cond.row(i).allFinite()) {
+      usage_error("model: condition row " + std::to_string(i) + " has non-finite entries");
+    }
+  }
+}
+
+Mat Mlp::input(const Mat& x, const Vec& t, const Mat& cond) const { return input(x, t, t, cond); }
+
+Mat Mlp::input(const Mat& x, const Vec& t, const Vec& s, const Mat& cond) const {
   FM_REQUIRE(x.cols() == spec_.dim, "model: points have dimension " + std::to_string(x.cols()) +
                                         ", the network " + std::to_string(spec_.dim));
   FM_REQUIRE(t.size() == x.rows() && s.size() == x.rows(), "model: one time per row expected");
-  const Index w = spec_.embedding.width();
-  Mat z(x.rows(), in_[0]);
+  const Index w = spec_.embedding.width(), n = x.rows();
+  Mat z(n, in_[0]);
   z.leftCols(spec_.dim) = x;
   z.middleCols(spec_.dim, w) = spec_.embedding.features(t);
-  if (spec_.times == 2) z.rightCols(w) = spec_.embedding.features(s);
+  if (spec_.times == 2) z.middleCols(spec_.dim + w, w) = spec_.embedding.features(s);
+  if (!spec_.conditional()) {
+    FM_REQUIRE(cond.size() == 0, "model: the network was trained without conditions");
+    return z;
+  }
+  FM_REQUIRE(cond.rows() == n && cond.cols() == spec_.condition_columns(),
+             "model: a conditional network needs one condition row per point");
+  // The condition block: a one-hot label or the vector, zeros for ∅, then the ∅ indicator.
+  const Index c0 = spec_.dim + spec_.times * w, cw = spec_.condition_width();
+  z.middleCols(c0, cw).setZero();
+  for (Index i = 0; i < n; ++i) {
+    if (is_null_condition(spec_, cond.row(i).data())) {
+      FM_REQUIRE(spec_.null_token, "model: ∅ asked of a network without a null token");
+      z(i, c0 + cw - 1) = 1;
+    } else if (spec_.classes > 0) {
+      z(i, c0 + static_cast<Index>(cond(i, 0))) = 1;
+    } else {
+      z.row(i).segment(c0, spec_.cond_dim) = cond.row(i);
+    }
+  }
   return z;
 }
 
-Mat Mlp::forward(const Mat& x, const Vec& t, Cache* cache) const { return run(input(x, t), cache); }
+Mat Mlp::forward(const Mat& x, const Vec& t, Cache* cache, const Mat& cond) const { return run(input(x, t, cond), cache); }
 
-Mat Mlp::forward(const Mat& x, const Vec& t, const Vec& s, Cache* cache) const {
+Mat Mlp::forward(const Mat& x, const Vec& t, const Vec& s, Cache* cache, const Mat& cond) const {
   FM_REQUIRE(spec_.times == 2, "model: a one-time network has no second time");
-  return run(input(x, t, s), cache);
+  return run(input(x, t, s, cond), cache);
 }
 
 Mat Mlp::forward_jvp(const Mat& x, const Vec& t, const Vec& s, const Mat& dx, const Vec& dt, const Vec& ds,
@@ -68,15 +121,13 @@ Mat Mlp::forward_jvp(const Mat& x, const Vec& t, const Vec& s, const Mat& dx, co
   FM_REQUIRE(dx.rows() == x.rows() && dx.cols() == x.cols() && dt.size() == x.rows() && ds.size() == x.rows(),
              "model: the tangent direction does not match the points");
   const Index d = spec_.dim, w = spec_.embedding.width(), L = num_layers();
-  Mat z = input(x, t, s);
+  Mat z = input(x, t, s, Mat());
   // The input tangent: dx, then each time's feature derivative scaled by that time's direction.
-  Mat zdot(x.rows(), in_[0]);
+  Mat zdot = Mat::Zero(x.rows(), in_[0]);
   zdot.leftCols(d) = dx;
   zdot.middleCols(d, w) = spec_.embedding.derivative(t).array().colwise() * dt.array();
-  if (spec_.times == 2) {
-    if (ds.isZero(0)) zdot.rightCols(w).setZero();  // the mean-flow direction (v, 1, 0): s is held
-    else zdot.rightCols(w) = spec_.embedding.derivative(s).array().colwise() * ds.array();
-  }
+  if (spec_.times == 2 && !ds.isZero(0))  // the mean-flow direction (v, 1, 0) holds s
+    zdot.middleCols(d + w, w) = spec_.embedding.derivative(s).array().colwise() * ds.array();
   if (cache) {
     cache->z.clear();
     cache->s1.clear();
@@ -138,13 +189,13 @@ void scale_tangents(Mat& tan, const Mat& s, Index d) {
 }
 }  // namespace
 
-void Mlp::evaluate(const Mat& x, const Vec& t, unsigned want, Derivs& out) const {
+void Mlp::evaluate(const Mat& x, const Vec& t, unsigned want, Derivs& out, const Mat& cond) const {
   const Index n = x.rows(), d = spec_.dim, L = num_layers();
   const bool tangents = want & (kJacobian | kDivergence | kGradDiv);
   const bool second = want & kGradDiv;
   // Primal pass, keeping σ' and σ'' of the hidden layers.
   std::vector<Mat> s1(static_cast<std::size_t>(L)), s2(static_cast<std::size_t>(L));
-  Mat z = input(x, t);
+  Mat z = input(x, t, cond);
   for (Index l = 0; l + 1 < L; ++l) {
     Mat a = z * weight(l).transpose();
     a.rowwise() += bias(l).transpose();
@@ -198,13 +249,13 @@ void Mlp::evaluate(const Mat& x, const Vec& t, unsigned want, Derivs& out) const
   out.grad_div = abar * weight(0).leftCols(d);
 }
 
-Mat Mlp::time_derivative(const Mat& x, const Vec& t) const {
+Mat Mlp::time_derivative(const Mat& x, const Vec& t, const Mat& cond) const {
   const Index L = num_layers(), w = spec_.embedding.width();
-  Mat z = input(x, t);
+  Mat z = input(x, t, cond);
   Mat tan = Mat::Zero(x.rows(), in_[0]);
   // d/dt of U(x, t, t) for a two-time net: both time blocks move with t.
   tan.middleCols(spec_.dim, w) = spec_.embedding.derivative(t);
-  if (spec_.times == 2) tan.rightCols(w) = tan.middleCols(spec_.dim, w);
+  if (spec_.times == 2) tan.middleCols(spec_.dim + w, w) = tan.middleCols(spec_.dim, w);
   for (Index l = 0; l + 1 < L; ++l) {
     Mat a = z * weight(l).transpose();
     a.rowwise() += bias(l).transpose();

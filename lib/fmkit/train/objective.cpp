@@ -11,9 +11,14 @@ namespace fm::train {
 Objective Objective::parse(const cfg::json& j, const std::string& where) {
   Objective o;
   o.type = cfg::string(j, "type", where);
-  if (o.type == "fm" || o.type == "exact") {
+  if (o.type == "exact") {
     cfg::expect_keys(j, where, {"type", "t_max"});
     o.t_max = cfg::number_or(j, "t_max", 1.0, where);
+  } else if (o.type == "fm") {
+    cfg::expect_keys(j, where, {"type", "t_max", "p_uncond"});
+    o.t_max = cfg::number_or(j, "t_max", 1.0, where);
+    o.p_uncond = cfg::number_or(j, "p_uncond", 0.0, where);
+    if (!(o.p_uncond >= 0 && o.p_uncond < 1)) usage_error(where + ".p_uncond: expected a probability in [0, 1)");
   } else if (o.type == "dfm") {
     cfg::expect_keys(j, where, {"type", "sigma2", "t_max", "weighting", "parametrization"});
     o.sigma2 = cfg::number_or(j, "sigma2", 1.0, where);
@@ -51,6 +56,7 @@ Objective Objective::parse(const cfg::json& j, const std::string& where) {
 
 cfg::json Objective::to_json() const {
   cfg::json j = {{"type", type}, {"t_max", t_max}};
+  if (p_uncond > 0) j["p_uncond"] = p_uncond;  // absent when 0 (run files before conditions)
   if (type == "dfm") {
     j["sigma2"] = sigma2;
     j["weighting"] = weighting;
@@ -117,6 +123,16 @@ Batch make_batch(const Objective& obj, long step, Index n, std::uint64_t seed, c
   b.x = ip.point(pairs.x0, pairs.x1, b.t, z);
   if (obj.type == "fm") {
     b.target = path::Interpolant::velocity_target(pairs.x0, pairs.x1);
+    b.cond = std::move(pairs.z.z);
+    if (obj.p_uncond > 0) {  // classifier-free guidance: the condition dropped to ∅ at rate p_uncond
+      FM_REQUIRE(b.cond.size() > 0, "objective.p_uncond: the training pairs carry no condition");
+      Rng drop(seed, "train/uncond", static_cast<std::uint64_t>(step));
+      for (Index i = 0; i < n; ++i)
+        if (drop.uniform() < obj.p_uncond) {
+          b.cond.row(i).setZero();
+          b.cond(i, 0) = pairs.z.labels() ? nn::kNullLabel : std::nan("");
+        }
+    }
   } else {
     b.target = obj.parametrization == "denoiser" ? pairs.x1 : ip.drift_target(pairs.x0, pairs.x1, b.t, z);
     if (obj.weighting == "one_minus_t") b.weight = (1.0 - b.t.array()).matrix();

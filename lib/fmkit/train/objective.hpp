@@ -1,5 +1,6 @@
 // Training objectives (regression targets and weights), per-coordinate mean squared error:
-//   fm     linear interpolant x_t = (1−t)x₀ + tx₁, target x₁ − x₀, t ~ U[0, t_max]
+//   fm     linear interpolant x_t = (1−t)x₀ + tx₁, target x₁ − x₀, t ~ U[0, t_max]; with conditions
+//          (labelled pairs) the row's condition goes beside, dropped to ∅ with probability p_uncond
 //   dfm    Brownian bridge with σ² (theory/dfm.md §1.4), t ~ U[0, t_max] (default t_max = 0.999,
 //          i.e. δ_train = 1e-3: the drift target's variance ~ σ²dt/(1−t) is not integrable at 1);
 //          weighting "uniform" or "one_minus_t" (w = 1 − t); parametrization "drift"
@@ -33,6 +34,9 @@ struct Objective {
   std::string time_law = "uniform";
   double mu = -0.4, sigma = 1.0;
   double adaptive_p = 0, adaptive_c = 1e-3;
+  // fm with conditions: the probability that a pair's condition is replaced by ∅ (the null token of
+  // classifier-free guidance; theory/sdfm_variants.md §1). 0: no null token.
+  double p_uncond = 0;
   static Objective parse(const cfg::json& j, const std::string& where = "objective");
   cfg::json to_json() const;
 };
@@ -43,6 +47,7 @@ struct Batch {
   Vec s;       // meanflow: the interval ends (t ≤ s); empty otherwise
   Mat target;  // regression target
   Vec weight;  // per-row loss weight
+  Mat cond;    // conditional fm: the raw condition of each row (∅ where dropped); empty otherwise
 };
 
 // Batch of training step `step` (deterministic in seed and step). `coupling` supplies pairs

@@ -17,7 +17,7 @@ cfg::json train_defaults() {
     "target": {"type": "toy2d", "name": "8gaussians"},
     "objective": {"type": "fm"},
     "coupling": {"type": "independent"},
-    "data": {"replacement": true, "holdout": 0.1},
+    "data": {"replacement": true, "holdout": 0.1, "labels": false},
     "model": {"hidden": [64, 64, 64], "activation": "silu",
               "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 10.0}},
     "train": {"steps": 20000, "batch": 256, "lr": 0.001, "schedule": "cosine", "lr_floor": 1e-5,
@@ -102,6 +102,7 @@ TrainSpec parse_train_spec(const cfg::json& c) {
   const cfg::json& data = cfg::at(c, "data", "");
   s.data.holdout = cfg::number(data, "holdout", "data");
   s.data.replacement = cfg::boolean_or(data, "replacement", true, "data");
+  s.data.labels = cfg::boolean_or(data, "labels", false, "data");
   s.data.validate();
   s.config = c;
   return s;

@@ -43,10 +43,14 @@ struct TrainOptions {
 TrainOptions parse_train_options(const cfg::json& train);
 
 // How a finite training set is used: the fraction held out for validation (0: validate on the
-// training points) and whether batches draw with replacement (else epochs of a permutation).
+// training points), whether batches draw with replacement (else epochs of a permutation), and
+// whether the model is conditioned on class labels.
 struct DataOptions {
   double holdout = 0.1;
   bool replacement = true;
+  // Condition the model on the target's class labels (a mixture's component, a toy's mode, a data
+  // file's "labels" column): every coupling then pairs within a class.
+  bool labels = false;
   void validate() const;
 };
 

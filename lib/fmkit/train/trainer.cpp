@@ -39,19 +39,33 @@ std::unique_ptr<field::Model> exact_model(const TrainSpec& spec) {
 
 }  // namespace
 
-TrainSplit split_training_points(const Mat& points, double holdout, std::uint64_t seed) {
+TrainSplit split_training_points(const Mat& points, double holdout, std::uint64_t seed, const dist::Conditions& z) {
   const Index nval = static_cast<Index>(std::floor(holdout * static_cast<double>(points.rows())));
   if (points.rows() - nval < 1) usage_error("data.holdout: leaves no training points");
+  FM_REQUIRE(z.empty() || z.rows() == points.rows(), "training points: one condition per point expected");
+  // Conditions ride as extra columns through the one permutation (it depends only on the row count).
+  const Index d = points.cols(), m = z.empty() ? 0 : z.z.cols();
+  Mat joint(points.rows(), d + m);
+  joint.leftCols(d) = points;
+  if (m > 0) joint.rightCols(m) = z.z;
   Rng rng(seed, "data/split");
-  dist::RowSplit rows = dist::split_rows(points, nval, points.rows() - nval, rng);
-  TrainSplit out{std::move(rows.second), std::move(rows.first)};
-  if (nval == 0) out.val = out.train;  // no holdout: validate on the training set
+  dist::RowSplit rows = dist::split_rows(joint, nval, points.rows() - nval, rng);
+  TrainSplit out{rows.second.leftCols(d), rows.first.leftCols(d), {}, {}};
+  if (m > 0) {
+    out.train_z = dist::Conditions{rows.second.rightCols(m), z.classes};
+    out.val_z = dist::Conditions{rows.first.rightCols(m), z.classes};
+  }
+  if (nval == 0) {  // no holdout: validate on the training set
+    out.val = out.train;
+    out.val_z = out.train_z;
+  }
   return out;
 }
 
 Trainer::Trainer(TrainSpec spec) : Trainer(std::move(spec), Mat()) {}
 
-Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), adam_(0, {}) {
+Trainer::Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& conditions)
+    : spec_(std::move(spec)), adam_(0, {}) {
   const Timer setup;
   seed_ = spec_.seed;
   spec_.train.lr.total = spec_.train.steps;  // the schedule spans the run, however the spec was built
@@ -70,7 +84,15 @@ Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), ad
   if (source->dim() != d)
     usage_error("source has dimension " + std::to_string(source->dim()) + " but target has dimension " +
                 std::to_string(d));
-  if (!in_memory) exact_ = exact_model(spec_);
+  const bool labelled = in_memory ? !conditions.empty() : spec_.data.labels;
+  if (labelled && obj.type != "fm")
+    usage_error("objective.type: a conditional model is trained with fm (got " + obj.type + ")");
+  if (obj.p_uncond > 0 && !labelled)
+    usage_error("objective.p_uncond: the condition to drop needs data.labels = true");
+  if (in_memory && !conditions.empty() && !conditions.labels())
+    usage_error("training conditions: only class labels are supported");
+  // A conditional model's ε² would compare it with the unconditional exact field: not computed.
+  if (!in_memory && !labelled) exact_ = exact_model(spec_);
   if (obj.type == "exact" && !exact_)
     usage_error("objective.type: 'exact' needs a target with a closed-form path (gaussian, gmm or schedule)");
   if (!in_memory && spec_.target.value("type", "") == "schedule" && obj.type != "exact")
@@ -84,12 +106,18 @@ Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), ad
   auto ds = std::dynamic_pointer_cast<const dist::Dataset>(target);
   std::unique_ptr<coupling::TargetSampler> train_t, val_t;
   if (in_memory || ds) {
-    TrainSplit split = split_training_points(in_memory ? points : ds->points(), spec_.data.holdout, seed_);
-    train_t = std::make_unique<coupling::TargetSampler>(std::move(split.train), spec_.data.replacement, seed_);
-    val_t = std::make_unique<coupling::TargetSampler>(std::move(split.val), true, val_seed);
+    dist::Conditions z = conditions;
+    if (!in_memory && labelled) {
+      if (ds->classes() == 0) usage_error("data.labels: the target data set has no labels column (target.labels)");
+      z = dist::Conditions::from_labels(ds->labels(), ds->classes());
+    }
+    TrainSplit split = split_training_points(in_memory ? points : ds->points(), spec_.data.holdout, seed_, z);
+    train_t = std::make_unique<coupling::TargetSampler>(std::move(split.train), spec_.data.replacement, seed_,
+                                                        std::move(split.train_z));
+    val_t = std::make_unique<coupling::TargetSampler>(std::move(split.val), true, val_seed, std::move(split.val_z));
   } else {
-    train_t = std::make_unique<coupling::TargetSampler>(target, seed_);
-    val_t = std::make_unique<coupling::TargetSampler>(target, val_seed);
+    train_t = std::make_unique<coupling::TargetSampler>(target, seed_, labelled);
+    val_t = std::make_unique<coupling::TargetSampler>(target, val_seed, labelled);
   }
   // Validation pairs stay independent: the validation loss measures the same regression for
   // every coupling.
@@ -100,6 +128,8 @@ Trainer::Trainer(TrainSpec spec, const Mat& points) : spec_(std::move(spec)), ad
 
   spec_.model.dim = d;
   spec_.model.times = obj.type == "meanflow" ? 2 : 1;  // a mean-flow network takes (x, t, s)
+  spec_.model.classes = train_t->classes();
+  spec_.model.null_token = obj.p_uncond > 0;
   mlp_ = std::make_shared<nn::Mlp>(spec_.model);
   Rng init(seed_, "train/init");
   mlp_->init(init);
@@ -166,7 +196,7 @@ void Trainer::evaluate(long step) {
   nn::Mlp net = *mlp_;
   net.params() = ema_.shadow;  // evaluate the weights fm-sample will use
   const double vl = spec_.objective.type == "meanflow" ? meanflow_loss(spec_.objective, val_, net)
-                                                       : loss(val_, net.forward(val_.x, val_.t));
+                                                       : loss(val_, net.forward(val_.x, val_.t, nullptr, val_.cond));
   curves_.eval_step.push_back(step);
   curves_.val_loss.push_back(vl);
   if (exact_) curves_.eps2.push_back(eps2_now());
@@ -183,7 +213,7 @@ std::optional<double> Trainer::step(std::string* diverged) {
   const Batch b = make_batch(spec_.objective, step_, spec_.train.batch, seed_, coupling_.get(), exact_.get());
   const double l = spec_.objective.type == "meanflow"
                        ? meanflow_loss(spec_.objective, b, *mlp_, &dpred_, &cache_)
-                       : loss(b, mlp_->forward(b.x, b.t, &cache_), &dpred_);
+                       : loss(b, mlp_->forward(b.x, b.t, &cache_, b.cond), &dpred_);
   grad_.setZero(mlp_->num_params());
   mlp_->backward(cache_, dpred_, grad_);
   const double first = curves_.loss.empty() ? l : curves_.loss.front();

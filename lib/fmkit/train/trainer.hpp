@@ -46,15 +46,19 @@ struct TrainResult {
 // (seed, "data/split"), for validation; no holdout validates on the training points.
 struct TrainSplit {
   Mat train, val;
+  dist::Conditions train_z, val_z;  // the points' conditions, split alike (empty without)
 };
-TrainSplit split_training_points(const Mat& points, double holdout, std::uint64_t seed);
+TrainSplit split_training_points(const Mat& points, double holdout, std::uint64_t seed,
+                                 const dist::Conditions& z = {});
 
 class Trainer {
  public:
   // Builds data, coupling, objective and network from the spec; the data are the spec's target
   // (sampled afresh, or a data file's points) or, in the second form, points held in memory.
+  // A conditional run (class labels) trains v(x, t, label): with data.labels from the spec's target,
+  // or from `conditions` given beside the points in memory.
   explicit Trainer(TrainSpec spec);
-  Trainer(TrainSpec spec, const Mat& points);
+  Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& conditions = {});
   // Continues from the checkpoint and curves of a run file written by a Trainer.
   void resume(const io::H5File& run);
   // Called after every validation with the step, the evaluated network (EMA weights) and its
