@@ -9,7 +9,7 @@ import h5py
 
 # The claims engine lives beside the plots (experiments/claims); the report runs as a script.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-from experiments.claims import meanflow_claims, sdfm_claims  # noqa: E402
+from experiments.claims import conditional_claims, meanflow_claims, sdfm_claims  # noqa: E402
 
 
 def exact_flow(d):
@@ -40,12 +40,17 @@ def exact_flow(d):
     ]
 
 
-def sd_chi2_targets(d, name):
-    """{label: target χ²} of the study's semidiscrete ε = 0 couplings, from the config stored in the file
-    (a gathered sweep stores the shared part of its run configs under "shared")."""
+def study_config(d, name):
+    """The config stored in a study file (a gathered sweep stores the shared part of its run configs
+    under "shared")."""
     with h5py.File(os.path.join(d, name), "r") as f:
         conf = json.loads(f["config"][()])
-    conf = conf.get("shared", conf)
+    return conf.get("shared", conf)
+
+
+def sd_chi2_targets(d, name):
+    """{label: target χ²} of the study's semidiscrete ε = 0 couplings, from the config stored in the file."""
+    conf = study_config(d, name)
     return {c["label"]: float(c["spec"].get("target_chi2", 0.05)) for c in conf.get("couplings", [])
             if c["spec"].get("type") == "semidiscrete" and float(c["spec"].get("eps_rel", 0)) == 0}
 
@@ -53,14 +58,12 @@ def sd_chi2_targets(d, name):
 def sd_roles(d, name):
     """{label: role} of the study's couplings, from the config stored in the file: the claims find
     couplings by the role the config declares, never by their label."""
-    with h5py.File(os.path.join(d, name), "r") as f:
-        conf = json.loads(f["config"][()])
-    conf = conf.get("shared", conf)
+    conf = study_config(d, name)
     return {c["label"]: c["role"] for c in conf.get("couplings", []) if "role" in c}
 
 
 VERDICT_TERMS = (
-    "Each claim is a test declared before the data (experiments/claims/sdfm_claims.py, theory/claims.md): "
+    "Each claim is a test declared before the data (experiments/claims/, theory/claims.md): "
     "per seed s the paired difference d_s = metric(A, s) − metric(B, s) on the same noise; d̄ its mean "
     "over k seeds with a 90 % t interval on k − 1 degrees of freedom (the interval of a one-sided test at "
     "α = 0.05). *supported*: every primary comparison "
@@ -532,7 +535,7 @@ def sdfm_study(d):
                 m.append(avg("map_mse", ds, cp, "dopri5"))
                 out.append(f"| {ds} | {cp} | " + " | ".join(f"{x:.4f}" for x in m) + " |")
         out.append("")
-    return out + sdfm_mean_flow(d, s) + sdfm_oracle(d)
+    return out + sdfm_mean_flow(d, s) + sdfm_conditional(d) + sdfm_oracle(d)
 
 
 def sdfm_mean_flow(d, s):
@@ -542,9 +545,7 @@ def sdfm_mean_flow(d, s):
     if loaded is None:
         return []
     mf, _ = loaded
-    with h5py.File(os.path.join(d, "sdfm.h5"), "r") as f:
-        conf = json.loads(f["config"][()])
-    conf = conf.get("shared", conf)
+    conf = study_config(d, "sdfm.h5")
     mf_roles = meanflow_claims.mean_flow_roles(conf)
     fm_roles = sd_roles(d, "sdfm.h5")
     nfes = sorted(set(int(k) for k in mf["nfe"]))
@@ -575,6 +576,68 @@ def sdfm_mean_flow(d, s):
     results = meanflow_claims.judge_all(sdfm_claims.Table(mf), sdfm_claims.Table(s), mf_roles, fm_roles)
     section = claims_section(results, len(seeds))
     section[0] = "### The mean-flow claims"
+    return out + section
+
+
+def sdfm_conditional(d):
+    """The conditional block (theory/sdfm_variants.md §1), from /conditional of sdfm.h5: per-class W2
+    and classifier accuracy by coupling, NFE and guidance, and the verdicts on claims C1 and C2."""
+    loaded = study_table(d, "sdfm.h5", "conditional")
+    if loaded is None:
+        return []
+    t, _ = loaded
+    conf = study_config(d, "sdfm.h5")
+    roles = conditional_claims.conditional_roles(conf)
+    n = len(t["dataset"])
+    seeds = sorted(set(int(q) for q in t["seed"]))
+    nfes = sorted(set(int(t["nfe"][i]) for i in range(n) if t["solver"][i] == "euler"))
+    guid = sorted(set(float(g) for g in t["guidance"]))
+    p_uncond = sorted(set(float(x) for x in t["p_uncond"]))
+
+    def cell(metric, ds, cp, g, solver, k=None):
+        v = [t[metric][i] for i in range(n) if t["dataset"][i] == ds and t["coupling"][i] == cp
+             and float(t["guidance"][i]) == g and t["solver"][i] == solver and (k is None or int(t["nfe"][i]) == k)]
+        if not v:
+            return ""
+        m = sum(v) / len(v)
+        se = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else float("nan")
+        return f"{m:.3f} ± {se:.3f}"
+
+    out = ["### Conditional generation: class labels and guidance (theory/sdfm_variants.md §1)", "",
+           "Each coupling pairs within a class: I-CFM draws x1 of the noise's class, OT-CFM solves exact OT within "
+           "each class of the batch, SD-CFM fits one semidiscrete potential per class (the augmented cost at "
+           f"β = ∞). The network takes the label as a learned embedding; labels are dropped to ∅ with probability "
+           f"{', '.join(f'{x:g}' for x in p_uncond)} in training, and sampling uses v(x, t, ∅) + γ (v(x, t, c) − v(x, t, ∅)). "
+           "*Per-class W2*: exact W2 between a class's generated points and its held-out points, averaged over the "
+           "classes. *Accuracy*: a 5-nearest-neighbour classifier fitted on the training set, applied to the samples "
+           "(its accuracy on the held-out real points is the ceiling, in the last column). "
+           f"Mean ± standard error over {len(seeds)} seeds.", "",
+           "Per-class W2 at guidance 1, by Euler NFE and Dopri5:", "",
+           "| dataset | coupling | " + " | ".join(f"NFE {k}" for k in nfes) + " | dopri5 |",
+           "|---|---|" + "---|" * (len(nfes) + 1)]
+    datasets = list(dict.fromkeys(t["dataset"]))
+    couplings = list(dict.fromkeys(t["coupling"]))
+    for ds in datasets:
+        for cp in couplings:
+            cells = [cell("w2_class", ds, cp, 1.0, "euler", k) for k in nfes] + [cell("w2_class", ds, cp, 1.0, "dopri5")]
+            if any(cells):
+                out.append(f"| {ds} | {cp} | " + " | ".join(cells) + " |")
+    k4 = max([k for k in nfes if k <= conditional_claims.C2_NFE], default=nfes[0])
+    out += ["", f"Classifier accuracy on the samples at Euler NFE {k4}, by guidance scale γ (ceiling: real held-out points):",
+            "", "| dataset | coupling | " + " | ".join(f"γ = {g:g}" for g in guid) + " | real |",
+            "|---|---|" + "---|" * (len(guid) + 1)]
+    for ds in datasets:
+        real = [t["accuracy_real"][i] for i in range(n) if t["dataset"][i] == ds]
+        for cp in couplings:
+            cells = [cell("accuracy", ds, cp, g, "euler", k4) for g in guid]
+            if any(cells):
+                out.append(f"| {ds} | {cp} | " + " | ".join(cells) + f" | {real[0]:.3f} |")
+    out += ["", "![Per-class W2 against NFE and accuracy against guidance](sdfm_conditional.png)", ""]
+    for name in sorted(os.listdir(d)):
+        if name.startswith("sdfm_conditional_samples_d") and name.endswith(".png"):
+            out += [f"![Generated samples per class of each coupling, by Euler NFE]({name})", ""]
+    section = claims_section(conditional_claims.judge_all(conditional_claims.CondTable(t), roles), len(seeds))
+    section[0] = "### The conditional claims"
     return out + section
 
 

@@ -4,7 +4,9 @@ dataset (Euler, with Heun and Dopri5 marked), straightness per coupling, pairing
 against the SD potential's χ², and pairing cost against the OT batch size n;
 with an /oracle table (§7), the on-atom fraction and W2 of the exact oracle flows against NFE; with a
 /mean_flow table (theory/sdfm_variants.md §2), W2 against NFE of the four model kinds: I-FM and SD-FM
-(Euler) and I-MF and SD-MF (the k-step mean-flow sampler), mean over seeds with its standard error.
+(Euler) and I-MF and SD-MF (the k-step mean-flow sampler), mean over seeds with its standard error;
+with a /conditional table (§1), per-class W2 against NFE and classifier accuracy against guidance, and
+the stored samples per class of each coupling.
 Usage: sdfm_study.py results/sdfm.h5 OUTDIR"""
 import json
 import os
@@ -97,6 +99,99 @@ def plot_mean_flow(mf, s, path, outdir):
     fig.savefig(os.path.join(outdir, "sdfm_mean_flow.png"), dpi=110)
 
 
+STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", "-"), ("P", "--")]
+
+
+def seed_mean_se(v):
+    """Mean over seeds and its standard error (0 with one seed)."""
+    if not len(v):
+        return np.nan, 0.0
+    return v.mean(), (v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0)
+
+
+def plot_conditional(t, outdir):
+    """Per-class W2 against Euler NFE at guidance 1 (top) and classifier accuracy against guidance at
+    Euler NFE 4 (bottom; dashed: the classifier on real held-out points), per dataset, mean ± standard
+    error over seeds."""
+    datasets = list(dict.fromkeys(t["dataset"]))
+    couplings = list(dict.fromkeys(t["coupling"]))
+    fig, ax = plt.subplots(2, len(datasets), figsize=(5.2 * len(datasets), 8), squeeze=False)
+    euler = t["solver"] == "euler"
+    nfes = sorted(set(t["nfe"][euler]))
+    k4 = max([k for k in nfes if k <= 4], default=nfes[0])
+    guid = sorted(set(t["guidance"]))
+    for k, ds in enumerate(datasets):
+        for j, cp in enumerate(couplings):
+            marker, ls = STYLES[j % len(STYLES)]
+            m = (t["dataset"] == ds) & (t["coupling"] == cp) & euler
+            if not m.any():
+                continue
+            w = [seed_mean_se(t["w2_class"][m & (t["guidance"] == 1.0) & (t["nfe"] == n)]) for n in nfes]
+            ax[0][k].errorbar(nfes, [a for a, _ in w], yerr=[b for _, b in w], marker=marker, ls=ls, ms=4, capsize=2,
+                              label=cp)
+            a = [seed_mean_se(t["accuracy"][m & (t["guidance"] == g) & (t["nfe"] == k4)]) for g in guid]
+            ax[1][k].errorbar(guid, [x for x, _ in a], yerr=[y for _, y in a], marker=marker, ls=ls, ms=4, capsize=2,
+                              label=cp)
+        real = t["accuracy_real"][t["dataset"] == ds]
+        ax[1][k].axhline(real[0], color="grey", ls="--", lw=1, label="real held-out points")
+        ax[0][k].set(xscale="log", title=f"{ds}: per-class W2, guidance 1", xlabel="Euler NFE", ylabel="mean per-class W2")
+        ax[0][k].set_xticks(nfes)
+        ax[0][k].set_xticklabels([str(n) for n in nfes])
+        ax[0][k].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax[1][k].set(title=f"{ds}: classifier accuracy, Euler NFE {k4}", xlabel="guidance scale γ", ylabel="accuracy",
+                     ylim=(-0.02, 1.02))
+        ax[0][k].legend(fontsize=9)
+        ax[1][k].legend(fontsize=9, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "sdfm_conditional.png"), dpi=110)
+
+
+def plot_conditional_samples(path, outdir):
+    """Per dataset, the stored samples (first seed, guidance 1): one panel per coupling (rows) and Euler
+    NFE (columns); 64-dimensional sets as 8×8 images (a column per class), others as scatters of the
+    first two coordinates coloured by class."""
+    with h5py.File(path, "r") as f:
+        if "conditional_samples" not in f:
+            return []
+        g = f["conditional_samples"]
+        entries = [(name, g[name][...], {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g[name].attrs.items()})
+                   for name in g]
+    written = []
+    by_ds = {}
+    for name, x, a in entries:
+        by_ds.setdefault(re.match(r"d(\d+)_", name).group(1), []).append((x, a))
+    for di, items in sorted(by_ds.items(), key=lambda kv: int(kv[0])):
+        couplings = list(dict.fromkeys(a["coupling"] for _, a in items))
+        nfes = sorted(set(int(a["nfe"]) for _, a in items))
+        fig, ax = plt.subplots(len(couplings), len(nfes), figsize=(3.4 * len(nfes), 3.4 * len(couplings)), squeeze=False)
+        for x, a in items:
+            r, c = couplings.index(a["coupling"]), nfes.index(int(a["nfe"]))
+            K = int(a["classes"])
+            per = x.shape[0] // K
+            if x.shape[1] == 64:
+                # Row i of the stored block has class i mod K: tile class k's images down column k.
+                tiles = np.full((per * 9 - 1, K * 9 - 1), np.nan)  # NaN: the gaps between images
+                for i in range(per * K):
+                    q, k = divmod(i, K)
+                    tiles[q * 9:q * 9 + 8, k * 9:k * 9 + 8] = x[i].reshape(8, 8)
+                cmap = matplotlib.colormaps["gray_r"].with_extremes(bad="#b0c4de")
+                ax[r][c].imshow(tiles, cmap=cmap, vmin=0, vmax=16)
+                ax[r][c].set_xticks([k * 9 + 3.5 for k in range(K)])
+                ax[r][c].set_xticklabels([str(k) for k in range(K)], fontsize=8)
+                ax[r][c].set_yticks([])
+            else:
+                labels = np.arange(x.shape[0]) % K
+                ax[r][c].scatter(x[:, 0], x[:, 1], c=labels, cmap="tab10", s=8)
+            ax[r][c].set_title(f"{a['coupling']}, NFE {a['nfe']}", fontsize=10)
+        fig.suptitle(f"{items[0][1]['dataset']}: samples per class (columns / colours), guidance 1")
+        fig.tight_layout()
+        out = f"sdfm_conditional_samples_d{di}.png"
+        fig.savefig(os.path.join(outdir, out), dpi=100)
+        plt.close(fig)
+        written.append(out)
+    return written
+
+
 def main(path, outdir):
     o = load(path, "oracle")
     if o is not None:
@@ -104,7 +199,13 @@ def main(path, outdir):
     mf = load(path, "mean_flow")
     if mf is not None:
         plot_mean_flow(mf, load(path), path, outdir)
+    cd = load(path, "conditional")
+    if cd is not None:
+        plot_conditional(cd, outdir)
+        plot_conditional_samples(path, outdir)
     s = load(path)
+    if s is None:  # a run of the blocks alone (only: their datasets) has no /summary rows
+        return
     datasets, couplings, fig, ax = panels(s, 8.5)
     for k, ds in enumerate(datasets):
         for cp in couplings:

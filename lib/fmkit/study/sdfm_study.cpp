@@ -1,6 +1,7 @@
 #include "fmkit/study/sdfm_study.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <variant>
 
@@ -23,94 +24,16 @@
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
 #include "fmkit/study/name_selection.hpp"
+#include "fmkit/study/sdfm_conditional.hpp"
+#include "fmkit/study/sdfm_data.hpp"
+#include "fmkit/study/sdfm_training.hpp"
 #include "fmkit/study/sdfm_oracle.hpp"
 #include "fmkit/train/train_spec.hpp"
 #include "fmkit/train/trainer.hpp"
 
 namespace fm::study {
-namespace {
 
 using cfg::json;
-
-struct Split {
-  Mat train, test;
-  Vec mean;
-  double scale = 1;
-  dist::DistributionPtr dist;
-  Vec atom_weights;  // a discrete target: the atoms' weights (test = the atoms); empty otherwise
-};
-
-// Training and test sets of a dataset, standardised by the training mean and one scalar scale: a
-// data file is split by a seeded permutation (first n_train, next n_test); a discrete target's
-// training set and test set are its atoms; any other distribution is sampled twice.
-Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed, const std::string& w) {
-  Split s;
-  s.dist = std::move(target);
-  const auto sizes = [&] {
-    const Index n_train = cfg::count(d, "n_train", w, 2, cfg::kMaxPoints);
-    const Index n_test = cfg::count(d, "n_test", w, 1, cfg::kMaxPoints);
-    return std::pair{n_train, n_test};
-  };
-  if (const auto data = std::dynamic_pointer_cast<const dist::Dataset>(s.dist)) {
-    const Mat& p = data->points();
-    const auto [n_train, n_test] = sizes();
-    if (n_train + n_test > p.rows())
-      usage_error(w + ": n_train + n_test = " + std::to_string(n_train + n_test) + " exceeds the file's " +
-                  std::to_string(p.rows()) + " rows");
-    Rng rng(seed, "sdfm/split");
-    dist::RowSplit rows = dist::split_rows(p, n_train, n_test, rng);
-    s.train = std::move(rows.first);
-    s.test = std::move(rows.second);
-  } else if (const auto atoms = std::dynamic_pointer_cast<const dist::Atoms>(s.dist)) {
-    if (!atoms->uniform())
-      usage_error(w + ".target: the training study needs uniform atom weights (its data sampler is uniform)");
-    if (d.contains("n_train") || d.contains("n_test"))
-      usage_error(w + ": a discrete target's training and test sets are its atoms; drop n_train and n_test");
-    s.train = s.test = atoms->points();
-    s.atom_weights = atoms->weights();
-  } else {
-    const auto [n_train, n_test] = sizes();
-    Rng rtr(seed, "sdfm/train_data"), rte(seed, "sdfm/test_data");
-    s.train = s.dist->sample(n_train, rtr);
-    s.test = s.dist->sample(n_test, rte);
-  }
-  s.mean = s.train.colwise().mean();
-  s.scale = dist::scalar_scale(s.train);
-  s.train = (s.train.rowwise() - s.mean.transpose()) / s.scale;
-  s.test = (s.test.rowwise() - s.mean.transpose()) / s.scale;
-  return s;
-}
-
-// A dataset's training recipe: config.train with the dataset's own "train" keys on top, parsed
-// here (before the first of possibly many hours of training) into the spec every run of the
-// dataset starts from.
-train::TrainSpec dataset_train(const json& tr, const json& d, const std::string& wd) {
-  json t = tr;
-  if (d.contains("train")) {
-    const json& o = d["train"];
-    if (!o.is_object()) usage_error(wd + ".train: expected an object of config.train keys");
-    cfg::expect_keys(o, wd + ".train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
-    t.merge_patch(o);  // objects (time_embedding) key by key, like --set; lists replaced whole
-  }
-  json full = train::train_defaults();
-  for (const char* k : {"steps", "batch", "lr", "ema"}) full["train"][k] = t[k];
-  full["train"]["eval_every"] = t["steps"];  // one validation, at the end
-  full["train"]["val_size"] = 1024;
-  full["model"]["hidden"] = t["hidden"];
-  full["model"]["time_embedding"] = t["time_embedding"];
-  // The training points are the dataset's own standardised split, used without replacement.
-  full["data"] = {{"replacement", false}, {"holdout", 0.0}};
-  // The parsers name their keys train.* and model.*; say which dataset's recipe it was.
-  try {
-    train::TrainSpec spec = train::parse_train_spec(full);
-    spec.config = nullptr;
-    return spec;
-  } catch (const Error& e) {
-    usage_error((d.contains("train") ? wd + ".train (over config.train)" : std::string("config.train")) + ": " + e.what());
-  }
-}
-
-}  // namespace
 
 json sdfm_study_defaults() {
   return json::parse(R"({
@@ -125,6 +48,7 @@ json sdfm_study_defaults() {
     "datasets": [],
     "couplings": [],
     "mean_flow": null,
+    "conditional": null,
     "oracle": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "straightness_n": 500,
                "fine_steps": 512, "loss_n": 20000, "datasets": [], "couplings": [], "only": null}
   })");
@@ -151,6 +75,7 @@ struct Plan {
   std::vector<bool> mf_dataset;  // per config.datasets entry
   train::Objective mf_objective;
   std::vector<long> mf_nfe;
+  std::optional<ConditionalPlan> conditional;  // config.conditional
   bool runs_coupling(const json& d, std::size_t ci) const {
     if (!coupling_selected[ci]) return false;
     if (!d.contains("couplings")) return true;
@@ -163,7 +88,7 @@ struct Plan {
 Plan plan_sdfm_study(const json& c) {
   cfg::expect_keys(c, "config",
                    {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "mean_flow",
-                    "oracle"});
+                    "conditional", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
@@ -235,18 +160,38 @@ Plan plan_sdfm_study(const json& c) {
       p.mf_roles.push_back(role);
     }
   }
+  // The conditional block's datasets and couplings join the names "only" and "only_couplings" pick from.
+  if (!c["conditional"].is_null()) p.conditional = plan_sdfm_conditional(c["conditional"], tr);
+  const std::vector<std::string> no_names;
+  const std::vector<std::string>& cd_names = p.conditional ? p.conditional->names : no_names;
+  const std::vector<std::string>& cd_labels = p.conditional ? p.conditional->labels : no_names;
   // "only_couplings" splits a dataset's work by coupling (sweep tasks of minutes, not hours); the
   // training seed does not depend on the coupling, so the split rows equal the full run's.
   std::vector<std::string> all_labels = label_list;
   all_labels.insert(all_labels.end(), p.mf_labels.begin(), p.mf_labels.end());
+  all_labels.insert(all_labels.end(), cd_labels.begin(), cd_labels.end());
   const std::vector<bool> picked =
       select_by_name(c["only_couplings"], "config.only_couplings", all_labels, "config.couplings", "label");
-  p.coupling_selected.assign(picked.begin(), picked.begin() + static_cast<long>(label_list.size()));
-  p.mf_selected.assign(picked.begin() + static_cast<long>(label_list.size()), picked.end());
+  const auto n_main = static_cast<long>(label_list.size()), n_mf = static_cast<long>(p.mf_labels.size());
+  p.coupling_selected.assign(picked.begin(), picked.begin() + n_main);
+  p.mf_selected.assign(picked.begin() + n_main, picked.begin() + n_main + n_mf);
   std::vector<std::string>& names = p.names;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di)
     names.push_back(cfg::string(c["datasets"][di], "name", "config.datasets[" + std::to_string(di) + "]"));
-  p.selected = select_by_name(c["only"], "config.only", names, "config.datasets");
+  std::vector<std::string> all_names = names;
+  all_names.insert(all_names.end(), cd_names.begin(), cd_names.end());
+  const std::vector<bool> chosen = select_by_name(c["only"], "config.only", all_names, "config.datasets");
+  p.selected.assign(chosen.begin(), chosen.begin() + static_cast<long>(names.size()));
+  if (p.conditional) {
+    p.conditional->coupling_selected.assign(picked.begin() + n_main + n_mf, picked.end());
+    p.conditional->dataset_selected.assign(chosen.begin() + static_cast<long>(names.size()), chosen.end());
+    const long runs = conditional_runs(*p.conditional, c["seeds"].size());
+    const bool any_dataset = std::find(p.conditional->dataset_selected.begin(), p.conditional->dataset_selected.end(),
+                                       true) != p.conditional->dataset_selected.end();
+    if (any_dataset && runs == 0)
+      usage_error("config.only_couplings: selects none of the couplings of config.conditional");
+    p.total += runs;
+  }
   p.mf_dataset.assign(names.size(), false);
   if (!mf.is_null()) {
     const json& ds = cfg::at(mf, "datasets", "config.mean_flow");
@@ -358,15 +303,6 @@ train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const 
   return trainer;
 }
 
-// The training run's columns of a model's rows: final loss, wall time and the coupling's own
-// figures (pairing cost, SD potential, Sinkhorn diagnostics).
-void training_columns(const train::TrainResult& res, const io::Summary& ts, io::Table& table) {
-  table.set("final_train_loss", res.train_loss);
-  for (const auto& [k, val] : ts.items())
-    if (k == "pairing_s_per_pair" || k.rfind("sd_", 0) == 0 || k.rfind("sinkhorn_", 0) == 0 || k == "wall_time_s")
-      std::visit([&, &k = k](const auto& x) { table.set(k == "wall_time_s" ? "train_wall_s" : k, x); }, val);
-}
-
 // The rows of one trained model: every solver and NFE of config.eval, each scored against the
 // bench, beside the model's straightness and the training run's own figures.
 void score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, const std::string& label, std::uint64_t seed,
@@ -436,7 +372,7 @@ void score_mean_flow(const Plan& p, const Bench& b, const std::string& label, co
 
 }  // namespace
 
-StudyTables run_sdfm_study(const json& c, io::H5File* /*output: tables only*/) {
+StudyTables run_sdfm_study(const json& c, io::H5File* output) {
   const Plan p = plan_sdfm_study(c);
   const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
   // The network-free oracle study runs first: it is short, and its config errors surface at once.
@@ -474,9 +410,14 @@ StudyTables run_sdfm_study(const json& c, io::H5File* /*output: tables only*/) {
       }
     }
   }
+  io::Table cd_table;
+  if (p.conditional)
+    cd_table = run_sdfm_conditional(c["conditional"], *p.conditional, c["seeds"], base_seed, output,
+                                    [&](const std::string& what) { bar.update(++done, what); });
   bar.finish();
   StudyTables out{std::move(table), {}};
   if (mf_table.rows() > 0) out.extra.emplace_back("mean_flow", std::move(mf_table));
+  if (cd_table.rows() > 0) out.extra.emplace_back("conditional", std::move(cd_table));
   if (oracle.rows() > 0) out.extra.emplace_back("oracle", std::move(oracle));
   return out;
 }

@@ -18,7 +18,10 @@ cfg::json sdfm_study_defaults();
 std::set<std::string> sdfm_study_opaque();
 
 // /summary: one row per (dataset, coupling, seed, solver, NFE); /oracle (when the oracle block has
-// datasets): one row per (dataset, coupling, Euler NFE).
+// datasets): one row per (dataset, coupling, Euler NFE); /mean_flow (config.mean_flow): one row per
+// (dataset, coupling, seed, NFE); /conditional (config.conditional, sdfm_conditional.hpp): one row
+// per (dataset, coupling, seed, guidance, solver, NFE), with sample grids for the plots under
+// /conditional_samples when `output` is given (a sweep's gather keeps the tables only).
 // The validating pass alone: every key, dataset, recipe and size, before any work.
 void validate_sdfm_study(const cfg::json& config);
 StudyTables run_sdfm_study(const cfg::json& config, io::H5File* output);

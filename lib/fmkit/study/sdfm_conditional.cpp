@@ -1,0 +1,212 @@
+#include "fmkit/study/sdfm_conditional.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/rng.hpp"
+#include "fmkit/coupling/make_coupling.hpp"
+#include "fmkit/dist/spec.hpp"
+#include "fmkit/field/conditioned_field.hpp"
+#include "fmkit/integrate/conditional_sampling.hpp"
+#include "fmkit/metrics/knn_classifier.hpp"
+#include "fmkit/metrics/per_class_distances.hpp"
+#include "fmkit/study/sdfm_data.hpp"
+#include "fmkit/study/sdfm_training.hpp"
+#include "fmkit/train/trainer.hpp"
+
+namespace fm::study {
+
+using cfg::json;
+
+namespace {
+
+// Seeds of the block's datasets start here, apart from the unconditional datasets' base + index.
+constexpr std::uint64_t kSeedOffset = 1000;
+
+std::vector<long> step_list(const json& b, const char* key, const std::string& wb) {
+  const json& l = cfg::at(b, key, wb);
+  if (!l.is_array() || l.empty()) usage_error(wb + "." + key + ": expected a non-empty list of step counts");
+  std::vector<long> out;
+  for (std::size_t i = 0; i < l.size(); ++i)
+    out.push_back(static_cast<long>(cfg::as_count(l[i], wb + "." + key + "[" + std::to_string(i) + "]", 1, cfg::kMaxGrid)));
+  return out;
+}
+
+}  // namespace
+
+ConditionalPlan plan_sdfm_conditional(const json& b, const json& tr) {
+  const std::string wb = "config.conditional";
+  cfg::expect_keys(b, wb, {"datasets", "couplings", "seeds", "p_uncond", "guidance", "euler", "dopri5", "n_per_class",
+                           "knn", "show_nfe", "show_per_class"});
+  ConditionalPlan p;
+  if (b.contains("seeds")) {  // the block's own seeds (claims need several), else config.seeds
+    const json& sd = b["seeds"];
+    if (!sd.is_array() || sd.empty()) usage_error(wb + ".seeds: expected a non-empty list of seeds");
+    for (std::size_t i = 0; i < sd.size(); ++i)
+      cfg::as_count(sd[i], wb + ".seeds[" + std::to_string(i) + "]", 0, INT64_MAX);
+    p.seeds = sd;
+  }
+  const double p_uncond = cfg::number_or(b, "p_uncond", 0.1, wb);
+  if (!(p_uncond >= 0 && p_uncond < 1)) usage_error(wb + ".p_uncond: expected a probability in [0, 1)");
+  const json& g = cfg::at(b, "guidance", wb);
+  if (!g.is_array() || g.empty()) usage_error(wb + ".guidance: expected a non-empty list of scales");
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const std::string wg = wb + ".guidance[" + std::to_string(i) + "]";
+    if (!g[i].is_number() || !(std::abs(g[i].get<double>()) <= 1e3)) usage_error(wg + ": expected a scale in [-1000, 1000]");
+    p.guidance.push_back(g[i].get<double>());
+    if (p.guidance.back() != 1 && p_uncond == 0)
+      usage_error(wg + ": guidance other than 1 needs the null token, p_uncond > 0");
+  }
+  p.euler = step_list(b, "euler", wb);
+  p.dopri5 = cfg::boolean_or(b, "dopri5", true, wb);
+  p.n_per_class = b.contains("n_per_class") ? cfg::count(b, "n_per_class", wb, 2, 100000) : 200;
+  p.knn = b.contains("knn") ? cfg::count(b, "knn", wb, 1, 1000) : 5;
+  if (b.contains("show_nfe")) p.show_nfe = step_list(b, "show_nfe", wb);
+  for (long k : p.show_nfe)
+    if (std::find(p.euler.begin(), p.euler.end(), k) == p.euler.end())
+      usage_error(wb + ".show_nfe: " + std::to_string(k) + " is not one of the Euler NFEs in " + wb + ".euler");
+  p.show_per_class = b.contains("show_per_class") ? cfg::count(b, "show_per_class", wb, 1, 1000) : 10;
+  if (p.show_per_class > p.n_per_class) usage_error(wb + ".show_per_class: must not exceed n_per_class");
+
+  const json& ds = cfg::at(b, "datasets", wb);
+  if (!ds.is_array() || ds.empty()) usage_error(wb + ".datasets: expected a non-empty list");
+  for (std::size_t di = 0; di < ds.size(); ++di) {
+    const std::string wd = wb + ".datasets[" + std::to_string(di) + "]";
+    cfg::expect_keys(ds[di], wd, {"name", "target", "n_train", "n_test", "train"});
+    p.names.push_back(cfg::string(ds[di], "name", wd));
+    train::TrainSpec spec = dataset_train(tr, ds[di], wd);
+    spec.objective.p_uncond = p_uncond;
+    p.specs.push_back(std::move(spec));
+    p.targets.push_back(dist::make_distribution(cfg::at(ds[di], "target", wd), wd + ".target"));
+    if (p.targets.back()->classes() == 0)
+      usage_error(wd + ".target: has no class labels (labelled are gmm, toy2d 8gaussians/moons/rings and datasets "
+                       "with a \"labels\" column)");
+    const Index n_train = cfg::count(ds[di], "n_train", wd, 2, cfg::kMaxPoints);
+    cfg::count(ds[di], "n_test", wd, 1, cfg::kMaxPoints);
+    if (p.knn > n_train) usage_error(wb + ".knn: " + std::to_string(p.knn) + " exceeds " + wd + ".n_train");
+  }
+  const json& cps = cfg::at(b, "couplings", wb);
+  if (!cps.is_array() || cps.empty()) usage_error(wb + ".couplings: expected a non-empty list");
+  for (std::size_t ci = 0; ci < cps.size(); ++ci) {
+    const std::string wc = wb + ".couplings[" + std::to_string(ci) + "]";
+    cfg::expect_keys(cps[ci], wc, {"label", "role", "spec"});
+    const std::string role = cfg::string(cps[ci], "role", wc);
+    static const std::vector<std::string> roles{"independent", "ot_small_batch", "sd", "sd_eps"};
+    if (std::find(roles.begin(), roles.end(), role) == roles.end())
+      usage_error(wc + ".role: expected independent, ot_small_batch, sd or sd_eps (the roles claims C1 and C2 compare)");
+    coupling::validate_coupling_spec(cfg::at(cps[ci], "spec", wc), wc + ".spec");
+    p.labels.push_back(cfg::string(cps[ci], "label", wc));
+    p.roles.push_back(role);
+  }
+  p.dataset_selected.assign(p.names.size(), true);
+  p.coupling_selected.assign(p.labels.size(), true);
+  return p;
+}
+
+long conditional_runs(const ConditionalPlan& p, std::size_t seeds) {
+  if (!p.seeds.is_null()) seeds = p.seeds.size();
+  const auto d = std::count(p.dataset_selected.begin(), p.dataset_selected.end(), true);
+  const auto c = std::count(p.coupling_selected.begin(), p.coupling_selected.end(), true);
+  return static_cast<long>(d * c) * static_cast<long>(seeds);
+}
+
+io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const json& study_seeds, std::uint64_t base_seed,
+                               io::H5File* output, const std::function<void(const std::string&)>& done) {
+  io::Table table;
+  const json& seeds = p.seeds.is_null() ? study_seeds : p.seeds;
+  const json& ds = b["datasets"];
+  for (std::size_t di = 0; di < ds.size(); ++di) {
+    if (!p.dataset_selected[di]) continue;
+    const std::string wd = "config.conditional.datasets[" + std::to_string(di) + "]";
+    const std::uint64_t dseed = base_seed + kSeedOffset + di;
+    const Split split = make_split(ds[di], p.targets[di], dseed, wd, true);
+    const Index K = split.classes, dim = split.train.cols();
+    // The judge, fitted once on the training set; its accuracy on the test set is the ceiling.
+    const metrics::KnnClassifier knn(split.train, split.train_labels, K, p.knn);
+    const double acc_real = knn.accuracy(split.test, split.test_labels);
+    // One noise set with n_per_class samples of every class (row i has class i mod K).
+    Rng nrng(dseed, "sdfm/cond_noise");
+    const Index n = K * p.n_per_class;
+    const Mat x0 = nrng.normal(n, dim);
+    Mat cond(n, 1);
+    std::vector<Index> want(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      want[static_cast<std::size_t>(i)] = i % K;
+      cond(i, 0) = static_cast<double>(i % K);
+    }
+    for (std::size_t ci = 0; ci < p.labels.size(); ++ci) {
+      if (!p.coupling_selected[ci]) continue;
+      for (std::size_t si = 0; si < seeds.size(); ++si) {
+        const auto seed = static_cast<std::uint64_t>(seeds[si].get<long long>());
+        train::TrainSpec spec = p.specs[di];
+        spec.seed = seed;
+        spec.coupling = b["couplings"][ci]["spec"];
+        train::Trainer trainer(std::move(spec), split.train, split.train_conditions());
+        const train::TrainResult res = trainer.run("", {"fm-sdfm-study", seed});
+        if (!res.ok())
+          runtime_error(p.names[di] + ", coupling " + p.labels[ci] + ", seed " + std::to_string(seed) + ": " + res.stop_reason);
+        const io::Summary ts = trainer.summary(res);
+        const auto net = std::make_shared<nn::Mlp>(trainer.ema_mlp());
+        for (double gamma : p.guidance) {
+          const field::ConditionedField v(net, gamma);
+          auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
+            const metrics::PerClassDistances pc =
+                metrics::per_class_distances(f.x, want, split.test, split.test_labels, K);
+            table.add_row();
+            table.set("dataset", p.names[di]);
+            table.set("dim", static_cast<long long>(dim));
+            table.set("classes", static_cast<long long>(K));
+            table.set("n_train", static_cast<long long>(split.train.rows()));
+            table.set("coupling", p.labels[ci]);
+            table.set("role", p.roles[ci]);
+            table.set("seed", static_cast<long long>(seed));
+            table.set("train_steps", static_cast<long long>(p.specs[di].train.steps));
+            table.set("p_uncond", p.specs[di].objective.p_uncond);
+            table.set("guidance", gamma);
+            table.set("solver", solver);
+            table.set("nfe", static_cast<long long>(nfe));
+            table.set("nfe_mean", f.nfe_mean);
+            table.set("w2_class", pc.mean_w2);
+            table.set("energy_class", pc.mean_energy);
+            table.set("classes_scored", static_cast<long long>(pc.scored));
+            table.set("accuracy", knn.accuracy(f.x, want));
+            table.set("accuracy_real", acc_real);
+            training_columns(res, ts, table);
+          };
+          integrate::FlowOptions fo;
+          fo.method = integrate::Method::Euler;
+          for (long k : p.euler) {
+            fo.nfe = k;
+            const integrate::FlowResult f = integrate::integrate_conditional(v, x0, cond, fo);
+            row("euler", k, f);
+            // Samples for the plots, in data units: the first seed, γ = 1, the first show_per_class of each class.
+            if (output && si == 0 && gamma == 1 &&
+                std::find(p.show_nfe.begin(), p.show_nfe.end(), k) != p.show_nfe.end()) {
+              const std::string name = "/conditional_samples/d" + std::to_string(di) + "_c" + std::to_string(ci) +
+                                       "_euler" + std::to_string(k);
+              const Mat shown = (f.x.topRows(K * p.show_per_class) * split.scale).rowwise() + split.mean.transpose();
+              output->write(name, shown);
+              output->set_attr(name, "dataset", p.names[di]);
+              output->set_attr(name, "coupling", p.labels[ci]);
+              output->set_attr(name, "role", p.roles[ci]);
+              output->set_attr(name, "nfe", static_cast<long long>(k));
+              output->set_attr(name, "classes", static_cast<long long>(K));
+              output->set_attr(name, "rows", "row i has class i mod classes");
+            }
+          }
+          if (p.dopri5) {
+            fo.method = integrate::Method::Dopri5;
+            fo.dopri = {1e-5, 1e-5, 10000, 0};
+            const integrate::FlowResult f = integrate::integrate_conditional(v, x0, cond, fo);
+            row("dopri5", f.nfe_max, f);
+          }
+        }
+        done(p.names[di] + " " + p.labels[ci]);
+      }
+    }
+  }
+  return table;
+}
+
+}  // namespace fm::study
