@@ -1,5 +1,6 @@
 // fm-ot: OT solvers on point sets (theory/sdfm.md): exact (network simplex), log-domain Sinkhorn,
 // semidiscrete (dual SGD from a continuous source). Thin shell over lib/fmkit/ot.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "fmkit/ot/assignment.hpp"
 #include "fmkit/ot/network_simplex.hpp"
 #include "fmkit/ot/semidiscrete.hpp"
+#include "fmkit/ot/semidiscrete_labels.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
 
 namespace {
@@ -27,8 +29,8 @@ using fm::Mat;
 using fm::Vec;
 
 struct Flags {
-  std::string x, y, x_weights, y_weights, source, cost;
-  double eps = NAN, eps_rel = NAN, tol = 1e-3, lr = 0, target_chi2 = 0.01, eps_warmup = 0;
+  std::string x, y, x_weights, y_weights, source, cost, labels;
+  double eps = NAN, eps_rel = NAN, tol = 1e-3, lr = 0, target_chi2 = 0.01, eps_warmup = 0, beta = NAN;
   long long max_iter = 5000, steps = 0, batch = 0, seed = 0;
   bool single = false, scaling = false, kernel = false;
   std::vector<double> snapshots;
@@ -41,6 +43,21 @@ Vec weights(const std::string& path, Index n, const std::string& flag) {
   Vec v = w.cols() == 1 ? Vec(w.col(0)) : Vec(w.row(0).transpose());
   fm::ot::check_weights(v, n, flag);
   return v;
+}
+
+// One integer class label >= 0 per atom, from a file (a vector).
+std::vector<Index> class_labels(const std::string& path, Index n, const std::string& flag) {
+  const Mat l = fm::io::read_points(path);
+  if (l.cols() != 1 && l.rows() != 1) fm::usage_error(flag + ": expected a vector of labels, got a matrix");
+  if (l.size() != n) fm::usage_error(flag + ": " + std::to_string(l.size()) + " labels for " + std::to_string(n) + " atoms");
+  std::vector<Index> out(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) {
+    const double v = l.data()[i];
+    if (!(v >= 0 && v < 1e6 && v == std::floor(v)))
+      fm::usage_error(flag + ": entry " + std::to_string(i) + " is " + std::to_string(v) + ", not a class label (an integer in [0, 1e6))");
+    out[static_cast<std::size_t>(i)] = static_cast<Index>(v);
+  }
+  return out;
 }
 
 Mat points(const std::string& path, const std::string& flag) {
@@ -112,6 +129,10 @@ int run(int argc, char** argv) {
   sd->add_option("--target-chi2", f.target_chi2, "stop once chi2 of the averaged potential <= this (default 0.01)")->check(fm::finite_number());
   sd->add_option("--eps-warmup", f.eps_warmup, "extra absolute epsilon at step 0, decaying over 10% of the steps")->check(fm::finite_number());
   sd->add_option("--seed", f.seed, "seed of the noise draws (default 0)");
+  sd->add_option("--labels", f.labels, "one class label per atom (a vector file): conditional SD, the source draws a "
+                                      "class with the atoms' class masses; without --beta one problem per class");
+  sd->add_option("--beta", f.beta, "with --labels: one problem for the augmented cost <x, y> + beta [same class], "
+                                  "beta in (0, 1e6]")->check(fm::finite_number());
   sd->add_option("--snapshots", f.snapshots, "chi2 levels, e.g. 0.5,0.1,0.05: keep the averaged potential the first "
                                             "time its chi2 falls below each (written under /result/snapshots)")
       ->delimiter(',');
@@ -146,10 +167,27 @@ int run(int argc, char** argv) {
     o.snapshot_chi2 = f.snapshots;
     o.eps = 0;
     o.validate();  // before the reference solve and the SGD: names the option that is out of range
+    if (!std::isnan(f.beta) && f.labels.empty()) fm::usage_error("--beta: needs --labels (the classes it weighs)");
+    if (!std::isnan(f.beta) && !(f.beta > 0 && f.beta <= 1e6)) fm::usage_error("--beta: expected a number in (0, 1e6]");
+    if (!f.labels.empty() && !f.snapshots.empty()) fm::usage_error("--snapshots: not available with --labels");
+    const std::vector<Index> labels = f.labels.empty() ? std::vector<Index>{} : class_labels(f.labels, y.rows(), "--labels");
     const double ref = fm::ot::reference_cost_std(*source, y, b);
     o.eps = std::isnan(f.eps) ? f.eps_rel * ref : f.eps * scale;
-    o = o.resolved(*source, y, b);
-    const auto r = fm::ot::semidiscrete(*source, y, b, o);
+    fm::ot::SemidiscreteResult r;
+    std::vector<double> class_chi2;
+    if (labels.empty()) {
+      o = o.resolved(*source, y, b);
+      r = fm::ot::semidiscrete(*source, y, b, o);
+    } else {
+      // Steps, batch and step size stay automatic per class (each class has its own N).
+      const Index classes = *std::max_element(labels.begin(), labels.end()) + 1;
+      const double beta = std::isnan(f.beta) ? 0.0 : f.beta;
+      const auto lr = fm::ot::semidiscrete_labelled(source, y, b, labels, classes, beta, o);
+      r = lr.joint;
+      for (const auto& fit : lr.fits) class_chi2.push_back(fit.chi2.value);
+      s.set("classes", static_cast<long long>(classes));
+      s.set("beta", beta > 0 ? std::to_string(beta) : std::string("inf (per class)"));
+    }
     const Vec g = kind == fm::ot::CostKind::SqEuclid ? fm::ot::potential_for_sqeuclid(r.g, y) : r.g;
     s.set("cost_kind", std::string(fm::ot::to_string(kind)));
     s.set("eps", o.eps / scale);
@@ -159,9 +197,14 @@ int run(int argc, char** argv) {
     options = {{"solver", "semidiscrete"}, {"y", f.y}, {"y_weights", f.y_weights}, {"source", spec},
                {"cost", fm::ot::to_string(kind)}, {"eps", o.eps / scale}, {"steps", o.steps}, {"batch", o.batch},
                {"lr", o.lr}, {"target_chi2", o.target_chi2}, {"eps_warmup", o.eps_warmup}, {"seed", f.seed},
-               {"snapshots", f.snapshots}};
-    write = [g, r, kind, y](fm::io::H5File& file) {
+               {"snapshots", f.snapshots}, {"labels", f.labels},
+               {"beta", std::isnan(f.beta) ? fm::cfg::json() : fm::cfg::json(f.beta)}};
+    write = [g, r, kind, y, labels, class_chi2](fm::io::H5File& file) {
       file.write("/result/g", g);
+      if (!labels.empty()) {
+        file.write("/result/labels", std::vector<long long>(labels.begin(), labels.end()));
+        file.write("/result/cell_chi2", class_chi2);  // per class (beta = inf) or the one augmented problem
+      }
       file.write("/result/chi2_step", std::vector<long long>(r.history_step.begin(), r.history_step.end()));
       file.write("/result/chi2", r.history_chi2);
       if (r.snapshot_g.empty()) return;

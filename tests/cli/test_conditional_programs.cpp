@@ -49,6 +49,14 @@ TEST(ConditionalPrograms, TrainOnLabelsAndSampleEachClass) {
   r = run("fm-sample", "--model " + run_file + " --condition 1 --guidance 0 --solver euler --nfe 16 --n 600 --out " + samples);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_LT(std::abs(fm::io::H5File::open(samples).read_matrix("/samples").col(0).mean()), 1.5);
+  // The guidance correction: R trajectories per sample by the midpoint rule, one resampled.
+  r = run("fm-sample", "--model " + run_file + " --condition 1 --guidance 2 --guidance-resample 8 --solver midpoint "
+                       "--nfe 16 --n 50 --json --out " + samples);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto gj = fm::cfg::json::parse(r.out);
+  EXPECT_GT(gj["guidance_ess"].get<double>(), 0.0);
+  EXPECT_LE(gj["guidance_ess"].get<double>(), 1.0);
+  EXPECT_EQ(fm::io::H5File::open(samples).read_matrix("/samples").rows(), 50);
   // cycle and a list are accepted; each bad condition is one line and exit 2, before any file.
   EXPECT_EQ(run("fm-sample", "--model " + run_file + " --condition cycle --guidance 2 --n 10 --solver euler").code, 0);
   EXPECT_EQ(run("fm-sample", "--model " + run_file + " --condition 0,1,1 --n 3 --solver euler").code, 0);
@@ -58,7 +66,11 @@ TEST(ConditionalPrograms, TrainOnLabelsAndSampleEachClass) {
        {std::string("--condition 2 --n 5"), std::string("--condition 0.5 --n 5"), std::string("--condition 0,1 --n 5"),
         std::string("--condition " + wide + " --n 2"), std::string("--n 5"), std::string("--condition 1 --solver em --n 5"),
         std::string("--condition 1 --logprob samples --n 5"), std::string("--condition 1 --guidance nan --n 5"),
-        std::string("--condition -1 --n 5"), std::string("--condition 1,x --n 2")}) {
+        std::string("--condition -1 --n 5"), std::string("--condition 1,x --n 2"),
+        std::string("--condition 1 --guidance 2 --guidance-resample 8 --n 5"),
+        std::string("--condition 1 --guidance-resample 8 --solver midpoint --nfe 15 --n 5"),
+        std::string("--condition 1 --guidance-resample 0 --solver midpoint --n 5"),
+        std::string("--condition 1 --solver midpoint --nfe 16 --n 5")}) {
     const std::string o = scratch("cond_bad.h5");
     std::filesystem::remove(o);
     r = run("fm-sample", "--model " + run_file + " " + bad + " --out " + o);
@@ -78,12 +90,56 @@ TEST(ConditionalPrograms, TrainOnLabelsAndSampleEachClass) {
   const std::string unc = scratch("uncond.h5");
   ASSERT_EQ(run("fm-train", "--set train.steps=20 --out " + unc).code, 0);
   EXPECT_EQ(run("fm-sample", "--model " + unc + " --condition 1 --n 5").code, 2);
+  EXPECT_EQ(run("fm-sample", "--model " + unc + " --guidance-resample 4 --solver midpoint --nfe 8 --n 5").code, 2);
   EXPECT_EQ(run("fm-train", "--set objective.p_uncond=0.1 --set train.steps=20 --out " + scratch("x.h5")).code, 2);
   EXPECT_EQ(run("fm-train", "--set data.labels=true --set 'target={\"type\":\"toy2d\",\"name\":\"checkerboard\"}' "
                             "--set train.steps=20 --out " + scratch("y.h5")).code, 2);
   for (const std::string& bad : {std::string("1"), std::string("-0.1"), std::string("nan"), std::string("1e300")})
     EXPECT_EQ(run("fm-train", "--set data.labels=true --set objective.p_uncond=" + bad + " --set train.steps=20 --out " +
                                   scratch("z.h5")).code, 2) << bad;
+}
+
+// fm-ot semidiscrete with class labels: one problem per class (joint χ² small, every class's own
+// potential) or the augmented cost at a finite β; the new flags' bad values are usage errors.
+TEST(ConditionalPrograms, FmOtSemidiscreteTakesLabelsAndBeta) {
+  const std::string y = scratch("sd_y.csv"), l = scratch("sd_l.csv"), out = scratch("sd_l.h5");
+  {
+    std::ofstream fy(y), fl(l);
+    for (int i = 0; i < 120; ++i) {
+      const int k = i % 3;
+      fy << (k - 1) * 5.0 + 0.1 * ((i * 7) % 11 - 5) << "," << 0.1 * ((i * 5) % 13 - 6) << "\n";
+      fl << k << "\n";
+    }
+  }
+  auto r = run("fm-ot", "semidiscrete --y " + y + " --labels " + l + " --eps 0 --target-chi2 0.05 --json --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = fm::cfg::json::parse(r.out);
+  EXPECT_EQ(j["classes"], 3);
+  EXPECT_EQ(j["beta"], "inf (per class)");
+  EXPECT_LT(j["chi2"].get<double>(), 0.1);
+  const auto f = fm::io::H5File::open(out);
+  EXPECT_EQ(f.read_ints("/result/labels").size(), 120u);
+  EXPECT_EQ(f.read_doubles("/result/cell_chi2").size(), 3u);  // one problem per class
+  r = run("fm-ot", "semidiscrete --y " + y + " --labels " + l + " --beta 1000 --eps 0 --target-chi2 0.1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fm::cfg::json::parse(r.out)["classes"], 3);
+  const std::string short_l = scratch("sd_l_short.csv"), frac_l = scratch("sd_l_frac.csv");
+  fmtest::write_file(short_l, "0\n1\n");
+  {
+    std::ofstream ff(frac_l);
+    for (int i = 0; i < 120; ++i) ff << (i == 7 ? "0.5" : "1") << "\n";
+  }
+  for (const std::string& bad :
+       {std::string("--beta 10"), std::string("--labels " + short_l), std::string("--labels " + frac_l),
+        std::string("--labels " + l + " --beta 0"), std::string("--labels " + l + " --beta -1"),
+        std::string("--labels " + l + " --beta 1e7"), std::string("--labels " + l + " --beta nan"),
+        std::string("--labels " + l + " --snapshots 0.5")}) {
+    const std::string o = scratch("sd_bad.h5");
+    std::filesystem::remove(o);
+    r = run("fm-ot", "semidiscrete --y " + y + " --eps 0 " + bad + " --out " + o);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(o)) << bad;
+  }
 }
 
 const char* kConfig = R"({"seed": 3, "seeds": [0],

@@ -24,6 +24,7 @@
 #include "fmkit/metrics/wasserstein.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/network_simplex.hpp"
+#include "fmkit/ot/semidiscrete_labels.hpp"
 #include "fmkit/train/trainer.hpp"
 #include "support/fd.hpp"
 
@@ -281,8 +282,8 @@ TEST(Conditional, LargeFiniteBetaGivesThePerClassAssignmentOnEveryQuery) {
   for (auto& c : qc) c = static_cast<Index>(rng.below(3));
   const double beta = 1e4;
   const Vec b = Vec::Constant(300, 1.0 / 300);
-  const auto mips = ot::make_mips(coupling::augment_with_labels(d.y, d.labels, 3, beta), g, b, ot::MipsOptions{"exact", true});
-  const auto j = mips->argmax(coupling::augment_with_labels(x, qc, 3, beta));
+  const auto mips = ot::make_mips(ot::augment_with_labels(d.y, d.labels, 3, beta), g, b, ot::MipsOptions{"exact", true});
+  const auto j = mips->argmax(ot::augment_with_labels(x, qc, 3, beta));
   for (Index i = 0; i < 1000; ++i) {
     Index best = -1;
     for (Index k = 0; k < 300; ++k) {

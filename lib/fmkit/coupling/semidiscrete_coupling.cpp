@@ -4,6 +4,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/timer.hpp"
+#include "fmkit/ot/semidiscrete_labels.hpp"
 
 namespace fm::coupling {
 
@@ -33,53 +34,6 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
   return sp;
 }
 
-Mat augment_with_labels(const Mat& x, const std::vector<Index>& labels, Index classes, double beta) {
-  FM_REQUIRE(static_cast<Index>(labels.size()) == x.rows(), "augment_with_labels: one label per row expected");
-  Mat a = Mat::Zero(x.rows(), x.cols() + classes);
-  a.leftCols(x.cols()) = x;
-  const double s = std::sqrt(beta);
-  for (Index i = 0; i < x.rows(); ++i) a(i, x.cols() + labels[static_cast<std::size_t>(i)]) = s;
-  return a;
-}
-
-namespace {
-
-// Inverse-CDF class draws with probabilities `freq`.
-std::vector<Index> draw_classes(const Vec& freq, Index n, Rng& rng) {
-  std::vector<Index> c(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) {
-    const double u = rng.uniform();
-    double acc = 0;
-    Index k = 0;
-    for (; k + 1 < freq.size(); ++k) {
-      acc += freq[k];
-      if (u < acc) break;
-    }
-    c[static_cast<std::size_t>(i)] = k;
-  }
-  return c;
-}
-
-// The finite-β source: (x₀, √β e_{c₀}) with x₀ from the base source and c₀ ~ freq.
-class AugmentedSource : public dist::Distribution {
- public:
-  AugmentedSource(dist::DistributionPtr base, Vec freq, double beta)
-      : base_(std::move(base)), freq_(std::move(freq)), beta_(beta) {}
-  Index dim() const override { return base_->dim() + freq_.size(); }
-  Mat sample(Index n, Rng& rng) const override {
-    const Mat x = base_->sample(n, rng);
-    return augment_with_labels(x, draw_classes(freq_, n, rng), freq_.size(), beta_);
-  }
-  std::string name() const override { return base_->name() + "+labels"; }
-
- private:
-  dist::DistributionPtr base_;
-  Vec freq_;
-  double beta_;
-};
-
-}  // namespace
-
 SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::DistributionPtr source,
                                            const TargetSampler& target, std::uint64_t seed)
     : source_(std::move(source)), seed_(seed) {
@@ -101,7 +55,6 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
   ot::SemidiscreteOptions o = sp.opts;
   o.seed = seed;
   o.eps = eps_;
-  Timer timer;
   std::vector<Index> all(static_cast<std::size_t>(N));
   for (Index j = 0; j < N; ++j) all[static_cast<std::size_t>(j)] = j;
   if (z_.empty()) {
@@ -111,46 +64,29 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
     if (eps_ == 0) w2sq_dual_ = ot::w2sq_dual_bound(*source_, y_, b_all, fit_.g, 65536, seed);
     return;
   }
-  class_freq_ = z_.frequencies();
   std::vector<Index> labels(static_cast<std::size_t>(N));
   for (Index j = 0; j < N; ++j) labels[static_cast<std::size_t>(j)] = z_.label(j);
-  if (beta_ > 0) {
-    const AugmentedSource aug(source_, class_freq_, beta_);
-    cells_.push_back(Cell{all, augment_with_labels(y_, labels, z_.classes, beta_), b_all, {}, nullptr});
-    fit_cell(cells_[0], aug, o);
-    fit_ = cells_[0].fit;
-    return;
-  }
-  // β = ∞: one problem per class, each with its own seed; the joint χ² is the frequency-weighted
-  // mean of the classes' χ² (Σ_c Σ_j ((n_c/N) m_j − 1/N)² N = Σ_c (n_c/N) χ²_c).
-  fit_.g = Vec::Zero(N);
-  fit_.status = Status::Converged;
-  double se2 = 0;
-  w2sq_dual_ = {0, 0};
-  const auto groups = z_.by_class();
-  for (std::size_t c = 0; c < groups.size(); ++c) {
-    if (groups[c].empty()) continue;
-    Cell cell{groups[c], Mat(static_cast<Index>(groups[c].size()), y_.cols()),
-              Vec::Constant(static_cast<Index>(groups[c].size()), 1.0 / static_cast<double>(groups[c].size())), {}, nullptr};
-    for (std::size_t i = 0; i < groups[c].size(); ++i) cell.y.row(static_cast<Index>(i)) = y_.row(groups[c][i]);
-    ot::SemidiscreteOptions oc = o;
-    oc.seed = seed ^ (purpose_id("sd/class") + c);
-    fit_cell(cell, *source_, oc);
-    const double f = class_freq_[static_cast<Index>(c)];
-    for (std::size_t i = 0; i < groups[c].size(); ++i) fit_.g[groups[c][i]] = cell.fit.g[static_cast<Index>(i)];
-    fit_.chi2.value += f * cell.fit.chi2.value;
-    se2 += f * f * cell.fit.chi2.se * cell.fit.chi2.se;
-    fit_.iterations = std::max(fit_.iterations, cell.fit.iterations);
-    if (cell.fit.status != Status::Converged) fit_.status = cell.fit.status;
-    if (eps_ == 0) {
-      const Estimate e = ot::w2sq_dual_bound(*source_, cell.y, cell.b, cell.fit.g, 16384, oc.seed);
-      w2sq_dual_.value += f * e.value;
-      w2sq_dual_.se = std::sqrt(w2sq_dual_.se * w2sq_dual_.se + f * f * e.se * e.se);
-    }
+  ot::LabelledSemidiscrete fit = ot::semidiscrete_labelled(source_, y_, b_all, labels, z_.classes, beta_, o);
+  class_freq_ = fit.class_mass;
+  fit_ = fit.joint;
+  if (fit_.status == Status::NumericalError) runtime_error(w + ": the potential's SGD produced non-finite values");
+  for (std::size_t k = 0; k < fit.rows.size(); ++k) {
+    Cell cell{fit.rows[k], std::move(fit.y[k]), std::move(fit.b[k]), std::move(fit.fits[k]), nullptr};
+    if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, ot::MipsOptions{});
     cells_.push_back(std::move(cell));
   }
-  fit_.chi2.se = std::sqrt(se2);
-  fit_.seconds = timer.seconds();
+  if (eps_ == 0 && beta_ == 0) {  // E_c of the classes' dual bounds on W2²(μ, ν_c)
+    w2sq_dual_ = {0, 0};
+    for (Index c = 0; c < z_.classes; ++c) {
+      const Index k = fit.cell_of_class[static_cast<std::size_t>(c)];
+      if (k < 0) continue;
+      const Cell& cell = cells_[static_cast<std::size_t>(k)];
+      const double m = class_freq_[c];
+      const Estimate e = ot::w2sq_dual_bound(*source_, cell.y, cell.b, cell.fit.g, 16384, ot::class_seed(seed, c));
+      w2sq_dual_.value += m * e.value;
+      w2sq_dual_.se = std::sqrt(w2sq_dual_.se * w2sq_dual_.se + m * m * e.se * e.se);
+    }
+  }
 }
 
 void SemidiscreteCoupling::fit_cell(Cell& cell, const dist::Distribution& source, const ot::SemidiscreteOptions& o) {
@@ -162,7 +98,7 @@ void SemidiscreteCoupling::fit_cell(Cell& cell, const dist::Distribution& source
 
 std::vector<Index> SemidiscreteCoupling::source_classes(long step, Index n) const {
   Rng rng(seed_, "train/source-class", static_cast<std::uint64_t>(step));
-  return draw_classes(class_freq_, n, rng);
+  return ot::draw_classes(class_freq_, n, rng);
 }
 
 // ε > 0: the atom (a column of the softmax cell weights) paired with query row i, by inverse CDF.
@@ -201,7 +137,7 @@ void SemidiscreteCoupling::draw(long step, Index n, PairBatch& out) {
   } else {
     const std::vector<Index> c0 = source_classes(step, n);
     if (beta_ > 0) {
-      pair(cells_[0], augment_with_labels(out.x0, c0, z_.classes, beta_), atom);
+      pair(cells_[0], ot::augment_with_labels(out.x0, c0, z_.classes, beta_), atom);
     } else {
       atom.resize(static_cast<std::size_t>(n));
       std::vector<std::vector<Index>> rows_of(static_cast<std::size_t>(z_.classes));

@@ -3,8 +3,8 @@
 // and pairs each with one atom: ε = 0 the argmax cell by exact MIPS, ε > 0 one categorical draw
 // from the softmax s_{ε,g}(x0) (inverse CDF with one uniform per noise).
 //
-// Class labels (conditional SD-FM, theory/sdfm_variants.md §1): the source draws a class c₀ with
-// the data's frequencies beside each x₀.
+// Class labels (conditional SD-FM, theory/sdfm_variants.md §1; fitted by ot/semidiscrete_labels):
+// the source draws a class c₀ with the data's frequencies beside each x₀.
 //   "beta" absent (β = ∞): the problem splits into one per class (source N(0, I), target the
 //     class's atoms, uniform), each fitted on its own; x₀ is paired within class c₀. The reported
 //     χ² is that of the joint (y, c) marginal, Σ_c (n_c/N) χ²_c.
@@ -29,9 +29,6 @@ struct SemidiscreteSpec {
   ot::SemidiscreteOptions opts;
 };
 SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::string& where);
-
-// Augmented vectors [x, √β e_label] of the finite-β labelled coupling.
-Mat augment_with_labels(const Mat& x, const std::vector<Index>& labels, Index classes, double beta);
 
 class SemidiscreteCoupling : public Coupling {
  public:

@@ -6,6 +6,7 @@
 #include "fmkit/core/rng.hpp"
 #include "fmkit/integrate/conditional_sampling.hpp"
 #include "fmkit/integrate/euler_maruyama.hpp"
+#include "fmkit/integrate/guidance_correction.hpp"
 #include "fmkit/integrate/mean_flow.hpp"
 
 namespace fm::integrate {
@@ -13,7 +14,7 @@ namespace fm::integrate {
 cfg::json sample_defaults() {
   return {{"n", 1000},        {"solver", "dopri5"}, {"nfe", 100},   {"rtol", 1e-6},  {"atol", 1e-8},
           {"max_steps", 10000}, {"trajectories", 0}, {"grid", "G1"}, {"delta", 0.01}, {"chunk", 1024},
-          {"condition", nullptr}, {"guidance", 1.0}};
+          {"condition", nullptr}, {"guidance", 1.0}, {"guidance_resample", 0}};
 }
 
 cfg::json logprob_defaults() {
@@ -34,6 +35,10 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
     make_grid(o.grid, o.em_steps, o.delta);  // validates grid name and delta now, before any work
   } else if (o.solver == "meanflow") {
     o.mean_flow_steps = nfe;
+  } else if (o.solver == "midpoint") {  // the guidance correction's integrator, nothing else
+    if (!(s.contains("guidance_resample") && s["guidance_resample"].is_number() && s["guidance_resample"].get<double>() > 0))
+      usage_error("sample.solver: midpoint is the guidance correction's integrator; it needs sample.guidance_resample > 0");
+    if (nfe < 2 || nfe % 2 != 0) usage_error("sample.nfe: the midpoint rule takes 2 evaluations a step; give an even nfe >= 2");
   } else {
     o.flow.method = parse_method(o.solver, "sample.solver");
   }
@@ -46,13 +51,21 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   o.condition = s.contains("condition") ? s["condition"] : cfg::json();  // checked against the model's classes
   o.guidance = cfg::number_or(s, "guidance", 1.0, w);
   if (!(std::abs(o.guidance) <= 1e3)) usage_error("sample.guidance: expected a finite scale in [-1000, 1000]");
+  o.guidance_resample = s.contains("guidance_resample") ? cfg::count(s, "guidance_resample", w, 0, 4096) : 0;
+  if (o.guidance_resample > 0 && o.solver != "midpoint")
+    usage_error("sample.guidance_resample: the corrected sampler integrates by the explicit midpoint rule; set "
+                "sample.solver to midpoint (and an even sample.nfe)");
+  if (o.guidance_resample > 0 && static_cast<double>(o.n) * static_cast<double>(o.guidance_resample) > static_cast<double>(cfg::kMaxPoints))
+    usage_error("sample.n × sample.guidance_resample is over " + std::to_string(cfg::kMaxPoints) + " trajectories");
+  if (o.guidance_resample > 0 && o.flow.trajectories > 0)
+    usage_error("sample.trajectories: the corrected sampler stores no trajectories; set 0");
   // The samples and the stored trajectory states are held in memory together.
   if (static_cast<double>(o.n) * static_cast<double>(o.flow.trajectories + 2) > static_cast<double>(cfg::kMaxPoints))
     usage_error("sample.n × (sample.trajectories + 2) is over " + std::to_string(cfg::kMaxPoints) +
                 " stored points; lower sample.n or sample.trajectories");
   if (o.solver == "meanflow" && o.flow.trajectories > 0)
     usage_error("sample.trajectories: the meanflow sampler stores no trajectories; set 0");
-  if (o.solver != "em" && o.solver != "meanflow") o.flow.validate();
+  if (o.solver != "em" && o.solver != "meanflow" && o.solver != "midpoint") o.flow.validate();
   else o.flow.dopri.validate();
   return o;
 }
@@ -93,10 +106,27 @@ SampleOutput sample_model(const field::Model& model, const SampleOptions& opts) 
       usage_error("sample.solver: a conditional model is sampled with an ODE solver (euler, heun, rk4, dopri5)");
     const field::ConditionedField v(model.conditional, opts.guidance);
     const Mat cond = resolve_conditions(opts.condition, model.conditional->spec(), opts.n, "sample.condition");
+    if (opts.guidance_resample > 0) {
+      // r draws per sample (rows g·r … g·r + r − 1 carry sample g's condition); v₁ = v(·, c), v₂ = v(·, ∅).
+      const Index r = opts.guidance_resample;
+      const field::ConditionedField v_cond(model.conditional, 1.0), v_null(model.conditional, 0.0);
+      Rng many(opts.seed, "fm-sample/guidance-draws");
+      const Mat x0r = model.source->sample(opts.n * r, many);
+      Mat cond_r(opts.n * r, cond.cols());
+      for (Index i = 0; i < opts.n * r; ++i) cond_r.row(i) = cond.row(i / r);
+      const CorrectedGuidance c = corrected_guidance(v_cond, v_null, opts.guidance, v.augment(x0r, cond_r), r,
+                                                     opts.flow.nfe / 2, opts.seed);
+      out.x = v.points(c.x);
+      out.nfe = opts.flow.nfe;
+      out.nfe_mean = static_cast<double>(opts.flow.nfe);
+      out.guidance_ess = c.ess;
+      return out;
+    }
     return from_flow(integrate_conditional(v, x0, cond, opts.flow));
   }
-  if (opts.guidance != 1 || !opts.condition.is_null())
-    usage_error(std::string(opts.guidance != 1 ? "sample.guidance" : "sample.condition") +
+  if (opts.guidance != 1 || !opts.condition.is_null() || opts.guidance_resample > 0)
+    usage_error(std::string(opts.guidance != 1 ? "sample.guidance" : opts.guidance_resample > 0 ? "sample.guidance_resample"
+                                                                                               : "sample.condition") +
                 ": the model was trained without conditions");
   if (opts.solver == "em") {
     if (!model.drift)

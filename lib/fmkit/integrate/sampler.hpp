@@ -14,7 +14,7 @@ namespace fm::integrate {
 
 struct SampleOptions {
   Index n = 1000;
-  std::string solver = "dopri5";  // euler | heun | rk4 | dopri5 | em | meanflow
+  std::string solver = "dopri5";  // euler | heun | rk4 | dopri5 | em | meanflow | midpoint (guidance correction)
   FlowOptions flow;
   std::string grid = "G1";        // em only
   double delta = 0.01;            // em on G2/G3
@@ -23,6 +23,9 @@ struct SampleOptions {
   // A conditional model's conditions (resolve_conditions' spec) and guidance scale γ.
   cfg::json condition;
   double guidance = 1;
+  // > 0: the guidance correction (guidance_correction.hpp): r trajectories per sample by the
+  // explicit midpoint rule (solver "midpoint", nfe / 2 steps), one resampled by its weight.
+  Index guidance_resample = 0;
   std::uint64_t seed = 0;
 };
 
@@ -43,6 +46,7 @@ struct SampleOutput {
   double nfe_mean = 0;
   std::vector<double> traj_t;
   std::vector<Mat> traj;
+  double guidance_ess = 0;  // the corrected sampler's mean effective sample size per group (÷ r)
 };
 
 SampleOutput sample_model(const field::Model& model, const SampleOptions& opts);
