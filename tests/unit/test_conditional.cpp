@@ -383,4 +383,96 @@ TEST(Conditional, ShortTrainingLearnsTheClassesAndGuidanceWorks) {
   EXPECT_LT(acc0, 0.35);  // the unconditional one (γ = 0) ignores the label: chance is 1/8
 }
 
+// Continuous conditions (super-resolution's kind): y = (z, 0) + noise with z ~ U[−3, 3].
+struct Conditioned {
+  Mat y, z;
+};
+Conditioned along_a_line(Index n, std::uint64_t seed) {
+  Rng rng(seed, "conditional/line");
+  Conditioned d{Mat(n, 2), Mat(n, 1)};
+  for (Index i = 0; i < n; ++i) {
+    d.z(i, 0) = rng.uniform(-3, 3);
+    d.y(i, 0) = d.z(i, 0) + 0.1 * rng.normal();
+    d.y(i, 1) = 0.1 * rng.normal();
+  }
+  return d;
+}
+
+TEST(Conditional, MinibatchOtWithContinuousConditionsWeighsThemByBeta) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  const Conditioned d = along_a_line(300, 31);
+  coupling::TargetSampler t(d.y, true, 17, dist::Conditions{d.z, 0});
+  dist::Conditions z;
+  const Mat x1 = t.draw(3, 64, &z);
+  // β → 0: the x-part's optimal pairing, each pair keeping its target's condition.
+  coupling::MinibatchOtCoupling small({{"type", "exact_ot"}, {"cost", "sqeuclid"}, {"beta", 1e-12}}, mu, t, 17);
+  coupling::PairBatch b;
+  small.draw(3, 64, b);
+  const auto best = ot::exact_assignment(ot::sq_euclidean_cost(b.x0, x1));
+  for (Index i = 0; i < 64; ++i) {
+    const Index j = best.assignment[static_cast<std::size_t>(i)];
+    EXPECT_EQ((b.x1.row(i) - x1.row(j)).norm(), 0.0) << i;
+    EXPECT_EQ(b.z.z(i, 0), z.z(j, 0)) << i;
+  }
+  // β large: a noise's partner has (nearly) the condition the noise stands for — its own row's, as
+  // independent pairs do; swaps remain only between conditions closer than ~1/√β of the x costs.
+  coupling::MinibatchOtCoupling large({{"type", "exact_ot"}, {"cost", "sqeuclid"}, {"beta", 1e6}}, mu, t, 17);
+  large.draw(3, 64, b);
+  Index kept = 0;
+  for (Index i = 0; i < 64; ++i) kept += (b.x1.row(i) - x1.row(i)).norm() == 0;
+  EXPECT_GE(kept, 56);
+  EXPECT_LT((b.z.z - z.z).cwiseAbs().maxCoeff(), 0.02);
+  for (Index i = 0; i < 64; ++i) {  // and (x₁, z) stays a real pair
+    Index j = 0;
+    while ((x1.row(j) - b.x1.row(i)).norm() != 0) ++j;
+    EXPECT_EQ(b.z.z(i, 0), z.z(j, 0)) << i;
+  }
+  // Continuous conditions need β.
+  EXPECT_THROW(coupling::MinibatchOtCoupling({{"type", "exact_ot"}}, mu, t, 17), Error);
+}
+
+TEST(Conditional, SemidiscreteWithContinuousConditionsPairsRealPairs) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  const Conditioned d = along_a_line(200, 32);
+  coupling::TargetSampler t(d.y, true, 18, dist::Conditions{d.z, 0});
+  coupling::SemidiscreteCoupling c({{"type", "semidiscrete"}, {"target_chi2", 0.1}, {"beta", 1.0}}, mu, t, 18);
+  EXPECT_LE(c.potential().chi2.value, 0.1 + 3 * c.potential().chi2.se + 0.05);
+  coupling::PairBatch b;
+  c.draw(2, 256, b);
+  ASSERT_EQ(b.z.rows(), 256);
+  for (Index i = 0; i < 256; ++i) {  // (x₁, z) is a training point with its own condition
+    Index j = 0;
+    while (j < d.y.rows() && (d.y.row(j) - b.x1.row(i)).norm() != 0) ++j;
+    ASSERT_LT(j, d.y.rows()) << i;
+    EXPECT_EQ(b.z.z(i, 0), d.z(j, 0)) << i;
+  }
+  EXPECT_THROW(coupling::SemidiscreteCoupling({{"type", "semidiscrete"}}, mu, t, 18), Error);  // needs β
+}
+
+TEST(Conditional, ShortTrainingOnContinuousConditionsFollowsThem) {
+  const Conditioned d = along_a_line(2000, 33);
+  train::TrainSpec spec = train::default_train_spec();
+  spec.train.steps = 1500;
+  spec.train.eval_every = 1500;
+  spec.train.val_size = 256;
+  spec.train.ema = 0.99;
+  spec.model.hidden = {64, 64};
+  spec.seed = 4;
+  train::Trainer trainer(spec, d.y, dist::Conditions{d.z, 0});
+  ASSERT_TRUE(trainer.run("", {"test", 4}).ok());
+  auto net = std::make_shared<nn::Mlp>(trainer.ema_mlp());
+  EXPECT_EQ(net->spec().cond_dim, 1);
+  EXPECT_EQ(net->spec().classes, 0);
+  Rng nr(19, "noise");
+  const Mat x0 = nr.normal(400, 2);
+  integrate::FlowOptions fo;
+  fo.method = integrate::Method::Euler;
+  fo.nfe = 32;
+  for (double zc : {-2.0, 1.5}) {
+    const Mat x = integrate::integrate_conditional(field::ConditionedField(net, 1.0), x0, Mat::Constant(400, 1, zc), fo).x;
+    EXPECT_NEAR(x.col(0).mean(), zc, 0.25) << zc;  // the samples follow the condition (data: y₁ = z + noise)
+    EXPECT_LT(std::sqrt((x.col(0).array() - x.col(0).mean()).square().mean()), 0.5) << zc;
+  }
+}
+
 }  // namespace

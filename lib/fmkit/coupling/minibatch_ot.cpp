@@ -1,6 +1,7 @@
 #include "fmkit/coupling/minibatch_ot.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/timer.hpp"
@@ -16,10 +17,10 @@ MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string
   if (sp.type != "exact_ot" && sp.type != "sinkhorn")
     usage_error(w + ".type: expected exact_ot or sinkhorn, got '" + sp.type + "'");
   if (sp.type == "exact_ot") {
-    cfg::expect_keys(spec, w, {"type", "cost", "ot_batch"});
+    cfg::expect_keys(spec, w, {"type", "cost", "ot_batch", "beta"});
   } else {
     cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch", "warm_start",
-                               "precision"});
+                               "precision", "beta"});
     sp.warm_start = cfg::boolean_or(spec, "warm_start", sp.warm_start, w);
     const std::string precision = cfg::string_or(spec, "precision", "double", w);
     if (precision != "double" && precision != "float")
@@ -36,6 +37,10 @@ MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string
   }
   sp.cost = ot::parse_cost(cfg::string_or(spec, "cost", "dot", w), w + ".cost");
   if (spec.contains("ot_batch")) sp.ot_batch = cfg::count(spec, "ot_batch", w, 0, cfg::kMaxPoints);
+  if (spec.contains("beta")) {
+    sp.beta = cfg::number(spec, "beta", w);
+    if (!(sp.beta > 0 && sp.beta <= 1e6)) usage_error(w + ".beta: expected a number in (0, 1e6]");
+  }
   return sp;
 }
 
@@ -53,10 +58,14 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
   single_precision_ = sp.single_precision;
   ot_batch_ = sp.ot_batch;
   FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
-  if (target_.conditional() && target_.classes() == 0)
-    usage_error("coupling " + type_ + ": continuous conditions are not supported by minibatch OT (class labels are)");
+  beta_ = sp.beta;
+  const bool continuous = target_.conditional() && target_.classes() == 0;
+  if (continuous && beta_ == 0)
+    usage_error("coupling.beta: continuous conditions need the weight beta > 0 of the condition in the augmented cost");
+  if (!continuous && beta_ > 0)
+    usage_error("coupling.beta: weighs continuous conditions (class labels pair within their class)");
   if (target_.conditional() && warm_start_)
-    usage_error("coupling.warm_start: not available with class labels (each class's problem has its own size)");
+    usage_error("coupling.warm_start: not available with conditions (each problem has its own points)");
 }
 
 void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
@@ -71,15 +80,33 @@ void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
   Timer timer;
   out.x0.resize(n, x0.cols());
   out.x1.resize(n, x1.cols());
+  out.z = z;  // labels stay with their rows; continuous conditions are permuted with their targets below
   for (Index r0 = 0, b = 0; r0 < n; r0 += ob, ++b) pair_any(step, b, x0, x1, z, r0, ob, out);
-  out.z = std::move(z);
   seconds_ += timer.seconds();
   pairs_ += n;
 }
 
 void MinibatchOtCoupling::pair_any(long step, Index block, const Mat& x0, const Mat& x1, const dist::Conditions& z,
                                    Index r0, Index rows, PairBatch& out) {
-  if (!z.labels()) return pair_block(step, block, x0.middleRows(r0, rows), x1.middleRows(r0, rows), out, r0);
+  if (z.empty()) return pair_block(step, block, x0.middleRows(r0, rows), x1.middleRows(r0, rows), out, r0);
+  if (!z.labels()) {
+    // Continuous conditions: the block's source conditions are its targets' conditions, and OT runs on
+    // augmented points (x, √β z), the cost c(x₀, y) + β c(z₀, z). A pair's condition is its target's.
+    const Index d = x0.cols(), m = z.z.cols();
+    const double sb = std::sqrt(beta_);
+    Mat a(rows, d + m), b(rows, d + m);
+    a << x0.middleRows(r0, rows), sb * z.z.middleRows(r0, rows);
+    b << x1.middleRows(r0, rows), sb * z.z.middleRows(r0, rows);
+    PairBatch sub;
+    sub.x0.resize(rows, d + m);
+    sub.x1.resize(rows, d + m);
+    std::vector<Index> partner;
+    pair_block(step, block, a, b, sub, 0, &partner);
+    out.x0.middleRows(r0, rows) = sub.x0.leftCols(d);
+    out.x1.middleRows(r0, rows) = sub.x1.leftCols(d);
+    for (Index i = 0; i < rows; ++i) out.z.z.row(r0 + i) = z.z.row(r0 + partner[static_cast<std::size_t>(i)]);
+    return;
+  }
   // Labelled targets: the block's source labels are its targets' labels (so the classes keep the
   // data's frequencies), and OT runs within each class, the augmented cost at β = ∞. A noise keeps
   // its row, and its partner is a target of the row's class, so the pairs' labels are z's.
@@ -107,7 +134,8 @@ void MinibatchOtCoupling::pair_any(long step, Index block, const Mat& x0, const 
   }
 }
 
-void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0) {
+void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0,
+                                     std::vector<Index>* partner) {
   const Index n = x0.rows();
   out.x0.middleRows(r0, n) = x0;
   if (type_ == "exact_ot") {
@@ -115,6 +143,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
     if (r.status != Status::Converged) runtime_error("coupling exact_ot: the assignment solver failed at step " +
                                                      std::to_string(step));
     for (Index i = 0; i < n; ++i) out.x1.row(r0 + i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);
+    if (partner) partner->assign(r.assignment.begin(), r.assignment.end());
     ++solves_;
     return;
   }
@@ -140,6 +169,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   entropy_sum_ += r.entropy;
   const Mat P = ot::sinkhorn_plan(C, a, a, r);
   Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step) * 1024 + static_cast<std::uint64_t>(block));
+  if (partner) partner->resize(static_cast<std::size_t>(n));
   if (sampling_ == "row") {
     for (Index i = 0; i < n; ++i) {  // j ~ P_i· / a_i by inverse CDF (rows are exact)
       const double u = pick.uniform() * P.row(i).sum();
@@ -150,6 +180,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
         if (u < acc) break;
       }
       out.x1.row(r0 + i) = x1.row(j);
+      if (partner) (*partner)[static_cast<std::size_t>(i)] = j;
     }
     return;
   }
@@ -162,6 +193,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
     const Index kk = std::min(k, n * n - 1);
     out.x0.row(r0 + q) = x0.row(kk / n);
     out.x1.row(r0 + q) = x1.row(kk % n);
+    if (partner) (*partner)[static_cast<std::size_t>(q)] = kk % n;
   }
 }
 
@@ -182,9 +214,9 @@ void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& o
     const Mat x1 = target_.draw(block, ot_batch_, &z);
     cache_.x0.resize(ot_batch_, x0.cols());
     cache_.x1.resize(ot_batch_, x1.cols());
+    cache_.z = z;
     const std::vector<double> before = counters();
     pair_any(block, 0, x0, x1, z, 0, ot_batch_, cache_);
-    cache_.z = std::move(z);
     cached_block_ = block;
     seconds_ += timer.seconds();
     // A resumed run re-solves the block it stopped in; the checkpoint already counted that solve.

@@ -5,6 +5,9 @@
 //   sinkhorn   the log-domain entropic plan at ε = ε_rel·std(C); "row" sampling draws one partner
 //              per noise, j ~ P_i·/a_i (each noise used once); "flattened" draws n pairs from P
 //              with replacement (TorchCFM style; an ablation: marginals hold only in expectation).
+// Conditions: with class labels OT runs within each class of the batch; with continuous conditions
+// ("beta" > 0 required) on augmented points (x, √β z), the batch's target conditions standing for the
+// noises' (the data's condition marginal), a pair's condition being its target's.
 // Every solve's status, iterations, marginal error and entropy E(P) are accumulated for the run
 // summary; a numerical error aborts (never a substituted plan), max_iterations is counted.
 // Option "warm_start" (default off) starts every Sinkhorn solve from the soft c-transform of a
@@ -28,6 +31,7 @@ struct MinibatchOtSpec {
   long max_iter = 5000;
   bool warm_start = false, single_precision = false;
   Index ot_batch = 0;
+  double beta = 0;  // continuous conditions: the condition's weight in the augmented cost
 };
 MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string& where);
 
@@ -52,6 +56,7 @@ class MinibatchOtCoupling : public Coupling {
   bool warm_start_ = false;
   bool single_precision_ = false;  // "precision": "float": the float Sinkhorn kernel, ~2.5× faster
   Index ot_batch_ = 0;  // 0: the whole training batch
+  double beta_ = 0;     // continuous conditions: weight of the condition in the augmented cost
   Mat ref_x0_;  // warm-start reference: noises and their potential f
   Vec ref_f_;
   void solve_reference(Index ob);
@@ -59,7 +64,9 @@ class MinibatchOtCoupling : public Coupling {
   long cached_block_ = -1;  // ot_batch > batch: the block whose solution `cache_` holds
   long counted_block_ = -1;  // a resumed run's block, already counted before the checkpoint
   PairBatch cache_;
-  void pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0);
+  // `partner` (optional): the block row of x1 each output row was paired with.
+  void pair_block(long step, Index block, const Mat& x0, const Mat& x1, PairBatch& out, Index r0,
+                  std::vector<Index>* partner = nullptr);
   // Rows [r0, r0 + rows) of a draw: one problem, or one per class when z holds labels.
   void pair_any(long step, Index block, const Mat& x0, const Mat& x1, const dist::Conditions& z, Index r0, Index rows,
                 PairBatch& out);

@@ -43,9 +43,9 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
     usage_error(w + ": semidiscrete needs a finite training set (a dataset target), not a distribution");
   y_ = target.points();
   z_ = target.conditions();
-  if (!z_.empty() && !z_.labels())
-    usage_error(w + ": continuous conditions are not supported by the semidiscrete coupling (class labels are)");
-  if (z_.empty() && sp.beta > 0) usage_error(w + ".beta: the training set has no class labels to weigh");
+  if (!z_.empty() && !z_.labels() && sp.beta == 0)
+    usage_error(w + ".beta: continuous conditions need the weight beta > 0 of the condition in the augmented cost");
+  if (z_.empty() && sp.beta > 0) usage_error(w + ".beta: the training set has no conditions to weigh");
   eps_rel_ = sp.eps_rel;
   beta_ = sp.beta;
   const Index N = y_.rows();
@@ -62,6 +62,15 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
     fit_cell(cells_[0], *source_, o);
     fit_ = cells_[0].fit;
     if (eps_ == 0) w2sq_dual_ = ot::w2sq_dual_bound(*source_, y_, b_all, fit_.g, 65536, seed);
+    return;
+  }
+  if (!z_.labels()) {  // continuous conditions: one augmented problem, keys (y_j, √β z_j)
+    Cell cell{all, Mat(), b_all, {}, nullptr};
+    cell.fit = ot::semidiscrete_conditioned(source_, y_, b_all, z_.z, beta_, o, cell.y);
+    if (cell.fit.status == Status::NumericalError) runtime_error(w + ": the potential's SGD produced non-finite values");
+    if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, ot::MipsOptions{});
+    fit_ = cell.fit;
+    cells_.push_back(std::move(cell));
     return;
   }
   std::vector<Index> labels(static_cast<std::size_t>(N));
@@ -134,6 +143,16 @@ void SemidiscreteCoupling::draw(long step, Index n, PairBatch& out) {
   std::vector<Index> atom;
   if (z_.empty()) {
     pair(cells_[0], out.x0, atom);
+  } else if (!z_.labels()) {
+    // The query's condition: that of a uniformly drawn atom (the data's condition marginal).
+    Rng pick_z(seed_, "train/source-class", static_cast<std::uint64_t>(step));
+    const auto N = static_cast<std::uint64_t>(y_.rows());
+    Mat q(n, out.x0.cols() + z_.z.cols());
+    q.leftCols(out.x0.cols()) = out.x0;
+    const double sb = std::sqrt(beta_);
+    for (Index i = 0; i < n; ++i) q.row(i).tail(z_.z.cols()) = sb * z_.z.row(static_cast<Index>(pick_z.below(N)));
+    pair(cells_[0], q, atom);
+    out.z = z_.gather(atom);  // the atom's condition: every training target is a real (point, condition) pair
   } else {
     const std::vector<Index> c0 = source_classes(step, n);
     if (beta_ > 0) {

@@ -1,5 +1,6 @@
 #include "fmkit/ot/semidiscrete_labels.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
@@ -53,7 +54,49 @@ class AugmentedSource : public dist::Distribution {
   double beta_;
 };
 
+// The continuous-condition source: (x₀, √β z_j) with x₀ from the base source and j ~ b (by binary
+// search in the cumulative weights: N atoms, many draws).
+class ConditionedSource : public dist::Distribution {
+ public:
+  ConditionedSource(dist::DistributionPtr base, Mat z, const Vec& b, double beta)
+      : base_(std::move(base)), z_(std::move(z)), scale_(std::sqrt(beta)) {
+    cdf_.resize(static_cast<std::size_t>(b.size()));
+    double acc = 0;
+    for (Index j = 0; j < b.size(); ++j) cdf_[static_cast<std::size_t>(j)] = acc += b[j];
+  }
+  Index dim() const override { return base_->dim() + z_.cols(); }
+  Mat sample(Index n, Rng& rng) const override {
+    const Mat x = base_->sample(n, rng);
+    Mat a(n, dim());
+    a.leftCols(x.cols()) = x;
+    for (Index i = 0; i < n; ++i) {
+      const double u = rng.uniform() * cdf_.back();
+      const auto j = std::min<std::size_t>(static_cast<std::size_t>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin()),
+                                           cdf_.size() - 1);
+      a.row(i).tail(z_.cols()) = scale_ * z_.row(static_cast<Index>(j));
+    }
+    return a;
+  }
+  std::string name() const override { return base_->name() + "+conditions"; }
+
+ private:
+  dist::DistributionPtr base_;
+  Mat z_;
+  double scale_;
+  std::vector<double> cdf_;
+};
+
 }  // namespace
+
+SemidiscreteResult semidiscrete_conditioned(const dist::DistributionPtr& source, const Mat& y, const Vec& b,
+                                            const Mat& z, double beta, const SemidiscreteOptions& opts, Mat& keys) {
+  if (z.rows() != y.rows()) usage_error("conditions: one condition row per atom expected");
+  if (!(beta > 0 && std::isfinite(beta))) usage_error("beta: continuous conditions need a finite beta > 0");
+  keys.resize(y.rows(), y.cols() + z.cols());
+  keys << y, std::sqrt(beta) * z;
+  const ConditionedSource aug(source, z, b, beta);
+  return semidiscrete(aug, keys, b, opts);
+}
 
 LabelledSemidiscrete semidiscrete_labelled(const dist::DistributionPtr& source, const Mat& y, const Vec& b,
                                            const std::vector<Index>& labels, Index classes, double beta,

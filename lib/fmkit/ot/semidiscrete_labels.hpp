@@ -1,4 +1,5 @@
-// Semidiscrete OT with class labels on the atoms (conditional SD-FM, theory/sdfm_variants.md §1).
+// Semidiscrete OT with class labels (or continuous conditions) on the atoms (conditional SD-FM,
+// theory/sdfm_variants.md §1).
 // The source draws a class c₀ with the atoms' class masses beside each x₀.
 //   beta = 0 (β = ∞): the problem splits into one per class (the source, and the class's atoms with
 //     their weights renormalised), each fitted with its own seed; a query is paired within its class.
@@ -38,5 +39,12 @@ struct LabelledSemidiscrete {
 LabelledSemidiscrete semidiscrete_labelled(const dist::DistributionPtr& source, const Mat& y, const Vec& b,
                                            const std::vector<Index>& labels, Index classes, double beta,
                                            const SemidiscreteOptions& opts);
+
+// Continuous conditions z_j (N × m) at a finite β (theory/sdfm_variants.md §1): one problem for the
+// augmented dot cost ⟨x₀, y_j⟩ + β⟨z₀, z_j⟩, z₀ the condition of a b-distributed atom (the data's
+// condition marginal), on the augmented atoms `keys` = (y_j, √β z_j). At the optimum the dot cost on
+// z is the squared distance up to terms the potential absorbs.
+SemidiscreteResult semidiscrete_conditioned(const dist::DistributionPtr& source, const Mat& y, const Vec& b,
+                                            const Mat& z, double beta, const SemidiscreteOptions& opts, Mat& keys);
 
 }  // namespace fm::ot

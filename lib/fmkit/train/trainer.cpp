@@ -88,9 +88,7 @@ Trainer::Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& cond
   if (labelled && obj.type != "fm")
     usage_error("objective.type: a conditional model is trained with fm (got " + obj.type + ")");
   if (obj.p_uncond > 0 && !labelled)
-    usage_error("objective.p_uncond: the condition to drop needs data.labels = true");
-  if (in_memory && !conditions.empty() && !conditions.labels())
-    usage_error("training conditions: only class labels are supported");
+    usage_error("objective.p_uncond: the condition to drop needs conditions (data.labels = true)");
   // A conditional model's ε² would compare it with the unconditional exact field: not computed.
   if (!in_memory && !labelled) exact_ = exact_model(spec_);
   if (obj.type == "exact" && !exact_)
@@ -129,6 +127,8 @@ Trainer::Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& cond
   spec_.model.dim = d;
   spec_.model.times = obj.type == "meanflow" ? 2 : 1;  // a mean-flow network takes (x, t, s)
   spec_.model.classes = train_t->classes();
+  // Continuous conditions (points in memory with vectors beside them): the network takes the vector.
+  spec_.model.cond_dim = train_t->classes() == 0 && train_t->conditional() ? train_t->conditions().z.cols() : 0;
   spec_.model.null_token = obj.p_uncond > 0;
   mlp_ = std::make_shared<nn::Mlp>(spec_.model);
   Rng init(seed_, "train/init");

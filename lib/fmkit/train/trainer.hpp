@@ -55,8 +55,8 @@ class Trainer {
  public:
   // Builds data, coupling, objective and network from the spec; the data are the spec's target
   // (sampled afresh, or a data file's points) or, in the second form, points held in memory.
-  // A conditional run (class labels) trains v(x, t, label): with data.labels from the spec's target,
-  // or from `conditions` given beside the points in memory.
+  // A conditional run trains v(x, t, z): class labels from the spec's target (data.labels), or the
+  // `conditions` given beside the points in memory (class labels or continuous vectors).
   explicit Trainer(TrainSpec spec);
   Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& conditions = {});
   // Continues from the checkpoint and curves of a run file written by a Trainer.
