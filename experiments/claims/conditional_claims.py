@@ -8,12 +8,15 @@ C2  the SD advantage holds at every guidance scale: per dataset, at Euler NFE 4 
     Euler NFE ≤ 4 that ran), SD − OT and SD − I at every guidance scale γ > 0, Holm over all of them.
     γ = 0 is the unconditional model, whose per-class W2 mostly measures how it mixes the classes:
     its comparisons are printed as descriptive and do not decide.
-C3  super-resolution PSNR ranks SD ≥ OT ≥ I at low NFE: declared, reported as not tested (the block
-    has class labels only; continuous conditions are future work).
+C3  super-resolution PSNR ranks SD ≥ OT ≥ I at low NFE: on the /super_resolution table (the image's
+    pooled, noisy copy as a continuous condition), per dataset, SD − OT > 0 and OT − I > 0 in PSNR at
+    Euler NFE 1, 2 and 4 (those that ran), Holm over all of them. Its couplings are found by the roles
+    the super_resolution block declares.
 """
 import math
 
 from .engine import Claim, Comparison, combine, judge
+from .sdfm_claims import Table
 
 LOW_NFE = (1, 2, 4)
 C2_NFE = 4
@@ -23,12 +26,10 @@ CLAIMS = [
           "superiority"),
     Claim("C2", "the SD advantage holds at every guidance scale", "mean per-class W2 (Euler NFE 4, every guidance "
           "scale γ > 0; SD against OT and against I)", "superiority"),
-    Claim("C3", "super-resolution PSNR ranks SD ≥ OT ≥ I at low NFE", "PSNR against the ground truth (continuous "
-          "condition)", "superiority", direction="greater"),
+    Claim("C3", "super-resolution PSNR ranks SD ≥ OT ≥ I at low NFE", "PSNR against the image whose pooled copy was "
+          "the condition (Euler NFE 1, 2, 4)", "superiority", direction="greater"),
 ]
-# Why C3 has no verdict: fmkit's conditional block takes class labels only.
-C3_NOT_TESTED = ("the study has no continuous-condition (super-resolution) block yet: conditions are class labels "
-                 "only")
+C3_NOT_TESTED = "the study config has no super_resolution block (continuous conditions)"
 
 
 class CondTable:
@@ -81,11 +82,43 @@ def _one(roles, role):
     return found[0] if len(found) == 1 else None
 
 
-def judge_all(t, roles):
-    """[(claim, word, note, {dataset: Verdict})] for C1 and C2 on a CondTable."""
+def super_resolution_roles(conf):
+    """{label: role} of the config's super-resolution couplings ({} without the block)."""
+    block = conf.get("super_resolution") or {}
+    return {c["label"]: c["role"] for c in block.get("couplings", [])}
+
+
+def judge_c3(sr, sr_roles):
+    """C3 on the /super_resolution rows (a dict of columns, or None without the block)."""
+    c3 = CLAIMS[2]
+    if sr is None:
+        return (c3, "not tested", C3_NOT_TESTED, {})
+    sd, ot, ind = _one(sr_roles, "sd"), _one(sr_roles, "ot_small_batch"), _one(sr_roles, "independent")
+    if not (sd and ot and ind):
+        return (c3, "not tested", "the super_resolution block declares no single coupling with each role sd, "
+                "ot_small_batch, independent", {})
+    t = Table(sr)
+    verdicts = {}
+    for ds in t.datasets:
+        if not all(t.ran(ds, lab) for lab in (sd, ot, ind)):
+            continue
+        nfes = sorted({k[4] for k in t.index if k[0] == ds and k[1] == sd and k[3] == "euler" and k[4] in LOW_NFE})
+        comps = []
+        for k in nfes:
+            comps.append(Comparison(f"SD − OT, NFE {k}", t.diffs("psnr", ds, sd, ot, "euler", k)))
+            comps.append(Comparison(f"OT − I, NFE {k}", t.diffs("psnr", ds, ot, ind, "euler", k)))
+        if comps:
+            verdicts[ds] = judge(c3, comps)
+    word, note = combine(verdicts) if verdicts else ("not tested", "no dataset ran the three couplings at NFE 1, 2 or 4")
+    return (c3, word, note, verdicts)
+
+
+def judge_all(t, roles, sr=None, sr_roles=None):
+    """[(claim, word, note, {dataset: Verdict})] for C1 and C2 on a CondTable, and C3 on the
+    /super_resolution rows when given."""
     sd, ot, ind = _one(roles, "sd"), _one(roles, "ot_small_batch"), _one(roles, "independent")
-    c1, c2, c3 = CLAIMS
-    untested = (c3, "not tested", C3_NOT_TESTED, {})
+    c1, c2, _ = CLAIMS
+    untested = judge_c3(sr, sr_roles or {})
     if not (sd and ot and ind):
         missing = [r for r, lab in (("sd", sd), ("ot_small_batch", ot), ("independent", ind)) if lab is None]
         note = f"the conditional block declares no single coupling with role {', '.join(missing)}"

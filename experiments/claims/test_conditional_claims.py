@@ -1,6 +1,7 @@
 """Claims C1–C3 of the conditional block (conditional_claims.py) on synthetic /conditional tables: a
 built-in effect SD < OT < I gives C1 and C2 supported, the same effect flipped gives contradicted,
-γ = 0 comparisons never decide C2, a missing role gives "not tested", and C3 says why it is not tested."""
+γ = 0 comparisons never decide C2, a missing role gives "not tested", and C3 (PSNR, higher is better) is
+judged on super-resolution rows or says why it is not tested."""
 import unittest
 
 import numpy as np
@@ -59,7 +60,25 @@ class ConditionalClaims(unittest.TestCase):
         r = cc.judge_all(table(0.05), {"I": "independent", "SD": "sd"})
         self.assertEqual(words(r), {"C1": "not tested", "C2": "not tested", "C3": "not tested"})
         self.assertIn("ot_small_batch", r[0][2])
-        self.assertIn("super-resolution", r[2][2])
+        self.assertIn("super_resolution", r[2][2])
+
+    def test_c3_on_super_resolution_rows(self):
+        def sr(effect):
+            rng = np.random.default_rng(1)
+            cols = {k: [] for k in ("dataset", "coupling", "seed", "solver", "nfe", "psnr")}
+            for seed in range(5):
+                for nfe in (1, 2, 4):
+                    noise = rng.normal(0, 0.3)
+                    for label, rank in (("I", 0), ("OT", 1), ("SD", 2)):
+                        for k, v in (("dataset", "digits 4x4"), ("coupling", label), ("seed", seed), ("solver", "euler"),
+                                     ("nfe", nfe), ("psnr", 20 + noise + rank * effect + rng.normal(0, 0.01))):
+                            cols[k].append(v)
+            return {k: np.array(v) for k, v in cols.items()}
+        roles = {"I": "independent", "OT": "ot_small_batch", "SD": "sd"}
+        up = cc.judge_all(table(0.05), ROLES, sr(0.5), roles)[2]
+        self.assertEqual(up[1], "supported on 1 of 1")
+        down = cc.judge_all(table(0.05), ROLES, sr(-0.5), roles)[2]
+        self.assertEqual(down[3]["digits 4x4"].word, "contradicted")
 
 
 if __name__ == "__main__":

@@ -192,6 +192,38 @@ def plot_conditional_samples(path, outdir):
     return written
 
 
+def plot_super_resolution(path, outdir):
+    """Per super-resolution dataset, triptychs: for each shown test image (rows) its input (the pooled,
+    noisy condition, upsampled), one sample of each coupling at each stored Euler NFE, and the truth."""
+    with h5py.File(path, "r") as f:
+        if "super_resolution_samples" not in f:
+            return
+        g = f["super_resolution_samples"]
+        items = {name: (g[name][...], {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g[name].attrs.items()})
+                 for name in g}
+    for di in sorted({re.match(r"d(\d+)_", n).group(1) for n in items}, key=int):
+        truth, ta = items[f"d{di}_truth"]
+        inputs = items[f"d{di}_input"][0]
+        cols = [("input", inputs)]
+        samples = sorted((n for n in items if n.startswith(f"d{di}_c")),
+                         key=lambda n: (int(re.search(r"_c(\d+)_", n).group(1)), int(items[n][1]["nfe"])))
+        cols += [(f"{items[n][1]['coupling']}\nNFE {items[n][1]['nfe']}", items[n][0]) for n in samples]
+        cols.append(("truth", truth))
+        rows = truth.shape[0]
+        fig, ax = plt.subplots(rows, len(cols), figsize=(1.15 * len(cols), 1.2 * rows + 0.8), squeeze=False)
+        for c, (title, m) in enumerate(cols):
+            for r in range(rows):
+                side = int(round(np.sqrt(m.shape[1])))
+                ax[r][c].imshow(m[r].reshape(side, side), cmap="gray_r", vmin=0, vmax=16)
+                ax[r][c].set_xticks([])
+                ax[r][c].set_yticks([])
+            ax[0][c].set_title(title, fontsize=7)
+        fig.suptitle(f"{ta['dataset']}: input, one sample per coupling and NFE, truth", fontsize=9)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, f"sdfm_super_resolution_d{di}.png"), dpi=100)
+        plt.close(fig)
+
+
 def main(path, outdir):
     o = load(path, "oracle")
     if o is not None:
@@ -203,6 +235,7 @@ def main(path, outdir):
     if cd is not None:
         plot_conditional(cd, outdir)
         plot_conditional_samples(path, outdir)
+    plot_super_resolution(path, outdir)
     s = load(path)
     if s is None:  # a run of the blocks alone (only: their datasets) has no /summary rows
         return

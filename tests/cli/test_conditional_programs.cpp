@@ -193,4 +193,40 @@ TEST(ConditionalPrograms, SdfmStudyBlockWritesTheConditionalTable) {
   }
 }
 
+// The super-resolution block: the digits with their 4×4 pooled, noisy copies as conditions.
+TEST(ConditionalPrograms, SdfmStudySuperResolutionBlock) {
+  const std::string cfg = scratch("sdfm_sr.json"), out = scratch("sdfm_sr.h5");
+  std::ofstream(cfg) << R"({"seed": 1, "seeds": [0],
+  "train": {"steps": 200, "batch": 128, "hidden": [32, 32], "lr": 0.002, "ema": 0.99},
+  "eval": {"n": 100, "w2_n": 50, "euler": [1], "heun": [], "dopri5": false, "straightness_n": 20},
+  "datasets": [{"name": "moons", "target": {"type": "toy2d", "name": "moons"}, "n_train": 100, "n_test": 100}],
+  "couplings": [{"label": "I-FM", "spec": {"type": "independent"}}],
+  "super_resolution": {"euler": [1, 2], "dopri5": false, "n_conditions": 10, "samples_per_condition": 4, "show": 3,
+    "datasets": [{"name": "SR", "target": {"type": "dataset", "path": "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz",
+                  "columns": [0, 64]}, "n_train": 300, "n_test": 50, "pooled": 4, "sigma": 0.1}],
+    "couplings": [{"label": "I-SR", "role": "independent", "spec": {"type": "independent"}},
+                  {"label": "OT-SR", "role": "ot_small_batch", "spec": {"type": "exact_ot", "beta": 1}},
+                  {"label": "SD-SR", "role": "sd", "spec": {"type": "semidiscrete", "beta": 1, "target_chi2": 0.2, "steps": 2000}}]}})";
+  auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f = fm::io::H5File::open(out);
+  ASSERT_EQ(f.read_strings("/super_resolution/role").size(), 3u * 2u);  // couplings × Euler NFEs
+  for (double p : f.read_doubles("/super_resolution/psnr")) EXPECT_TRUE(p > 3 && p < 40) << p;
+  for (double s : f.read_doubles("/super_resolution/spread")) EXPECT_GT(s, 0);
+  EXPECT_EQ(f.read_matrix("/super_resolution_samples/d0_truth").rows(), 3);
+  EXPECT_EQ(f.read_matrix("/super_resolution_samples/d0_c2_euler1").cols(), 64);
+  // Bad blocks: no beta for a pairing coupling, a pooled size that does not divide 8, non-square images.
+  for (const std::string& bad :
+       {std::string("super_resolution.couplings=[{\"label\":\"x\",\"role\":\"sd\",\"spec\":{\"type\":\"semidiscrete\"}}]"),
+        std::string("super_resolution.datasets=[{\"name\":\"SR\",\"target\":{\"type\":\"dataset\",\"path\":\"/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz\",\"columns\":[0,64]},\"n_train\":300,\"n_test\":50,\"pooled\":3,\"sigma\":0.1}]"),
+        std::string("super_resolution.datasets=[{\"name\":\"SR\",\"target\":{\"type\":\"toy2d\",\"name\":\"moons\"},\"n_train\":300,\"n_test\":50,\"pooled\":1,\"sigma\":0.1}]"),
+        std::string("super_resolution.n_conditions=0"), std::string("super_resolution.peak=-1")}) {
+    const std::string o = scratch("sdfm_sr_bad.h5");
+    std::filesystem::remove(o);
+    r = run("fm-sdfm-study", "--config " + cfg + " --set '" + bad + "' --out " + o);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(o)) << bad;
+  }
+}
+
 }  // namespace

@@ -173,34 +173,22 @@ io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const js
             table.set("accuracy", knn.accuracy(f.x, want));
             table.set("accuracy_real", acc_real);
             training_columns(res, ts, table);
-          };
-          integrate::FlowOptions fo;
-          fo.method = integrate::Method::Euler;
-          for (long k : p.euler) {
-            fo.nfe = k;
-            const integrate::FlowResult f = integrate::integrate_conditional(v, x0, cond, fo);
-            row("euler", k, f);
             // Samples for the plots, in data units: the first seed, γ = 1, the first show_per_class of each class.
-            if (output && si == 0 && gamma == 1 &&
-                std::find(p.show_nfe.begin(), p.show_nfe.end(), k) != p.show_nfe.end()) {
+            if (output && si == 0 && gamma == 1 && solver == "euler" &&
+                std::find(p.show_nfe.begin(), p.show_nfe.end(), nfe) != p.show_nfe.end()) {
               const std::string name = "/conditional_samples/d" + std::to_string(di) + "_c" + std::to_string(ci) +
-                                       "_euler" + std::to_string(k);
+                                       "_euler" + std::to_string(nfe);
               const Mat shown = (f.x.topRows(K * p.show_per_class) * split.scale).rowwise() + split.mean.transpose();
               output->write(name, shown);
               output->set_attr(name, "dataset", p.names[di]);
               output->set_attr(name, "coupling", p.labels[ci]);
               output->set_attr(name, "role", p.roles[ci]);
-              output->set_attr(name, "nfe", static_cast<long long>(k));
+              output->set_attr(name, "nfe", static_cast<long long>(nfe));
               output->set_attr(name, "classes", static_cast<long long>(K));
               output->set_attr(name, "rows", "row i has class i mod classes");
             }
-          }
-          if (p.dopri5) {
-            fo.method = integrate::Method::Dopri5;
-            fo.dopri = {1e-5, 1e-5, 10000, 0};
-            const integrate::FlowResult f = integrate::integrate_conditional(v, x0, cond, fo);
-            row("dopri5", f.nfe_max, f);
-          }
+          };
+          conditional_flows(v, x0, cond, p.euler, p.dopri5, row);
         }
         done(p.names[di] + " " + p.labels[ci]);
       }

@@ -28,6 +28,7 @@
 #include "fmkit/study/sdfm_data.hpp"
 #include "fmkit/study/sdfm_training.hpp"
 #include "fmkit/study/sdfm_oracle.hpp"
+#include "fmkit/study/sdfm_superres.hpp"
 #include "fmkit/train/train_spec.hpp"
 #include "fmkit/train/trainer.hpp"
 
@@ -49,6 +50,7 @@ json sdfm_study_defaults() {
     "couplings": [],
     "mean_flow": null,
     "conditional": null,
+    "super_resolution": null,
     "oracle": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "straightness_n": 500,
                "fine_steps": 512, "loss_n": 20000, "datasets": [], "couplings": [], "only": null}
   })");
@@ -76,6 +78,7 @@ struct Plan {
   train::Objective mf_objective;
   std::vector<long> mf_nfe;
   std::optional<ConditionalPlan> conditional;  // config.conditional
+  std::optional<SuperResPlan> superres;         // config.super_resolution
   bool runs_coupling(const json& d, std::size_t ci) const {
     if (!coupling_selected[ci]) return false;
     if (!d.contains("couplings")) return true;
@@ -88,7 +91,7 @@ struct Plan {
 Plan plan_sdfm_study(const json& c) {
   cfg::expect_keys(c, "config",
                    {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "mean_flow",
-                    "conditional", "oracle"});
+                    "conditional", "super_resolution", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
@@ -162,14 +165,18 @@ Plan plan_sdfm_study(const json& c) {
   }
   // The conditional block's datasets and couplings join the names "only" and "only_couplings" pick from.
   if (!c["conditional"].is_null()) p.conditional = plan_sdfm_conditional(c["conditional"], tr);
+  if (!c["super_resolution"].is_null()) p.superres = plan_sdfm_superres(c["super_resolution"], tr);
   const std::vector<std::string> no_names;
   const std::vector<std::string>& cd_names = p.conditional ? p.conditional->names : no_names;
   const std::vector<std::string>& cd_labels = p.conditional ? p.conditional->labels : no_names;
+  const std::vector<std::string>& sr_names = p.superres ? p.superres->names : no_names;
+  const std::vector<std::string>& sr_labels = p.superres ? p.superres->labels : no_names;
   // "only_couplings" splits a dataset's work by coupling (sweep tasks of minutes, not hours); the
   // training seed does not depend on the coupling, so the split rows equal the full run's.
   std::vector<std::string> all_labels = label_list;
   all_labels.insert(all_labels.end(), p.mf_labels.begin(), p.mf_labels.end());
   all_labels.insert(all_labels.end(), cd_labels.begin(), cd_labels.end());
+  all_labels.insert(all_labels.end(), sr_labels.begin(), sr_labels.end());
   const std::vector<bool> picked =
       select_by_name(c["only_couplings"], "config.only_couplings", all_labels, "config.couplings", "label");
   const auto n_main = static_cast<long>(label_list.size()), n_mf = static_cast<long>(p.mf_labels.size());
@@ -180,11 +187,24 @@ Plan plan_sdfm_study(const json& c) {
     names.push_back(cfg::string(c["datasets"][di], "name", "config.datasets[" + std::to_string(di) + "]"));
   std::vector<std::string> all_names = names;
   all_names.insert(all_names.end(), cd_names.begin(), cd_names.end());
+  all_names.insert(all_names.end(), sr_names.begin(), sr_names.end());
   const std::vector<bool> chosen = select_by_name(c["only"], "config.only", all_names, "config.datasets");
   p.selected.assign(chosen.begin(), chosen.begin() + static_cast<long>(names.size()));
+  const auto n_cd = static_cast<long>(cd_labels.size()), n_names = static_cast<long>(names.size()),
+             n_cd_names = static_cast<long>(cd_names.size());
+  if (p.superres) {
+    p.superres->coupling_selected.assign(picked.begin() + n_main + n_mf + n_cd, picked.end());
+    p.superres->dataset_selected.assign(chosen.begin() + n_names + n_cd_names, chosen.end());
+    const long runs = superres_runs(*p.superres, c["seeds"].size());
+    const bool any_dataset = std::find(p.superres->dataset_selected.begin(), p.superres->dataset_selected.end(), true) !=
+                             p.superres->dataset_selected.end();
+    if (any_dataset && runs == 0)
+      usage_error("config.only_couplings: selects none of the couplings of config.super_resolution");
+    p.total += runs;
+  }
   if (p.conditional) {
-    p.conditional->coupling_selected.assign(picked.begin() + n_main + n_mf, picked.end());
-    p.conditional->dataset_selected.assign(chosen.begin() + static_cast<long>(names.size()), chosen.end());
+    p.conditional->coupling_selected.assign(picked.begin() + n_main + n_mf, picked.begin() + n_main + n_mf + n_cd);
+    p.conditional->dataset_selected.assign(chosen.begin() + n_names, chosen.begin() + n_names + n_cd_names);
     const long runs = conditional_runs(*p.conditional, c["seeds"].size());
     const bool any_dataset = std::find(p.conditional->dataset_selected.begin(), p.conditional->dataset_selected.end(),
                                        true) != p.conditional->dataset_selected.end();
@@ -410,14 +430,18 @@ StudyTables run_sdfm_study(const json& c, io::H5File* output) {
       }
     }
   }
-  io::Table cd_table;
+  io::Table cd_table, sr_table;
   if (p.conditional)
     cd_table = run_sdfm_conditional(c["conditional"], *p.conditional, c["seeds"], base_seed, output,
                                     [&](const std::string& what) { bar.update(++done, what); });
+  if (p.superres)
+    sr_table = run_sdfm_superres(c["super_resolution"], *p.superres, c["seeds"], base_seed, output,
+                                 [&](const std::string& what) { bar.update(++done, what); });
   bar.finish();
   StudyTables out{std::move(table), {}};
   if (mf_table.rows() > 0) out.extra.emplace_back("mean_flow", std::move(mf_table));
   if (cd_table.rows() > 0) out.extra.emplace_back("conditional", std::move(cd_table));
+  if (sr_table.rows() > 0) out.extra.emplace_back("super_resolution", std::move(sr_table));
   if (oracle.rows() > 0) out.extra.emplace_back("oracle", std::move(oracle));
   return out;
 }

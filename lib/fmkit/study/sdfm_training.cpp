@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/integrate/conditional_sampling.hpp"
 
 namespace fm::study {
 
@@ -39,6 +40,33 @@ void training_columns(const train::TrainResult& res, const io::Summary& ts, io::
   for (const auto& [k, val] : ts.items())
     if (k == "pairing_s_per_pair" || k.rfind("sd_", 0) == 0 || k.rfind("sinkhorn_", 0) == 0 || k == "wall_time_s")
       std::visit([&, &k = k](const auto& x) { table.set(k == "wall_time_s" ? "train_wall_s" : k, x); }, val);
+}
+
+train::Trainer train_with_conditions(const train::TrainSpec& base, std::uint64_t seed, const json& coupling,
+                                     const Mat& points, const dist::Conditions& z, const std::string& what,
+                                     train::TrainResult& res) {
+  train::TrainSpec spec = base;
+  spec.seed = seed;
+  spec.coupling = coupling;
+  train::Trainer trainer(std::move(spec), points, z);
+  res = trainer.run("", {"fm-sdfm-study", seed});
+  if (!res.ok()) runtime_error(what + ", seed " + std::to_string(seed) + ": " + res.stop_reason);
+  return trainer;
+}
+
+void conditional_flows(const field::ConditionedField& v, const Mat& x0, const Mat& cond, const std::vector<long>& euler,
+                       bool dopri5, const FlowRow& row) {
+  integrate::FlowOptions fo;
+  fo.method = integrate::Method::Euler;
+  for (long k : euler) {
+    fo.nfe = k;
+    row("euler", k, integrate::integrate_conditional(v, x0, cond, fo));
+  }
+  if (!dopri5) return;
+  fo.method = integrate::Method::Dopri5;
+  fo.dopri = {1e-5, 1e-5, 10000, 0};
+  const integrate::FlowResult f = integrate::integrate_conditional(v, x0, cond, fo);
+  row("dopri5", f.nfe_max, f);
 }
 
 }  // namespace fm::study

@@ -3,7 +3,13 @@
 #pragma once
 #include <string>
 
+#include <functional>
+#include <vector>
+
 #include "fmkit/core/config.hpp"
+#include "fmkit/dist/conditions.hpp"
+#include "fmkit/field/conditioned_field.hpp"
+#include "fmkit/integrate/flow.hpp"
 #include "fmkit/io/summary.hpp"
 #include "fmkit/io/table.hpp"
 #include "fmkit/train/train_spec.hpp"
@@ -18,5 +24,17 @@ train::TrainSpec dataset_train(const cfg::json& train, const cfg::json& d, const
 // The training run's columns of a model's rows: final loss, wall time and the coupling's own
 // figures (pairing cost, SD potential, Sinkhorn diagnostics).
 void training_columns(const train::TrainResult& res, const io::Summary& ts, io::Table& table);
+
+// One run of a conditional block: the dataset's spec with this seed and coupling, on standardised
+// points and their conditions in memory; a diverged run is a runtime error naming `what`.
+train::Trainer train_with_conditions(const train::TrainSpec& base, std::uint64_t seed, const cfg::json& coupling,
+                                     const Mat& points, const dist::Conditions& z, const std::string& what,
+                                     train::TrainResult& res);
+
+// The flows of v from x0 with conditions `cond` at every Euler NFE, then by Dopri5 (rtol = atol =
+// 1e-5) when asked; `row(solver, nfe, flow)` after each.
+using FlowRow = std::function<void(const std::string& solver, long nfe, const integrate::FlowResult& flow)>;
+void conditional_flows(const field::ConditionedField& v, const Mat& x0, const Mat& cond, const std::vector<long>& euler,
+                       bool dopri5, const FlowRow& row);
 
 }  // namespace fm::study
