@@ -29,7 +29,7 @@ using fm::Mat;
 using fm::Vec;
 
 struct Flags {
-  std::string x, y, x_weights, y_weights, source, cost, labels;
+  std::string x, y, x_weights, y_weights, source, cost, labels, conditions;
   double eps = NAN, eps_rel = NAN, tol = 1e-3, lr = 0, target_chi2 = 0.01, eps_warmup = 0, beta = NAN;
   long long max_iter = 5000, steps = 0, batch = 0, seed = 0;
   bool single = false, scaling = false, kernel = false;
@@ -131,6 +131,8 @@ int run(int argc, char** argv) {
   sd->add_option("--seed", f.seed, "seed of the noise draws (default 0)");
   sd->add_option("--labels", f.labels, "one class label per atom (a vector file): conditional SD, the source draws a "
                                       "class with the atoms' class masses; without --beta one problem per class");
+  sd->add_option("--conditions", f.conditions, "one continuous condition row per atom (a point file): the source "
+                                              "draws an atom's condition, one problem for <x, y> + beta <z0, z>; needs --beta");
   sd->add_option("--beta", f.beta, "with --labels: one problem for the augmented cost <x, y> + beta [same class], "
                                   "beta in (0, 1e6]")->check(fm::finite_number());
   sd->add_option("--snapshots", f.snapshots, "chi2 levels, e.g. 0.5,0.1,0.05: keep the averaged potential the first "
@@ -138,7 +140,7 @@ int run(int argc, char** argv) {
       ->delimiter(',');
   if (!fm::parse_cli(app, argc, argv)) return 0;
   fm::set_threads(common.threads);
-  fm::check_output_path(common.out, {f.x, f.y, f.x_weights, f.y_weights, f.source});
+  fm::check_output_path(common.out, {f.x, f.y, f.x_weights, f.y_weights, f.source, f.labels, f.conditions});
   fm::Timer timer;
   // Inputs first, then the output file: nothing is created for bad input. `options` records what
   // ran, defaults resolved, as the output file's /config.
@@ -167,7 +169,11 @@ int run(int argc, char** argv) {
     o.snapshot_chi2 = f.snapshots;
     o.eps = 0;
     o.validate();  // before the reference solve and the SGD: names the option that is out of range
-    if (!std::isnan(f.beta) && f.labels.empty()) fm::usage_error("--beta: needs --labels (the classes it weighs)");
+    if (!f.labels.empty() && !f.conditions.empty()) fm::usage_error("--conditions: give class --labels or --conditions, not both");
+    if (!std::isnan(f.beta) && f.labels.empty() && f.conditions.empty())
+      fm::usage_error("--beta: needs --labels or --conditions (what it weighs)");
+    if (!f.conditions.empty() && std::isnan(f.beta)) fm::usage_error("--conditions: needs --beta > 0");
+    if (!f.conditions.empty() && !f.snapshots.empty()) fm::usage_error("--snapshots: not available with --conditions");
     if (!std::isnan(f.beta) && !(f.beta > 0 && f.beta <= 1e6)) fm::usage_error("--beta: expected a number in (0, 1e6]");
     if (!f.labels.empty() && !f.snapshots.empty()) fm::usage_error("--snapshots: not available with --labels");
     const std::vector<Index> labels = f.labels.empty() ? std::vector<Index>{} : class_labels(f.labels, y.rows(), "--labels");
@@ -175,7 +181,15 @@ int run(int argc, char** argv) {
     o.eps = std::isnan(f.eps) ? f.eps_rel * ref : f.eps * scale;
     fm::ot::SemidiscreteResult r;
     std::vector<double> class_chi2;
-    if (labels.empty()) {
+    if (!f.conditions.empty()) {
+      const Mat z = points(f.conditions, "--conditions");
+      if (z.rows() != y.rows())
+        fm::usage_error("--conditions: " + std::to_string(z.rows()) + " rows for " + std::to_string(y.rows()) + " atoms");
+      Mat keys;
+      r = fm::ot::semidiscrete_conditioned(source, y, b, z, f.beta, o, keys);
+      s.set("beta", f.beta);
+      s.set("condition_dim", static_cast<long long>(z.cols()));
+    } else if (labels.empty()) {
       o = o.resolved(*source, y, b);
       r = fm::ot::semidiscrete(*source, y, b, o);
     } else {
@@ -197,7 +211,7 @@ int run(int argc, char** argv) {
     options = {{"solver", "semidiscrete"}, {"y", f.y}, {"y_weights", f.y_weights}, {"source", spec},
                {"cost", fm::ot::to_string(kind)}, {"eps", o.eps / scale}, {"steps", o.steps}, {"batch", o.batch},
                {"lr", o.lr}, {"target_chi2", o.target_chi2}, {"eps_warmup", o.eps_warmup}, {"seed", f.seed},
-               {"snapshots", f.snapshots}, {"labels", f.labels},
+               {"snapshots", f.snapshots}, {"labels", f.labels}, {"conditions", f.conditions},
                {"beta", std::isnan(f.beta) ? fm::cfg::json() : fm::cfg::json(f.beta)}};
     write = [g, r, kind, y, labels, class_chi2](fm::io::H5File& file) {
       file.write("/result/g", g);

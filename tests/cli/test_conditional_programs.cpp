@@ -229,4 +229,55 @@ TEST(ConditionalPrograms, SdfmStudySuperResolutionBlock) {
   }
 }
 
+// Continuous conditions through the programs: fm-train's data.conditions (a file, one row per point)
+// and fm-sample --condition with a vector; fm-ot semidiscrete --conditions with --beta.
+TEST(ConditionalPrograms, ContinuousConditionsFromAFile) {
+  const std::string pts = scratch("line.csv"), zs = scratch("line_z.csv"), run_file = scratch("line.h5"),
+                    samples = scratch("line_s.h5");
+  {
+    std::ofstream fp(pts), fz(zs);
+    for (int i = 0; i < 600; ++i) {
+      const double z = -3 + 6.0 * ((i * 37) % 600) / 600.0, e = 0.05 * ((i * 13) % 21 - 10);
+      fp << z + e << "," << 0.5 * e << "\n";
+      fz << z << "\n";
+    }
+  }
+  const std::string target = "--set 'target={\"type\":\"dataset\",\"path\":\"" + pts + "\"}' ";
+  auto r = run("fm-train", target + "--set data.conditions=" + zs + " --set train.steps=1500 --set train.eval_every=1500 "
+                                    "--set train.ema=0.99 --out " + run_file);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fm::cfg::json::parse(fm::io::H5File::open(run_file).read_string("/model/spec"))["mlp"]["cond_dim"], 1);
+  for (double z : {-2.0, 1.5}) {
+    r = run("fm-sample", "--model " + run_file + " --condition " + std::to_string(z) + " --solver euler --nfe 16 --n 300 --out " +
+                             samples);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NEAR(fm::io::H5File::open(samples).read_matrix("/samples").col(0).mean(), z, 0.3) << z;
+  }
+  const std::string short_z = scratch("line_z_short.csv"), nan_z = scratch("line_z_nan.csv");
+  fmtest::write_file(short_z, "1\n2\n");
+  {
+    std::ofstream f(nan_z);
+    for (int i = 0; i < 600; ++i) f << (i == 5 ? "nan" : "1") << "\n";
+  }
+  for (const std::string& bad : {std::string("--set data.conditions=" + short_z), std::string("--set data.conditions=" + nan_z),
+                                 std::string("--set data.conditions=" + zs + " --set data.labels=true"),
+                                 std::string("--set data.conditions=/nonexistent.csv")}) {
+    const std::string o = scratch("line_bad.h5");
+    std::filesystem::remove(o);
+    r = run("fm-train", target + bad + " --set train.steps=20 --out " + o);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(o)) << bad;
+  }
+  EXPECT_EQ(run("fm-train", "--set data.conditions=" + zs + " --set train.steps=20 --out " + scratch("toy.h5")).code, 2);
+  // fm-ot: the augmented problem, and its refusals.
+  r = run("fm-ot", "semidiscrete --y " + pts + " --conditions " + zs + " --beta 1 --eps 0 --target-chi2 0.1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fm::cfg::json::parse(r.out)["condition_dim"], 1);
+  for (const std::string& bad : {std::string("--conditions " + zs), std::string("--conditions " + short_z + " --beta 1"),
+                                 std::string("--conditions " + zs + " --beta 1 --labels " + zs)}) {
+    r = run("fm-ot", "semidiscrete --y " + pts + " --eps 0 " + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+  }
+}
+
 }  // namespace

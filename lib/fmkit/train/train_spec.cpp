@@ -17,7 +17,7 @@ cfg::json train_defaults() {
     "target": {"type": "toy2d", "name": "8gaussians"},
     "objective": {"type": "fm"},
     "coupling": {"type": "independent"},
-    "data": {"replacement": true, "holdout": 0.1, "labels": false},
+    "data": {"replacement": true, "holdout": 0.1, "labels": false, "conditions": ""},
     "model": {"hidden": [64, 64, 64], "activation": "silu",
               "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 10.0}},
     "train": {"steps": 20000, "batch": 256, "lr": 0.001, "schedule": "cosine", "lr_floor": 1e-5,
@@ -103,6 +103,9 @@ TrainSpec parse_train_spec(const cfg::json& c) {
   s.data.holdout = cfg::number(data, "holdout", "data");
   s.data.replacement = cfg::boolean_or(data, "replacement", true, "data");
   s.data.labels = cfg::boolean_or(data, "labels", false, "data");
+  s.data.conditions = cfg::string_or(data, "conditions", "", "data");
+  if (s.data.labels && !s.data.conditions.empty())
+    usage_error("data.conditions: give class labels (data.labels) or a conditions file, not both");
   s.data.validate();
   s.config = c;
   return s;

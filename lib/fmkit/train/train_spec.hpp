@@ -51,6 +51,9 @@ struct DataOptions {
   // Condition the model on the target's class labels (a mixture's component, a toy's mode, a data
   // file's "labels" column): every coupling then pairs within a class.
   bool labels = false;
+  // Or continuous conditions: a point file (.npy, .csv, file.h5:/ds) with one condition row per
+  // point of a dataset target, in the same order.
+  std::string conditions;
   void validate() const;
 };
 

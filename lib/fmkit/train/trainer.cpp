@@ -15,6 +15,7 @@
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/field/mlp_field.hpp"
+#include "fmkit/io/points.hpp"
 #include "fmkit/nn/checkpoint.hpp"
 
 namespace fm::train {
@@ -84,7 +85,7 @@ Trainer::Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& cond
   if (source->dim() != d)
     usage_error("source has dimension " + std::to_string(source->dim()) + " but target has dimension " +
                 std::to_string(d));
-  const bool labelled = in_memory ? !conditions.empty() : spec_.data.labels;
+  const bool labelled = in_memory ? !conditions.empty() : spec_.data.labels || !spec_.data.conditions.empty();
   if (labelled && obj.type != "fm")
     usage_error("objective.type: a conditional model is trained with fm (got " + obj.type + ")");
   if (obj.p_uncond > 0 && !labelled)
@@ -105,15 +106,24 @@ Trainer::Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& cond
   std::unique_ptr<coupling::TargetSampler> train_t, val_t;
   if (in_memory || ds) {
     dist::Conditions z = conditions;
-    if (!in_memory && labelled) {
+    if (!in_memory && spec_.data.labels) {
       if (ds->classes() == 0) usage_error("data.labels: the target data set has no labels column (target.labels)");
       z = dist::Conditions::from_labels(ds->labels(), ds->classes());
+    }
+    if (!in_memory && !spec_.data.conditions.empty()) {
+      z = dist::Conditions{io::read_points(spec_.data.conditions), 0};
+      if (z.rows() != ds->points().rows())
+        usage_error("data.conditions: '" + spec_.data.conditions + "' has " + std::to_string(z.rows()) +
+                    " rows for the target's " + std::to_string(ds->points().rows()) + " points");
+      if (!z.z.allFinite()) usage_error("data.conditions: non-finite values in '" + spec_.data.conditions + "'");
     }
     TrainSplit split = split_training_points(in_memory ? points : ds->points(), spec_.data.holdout, seed_, z);
     train_t = std::make_unique<coupling::TargetSampler>(std::move(split.train), spec_.data.replacement, seed_,
                                                         std::move(split.train_z));
     val_t = std::make_unique<coupling::TargetSampler>(std::move(split.val), true, val_seed, std::move(split.val_z));
   } else {
+    if (!spec_.data.conditions.empty())
+      usage_error("data.conditions: a conditions file goes with a dataset target (one row per point)");
     train_t = std::make_unique<coupling::TargetSampler>(target, seed_, labelled);
     val_t = std::make_unique<coupling::TargetSampler>(target, val_seed, labelled);
   }
