@@ -237,6 +237,20 @@ TEST(Conditional, MinibatchOtPairsWithinEachClassOptimally) {
   }
 }
 
+TEST(Conditional, SinkhornPairsWithinEachClass) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  const Labelled d = clusters(400, 7);
+  coupling::TargetSampler t(d.y, true, 12, dist::Conditions::from_labels(d.labels, 3));
+  for (const std::string sampling : {"row", "flattened"}) {
+    coupling::MinibatchOtCoupling c({{"type", "sinkhorn"}, {"eps_rel", 0.05}, {"sampling", sampling}}, mu, t, 12);
+    coupling::PairBatch b;
+    c.draw(1, 128, b);
+    ASSERT_EQ(b.z.rows(), 128);
+    for (Index i = 0; i < 128; ++i)  // every partner lies in its row's class cluster
+      EXPECT_LT(std::abs(b.x1(i, 0) - (b.z.label(i) - 1) * 6.0), 3.0) << sampling << " " << i;
+  }
+}
+
 TEST(Conditional, SemidiscretePairsWithinTheSourceClass) {
   auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
   const Labelled d = clusters(150);
