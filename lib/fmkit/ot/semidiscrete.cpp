@@ -248,7 +248,8 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
       }
       // A fixed budget (no target) is not convergence: it ends max_iterations, with its χ² beside it.
     }
-    bar.update(k + 1, "chi2 " + std::to_string(r.chi2.value).substr(0, 6));
+    // "–" until the first check: a 0 there read as a converged potential (issue 25).
+    bar.update(k + 1, r.history_step.empty() ? std::string("chi2 –") : "chi2 " + std::to_string(r.chi2.value).substr(0, 6));
   }
   bar.finish();
   r.g = centred(gbar);
