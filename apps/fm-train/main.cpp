@@ -7,6 +7,7 @@
 
 #include "fmkit/core/app.hpp"
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/signal_cleanup.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "fmkit/train/trainer.hpp"
 
@@ -74,6 +75,18 @@ int run(int argc, char** argv) {
     trainer.resume(fm::io::H5File::open(common.out));
     std::cerr << "fm-train: resuming '" << common.out << "' from its checkpoint at step " << trainer.current_step()
               << "\n";
+  }
+  // Ctrl-C, a kill or a Slurm time limit: say what is left and how to continue.
+  if (spec.train.checkpoint_every > 0)
+    fm::set_stop_message(common.out,
+                         "fm-train: stopped; '" + common.out + "' holds the last checkpoint (written every " +
+                             std::to_string(spec.train.checkpoint_every) + " steps). Resume with: fm-train --out '" +
+                             common.out + "' --resume\n",
+                         "fm-train: stopped before the first checkpoint; nothing was written. Start it again.\n");
+  else {  // only the end writes the file: a file of that name is not this run's
+    const std::string none = "fm-train: stopped; this run wrote nothing (set train.checkpoint_every to make a run "
+                             "resumable)\n";
+    fm::set_stop_message(common.out, none, none);
   }
   const auto r = trainer.run(common.out, {fm::command_line(argc, argv), spec.seed});
   if (common.json) std::cout << trainer.summary(r).to_json().dump() << "\n";

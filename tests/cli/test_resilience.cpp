@@ -188,6 +188,41 @@ TEST(Resilience, SigtermedStudyLeavesNoTemporaryFiles) {
     EXPECT_NE(e.path().filename().string().rfind("fmkit_sdfm_" + std::to_string(pid), 0), 0u) << e.path();
 }
 
+// Ctrl-C or a kill of fm-train says what is left: with a checkpoint on disk, the command that
+// resumes it (issue 25); stopped before the first checkpoint, that nothing was written.
+TEST(Resilience, StoppedTrainingSaysHowToResume) {
+  for (const bool after_checkpoint : {true, false}) {
+    const std::string out = scratch(after_checkpoint ? "stop_hint.h5" : "stop_hint_early.h5"),
+                      err = scratch("stop_hint.err");
+    fs::remove(out);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      freopen(err.c_str(), "w", stderr);
+      const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-train";
+      execl(bin.c_str(), bin.c_str(), "--set", "train.steps=1000000", "--set",
+            after_checkpoint ? "train.checkpoint_every=20" : "train.checkpoint_every=900000", "--set", "train.ema=0.9",
+            "--threads", "1", "--out", out.c_str(), nullptr);
+      _exit(127);
+    }
+    if (after_checkpoint)
+      for (int i = 0; i < 4000 && !fs::exists(out); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    const std::string text = slurp(err);
+    if (after_checkpoint) {
+      EXPECT_NE(text.find("Resume with: fm-train --out '" + out + "' --resume"), std::string::npos) << text;
+      EXPECT_EQ(run("fm-train", "--resume --dump-config --out " + out).code, 0);  // the file is a run to resume
+    } else {
+      EXPECT_NE(text.find("before the first checkpoint; nothing was written"), std::string::npos) << text;
+      EXPECT_FALSE(fs::exists(out));
+    }
+  }
+}
+
 TEST(Resilience, FullDiskOrUnwritableDirectoryLeavesNoPartialFile) {
   // A 200 kB file-size limit stands in for a full disk: the 3.2 MB of samples cannot be written.
   const std::string out = scratch("full_disk.h5");
