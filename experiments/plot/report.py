@@ -602,6 +602,7 @@ def sdfm_conditional(d):
     nfes = sorted(set(int(t["nfe"][i]) for i in range(n) if t["solver"][i] == "euler"))
     guid = sorted(set(float(g) for g in t["guidance"]))
     p_uncond = sorted(set(float(x) for x in t["p_uncond"]))
+    has_dopri = int(any(t["solver"][i] == "dopri5" for i in range(n)))
 
     def cell(metric, ds, cp, g, solver, k=None):
         return mean_se_cell([t[metric][i] for i in range(n) if t["dataset"][i] == ds and t["coupling"][i] == cp
@@ -617,14 +618,15 @@ def sdfm_conditional(d):
            "classes. *Accuracy*: a 5-nearest-neighbour classifier fitted on the training set, applied to the samples "
            "(its accuracy on the held-out real points is the ceiling, in the last column). "
            f"Mean ± standard error over {len(seeds)} seeds.", "",
-           "Per-class W2 at guidance 1, by Euler NFE and Dopri5:", "",
-           "| dataset | coupling | " + " | ".join(f"NFE {k}" for k in nfes) + " | dopri5 |",
-           "|---|---|" + "---|" * (len(nfes) + 1)]
+           "Per-class W2 at guidance 1, by Euler NFE" + (" and Dopri5:" if has_dopri else " (Dopri5 not run):"), "",
+           "| dataset | coupling | " + " | ".join(f"NFE {k}" for k in nfes) + (" | dopri5 |" if has_dopri else " |"),
+           "|---|---|" + "---|" * (len(nfes) + has_dopri)]
     datasets = list(dict.fromkeys(t["dataset"]))
     couplings = list(dict.fromkeys(t["coupling"]))
     for ds in datasets:
         for cp in couplings:
-            cells = [cell("w2_class", ds, cp, 1.0, "euler", k) for k in nfes] + [cell("w2_class", ds, cp, 1.0, "dopri5")]
+            cells = [cell("w2_class", ds, cp, 1.0, "euler", k) for k in nfes]
+            cells += [cell("w2_class", ds, cp, 1.0, "dopri5")] if has_dopri else []
             if any(cells):
                 out.append(f"| {ds} | {cp} | " + " | ".join(cells) + " |")
     k4 = max([k for k in nfes if k <= conditional_claims.C2_NFE], default=nfes[0])
@@ -657,6 +659,8 @@ def sdfm_super_resolution(d, sr):
     n = len(sr["dataset"])
     nfes = sorted(set(int(sr["nfe"][i]) for i in range(n) if sr["solver"][i] == "euler"))
     seeds = sorted(set(int(q) for q in sr["seed"]))
+    has_dopri = int(any(sr["solver"][i] == "dopri5" for i in range(n)))
+    k4 = max([k for k in nfes if k <= 4], default=nfes[0])
 
     def cell(metric, ds, cp, solver, k=None):
         return mean_se_cell([sr[metric][i] for i in range(n) if sr["dataset"][i] == ds and sr["coupling"][i] == cp
@@ -668,12 +672,13 @@ def sdfm_super_resolution(d, sr):
            "target's condition. For each of the first test images, several samples are drawn from its condition and "
            "compared with the image itself: *PSNR* (dB, pixel range 16, higher is better), *spread* (the per-pixel "
            f"standard deviation of one condition's samples, pixels). Mean ± standard error over {len(seeds)} seeds.", "",
-           "| dataset | coupling | " + " | ".join(f"PSNR NFE {k}" for k in nfes) + " | PSNR dopri5 | spread NFE 4 |",
-           "|---|---|" + "---|" * (len(nfes) + 2)]
+           "| dataset | coupling | " + " | ".join(f"PSNR NFE {k}" for k in nfes) + (" | PSNR dopri5" if has_dopri else "")
+           + f" | spread NFE {k4} |",
+           "|---|---|" + "---|" * (len(nfes) + 1 + has_dopri)]
     for ds in dict.fromkeys(sr["dataset"]):
         for cp in dict.fromkeys(sr["coupling"]):
-            cells = [cell("psnr", ds, cp, "euler", k) for k in nfes] + [cell("psnr", ds, cp, "dopri5"),
-                                                                         cell("spread", ds, cp, "euler", 4)]
+            cells = [cell("psnr", ds, cp, "euler", k) for k in nfes]
+            cells += ([cell("psnr", ds, cp, "dopri5")] if has_dopri else []) + [cell("spread", ds, cp, "euler", k4)]
             if any(cells):
                 out.append(f"| {ds} | {cp} | " + " | ".join(cells) + " |")
     out.append("")
