@@ -38,4 +38,10 @@ std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_
   return selected;
 }
 
+long selected_runs(const std::vector<bool>& datasets, const std::vector<bool>& couplings, std::size_t seeds) {
+  const auto d = std::count(datasets.begin(), datasets.end(), true);
+  const auto c = std::count(couplings.begin(), couplings.end(), true);
+  return static_cast<long>(d * c) * static_cast<long>(seeds);
+}
+
 }  // namespace fm::study

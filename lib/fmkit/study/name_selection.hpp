@@ -19,4 +19,7 @@ std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_
                                  const std::vector<std::string>& names, const std::string& list_where,
                                  const std::string& field = "name");
 
+// The training runs of a block: its selected datasets × its selected couplings × seeds.
+long selected_runs(const std::vector<bool>& datasets, const std::vector<bool>& couplings, std::size_t seeds);
+
 }  // namespace fm::study

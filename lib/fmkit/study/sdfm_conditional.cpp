@@ -11,6 +11,7 @@
 #include "fmkit/integrate/conditional_sampling.hpp"
 #include "fmkit/metrics/knn_classifier.hpp"
 #include "fmkit/metrics/per_class_distances.hpp"
+#include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_data.hpp"
 #include "fmkit/study/sdfm_training.hpp"
 #include "fmkit/train/trainer.hpp"
@@ -106,9 +107,7 @@ ConditionalPlan plan_sdfm_conditional(const json& b, const json& tr) {
 
 long conditional_runs(const ConditionalPlan& p, std::size_t seeds) {
   if (!p.seeds.is_null()) seeds = p.seeds.size();
-  const auto d = std::count(p.dataset_selected.begin(), p.dataset_selected.end(), true);
-  const auto c = std::count(p.coupling_selected.begin(), p.coupling_selected.end(), true);
-  return static_cast<long>(d * c) * static_cast<long>(seeds);
+  return selected_runs(p.dataset_selected, p.coupling_selected, seeds);
 }
 
 io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const json& study_seeds, std::uint64_t base_seed,

@@ -9,6 +9,7 @@
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/conditioned_field.hpp"
 #include "fmkit/integrate/conditional_sampling.hpp"
+#include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_data.hpp"
 #include "fmkit/study/sdfm_training.hpp"
 #include "fmkit/train/trainer.hpp"
@@ -87,9 +88,7 @@ SuperResPlan plan_sdfm_superres(const json& b, const json& tr) {
 }
 
 long superres_runs(const SuperResPlan& p, std::size_t seeds) {
-  const auto d = std::count(p.dataset_selected.begin(), p.dataset_selected.end(), true);
-  const auto c = std::count(p.coupling_selected.begin(), p.coupling_selected.end(), true);
-  return static_cast<long>(d * c) * static_cast<long>(seeds);
+  return selected_runs(p.dataset_selected, p.coupling_selected, seeds);
 }
 
 io::Table run_sdfm_superres(const json& b, const SuperResPlan& p, const json& seeds, std::uint64_t base_seed,
