@@ -10,6 +10,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/threads.hpp"
 #include "fmkit/ot/cost.hpp"
 #include "fmkit/ot/network_simplex.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
@@ -135,6 +136,80 @@ TEST(Sinkhorn, BadInputIsAUsageError) {
     D(2, 1) = bad;
     EXPECT_THROW(sinkhorn(D, uniform(3), uniform(3), o), fm::Error) << bad;
   }
+}
+
+// Over-relaxation and the L2 stop (issue 23 §1). Every error the solver reports is the plan's own
+// (row and column sums of sinkhorn_plan); a relaxed solve lands on the plain solve's answer; at a
+// small ε it needs far fewer iterations; and the relaxed path does not depend on the thread count.
+TEST(Sinkhorn, OverRelaxationAndTheL2StopReportThePlansOwnErrors) {
+  Rng rng(6, "sinkhorn/omega");
+  const Index n = 300, m = 250;
+  const Mat C = cost_matrix(rng.normal(n, 8), Mat(rng.normal(m, 8).array() + 1.0), CostKind::SqEuclid);
+  const Vec a = uniform(n), b = uniform(m);
+  SinkhornOptions o;
+  o.eps = 0.01 * cost_std(C);
+  o.tol = 1e-7;
+  o.norm = MarginalNorm::L2;
+  o.max_iter = 200000;
+  auto check_errors = [&](const SinkhornResult& r, const char* what) {
+    ASSERT_EQ(r.status, Status::Converged) << what;
+    const Mat P = sinkhorn_plan(C, a, b, r);
+    const Vec col = P.colwise().sum().transpose() - b, row = P.rowwise().sum() - a;
+    EXPECT_NEAR(col.norm(), r.marginal_error_l2, 1e-12) << what;
+    EXPECT_NEAR(col.cwiseAbs().sum(), r.marginal_error, 1e-12) << what;
+    EXPECT_NEAR(row.cwiseAbs().sum(), r.row_error, 1e-12) << what;
+    EXPECT_LT(std::max(col.norm(), row.norm()), o.tol) << what;
+  };
+  const SinkhornResult plain = sinkhorn(C, a, b, o);
+  check_errors(plain, "plain");
+  EXPECT_EQ(plain.row_error, 0.0);
+  EXPECT_EQ(plain.omega, 1.0);
+  o.omega_auto = true;
+  set_threads(1);
+  const SinkhornResult autom = sinkhorn(C, a, b, o);
+  set_threads(2);
+  const SinkhornResult autom2 = sinkhorn(C, a, b, o);
+  check_errors(autom, "auto");
+  EXPECT_GT(autom.omega, 1.5);
+  EXPECT_LE(autom.omega, 1.95);
+  EXPECT_GT(autom.omega_iteration, 20);  // measured on plain iterations first
+  EXPECT_LT(autom.iterations, plain.iterations / 2) << plain.iterations;
+  EXPECT_NEAR(autom.cost, plain.cost, 1e-6 * plain.cost);
+  EXPECT_EQ(autom.iterations, autom2.iterations);
+  EXPECT_TRUE(autom.f == autom2.f && autom.g == autom2.g);  // bit for bit
+  o.eps_scaling = true;
+  const SinkhornResult scaled = sinkhorn(C, a, b, o);
+  check_errors(scaled, "auto + eps scaling");
+  EXPECT_NEAR(scaled.cost, plain.cost, 1e-6 * plain.cost);
+  o.eps_scaling = false;
+  o.omega_auto = false;
+  o.omega = 1.5;
+  const SinkhornResult fixed = sinkhorn(C, a, b, o);
+  check_errors(fixed, "omega 1.5");
+  EXPECT_EQ(fixed.omega, 1.5);
+  EXPECT_LT(fixed.iterations, plain.iterations);
+  EXPECT_NEAR(fixed.cost, plain.cost, 1e-6 * plain.cost);
+  // The L1 stop with the same tolerance is stricter than the L2 one (‖·‖₂ ≤ ‖·‖₁).
+  o.omega = 1;
+  o.norm = MarginalNorm::L1;
+  const SinkhornResult l1 = sinkhorn(C, a, b, o);
+  check_errors(l1, "l1");
+  EXPECT_LT(l1.marginal_error, o.tol);
+  EXPECT_GT(l1.iterations, plain.iterations);
+}
+
+TEST(Sinkhorn, RelaxationOptionsAreValidated) {
+  const Mat C = Mat::Ones(3, 3);
+  SinkhornOptions o;
+  o.eps = 0.1;
+  for (double w : {0.0, 0.99, 2.0, 5.0, 1e12, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    o.omega = w;
+    EXPECT_THROW(sinkhorn(C, uniform(3), uniform(3), o), fm::Error) << w;
+  }
+  o.omega = 1;
+  o.kernel_mode = true;
+  o.omega_auto = true;
+  EXPECT_THROW(sinkhorn(C, uniform(3), uniform(3), o), fm::Error);
 }
 
 // The squared-Euclidean cost (GEMM, then one fused pass) against the direct sum, on sizes that
