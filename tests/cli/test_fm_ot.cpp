@@ -80,6 +80,19 @@ TEST(FmOt, BadInputExitsTwoWithoutAFile) {
       {"semidiscrete --y " + x + " --eps 0 --eps-rel 0.1", "--eps-rel"},
       {"semidiscrete --y " + x + " --eps 0 --steps -1", "--steps"},
       {"semidiscrete --y " + x + " --eps-warmup nan --eps 0", "--eps-warmup"},
+      {"sinkhorn --x " + x + " --y " + x + " --omega 2", "--omega"},
+      {"sinkhorn --x " + x + " --y " + x + " --omega 0.5", "--omega"},
+      {"sinkhorn --x " + x + " --y " + x + " --omega nan", "--omega"},
+      {"sinkhorn --x " + x + " --y " + x + " --omega fast", "--omega"},
+      {"sinkhorn --x " + x + " --y " + x + " --stop-norm linf", "--stop-norm"},
+      {"sinkhorn --x " + x + " --y " + x + " --omega auto --kernel-mode", "kernel_mode"},
+      {"semidiscrete --y " + x + " --eps-rel 0.1 --mips hnsw", "--mips"},
+      {"semidiscrete --y " + x + " --eps 0 --mips annoy", "--mips"},
+      {"semidiscrete --y " + x + " --eps 0 --mips hnsw --hnsw-m 0", "--hnsw-m"},
+      {"semidiscrete --y " + x + " --eps 0 --mips hnsw --hnsw-ef 1e12", "--hnsw-ef"},
+      {"semidiscrete --y " + x + " --eps 0 --mips ivf --ivf-nlist 11", "ivf_nlist"},
+      {"semidiscrete --y " + x + " --eps 0 --mips ivf --ivf-nlist 4 --ivf-nprobe 5", "ivf_nprobe"},
+      {"semidiscrete --y " + x + " --eps 0 --mips ivf --probes 0", "--probes"},
   };
   for (const auto& [args, needle] : cases) {
     const auto r = run("fm-ot", args + " --out " + out);
@@ -129,6 +142,36 @@ TEST(FmOt, FlagsOnlyAndTheResolvedOptionsAreRecorded) {
   const auto skc = fm::cfg::json::parse(fm::io::H5File::open(scratch("sk2.h5")).read_string("/config"));
   EXPECT_EQ(skc["solver"], "sinkhorn");
   EXPECT_NEAR(skc["eps"].get<double>(), fm::cfg::json::parse(sk.out)["eps"].get<double>(), 0);  // the resolved eps
+}
+
+// Over-relaxation, the L2 stop and an approximate MIPS index from the command line (issue 23).
+TEST(FmOt, RelaxedSinkhornAndApproximateMipsReportWhatTheyReached) {
+  const std::string x = scratch("rx.csv"), y = scratch("ry.csv");
+  write_csv(x, 80, 3, 0);
+  write_csv(y, 70, 3, 1);
+  const std::string base = "sinkhorn --x " + x + " --y " + y + " --eps-rel 0.01 --tol 1e-7 --stop-norm l2 --json";
+  auto r = run("fm-ot", base + " --max-iter 100000");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto plain = fm::cfg::json::parse(r.out);
+  r = run("fm-ot", base + " --max-iter 100000 --omega auto --eps-scaling");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto fast = fm::cfg::json::parse(r.out);
+  for (const auto* j : {&plain, &fast}) {
+    EXPECT_EQ((*j)["status"], "converged");
+    EXPECT_EQ((*j)["stop_norm"], "l2");
+    EXPECT_LT((*j)["marginal_error_l2"].get<double>(), 1e-7);
+    EXPECT_LT((*j)["row_error"].get<double>(), 1e-5);
+  }
+  EXPECT_GT(fast["omega"].get<double>(), 1.0);
+  EXPECT_LT(fast["iterations"].get<long>(), plain["iterations"].get<long>());
+  EXPECT_NEAR(fast["cost"].get<double>(), plain["cost"].get<double>(), 1e-5 * plain["cost"].get<double>());
+  r = run("fm-ot", "semidiscrete --y " + y + " --eps 0 --steps 3000 --mips hnsw --hnsw-ef 128 --probes 4096 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto sd = fm::cfg::json::parse(r.out);
+  EXPECT_EQ(sd["mips"], "hnsw");
+  EXPECT_EQ(sd["mips_probes"], 4096);
+  EXPECT_GT(sd["mips_recall"].get<double>(), 0.95);
+  EXPECT_TRUE(sd.contains("mips_chi2") && sd.contains("mips_chi2_exact"));
 }
 
 }  // namespace

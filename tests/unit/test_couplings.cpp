@@ -197,4 +197,37 @@ TEST(Couplings, SemidiscreteEvalEverySetsTheChi2Checks) {
   }
 }
 
+// An approximate index as the pairing's search (issue 23 §3): the coupling pairs through it and
+// reports its recall and χ² beside the exact search's; misuse is refused before the fit.
+TEST(Couplings, SemidiscreteWithAnApproximateIndexReportsItsQuality) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  const Mat y = data(200);
+  coupling::TargetSampler t(y, true, 9);
+  const cfg::json spec = {{"type", "semidiscrete"}, {"target_chi2", 0.05},
+                          {"mips", {{"method", "ivf"}, {"ivf_nlist", 16}, {"ivf_nprobe", 16}}}};
+  coupling::SemidiscreteCoupling c(spec, mu, t, 9);
+  io::Summary summary;
+  c.diagnostics(summary);
+  const cfg::json s = summary.to_json();
+  EXPECT_EQ(s.at("mips"), "ivf");
+  EXPECT_GT(s.at("mips_recall").get<double>(), 0.999);  // every list probed: exhaustive
+  EXPECT_NEAR(s.at("mips_chi2").get<double>(), s.at("mips_chi2_exact").get<double>(), 0.01);
+  coupling::PairBatch b;
+  c.draw(5, 256, b);
+  coupling::SemidiscreteCoupling exact({{"type", "semidiscrete"}, {"target_chi2", 0.05}}, mu, t, 9);
+  coupling::PairBatch e;
+  exact.draw(5, 256, e);
+  EXPECT_LT((b.x1 - e.x1).rowwise().norm().cwiseMin(1.0).sum(), 3.0);  // the same pairs, up to float ties
+  io::Summary none;
+  exact.diagnostics(none);
+  EXPECT_FALSE(none.to_json().contains("mips_recall"));
+  for (const cfg::json& bad :
+       {cfg::json{{"type", "semidiscrete"}, {"eps_rel", 0.1}, {"mips", {{"method", "hnsw"}}}},
+        cfg::json{{"type", "semidiscrete"}, {"mips", {{"method", "lsh"}}}},
+        cfg::json{{"type", "semidiscrete"}, {"mips", {{"method", "hnsw"}, {"hnsw_m", 0}}}},
+        cfg::json{{"type", "semidiscrete"}, {"mips", {{"method", "ivf"}, {"ivf_nlist", 1000}}}}}) {
+    EXPECT_THROW(coupling::SemidiscreteCoupling(bad, mu, t, 9), fm::Error) << bad.dump();
+  }
+}
+
 }  // namespace

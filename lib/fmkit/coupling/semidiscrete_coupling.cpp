@@ -3,13 +3,14 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/rng.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/semidiscrete_labels.hpp"
 
 namespace fm::coupling {
 
 SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::string& w) {
-  cfg::expect_keys(spec, w, {"type", "eps_rel", "target_chi2", "steps", "batch", "lr", "eval_every", "beta"});
+  cfg::expect_keys(spec, w, {"type", "eps_rel", "target_chi2", "steps", "batch", "lr", "eval_every", "beta", "mips"});
   SemidiscreteSpec sp;
   sp.eps_rel = cfg::number_or(spec, "eps_rel", 0.0, w);
   if (!(sp.eps_rel >= 0)) usage_error(w + ".eps_rel: expected a number >= 0");
@@ -30,6 +31,13 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
     if (!(sp.beta > 0 && sp.beta <= 1e6))
       usage_error(w + ".beta: expected a number in (0, 1e6] (leave it out for per-class pairing, beta = infinity)");
   }
+  if (spec.contains("mips")) {
+    sp.mips = ot::parse_mips_spec(spec.at("mips"), w + ".mips");
+    if (sp.eps_rel > 0 && sp.mips.method != "exact")
+      usage_error(w + ".mips: the search index pairs at eps_rel = 0 only (eps > 0 draws from the softmax weights)");
+    if (sp.beta > 0 && sp.mips.method != "exact")
+      usage_error(w + ".mips: an approximate index is measured on unlabelled and per-class problems; with beta use exact");
+  }
   sp.opts.validate();
   return sp;
 }
@@ -48,6 +56,8 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
   if (z_.empty() && sp.beta > 0) usage_error(w + ".beta: the training set has no conditions to weigh");
   eps_rel_ = sp.eps_rel;
   beta_ = sp.beta;
+  mips_ = sp.mips;
+  mips_.check_atoms(y_.rows());  // the whole set before the fit; per class again when each index is built
   const Index N = y_.rows();
   const Vec b_all = Vec::Constant(N, 1.0 / static_cast<double>(N));
   // One ε for every class: the scale of the whole problem's costs.
@@ -62,13 +72,14 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
     fit_cell(cells_[0], *source_, o);
     fit_ = cells_[0].fit;
     if (eps_ == 0) w2sq_dual_ = ot::w2sq_dual_bound(*source_, y_, b_all, fit_.g, 65536, seed);
+    measure_mips();
     return;
   }
   if (!z_.labels()) {  // continuous conditions: one augmented problem, keys (y_j, √β z_j)
     Cell cell{all, Mat(), b_all, {}, nullptr};
     cell.fit = ot::semidiscrete_conditioned(source_, y_, b_all, z_.z, beta_, o, cell.y);
     if (cell.fit.status == Status::NumericalError) runtime_error(w + ": the potential's SGD produced non-finite values");
-    if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, ot::MipsOptions{});
+    if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, mips_);
     fit_ = cell.fit;
     cells_.push_back(std::move(cell));
     return;
@@ -81,7 +92,7 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
   if (fit_.status == Status::NumericalError) runtime_error(w + ": the potential's SGD produced non-finite values");
   for (std::size_t k = 0; k < fit.rows.size(); ++k) {
     Cell cell{fit.rows[k], std::move(fit.y[k]), std::move(fit.b[k]), std::move(fit.fits[k]), nullptr};
-    if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, ot::MipsOptions{});
+    if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, mips_);
     cells_.push_back(std::move(cell));
   }
   if (eps_ == 0 && beta_ == 0) {  // E_c of the classes' dual bounds on W2²(μ, ν_c)
@@ -96,13 +107,42 @@ SemidiscreteCoupling::SemidiscreteCoupling(const cfg::json& spec, dist::Distribu
       w2sq_dual_.se = std::sqrt(w2sq_dual_.se * w2sq_dual_.se + m * m * e.se * e.se);
     }
   }
+  measure_mips();
+}
+
+void SemidiscreteCoupling::measure_mips() {
+  if (eps_ > 0 || mips_.method == "exact") return;
+  // Per class (β = ∞) the draws are paired within each class's cell: the joint recall and χ² are
+  // the class-mass mixtures Σ_c m_c (·)_c, as for the fit's χ².
+  ot::MipsQuality total;
+  total.method = mips_.method;
+  double se2 = 0, se2_exact = 0;
+  Rng rng(seed_, "coupling/mips-probe");
+  for (const Cell& cell : cells_) {
+    std::vector<Mat> batches;
+    for (int r = 0; r < 4; ++r) batches.push_back(source_->sample(4096, rng));
+    const auto exact = ot::make_mips(cell.y, cell.fit.g, cell.b, ot::MipsOptions{});
+    const ot::MipsQuality q = ot::mips_quality(mips_.method, *cell.mips, *exact, batches, cell.b);
+    const double m = cells_.size() == 1 ? 1.0 : class_freq_[z_.label(cell.rows[0])];
+    total.probes += q.probes;
+    total.recall += m * q.recall;
+    total.chi2.value += m * q.chi2.value;
+    total.chi2_exact.value += m * q.chi2_exact.value;
+    se2 += m * m * q.chi2.se * q.chi2.se;
+    se2_exact += m * m * q.chi2_exact.se * q.chi2_exact.se;
+    total.seconds_index += q.seconds_index;
+    total.seconds_exact += q.seconds_exact;
+  }
+  total.chi2.se = std::sqrt(se2);
+  total.chi2_exact.se = std::sqrt(se2_exact);
+  mips_quality_ = total;
 }
 
 void SemidiscreteCoupling::fit_cell(Cell& cell, const dist::Distribution& source, const ot::SemidiscreteOptions& o) {
   cell.fit = ot::semidiscrete(source, cell.y, cell.b, o);
   if (cell.fit.status == Status::NumericalError)
     runtime_error("coupling: the potential's SGD produced non-finite values");
-  if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, ot::MipsOptions{});
+  if (eps_ == 0) cell.mips = ot::make_mips(cell.y, cell.fit.g, cell.b, mips_);
 }
 
 std::vector<Index> SemidiscreteCoupling::source_classes(long step, Index n) const {
@@ -187,6 +227,7 @@ void SemidiscreteCoupling::diagnostics(io::Summary& s) const {
   s.set("sd_iterations", static_cast<long long>(fit_.iterations));
   s.set("sd_precompute_s", fit_.seconds);
   if (!z_.empty()) s.set("sd_beta", beta_ > 0 ? std::to_string(beta_) : std::string("inf (per class)"));
+  if (mips_quality_) mips_quality_->summarize(s);
   if (eps_ == 0 && beta_ == 0) {
     s.set("sd_w2sq_dual", w2sq_dual_.value);
     s.set("sd_w2sq_dual_se", w2sq_dual_.se);

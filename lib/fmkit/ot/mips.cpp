@@ -159,8 +159,12 @@ class FaissMips : public Mips {
       index_ = std::move(h);
     } else if (method_ == "ivf") {
       quantizer_ = std::make_unique<faiss::IndexFlatIP>(dim_);
-      const auto nlist = static_cast<std::size_t>(std::max(1.0, std::round(4 * std::sqrt(static_cast<double>(N)))));
+      o.check_atoms(N);
+      const auto nlist = static_cast<std::size_t>(o.nlist_for(N));
       auto ivf = std::make_unique<faiss::IndexIVFFlat>(quantizer_.get(), dim_, nlist, faiss::METRIC_INNER_PRODUCT);
+      // FAISS warns below 39 points per list; 4√N lists are fewer points than that up to N ≈ 24 k,
+      // and the recall and χ² the coupling reports are the measure of the lists' quality.
+      ivf->cp.min_points_per_centroid = 1;
       ivf->train(N, keys.data());
       ivf->nprobe = static_cast<std::size_t>(o.ivf_nprobe);
       index_ = std::move(ivf);
@@ -200,10 +204,52 @@ class FaissMips : public Mips {
 
 }  // namespace
 
+void MipsOptions::validate() const {
+  if (method != "exact" && method != "flat" && method != "hnsw" && method != "ivf")
+    usage_error("mips.method: expected exact, flat, hnsw or ivf, got '" + method + "'");
+  if (chunk < 1) usage_error("mips.chunk: expected >= 1");
+  if (hnsw_m < 2 || hnsw_m > 512) usage_error("mips.hnsw_m: expected an integer in [2, 512]");
+  if (hnsw_ef < 1 || hnsw_ef > 100000) usage_error("mips.hnsw_ef: expected an integer in [1, 100000]");
+  if (ivf_nlist < 0 || ivf_nlist > 10000000) usage_error("mips.ivf_nlist: expected an integer in [0, 1e7] (0: 4 sqrt(N))");
+  if (ivf_nprobe < 1 || ivf_nprobe > 10000000) usage_error("mips.ivf_nprobe: expected an integer in [1, 1e7]");
+}
+
+int MipsOptions::nlist_for(Index atoms) const {
+  return ivf_nlist > 0 ? ivf_nlist : static_cast<int>(std::max(1.0, std::round(4 * std::sqrt(static_cast<double>(atoms)))));
+}
+
+void MipsOptions::check_atoms(Index atoms) const {
+  if (method != "ivf") return;
+  // k-means needs a point per list; a probe past the last list would search lists that do not exist.
+  const int nlist = nlist_for(atoms);
+  if (nlist > atoms)
+    usage_error("mips.ivf_nlist: " + std::to_string(nlist) + " lists for " + std::to_string(atoms) + " atoms");
+  if (ivf_nprobe > nlist)
+    usage_error("mips.ivf_nprobe: " + std::to_string(ivf_nprobe) + " exceeds the " + std::to_string(nlist) + " lists");
+}
+
+MipsOptions parse_mips_spec(const cfg::json& spec, const std::string& w) {
+  if (!spec.is_object()) usage_error(w + ": expected an object such as {\"method\": \"hnsw\"}");
+  cfg::expect_keys(spec, w, {"method", "hnsw_m", "hnsw_ef", "ivf_nlist", "ivf_nprobe"});
+  MipsOptions o;
+  o.method = cfg::string_or(spec, "method", o.method, w);
+  o.hnsw_m = static_cast<int>(spec.contains("hnsw_m") ? cfg::count(spec, "hnsw_m", w, 2, 512) : o.hnsw_m);
+  o.hnsw_ef = static_cast<int>(spec.contains("hnsw_ef") ? cfg::count(spec, "hnsw_ef", w, 1, 100000) : o.hnsw_ef);
+  o.ivf_nlist = static_cast<int>(spec.contains("ivf_nlist") ? cfg::count(spec, "ivf_nlist", w, 0, 10000000) : o.ivf_nlist);
+  o.ivf_nprobe = static_cast<int>(spec.contains("ivf_nprobe") ? cfg::count(spec, "ivf_nprobe", w, 1, 10000000) : o.ivf_nprobe);
+  o.validate();
+  return o;
+}
+
+cfg::json to_json(const MipsOptions& o) {
+  return {{"method", o.method}, {"hnsw_m", o.hnsw_m}, {"hnsw_ef", o.hnsw_ef}, {"ivf_nlist", o.ivf_nlist},
+          {"ivf_nprobe", o.ivf_nprobe}};
+}
+
 std::unique_ptr<Mips> make_mips(const Mat& y, const Vec& g, const Vec& b, const MipsOptions& o) {
+  o.validate();
   Keys k = make_keys(y, g, b);
   if (o.method == "exact") {
-    if (o.chunk < 1) usage_error("mips: chunk must be >= 1");
     if (o.double_precision) return std::make_unique<ExactMips<double>>(std::move(k), o.chunk);
     return std::make_unique<ExactMips<float>>(std::move(k), o.chunk);
   }

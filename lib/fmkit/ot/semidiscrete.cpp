@@ -87,6 +87,33 @@ Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double 
   return s;
 }
 
+double chi2_u_statistic(const Vec& col, const Vec& col2, const Vec& b, double B) {
+  double u = 0;
+  for (Index j = 0; j < b.size(); ++j)
+    if (b[j] > 0) u += (col[j] * col[j] - col2[j]) / b[j];
+  return u / (B * (B - 1)) - 1;
+}
+
+namespace {
+Chi2 batch_mean_se(const Vec& est) {
+  const double mean = est.mean();
+  const double R = static_cast<double>(est.size());
+  const double var = R > 1 ? (est.array() - mean).square().sum() / (R - 1) : 0.0;
+  return {mean, std::sqrt(var / R)};
+}
+}  // namespace
+
+Chi2 chi2_of_assignments(const std::vector<std::vector<Index>>& atoms, const Vec& b) {
+  FM_REQUIRE(!atoms.empty(), "chi2: no batches");
+  Vec est(static_cast<Index>(atoms.size()));
+  for (std::size_t r = 0; r < atoms.size(); ++r) {
+    Vec counts = Vec::Zero(b.size());
+    for (const Index j : atoms[r]) counts[j] += 1;
+    est[static_cast<Index>(r)] = chi2_u_statistic(counts, counts, b, static_cast<double>(atoms[r].size()));
+  }
+  return batch_mean_se(est);
+}
+
 Chi2 chi2_estimate(const std::vector<Mat>& batches, const Mat& y, const Vec& g, const Vec& b, double eps) {
   FM_REQUIRE(!batches.empty(), "chi2: no evaluation batches");
   Vec est(static_cast<Index>(batches.size()));
@@ -100,15 +127,9 @@ Chi2 chi2_estimate(const std::vector<Mat>& batches, const Mat& y, const Vec& g, 
       col = s.colwise().sum().transpose();
       col2 = s.array().square().colwise().sum().transpose();
     }
-    double u = 0;
-    for (Index j = 0; j < y.rows(); ++j)
-      if (b[j] > 0) u += (col[j] * col[j] - col2[j]) / b[j];
-    est[static_cast<Index>(r)] = u / (B * (B - 1)) - 1;
+    est[static_cast<Index>(r)] = chi2_u_statistic(col, col2, b, B);
   }
-  const double mean = est.mean();
-  const double R = static_cast<double>(est.size());
-  const double var = R > 1 ? (est.array() - mean).square().sum() / (R - 1) : 0.0;
-  return {mean, std::sqrt(var / R)};
+  return batch_mean_se(est);
 }
 
 Estimate w2sq_dual_bound(const dist::Distribution& source, const Mat& y, const Vec& b, const Vec& g, Index n,

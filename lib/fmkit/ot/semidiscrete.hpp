@@ -70,6 +70,13 @@ double reference_cost_std(const dist::Distribution& source, const Mat& y, const 
 // Softmax (ε > 0) or one-hot (ε = 0) cell weights s(x)_j of a batch: n × N.
 Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double eps);
 
+// The unbiased χ²(m‖b) estimate of one batch of B draws, from its cell weights' column sums `col`
+// and column sums of squares `col2` (equal for a hard assignment: the counts).
+double chi2_u_statistic(const Vec& col, const Vec& col2, const Vec& b, double B);
+
+// The mean and standard error over batches of chi2_u_statistic for hard assignments (atom indices).
+Chi2 chi2_of_assignments(const std::vector<std::vector<Index>>& atoms, const Vec& b);
+
 // The unbiased χ²(m(g)‖b) estimate from R fixed batches (mean and standard error over batches).
 Chi2 chi2_estimate(const std::vector<Mat>& batches, const Mat& y, const Vec& g, const Vec& b, double eps);
 

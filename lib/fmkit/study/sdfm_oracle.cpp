@@ -76,6 +76,8 @@ Coupled make_coupled(const json& spec, const std::string& w, const Mat& y, const
   }
   if (type != "semidiscrete") usage_error(w + ".type: expected 'independent' or 'semidiscrete', got '" + type + "'");
   const coupling::SemidiscreteSpec sp = coupling::parse_semidiscrete_spec(spec, w);
+  // The oracle field evaluates the exact cells (or softmax weights), never a search index.
+  if (spec.contains("mips")) usage_error(w + ".mips: the oracle study pairs by the exact field; leave mips out");
   const dist::Gaussian source = dist::Gaussian::standard(y.cols());
   ot::SemidiscreteOptions o = sp.opts;
   o.seed = seed;
