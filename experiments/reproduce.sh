@@ -22,7 +22,8 @@ PY=/usr/bin/python3
 mkdir -p "$OUT"
 
 echo "== exact flow of a 2-D Gaussian mixture (CNF log-density check)"
-"$BIN/fm-sample" --config experiments/configs/exact_flow.json --out "$OUT"/exact_flow.h5 --json \
+# --force: make reproduce regenerates results/ (the paper branch keeps a finished study file below).
+"$BIN/fm-sample" --config experiments/configs/exact_flow.json --out "$OUT"/exact_flow.h5 --force --json \
   > "$OUT"/exact_flow.json
 "$PY" experiments/plot/exact_flow.py "$OUT"/exact_flow.h5 "$OUT"/exact_flow.png
 
@@ -40,9 +41,9 @@ while read -r st prog label; do
     echo "$OUT/$st.h5 is complete (files appear only when fully written): kept; delete it to redo"
   elif [ "$SIZE" = paper ] && [ -f "$sweep" ]; then
     "$BIN/fm-sweep" run "$sweep" --out "$OUT/sweeps/$st" --jobs "$JOBS" < /dev/null
-    "$BIN/fm-sweep" gather "$OUT/sweeps/$st" --out "$OUT/$st.h5" < /dev/null
+    "$BIN/fm-sweep" gather "$OUT/sweeps/$st" --out "$OUT/$st.h5" --force < /dev/null
   else
-    "$BIN/$prog" --config experiments/configs/"$st"_"$SIZE".json --out "$OUT/$st.h5" < /dev/null
+    "$BIN/$prog" --config experiments/configs/"$st"_"$SIZE".json --out "$OUT/$st.h5" --force < /dev/null
   fi
   "$PY" experiments/plot/"$st"_study.py "$OUT/$st.h5" "$OUT" < /dev/null
 done <<'STUDIES'

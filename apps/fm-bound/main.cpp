@@ -121,7 +121,7 @@ void emit(const fm::io::Summary& s, const fm::CommonFlags& common, const fm::cfg
 
 int run_dfm(const DfmFlags& f, const fm::CommonFlags& common, int argc, char** argv) {
   fm::set_threads(common.threads);
-  fm::check_output_path(common.out, {f.target, f.source, f.coupling, f.perturbation, f.model});
+  fm::check_output_path(common.out, {f.target, f.source, f.coupling, f.perturbation, f.model}, "--out", common.force);
   fm::cfg::json spec = {{"target", spec_arg(f.target, "--target")}};
   if (!f.source.empty()) spec["source"] = spec_arg(f.source, "--source");
   if (!f.coupling.empty()) spec["coupling"] = spec_arg(f.coupling, "--coupling");
@@ -209,7 +209,7 @@ int run(int argc, char** argv) {
   if (!fm::parse_cli(app, argc, argv)) return 0;
   if (dfm->parsed()) return run_dfm(df, dcommon, argc, argv);
   fm::set_threads(common.threads);
-  fm::check_output_path(common.out, {model, target});
+  fm::check_output_path(common.out, {model, target}, "--out", common.force);
   fm::cfg::json inputs = {{"model", model}, {"target", target}};
 
   fm::io::Summary out;

@@ -174,7 +174,8 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(8LL, 100000000LL));
   if (!fm::parse_cli(app, argc, argv)) return 0;
   fm::set_threads(common.threads);
-  fm::check_output_path(common.out, {f.x, f.y, f.x_weights, f.y_weights, f.source, f.labels, f.conditions});
+  fm::check_output_path(common.out, {f.x, f.y, f.x_weights, f.y_weights, f.source, f.labels, f.conditions}, "--out",
+                        common.force);
   fm::Timer timer;
   // Inputs first, then the output file: nothing is created for bad input. `options` records what
   // ran, defaults resolved, as the output file's /config.

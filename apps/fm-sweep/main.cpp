@@ -7,6 +7,7 @@
 
 #include "fmkit/core/app.hpp"
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/output_path.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/sweep/sweep_dir.hpp"
 #include "fmkit/sweep/sweep_emit.hpp"
@@ -69,7 +70,8 @@ int run(int argc, char** argv) {
                 "unless --partial)");
   gather_cmd->add_option("dir", dir, "the sweep directory")->required();
   gather_cmd->add_option("--out", out_file, "the study file to write (e.g. results-paper/sdfm.h5)")->required();
-  bool partial = false;
+  bool partial = false, force = false;
+  gather_cmd->add_flag("--force", force, "replace an existing --out file");
   gather_cmd->add_flag("--partial", partial,
                        "gather the complete runs only (a look at a sweep midway); the file records the missing ones");
 
@@ -136,6 +138,7 @@ int run(int argc, char** argv) {
     return rep.failed > 0 ? 1 : 0;
   }
   if (gather_cmd->parsed()) {
+    fm::check_output_path(out_file, {}, "--out", force);
     const GatherResult g = gather(dir, out_file, partial);
     std::cerr << "fm-sweep: gathered " << g.runs << " runs into " << out_file;
     const char* sep = ": ";

@@ -34,6 +34,8 @@ int run(int argc, char** argv) {
     if (!stored.is_object()) fm::usage_error("--resume '" + common.out + "': /config: expected a JSON object");
     stored_status = f.has_attr("/", "status") ? f.attr_string("/", "status") : "";
   }
+  // --resume continues --out in place: not a replacement, so no --force is asked for.
+  if (resume) common.force = true;
   // With --resume the config is the run's own, unless --config is given too (as fm-sweep does):
   // then it must be the same config, but for train.steps, which a resume may raise.
   const fm::cfg::json cfg = fm::resolve_config(fm::train::train_defaults(), common, fm::train::train_opaque(),

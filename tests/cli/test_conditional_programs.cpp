@@ -40,18 +40,18 @@ TEST(ConditionalPrograms, TrainOnLabelsAndSampleEachClass) {
   EXPECT_EQ(spec["mlp"]["dim"], 2);  // the label column is not a coordinate
   for (int k = 0; k < 2; ++k) {
     r = run("fm-sample", "--model " + run_file + " --condition " + std::to_string(k) +
-                             " --solver euler --nfe 16 --n 300 --json --out " + samples);
+                             " --solver euler --nfe 16 --n 300 --json --force --out " + samples);
     ASSERT_EQ(r.code, 0) << r.err;
     const fm::Mat x = fm::io::H5File::open(samples).read_matrix("/samples");
     EXPECT_NEAR(x.col(0).mean(), k == 0 ? -4.0 : 4.0, 0.6) << "class " << k;
   }
   // Guidance 0 is the unconditional model: both clusters, a mean near 0.
-  r = run("fm-sample", "--model " + run_file + " --condition 1 --guidance 0 --solver euler --nfe 16 --n 600 --out " + samples);
+  r = run("fm-sample", "--model " + run_file + " --condition 1 --guidance 0 --solver euler --nfe 16 --n 600 --force --out " + samples);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_LT(std::abs(fm::io::H5File::open(samples).read_matrix("/samples").col(0).mean()), 1.5);
   // The guidance correction: R trajectories per sample by the midpoint rule, one resampled.
   r = run("fm-sample", "--model " + run_file + " --condition 1 --guidance 2 --guidance-resample 8 --solver midpoint "
-                       "--nfe 16 --n 50 --json --out " + samples);
+                       "--nfe 16 --n 50 --json --force --out " + samples);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto gj = fm::cfg::json::parse(r.out);
   EXPECT_GT(gj["guidance_ess"].get<double>(), 0.0);
@@ -169,8 +169,11 @@ TEST(ConditionalPrograms, SdfmStudyBlockWritesTheConditionalTable) {
   for (long long k : f.read_ints("/conditional/classes_scored")) EXPECT_EQ(k, 8);
   // The per-class SD potential's joint χ² is reported beside its rows.
   const auto chi2 = f.read_doubles("/conditional/sd_chi2");
-  for (std::size_t i = 0; i < role.size(); ++i)
-    if (role[i] == "sd") EXPECT_LT(chi2[i], 0.3);
+  for (std::size_t i = 0; i < role.size(); ++i) {
+    if (role[i] == "sd") {
+      EXPECT_LT(chi2[i], 0.3);
+    }
+  }
   // Sample grids for the plots: 8 classes × 4 samples per coupling at NFE 1.
   EXPECT_EQ(f.members("/conditional_samples").size(), 3u);
   EXPECT_EQ(f.read_matrix("/conditional_samples/d0_c2_euler1").rows(), 32);
@@ -248,7 +251,7 @@ TEST(ConditionalPrograms, ContinuousConditionsFromAFile) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(fm::cfg::json::parse(fm::io::H5File::open(run_file).read_string("/model/spec"))["mlp"]["cond_dim"], 1);
   for (double z : {-2.0, 1.5}) {
-    r = run("fm-sample", "--model " + run_file + " --condition " + std::to_string(z) + " --solver euler --nfe 16 --n 300 --out " +
+    r = run("fm-sample", "--model " + run_file + " --condition " + std::to_string(z) + " --solver euler --nfe 16 --n 300 --force --out " +
                              samples);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NEAR(fm::io::H5File::open(samples).read_matrix("/samples").col(0).mean(), z, 0.3) << z;

@@ -22,7 +22,10 @@ void add_common_flags(CLI::App& app, CommonFlags& flags, bool with_out) {
 void add_run_flags(CLI::App& app, CommonFlags& flags, bool with_out) {
   app.add_option("--threads", flags.threads, "threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("--json", flags.json, "print the run summary as one JSON object on stdout");
-  if (with_out) app.add_option("--out", flags.out, "output HDF5 file");
+  if (with_out) {
+    app.add_option("--out", flags.out, "output HDF5 file (an existing file is refused unless --force)");
+    app.add_flag("--force", flags.force, "replace an existing --out file (never one of the run's inputs)");
+  }
 }
 
 cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
@@ -37,7 +40,7 @@ cfg::json resolve_config(const cfg::json& defaults, const CommonFlags& flags,
   if (!flags.dump_config) {
     std::vector<std::string> inputs = file_paths_in(merged);
     if (!flags.config_file.empty()) inputs.push_back(flags.config_file);
-    check_output_path(flags.out, inputs);
+    check_output_path(flags.out, inputs, "--out", flags.force);
   }
   return merged;
 }

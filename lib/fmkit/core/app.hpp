@@ -18,12 +18,13 @@ struct CommonFlags {
   int threads = 0;
   bool json = false;
   std::string out;
+  bool force = false;  // --force: replace an existing --out
 };
 
 // Adds the flags of every config-driven program (--config, --set, --dump-config and the run
 // flags below); `with_out` adds --out FILE.h5.
 void add_common_flags(CLI::App& app, CommonFlags& flags, bool with_out = true);
-// The run flags alone (--threads, --json, --out): for the flag-driven programs fm-ot and
+// The run flags alone (--threads, --json, --out and --force): for the flag-driven programs fm-ot and
 // fm-bound, whose inputs are flags and files, not a config.
 void add_run_flags(CLI::App& app, CommonFlags& flags, bool with_out = true);
 

@@ -19,7 +19,8 @@ std::string file_part(const std::string& path) {
 
 }  // namespace
 
-void check_output_path(const std::string& out, const std::vector<std::string>& inputs, const std::string& flag) {
+void check_output_path(const std::string& out, const std::vector<std::string>& inputs, const std::string& flag,
+                       bool force) {
   if (out.empty()) return;
   std::error_code ec;
   const fs::path p(out);
@@ -34,6 +35,7 @@ void check_output_path(const std::string& out, const std::vector<std::string>& i
     if (!f.empty() && fs::exists(f, ec) && fs::equivalent(p, f, ec))
       usage_error(flag + " '" + out + "': is the input '" + in + "'; writing it would destroy the input");
   }
+  if (!force) usage_error(flag + " '" + out + "': exists; pass --force to replace it, or choose another file");
 }
 
 std::vector<std::string> file_paths_in(const nlohmann::json& config) {

@@ -9,10 +9,11 @@
 namespace fm {
 
 // Usage error unless `out` can be written: not a directory, its folder exists and is writable,
-// and it is not the same file as any of `inputs` (an input may carry an HDF5 dataset suffix,
-// "file.h5:/x"). An empty `out` passes.
+// it is not the same file as any of `inputs` (an input may carry an HDF5 dataset suffix,
+// "file.h5:/x"; never, even with `force`), and it does not exist unless `force` (--force: a
+// trained model was lost to an --out that named an earlier run). An empty `out` passes.
 void check_output_path(const std::string& out, const std::vector<std::string>& inputs,
-                       const std::string& flag = "--out");
+                       const std::string& flag = "--out", bool force = false);
 
 // Every string value in a config that names an existing file (dataset paths, a model file), for
 // check_output_path.

@@ -41,9 +41,10 @@ void half_step(const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
   if (out.size() != n) out = Vec::Zero(n);
   const T* hp = h.data();
   // Rows in chunks of about 16 k entries, handed out dynamically: on a shared machine a thread
-  // whose core is busy takes fewer rows instead of holding up the barrier at the end of the
-  // half-step for its fixed half (3× slower than one thread under one competing process, under
-  // static scheduling). Each row is computed by one thread alone, so results do not depend on it.
+  // whose core is busy takes fewer rows instead of a fixed half (static halves made 2 threads 3×
+  // slower than one under a competing process). The barrier's wait for a descheduled thread
+  // remains; ThreadChooser below handles that. Each row is computed by one thread alone, so
+  // results depend neither on the schedule nor on `threads` (0: the configured count).
   const int chunk = static_cast<int>(std::max<Index>(1, 16384 / std::max<Index>(m, 1)));
 #pragma omp parallel for schedule(dynamic, chunk) num_threads(threads > 0 ? threads : fm::threads())
   for (Index i = 0; i < n; ++i) {

@@ -144,6 +144,8 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
                                   "--json"};
     // fm-train writes resumable checkpoints into its output: continue from one instead of redoing it.
     if (m.program == "fm-train" && fs::exists(rd + "/out.h5")) args.push_back("--resume");
+    // Any other program's out.h5 in an unfinished run is the run's own, from a failed attempt.
+    else if (fs::exists(rd + "/out.h5")) args.push_back("--force");
     ++st.attempts;
     const int ws = spawn_and_wait(args, rd + "/stdout.json", rd + "/stderr.log");
     if (g_stop) {  // stopped by the user: neither a failure nor a retry; the run stays pending
