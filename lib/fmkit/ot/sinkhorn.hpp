@@ -54,7 +54,8 @@ struct SinkhornResult {
   long omega_iteration = 0;      // the iteration an automatic ω was chosen at (0: never)
   double cost = 0;            // ⟨C, P⟩
   double entropy = 0;         // E(P) = 2H(P)/(H(a) + H(b)) − 1: 0 for a permutation, 1 for a ⊗ b
-  double eps = 0;
+  double eps = 0;             // the plan's ε: the requested one, or a coarser ε-scaling stage's if
+                              // the iterations ran out there (status max_iterations)
   double seconds = 0;
   std::string brief() const;
   // status, cost, the marginal errors, iterations, ω, eps, entropy, solve_time_s and the time per
