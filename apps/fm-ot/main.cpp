@@ -218,6 +218,13 @@ int run(int argc, char** argv) {
     mips.ivf_nlist = f.ivf_nlist;
     mips.ivf_nprobe = f.ivf_nprobe;
     mips.validate();
+    // Another index's parameters, or probes without an index to measure, would be ignored: refused.
+    for (const char* flag : {"--hnsw-m", "--hnsw-ef", "--ivf-nlist", "--ivf-nprobe", "--probes"}) {
+      const std::string name = flag;
+      const bool applies = name == "--probes" ? mips.method != "exact" : name.rfind("--" + mips.method + "-", 0) == 0;
+      if (sd->count(name) > 0 && !applies)
+        fm::usage_error(name + ": does not apply to --mips " + mips.method);
+    }
     mips.check_atoms((b.array() > 0).count());  // before the fit, which takes the time
     if (mips.method != "exact" && (!f.labels.empty() || !f.conditions.empty()))
       fm::usage_error("--mips: measured on the unlabelled problem only (leave out --labels and --conditions)");

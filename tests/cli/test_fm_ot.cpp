@@ -93,6 +93,8 @@ TEST(FmOt, BadInputExitsTwoWithoutAFile) {
       {"semidiscrete --y " + x + " --eps 0 --mips ivf --ivf-nlist 11", "ivf_nlist"},
       {"semidiscrete --y " + x + " --eps 0 --mips ivf --ivf-nlist 4 --ivf-nprobe 5", "ivf_nprobe"},
       {"semidiscrete --y " + x + " --eps 0 --mips ivf --probes 0", "--probes"},
+      {"semidiscrete --y " + x + " --eps 0 --mips ivf --hnsw-m 8", "--hnsw-m"},
+      {"semidiscrete --y " + x + " --eps 0 --probes 4096", "--probes"},
   };
   for (const auto& [args, needle] : cases) {
     const auto r = run("fm-ot", args + " --out " + out);

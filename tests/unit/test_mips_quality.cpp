@@ -124,7 +124,8 @@ TEST(MipsQuality, OptionsAreValidated) {
   refused(o);
   // The JSON form: unknown keys, wrong types and out-of-range counts name the key.
   for (const char* bad : {R"({"method": "hnsw", "m": 4})", R"({"method": 3})", R"({"hnsw_ef": 1e12})",
-                          R"({"ivf_nprobe": -1})", R"({"hnsw_m": 2.5})", R"("hnsw")"}) {
+                          R"({"ivf_nprobe": -1})", R"({"hnsw_m": 2.5})", R"("hnsw")",
+                          R"({"method": "ivf", "hnsw_m": 8})", R"({"ivf_nprobe": 4})"}) {
     EXPECT_THROW(parse_mips_spec(cfg::json::parse(bad), "coupling.mips"), fm::Error) << bad;
   }
   EXPECT_EQ(parse_mips_spec(cfg::json::parse(R"({"method": "ivf", "ivf_nprobe": 4})"), "m").ivf_nprobe, 4);

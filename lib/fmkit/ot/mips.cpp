@@ -233,6 +233,12 @@ MipsOptions parse_mips_spec(const cfg::json& spec, const std::string& w) {
   cfg::expect_keys(spec, w, {"method", "hnsw_m", "hnsw_ef", "ivf_nlist", "ivf_nprobe"});
   MipsOptions o;
   o.method = cfg::string_or(spec, "method", o.method, w);
+  // Another index's parameters would be ignored: refused, not silently dropped.
+  for (const char* k : {"hnsw_m", "hnsw_ef", "ivf_nlist", "ivf_nprobe"}) {
+    const std::string key = k;
+    if (spec.contains(key) && key.rfind(o.method + "_", 0) != 0)
+      usage_error(w + "." + key + ": applies to method " + key.substr(0, key.find('_')) + ", not " + o.method);
+  }
   o.hnsw_m = static_cast<int>(spec.contains("hnsw_m") ? cfg::count(spec, "hnsw_m", w, 2, 512) : o.hnsw_m);
   o.hnsw_ef = static_cast<int>(spec.contains("hnsw_ef") ? cfg::count(spec, "hnsw_ef", w, 1, 100000) : o.hnsw_ef);
   o.ivf_nlist = static_cast<int>(spec.contains("ivf_nlist") ? cfg::count(spec, "ivf_nlist", w, 0, 10000000) : o.ivf_nlist);

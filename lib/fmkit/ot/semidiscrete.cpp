@@ -95,6 +95,8 @@ double chi2_u_statistic(const Vec& col, const Vec& col2, const Vec& b, double B)
 }
 
 namespace {
+// Not core's mean_se: one batch (se 0) and a non-finite estimate (a diverged fit, reported with
+// its status) are both legitimate here, and mean_se refuses them.
 Chi2 batch_mean_se(const Vec& est) {
   const double mean = est.mean();
   const double R = static_cast<double>(est.size());
