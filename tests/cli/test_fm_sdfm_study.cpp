@@ -26,7 +26,9 @@ const char* kConfig = R"({"seed": 3, "seeds": [0],
 TEST(FmSdfmStudy, TinyConfigRanksStraightness) {
   const std::string cfg = scratch("sdfm.json"), out = scratch("sdfm.h5");
   std::ofstream(cfg) << kConfig;
+  ::setenv("FMKIT_PROGRESS", "0.001", 1);  // log lines at every update and every stage's end
   const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  ::unsetenv("FMKIT_PROGRESS");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto f = fm::io::H5File::open(out);
   const auto coupling = f.read_strings("/summary/coupling"), solver = f.read_strings("/summary/solver");
@@ -44,6 +46,11 @@ TEST(FmSdfmStudy, TinyConfigRanksStraightness) {
   }
   EXPECT_LT(c_ot, 0.5 * c_ifm);
   EXPECT_LT(c_sd, 0.5 * c_ifm);
+  // The log (stderr is a file here) says when the study starts, and each training's end names
+  // the dataset, coupling and seed it belongs to.
+  EXPECT_EQ(r.err.find("SD-FM study: started (3 to do)\n"), 0u) << r.err;
+  EXPECT_NE(r.err.find("SD-FM study 1/3 8gauss OT seed 0 > train: finished after "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("SD-FM study: finished after "), std::string::npos) << r.err;
 }
 
 TEST(FmSdfmStudy, BadConfigExitsTwo) {

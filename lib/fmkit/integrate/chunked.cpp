@@ -11,8 +11,8 @@ namespace fm::integrate {
 ChunkStats for_each_chunk(Index n, Index chunk, const std::function<long(Index, Index)>& body,
                           const std::string& label) {
   const Index nchunks = (n + chunk - 1) / chunk;
-  Progress bar(label, static_cast<long>(n));
-  const bool show = !label.empty() && bar.active();
+  Progress bar(n > 0 ? label : std::string(), static_cast<long>(n));  // nothing to do: nothing shown
+  const bool show = bar.active();
   long done = 0;
   std::vector<long> nfe(static_cast<std::size_t>(nchunks), 0);
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(nchunks));

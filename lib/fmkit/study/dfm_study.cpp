@@ -234,6 +234,8 @@ StudyTables run_dfm_study(const json& config, io::H5File* /*output: tables only*
     const json& b = blocks[c.block];
     const std::string w = "config.experiments[" + std::to_string(c.block) + "]";
     const std::string key = c.problem.dump() + "|" + std::to_string(c.sigma2);
+    bar.update(static_cast<long>(ci), b["experiment"].get<std::string>() + " " + c.grid + " N=" +
+                                          std::to_string(c.steps) + " " + c.perturbation);
     auto it = problems.find(key);
     if (it == problems.end()) {
       bounds::DfmProblem p = bounds::make_dfm_problem(c.problem, c.sigma2, w + ".problem");

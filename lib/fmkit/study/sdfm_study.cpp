@@ -408,11 +408,12 @@ StudyTables run_sdfm_study(const json& c, io::H5File* output) {
       const std::string& label = p.labels[ci];
       for (const auto& sj : c["seeds"]) {
         const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
+        bar.update(done, b.name + " " + label + " seed " + std::to_string(seed));  // what runs, for the inner bars
         train::TrainResult res;
         const train::Trainer trainer = train_model(p, di, b, c["couplings"][ci].at("spec"), seed, label, res);
         const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()));
         score_model(c["eval"], b, p.specs[di], label, seed, res, trainer.summary(res), v, table);
-        bar.update(++done, b.name + " " + label);
+        bar.update(++done, b.name + " " + label + " seed " + std::to_string(seed) + " done");
       }
     }
     if (!p.mf_dataset[di]) continue;
@@ -421,12 +422,13 @@ StudyTables run_sdfm_study(const json& c, io::H5File* output) {
       if (!p.mf_selected[mi]) continue;
       for (const auto& sj : c["seeds"]) {
         const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
+        bar.update(done, b.name + " " + p.mf_labels[mi] + " seed " + std::to_string(seed));
         train::TrainResult res;
         const train::Trainer trainer = train_model(p, di, b, c["mean_flow"]["couplings"][mi].at("spec"), seed,
                                                    p.mf_labels[mi], res, &p.mf_objective);
         score_mean_flow(p, b, p.mf_labels[mi], p.mf_roles[mi], seed, res, trainer.summary(res), trainer.ema_mlp(),
                         p.specs[di].train.steps, mf_table);
-        bar.update(++done, b.name + " " + p.mf_labels[mi]);
+        bar.update(++done, b.name + " " + p.mf_labels[mi] + " seed " + std::to_string(seed) + " done");
       }
     }
   }

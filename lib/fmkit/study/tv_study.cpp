@@ -338,6 +338,9 @@ StudyTables run_tv_study(const json& c, io::H5File* /*output: tables only*/) {
       for (long long r = 0; r < reps; ++r) runs.emplace_back(n, r);
     for (long long r = 0; r < floor_reps; ++r) runs.emplace_back(0, r);
     for (const auto& [n, r] : runs) {
+      const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) + " rep " +
+                               std::to_string(r);
+      bar.update(done, what);  // what runs, for the inner bars
       Timer timer;
       const Mat x = n > 0 ? training_set(tg, seed, n, r) : Mat();
       train::TrainResult res;
@@ -347,7 +350,7 @@ StudyTables run_tv_study(const json& c, io::H5File* /*output: tables only*/) {
       const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
       fit_row(table, tg, n, r, e, res, train_s, x, kde, oracle_c);
       table.set("wall_time_s", timer.seconds());
-      bar.update(++done, tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")));
+      bar.update(++done, what + " done");
     }
   }
   bar.finish();
