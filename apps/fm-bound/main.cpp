@@ -14,6 +14,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/threads.hpp"
 #include "fmkit/dist/gaussian.hpp"
+#include "fmkit/dist/spec.hpp"
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/field/load_model.hpp"
 #include "fmkit/core/output_path.hpp"
@@ -193,7 +194,9 @@ int run(int argc, char** argv) {
     sub->add_option("--horizon", T, "horizon T (default 1)")->check(fm::finite_number());
     sub->add_option("--S", S, "score-gap integral S, for the Cauchy-Schwarz bound eps*sqrt(S)")->check(fm::finite_number());
     sub->add_option("--model", model, "estimate every constant for this model (spec .json, inline JSON or run .h5)");
-    sub->add_option("--target", target, "the true path: a gaussian, gmm, schedule or holder spec (file or inline JSON)");
+    sub->add_option("--target", target,
+                    "the true path: a gaussian, gmm, 8gaussians, schedule or holder spec (file or inline JSON); "
+                    "default: the target the model records. Without a closed-form path only L_v, M_v, I_0, L_0");
     sub->add_option("--seed", seed, "seed of the Monte-Carlo draws (default 12345)");
     sub->add_option("--grid", grid, "times in [0, 1] for eps, S, I_p, L_v, M_v (default 101)")->check(CLI::Range(2LL, fm::cfg::kMaxGrid));
     sub->add_option("--n-eps", n_eps, "samples per time for eps (default 4096)")->check(CLI::Range(2LL, fm::cfg::kMaxPoints));
@@ -229,10 +232,40 @@ int run(int argc, char** argv) {
       out.set("cs_tv_bound", b.cs_tv);
     }
   } else {
-    if (target.empty()) fm::usage_error("--target: required with --model (the true path the model approximates)");
     const fm::field::Model m = fm::field::load_model(spec_arg(model, "--model"));
-    const fm::field::Model truth =
-        fm::field::make_analytic_model({{"field", "exact"}, {"target", spec_arg(target, "--target")}}, "target");
+    // The true path: --target, or the target the model records (a run's config, an analytic spec's).
+    const fm::cfg::json tspec = target.empty() ? m.target : spec_arg(target, "--target");
+    if (tspec.is_null())
+      fm::usage_error("--target: required: the model does not record its target (give the true path's spec)");
+    fm::bounds::KlEstimateOptions o;
+    o.seed = static_cast<std::uint64_t>(seed);
+    o.grid = static_cast<int>(grid);
+    o.n_eps = n_eps;
+    o.n_score = n_score;
+    o.n_kl = n_kl;
+    if (!fm::field::has_exact_path(tspec)) {
+      // No closed-form path (moons, checkerboard, a dataset): the model's own constants only, and
+      // one line saying what is missing and why.
+      const auto tdist = fm::dist::make_distribution(tspec, target.empty() ? "the model's target" : "--target");
+      if (tvc->parsed())
+        fm::usage_error("--target: " + tdist->name() + " has no closed-form density p_1, which every link of the TV "
+                        "chain needs (fm-bound kl gives the model's constants)");
+      std::fprintf(stderr,
+                   "fm-bound: %s has no closed-form path: eps, S, I_p, the KL and the bound need its velocity u_t "
+                   "and density p_t and are not computed; L_v, M_v (on the linear path to its samples), I_0 and "
+                   "L_0 are\n",
+                   tdist->name().c_str());
+      const auto c = fm::bounds::model_constants(m, *tdist, o);
+      for (const auto& [name, value] : fm::bounds::named_values(c)) out.set(name, value);
+      for (auto [name, k] : {std::pair{"L_v", c.L_v}, {"L_v_rigorous", c.L_v_rigorous}, {"M_v", c.M_v},
+                             {"I_0", c.I_0}, {"L_0", c.L_0}})
+        out.set(std::string(name) + "_kind", k.kind);
+      inputs["target"] = tspec;
+      inputs.update({{"grid", grid}, {"n_score", n_score}, {"exact_path", false}});
+      emit(out, common, inputs, static_cast<std::uint64_t>(seed), argc, argv, print_table);
+      return 0;
+    }
+    const fm::field::Model truth = fm::field::make_analytic_model({{"field", "exact"}, {"target", tspec}}, "target");
     if (m.dim != truth.dim)
       fm::usage_error("--model has dimension " + std::to_string(m.dim) + " but --target has dimension " +
                       std::to_string(truth.dim));
@@ -240,12 +273,7 @@ int run(int argc, char** argv) {
     auto b = std::dynamic_pointer_cast<const fm::dist::Gaussian>(truth.source);
     if (!a || !b || a->dim() != b->dim() || (a->mean() - b->mean()).norm() > 0 || (a->cov() - b->cov()).norm() > 0)
       fm::usage_error("--model: its source differs from the target path's source N(0, I) (the bound assumes q_0 = p_0)");
-    fm::bounds::KlEstimateOptions o;
-    o.seed = static_cast<std::uint64_t>(seed);
-    o.grid = static_cast<int>(grid);
-    o.n_eps = n_eps;
-    o.n_score = n_score;
-    o.n_kl = n_kl;
+    inputs["target"] = tspec;
     const auto e = fm::bounds::estimate_kl(m, truth, o);
     for (const auto& [name, value] : fm::bounds::named_values(e)) out.set(name, value);
     // The TV chain: measured TV (Monte Carlo at the same p_1 samples as the KL) ≤ √(KL/2) (Pinsker

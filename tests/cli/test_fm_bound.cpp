@@ -1,7 +1,9 @@
 // fm-bound kl end to end: JSON contract, check values, bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "fmkit/core/config.hpp"
 #include "fmkit/core/quadrature.hpp"
@@ -103,11 +105,65 @@ TEST(FmBound, TvChainFromAModel) {
   EXPECT_LE(j["tv_pinsker"].get<double>(), j["tv_bound"].get<double>());
 }
 
+// A trained 8gaussians run is bounded against the target it records, with no --target: the toy is
+// the mixture it is drawn from, so the numbers equal those against the explicit gmm spec.
+TEST(FmBound, KlTakesTheTargetFromTheRunAndEightGaussiansIsAMixture) {
+  const std::string model = fmtest::scratch("bound_8g.h5");
+  auto r = run("fm-train", "--set train.steps=200 --set train.ema=0.9 --threads 1 --out " + model);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string sizes = " --grid 5 --n-eps 256 --n-score 64 --n-kl 400 --json";
+  r = run("fm-bound", "kl --model " + model + sizes);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto own = fm::cfg::json::parse(r.out);
+  // The default toy written out: eight equal components at radius 5, std 0.1^(1/4).
+  std::string means, stds;
+  for (int k = 0; k < 8; ++k) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s[%.17g,%.17g]", k ? "," : "", 5 * std::cos(k * M_PI / 4), 5 * std::sin(k * M_PI / 4));
+    means += buf;
+    std::snprintf(buf, sizeof buf, "%s%.17g", k ? "," : "", std::pow(0.1, 0.25));
+    stds += buf;
+  }
+  const std::string gmm = "'{\"type\":\"gmm\",\"weights\":[0.125,0.125,0.125,0.125,0.125,0.125,0.125,0.125],"
+                          "\"means\":[" + means + "],\"stds\":[" + stds + "]}'";
+  r = run("fm-bound", "kl --model " + model + " --target " + gmm + sizes);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto explicit_gmm = fm::cfg::json::parse(r.out);
+  for (const char* k : {"eps", "S", "kl", "I_p", "L_v", "kl_bound"}) {
+    ASSERT_TRUE(own.contains(k)) << k;
+    EXPECT_NEAR(own[k].get<double>(), explicit_gmm[k].get<double>(), 1e-9 * (1 + std::abs(own[k].get<double>()))) << k;
+  }
+  EXPECT_GT(own["kl"].get<double>(), 0.0);
+}
+
+// moons has no closed-form path: the model's own constants, and one line naming what is missing.
+TEST(FmBound, KlOfAModelWithoutAnExactPathGivesItsConstants) {
+  const std::string model = fmtest::scratch("bound_moons.h5");
+  auto r = run("fm-train", "--set target.name=moons --set train.steps=100 --set train.ema=0.9 --threads 1 --out " + model);
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run("fm-bound", "kl --model " + model + " --grid 5 --n-score 64 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = fm::cfg::json::parse(r.out);
+  EXPECT_EQ(j["I_0"].get<double>(), 2.0);  // N(0, I₂): tr I = 2, ‖I‖ = 1
+  EXPECT_EQ(j["L_0"].get<double>(), 1.0);
+  EXPECT_GT(j["L_v"].get<double>(), 0.0);
+  EXPECT_LE(j["L_v"].get<double>(), j["L_v_rigorous"].get<double>());  // sampled below the rigorous bound
+  for (const char* k : {"eps", "kl", "kl_bound", "I_p"}) EXPECT_FALSE(j.contains(k)) << k;
+  EXPECT_NE(r.err.find("toy2d:moons has no closed-form path"), std::string::npos) << r.err;
+  const auto line = r.err.substr(r.err.find("fm-bound: "));
+  EXPECT_EQ(line.find("fm-bound: ", 1), std::string::npos) << r.err;  // said once, on one line
+  EXPECT_NE(line.find("are not computed; L_v, M_v"), std::string::npos) << line;
+  EXPECT_LT(line.find("are not computed"), line.find('\n')) << line;
+  r = run("fm-bound", "tv --model " + model + " --grid 5 --n-score 64");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("TV chain"), std::string::npos) << r.err;
+}
+
 TEST(FmBound, BadInputExitsTwo) {
   for (const std::string& args :
        {std::string("kl --eps -1 --lipschitz 1 --grad-div 0 --fisher-path 1 --fisher-source 2 --source-score-lipschitz 1"),
         std::string("kl --eps nan --lipschitz 1 --grad-div 0 --fisher-path 1 --fisher-source 2 --source-score-lipschitz 1"),
-        std::string("kl --eps 0.1"), std::string("kl --model '{\"target\":{\"type\":\"gaussian\",\"mean\":[0,0],\"std\":1}}'"),
+        std::string("kl --eps 0.1"),
         std::string("kl --model '{\"target\":{\"type\":\"gaussian\",\"mean\":[0,0],\"std\":1}}' --target "
                     "'{\"type\":\"gaussian\",\"mean\":[0,0,0],\"std\":1}'"),
         std::string("nothing")}) {

@@ -3,6 +3,7 @@
 #include <Eigen/SVD>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/progress.hpp"
@@ -29,6 +30,28 @@ double mlp_lipschitz_bound(const nn::Mlp& m) {
   double b = norm2(m.weight(0).leftCols(m.dim())) * lip;
   for (Index l = 1; l + 1 < m.num_layers(); ++l) b *= lip * norm2(m.weight(l));
   return b * norm2(m.weight(m.num_layers() - 1));
+}
+
+// Source constants: ∇log p₀ = −Σ⁻¹(x − m) ~ N(0, Σ⁻¹), so I_0 = tr Σ⁻¹ and L_0 = ‖Σ⁻¹‖₂.
+std::pair<Constant, Constant> source_constants(const field::Model& model) {
+  auto src = std::dynamic_pointer_cast<const dist::Gaussian>(model.source);
+  if (!src) usage_error("--model: the bound's I_0 and L_0 need a Gaussian source");
+  const Eigen::SelfAdjointEigenSolver<Square> eig(src->cov());
+  return {{eig.eigenvalues().cwiseInverse().sum(), "closed_form"}, {1.0 / eig.eigenvalues().minCoeff(), "closed_form"}};
+}
+
+// Raises L_v and M_v to the largest Jacobian operator norm and |∇div v| at the points x.
+void raise_regularity(const field::Model& model, const Mat& x, double t, double& Lv, double& Mv) {
+  Derivs ev;
+  model.velocity->evaluate(x, t, kJacobian | kGradDiv, ev);
+  Lv = std::max(Lv, spectral_norms(ev.jac, model.dim).maxCoeff());
+  Mv = std::max(Mv, ev.grad_div.rowwise().norm().maxCoeff());
+}
+
+Constant rigorous_lipschitz(const field::Model& model) {
+  if (auto mlp = std::dynamic_pointer_cast<const field::MlpField>(model.velocity))
+    return {mlp_lipschitz_bound(mlp->mlp()), "rigorous_upper_bound"};
+  return {std::numeric_limits<double>::quiet_NaN(), "unavailable"};
 }
 
 }  // namespace
@@ -73,19 +96,15 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
   if (model.dim != truth.dim)
     usage_error("--model has dimension " + std::to_string(model.dim) + " but --target has dimension " +
                 std::to_string(truth.dim));
-  auto src = std::dynamic_pointer_cast<const dist::Gaussian>(model.source);
-  if (!src) usage_error("--model: the bound's I_0 and L_0 need a Gaussian source");
   const Index d = model.dim;
   KlEstimate e;
-  // Source constants: ∇log p₀ = −Σ⁻¹(x − m) ~ N(0, Σ⁻¹), so I_0 = tr Σ⁻¹ and L_0 = ‖Σ⁻¹‖₂.
-  const Eigen::SelfAdjointEigenSolver<Square> eig(src->cov());
-  e.I_0 = {eig.eigenvalues().cwiseInverse().sum(), "closed_form"};
-  e.L_0 = {1.0 / eig.eigenvalues().minCoeff(), "closed_form"};
+  std::tie(e.I_0, e.L_0) = source_constants(model);
 
   const int K = opts.grid;
   std::vector<double> eps2(K), S(K), Ip(K);
   double Lv = 0, Mv = 0;
-  Progress bar("kl bound", K);
+  // Two stages, each its own bar (the CNF solves inside show within them).
+  Progress bar("kl bound 1/2 (eps, S, constants)", K);
   for (int k = 0; k < K; ++k) {
     const double t = static_cast<double>(k) / (K - 1);
     Rng reps(opts.seed, "kl/eps", static_cast<std::uint64_t>(k));
@@ -101,10 +120,7 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
       S[static_cast<std::size_t>(k)] = (sp - sq).rowwise().squaredNorm().mean();
     }
     Ip[static_cast<std::size_t>(k)] = sp.rowwise().squaredNorm().mean();
-    Derivs ev;
-    model.velocity->evaluate(xs, t, kJacobian | kGradDiv, ev);
-    Lv = std::max(Lv, spectral_norms(ev.jac, d).maxCoeff());
-    Mv = std::max(Mv, ev.grad_div.rowwise().norm().maxCoeff());
+    raise_regularity(model, xs, t, Lv, Mv);
     bar.update(k + 1);
   }
   bar.finish();
@@ -114,16 +130,18 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
   e.I_p = {trapezoid(Ip), "sampled"};
   e.L_v = {Lv, "sampled"};
   e.M_v = {Mv, "sampled"};
-  e.L_v_rigorous = {std::numeric_limits<double>::quiet_NaN(), "unavailable"};
-  if (auto mlp = std::dynamic_pointer_cast<const field::MlpField>(model.velocity))
-    e.L_v_rigorous = {mlp_lipschitz_bound(mlp->mlp()), "rigorous_upper_bound"};
+  e.L_v_rigorous = rigorous_lipschitz(model);
 
   Rng rk(opts.seed, "kl/kl");
   e.x1 = truth.sample_p(Vec::Constant(opts.n_kl, 1.0), rk);
   integrate::CnfOptions co = opts.cnf;
   co.score = false;
   e.log_p1 = truth.log_p(1.0, e.x1);
-  e.log_q1 = integrate::cnf_log_density(*model.velocity, *model.source, e.x1, 1.0, co).log_q;
+  {
+    Progress kl_bar("kl bound 2/2 (KL at t = 1)", 1);
+    e.log_q1 = integrate::cnf_log_density(*model.velocity, *model.source, e.x1, 1.0, co).log_q;
+    kl_bar.update(1);
+  }
   const auto kl = metrics::mc_kl(e.log_p1, e.log_q1);
   e.kl = kl.value;
   e.kl_se = kl.se;
@@ -131,6 +149,38 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
   KlConstants c{e.L_v.value, e.M_v.value, e.I_p.value, e.I_0.value, e.L_0.value, 1.0};
   e.bound = kl_bound(c, e.eps, opts.cs_bound ? e.S : -1);
   return e;
+}
+
+ModelConstants model_constants(const field::Model& model, const dist::Distribution& target,
+                               const KlEstimateOptions& opts) {
+  opts.validate();
+  if (!model.velocity) usage_error("--model: a drift model has no velocity; the KL bound is for ODE models");
+  if (model.dim != target.dim())
+    usage_error("--model has dimension " + std::to_string(model.dim) + " but --target has dimension " +
+                std::to_string(target.dim()));
+  ModelConstants c;
+  std::tie(c.I_0, c.L_0) = source_constants(model);
+  // The same source and target draws at every t (common random numbers, as estimate_kl's S).
+  Rng rs(opts.seed, "kl/score");
+  const Mat x0 = model.source->sample(opts.n_score, rs), x1 = target.sample(opts.n_score, rs);
+  double Lv = 0, Mv = 0;
+  const int K = opts.grid;
+  Progress bar("kl bound (L_v and M_v on the linear path)", K);
+  for (int k = 0; k < K; ++k) {
+    const double t = static_cast<double>(k) / (K - 1);
+    raise_regularity(model, (1 - t) * x0 + t * x1, t, Lv, Mv);
+    bar.update(k + 1);
+  }
+  bar.finish();
+  c.L_v = {Lv, "sampled"};
+  c.M_v = {Mv, "sampled"};
+  c.L_v_rigorous = rigorous_lipschitz(model);
+  return c;
+}
+
+std::vector<std::pair<std::string, double>> named_values(const ModelConstants& c) {
+  return {{"L_v", c.L_v.value}, {"L_v_rigorous", c.L_v_rigorous.value}, {"M_v", c.M_v.value},
+          {"I_0", c.I_0.value}, {"L_0", c.L_0.value}};
 }
 
 }  // namespace fm::bounds

@@ -48,6 +48,17 @@ struct KlEstimate {
 // `model` supplies v and its source; `truth` the exact path (u, log p_t, ∇log p_t, p_t sampler).
 KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, const KlEstimateOptions& opts);
 
+// What can be estimated without the true path, for a target that has none in closed form (moons,
+// checkerboard, a dataset): the model's L_v and M_v sampled on the linear interpolation between its
+// source and `target` (independent pairs, n_score per time, the t-grid of estimate_kl), the MLP's
+// rigorous L_v, and the source's I_0 and L_0. ε, S, I_p, the KL and the bound need u_t or p_t.
+struct ModelConstants {
+  Constant L_v, L_v_rigorous, M_v, I_0, L_0;
+};
+ModelConstants model_constants(const field::Model& model, const dist::Distribution& target,
+                               const KlEstimateOptions& opts);
+std::vector<std::pair<std::string, double>> named_values(const ModelConstants& c);
+
 // The estimate as named numbers: the keys of `fm-bound kl --json` and the study's summary columns.
 std::vector<std::pair<std::string, double>> named_values(const KlEstimate& e);
 

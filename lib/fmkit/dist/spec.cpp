@@ -157,6 +157,7 @@ std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d) {
   if (auto m = std::dynamic_pointer_cast<const GaussianMixture>(d)) return m;
   if (auto g = std::dynamic_pointer_cast<const Gaussian>(d))
     return std::make_shared<GaussianMixture>(Vec::Ones(1), std::vector<Gaussian>{*g});
+  if (auto t = std::dynamic_pointer_cast<const Toy2d>(d)) return t->as_mixture();
   return nullptr;
 }
 

@@ -18,7 +18,8 @@ namespace fm::dist {
 // `where` is the dotted config path of the spec, used in every error message.
 DistributionPtr make_distribution(const cfg::json& spec, const std::string& where);
 
-// A Gaussian or a mixture as a mixture (a Gaussian is one component); nullptr otherwise.
+// A Gaussian, a mixture or a toy that is one (8gaussians) as a mixture (a Gaussian is one
+// component); nullptr otherwise.
 std::shared_ptr<const GaussianMixture> as_mixture(const DistributionPtr& d);
 
 }  // namespace fm::dist

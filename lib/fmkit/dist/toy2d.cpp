@@ -36,6 +36,17 @@ Index Toy2d::classes() const {
   return p_.name == "8gaussians" ? 8 : p_.name == "moons" ? 2 : p_.name == "rings" ? 4 : 0;
 }
 
+std::shared_ptr<const GaussianMixture> Toy2d::as_mixture() const {
+  if (p_.name != "8gaussians" || !(p_.noise > 0)) return nullptr;  // noise 0: eight atoms, no density
+  std::vector<Gaussian> comps;
+  for (int k = 0; k < 8; ++k) {
+    Vec mean(2);
+    mean << p_.scale * std::cos(k * std::numbers::pi / 4), p_.scale * std::sin(k * std::numbers::pi / 4);
+    comps.emplace_back(mean, Square::Identity(2, 2) * (p_.noise * p_.noise), "toy2d:8gaussians");
+  }
+  return std::make_shared<GaussianMixture>(Vec::Constant(8, 1.0 / 8), std::move(comps), "toy2d:8gaussians");
+}
+
 Mat Toy2d::sample(Index n, Rng& rng) const {
   std::vector<Index> labels;
   return draw(n, rng, labels);

@@ -8,7 +8,7 @@
 //   swissroll    s = 1.5π(1 + 2u); y = scale·(s cos s, s sin s) + noise·z        scale 1/3, noise 0.1
 // (z ~ N(0, I₂); the definitions follow theory/sdfm.md §8 and the usual TorchCFM generators.)
 #pragma once
-#include "fmkit/dist/distribution.hpp"
+#include "fmkit/dist/gmm.hpp"
 
 namespace fm::dist {
 
@@ -30,6 +30,10 @@ class Toy2d : public Distribution {
   Mat sample_labelled(Index n, Rng& rng, std::vector<Index>& labels) const override;
   std::string name() const override { return "toy2d:" + p_.name; }
   const Toy2dParams& params() const { return p_; }
+  // The same law as a Gaussian mixture, for the toys that are one (8gaussians: eight equal
+  // components N(scale·(cos kπ/4, sin kπ/4), noise² I), noise > 0); nullptr for the others. Sampling stays
+  // the toy's own generator, so a run's draws do not change.
+  std::shared_ptr<const GaussianMixture> as_mixture() const;
 
  private:
   Mat draw(Index n, Rng& rng, std::vector<Index>& labels) const;  // the one generator behind both

@@ -13,6 +13,13 @@
 
 namespace fm::field {
 
+bool has_exact_path(const cfg::json& target) {
+  if (!target.is_object()) return false;
+  const std::string type = target.value("type", "");
+  if (type == "schedule" || type == "holder" || type == "gaussian" || type == "gmm") return true;
+  return type == "toy2d" && dist::as_mixture(dist::make_distribution(target, "target")) != nullptr;
+}
+
 Model make_analytic_model(const cfg::json& spec, const std::string& where) {
   if (!spec.is_object()) usage_error(where + ": expected a model spec object");
   cfg::expect_keys(spec, where, {"field", "source", "target", "interpolant", "coupling", "perturbation"});
@@ -20,6 +27,7 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
   if (kind != "exact") usage_error(where + ".field: unknown field '" + kind + "' (expected exact)");
   const cfg::json& tspec = cfg::at(spec, "target", where);
   Model m;
+  m.target = tspec;
   std::shared_ptr<path::GaussianMixturePath> mixture_path;  // for sin_x calibration
 
   std::string interp = "linear";
@@ -83,7 +91,8 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
     m.sample_p = [p](const Vec& t, Rng& rng) { return p->sample_rows(t, rng); };
   } else {
     auto target = dist::as_mixture(dist::make_distribution(tspec, where + ".target"));
-    if (!target) usage_error(where + ".target: an exact field needs a gaussian, gmm, schedule or holder target");
+    if (!target)
+      usage_error(where + ".target: an exact field needs a gaussian, gmm, 8gaussians, schedule or holder target");
     m.dim = target->dim();
     dist::DistributionPtr src_d =
         spec.contains("source") ? dist::make_distribution(spec["source"], where + ".source")

@@ -15,4 +15,8 @@ namespace fm::field {
 
 Model make_analytic_model(const cfg::json& spec, const std::string& where = "model");
 
+// Whether a target spec has a closed-form (or quadrature) path that make_analytic_model builds:
+// a gaussian, a gmm, a toy that is a mixture (8gaussians), a schedule or a holder target.
+bool has_exact_path(const cfg::json& target);
+
 }  // namespace fm::field

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "fmkit/core/config.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/dist/distribution.hpp"
 #include "fmkit/field/average_velocity.hpp"
@@ -28,6 +29,9 @@ struct Model {
   // guidance scale; velocity and drift are then null.
   std::shared_ptr<const nn::Mlp> conditional;
   dist::DistributionPtr source;  // p_0
+  // The spec of the target the model was trained on (a run's config) or defines (an analytic
+  // spec); null when not known. Lets fm-bound take the true path from the model itself.
+  cfg::json target;
   // The exact (unperturbed) path, when known: log p_t, ∇log p_t, E‖X_t‖². Empty otherwise.
   std::function<Vec(double, const Mat&)> log_p;
   std::function<Mat(double, const Mat&)> score_p;

@@ -43,10 +43,12 @@ Model load_trained_model(const std::string& path, const std::string& weights) {
                                                                    : MlpField::Output::Direct);
   }
   // The true path of the training target, when closed-form: exact log p_t beside the model's.
+  m.target = config["target"];
   const std::string ttype = config["target"].value("type", "");
   const bool gaussian_source = config["source"].is_null() || config["source"].value("type", "") == "gaussian";
-  if (((ttype == "gaussian" || ttype == "gmm" || ttype == "schedule") && gaussian_source) ||
-      (ttype == "holder" && config["source"].is_null() && output != "drift" && output != "denoiser")) {
+  const bool holder = ttype == "holder";
+  if ((!holder && gaussian_source && has_exact_path(config["target"])) ||
+      (holder && config["source"].is_null() && output != "drift" && output != "denoiser")) {
     cfg::json a = {{"field", "exact"}, {"target", config["target"]}};
     if (!config["source"].is_null()) a["source"] = config["source"];
     if (output == "drift" || output == "denoiser") a["interpolant"] = {{"type", "bridge"}, {"sigma2", m.sigma2}};
