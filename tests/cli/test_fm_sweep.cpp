@@ -13,6 +13,7 @@
 
 #include "fmkit/core/config.hpp"
 #include "fmkit/io/h5file.hpp"
+#include "fmkit/io/table.hpp"
 #include "support/run.hpp"
 
 using fmtest::run;
@@ -55,6 +56,12 @@ TEST(FmSweep, LocalRunMergesOneRowPerRunAndSkipsCompleteRuns) {
   EXPECT_EQ(lr, (std::vector<double>{0.001, 0.001, 0.003, 0.003}));
   EXPECT_EQ(batch, (std::vector<double>{32, 64, 32, 64}));
   EXPECT_EQ(f.read_doubles("/summary/steps"), (std::vector<double>{200, 200, 200, 200}));  // fm-train's own row
+  // Swept integers (seed, batch) stay integer columns; a swept lr is a double column.
+  const auto table = fm::io::Table::read(f, "/summary");
+  EXPECT_TRUE(std::holds_alternative<long long>(table.get(0, "seed")));
+  EXPECT_TRUE(std::holds_alternative<long long>(table.get(0, "train.batch")));
+  EXPECT_TRUE(std::holds_alternative<double>(table.get(0, "train.lr")));
+  EXPECT_EQ(f.read_ints("/summary/seed"), (std::vector<long long>{0, 1, 0, 1}));
   // Each run used its own config.
   const auto cfg = fm::cfg::load_file(dir + "/runs/" + ids_of(dir)[1] + "/config.json");
   EXPECT_EQ(cfg["seed"], 1);

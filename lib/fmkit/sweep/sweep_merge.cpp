@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <variant>
+#include <vector>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/table.hpp"
@@ -14,13 +15,21 @@ MergeCounts merge(const std::string& dir) {
   const Manifest m = read_manifest(dir);
   io::Table t;
   MergeCounts c;
+  // A key swept over integers (a seed, a step count) stays an integer column; one with any
+  // fractional value is a double column throughout (a column has one type).
+  std::vector<bool> integral(m.keys.size(), true);
+  for (const auto& [id, overrides] : m.runs)
+    for (std::size_t k = 0; k < m.keys.size(); ++k)
+      integral[k] = integral[k] && !(overrides.at(m.keys[k]).is_number() && !overrides.at(m.keys[k]).is_number_integer());
   for (const auto& [id, overrides] : m.runs) {
     const RunStatus st = read_status(dir, id);
     t.add_row();
     t.set("run_id", id);
-    for (const auto& key : m.keys) {
+    for (std::size_t k = 0; k < m.keys.size(); ++k) {
+      const std::string& key = m.keys[k];
       const cfg::json& v = overrides.at(key);
-      if (v.is_number()) t.set(key, v.get<double>());
+      if (v.is_number() && integral[k]) t.set(key, v.get<long long>());
+      else if (v.is_number()) t.set(key, v.get<double>());
       else if (v.is_string()) t.set(key, v.get<std::string>());
       else t.set(key, v.dump());  // lists, objects and booleans as their JSON text
     }
