@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 DEBS  := cmake g++ make libeigen3-dev libcli11-dev nlohmann-json3-dev libhdf5-dev hdf5-tools zlib1g-dev \
          libfaiss-dev liblemon-dev libgtest-dev libbenchmark-dev libopenblas0-pthread \
-         python3 python3-h5py python3-matplotlib python3-numpy python3-scipy python3-sklearn
+         python3 python3-h5py python3-matplotlib python3-numpy python3-pandas python3-scipy python3-sklearn
 # The tests also start a one-node Slurm cluster (tests/cluster/slurm_sweep.sh).
 TEST_DEBS := slurmctld slurmd slurm-client munge
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
