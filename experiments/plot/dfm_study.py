@@ -7,11 +7,12 @@ import os
 import sys
 
 import h5py
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+
+import style
+
+style.apply()
+import matplotlib.pyplot as plt  # noqa: E402
 
 
 def load(path):
@@ -43,7 +44,7 @@ def main(path, outdir):
     fams = lambda e: list(dict.fromkeys(s["family"][rows(s, experiment=e)]))
 
     # E1: KL_marg (solid) and KL_path (dashed) vs h, one colour per family and sigma^2.
-    fig, ax = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, ax = plt.subplots(1, 2, figsize=(17, 5))
     for fam in fams("E1"):
         for s2 in sorted(set(s["sigma2"][rows(s, experiment="E1", family=fam)])):
             i = rows(s, experiment="E1", family=fam, sigma2=s2)
@@ -55,10 +56,11 @@ def main(path, outdir):
     i = rows(s, experiment="E1")
     if len(i):
         slope_guides(ax[0], s["h"][i], np.nanmax(s["kl_marg"][i]))
-    ax[0].set(xlabel="h", ylabel="KL", title="E1: KL_marg (solid, ∝h²) and KL_path (dashed, ∝h)")
-    ax[0].legend(fontsize=6)
-    ax[1].set(xlabel="h", ylabel="KL_marg / bracket",
-              title="E1: implied constants, FU (solid) and original (dotted)")
+    ax[0].set(xlabel="h", ylabel="KL", title="E1: KL_marg (∝h²) and KL_path (∝h)")
+    style.legend_outside(ax[0])
+    style.style_key(ax[0], [("KL_marg", dict(ls="-", marker="o")), ("KL_path", dict(ls="--"))], loc="lower right")
+    ax[1].set(xlabel="h", ylabel="KL_marg / bracket", title="E1: implied constants KL/B")
+    style.style_key(ax[1], [("d³ follow-up", dict(ls="-", marker="o")), ("original bracket", dict(ls=":"))])
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "dfm_h.png"), dpi=120)
 
@@ -80,14 +82,15 @@ def main(path, outdir):
                 e2 = np.linspace(0, np.nanmax(s["eps2"][rows(s, experiment="E2", family=fam)]), 20)
                 s2 = s["sigma2"][base[0]]
                 a.plot(e2, s["kl_path"][base[0]] + e2 / (2 * s2), "k:", lw=1, label="KL_path(0) + ε²/(2σ²)")
-            a.set(xlabel="ε² (grid sum)", ylabel="KL", title=f"E2: {fam} (dashed: KL_path)")
-            a.legend(fontsize=6)
+            a.set(xlabel="ε² (grid sum)", ylabel="KL", title=f"E2: {fam}")
+            a.legend()
+            style.style_key(a, [("KL_marg", dict(ls="-", marker="o")), ("KL_path", dict(ls="--"))], loc="lower right")
         fig.tight_layout()
         fig.savefig(os.path.join(outdir, "dfm_eps.png"), dpi=120)
 
     # E3: KL vs d and implied constants vs d.
     if len(rows(s, experiment="E3")):
-        fig, ax = plt.subplots(1, 2, figsize=(13, 4.8))
+        fig, ax = plt.subplots(1, 2, figsize=(17, 5))
         for fam in fams("E3"):
             for n in sorted(set(s["steps"][rows(s, experiment="E3", family=fam)])):
                 for pt in ("none", "constant"):
@@ -99,34 +102,37 @@ def main(path, outdir):
                                          label=f"{fam}, N={n}, {'ε=0' if pt == 'none' else 'shift'}")
                     if pt == "none":
                         ax[1].loglog(s["dim"][i], s["C_orig"][i], "o:", ms=3, color=line.get_color())
-                        ax[1].loglog(s["dim"][i], s["C_fu"][i], "o-", ms=3, color=line.get_color())
+                        ax[1].loglog(s["dim"][i], s["C_fu"][i], "o-", ms=3, color=line.get_color(),
+                                     label=f"{fam}, N={n}")
         d = np.array([1, 256.0])
         ax[1].loglog(d, 1e-3 * d ** -3.0, "k:", lw=1, label="∝ d⁻³")
         ax[1].loglog(d, 1e-3 * d ** -2.0, "k-.", lw=1, label="∝ d⁻²")
         ax[0].set(xlabel="d", ylabel="KL_marg", title="E3: KL_marg vs d (exact: d × KL_1 for products)")
-        ax[1].set(xlabel="d", ylabel="KL_marg / bracket", title="E3: implied constants (dotted orig, solid FU)")
-        ax[0].legend(fontsize=6)
-        ax[1].legend(fontsize=7)
+        ax[1].set(xlabel="d", ylabel="KL_marg / bracket", title="E3: implied constants KL/B")
+        style.legend_outside(ax[0])
+        style.legend_outside(ax[1])
+        style.style_key(ax[1], [("original bracket", dict(ls=":", marker="o")), ("d³ follow-up", dict(ls="-", marker="o"))])
         fig.tight_layout()
         fig.savefig(os.path.join(outdir, "dfm_d.png"), dpi=120)
 
     # E4: sharp targets on G1; early stopping on G2 vs G3 (KL to nu*_{1-delta} vs steps).
     if len(rows(s, experiment="E4")):
-        fig, ax = plt.subplots(1, 2, figsize=(13, 4.8))
+        fig, ax = plt.subplots(1, 2, figsize=(17, 5))
         for fam in [f for f in fams("E4") if f.startswith("sharp")]:
             i = rows(s, experiment="E4", family=fam)
             i = i[np.argsort(s["steps"][i])]
             ax[0].loglog(s["steps"][i], s["kl_marg"][i], "o-", ms=3, label=fam)
         ax[0].set(xlabel="N (G1)", ylabel="KL(ν*‖EM)", title="E4: sharp targets N(0, s1²), σ² = 1")
-        ax[0].legend(fontsize=7)
+        style.legend_outside(ax[0])
         for fam in [f for f in fams("E4") if f.startswith("early")]:
             for g, mk in (("G2", "o-"), ("G3", "s--")):
                 for dl in sorted(set(s["delta"][rows(s, experiment="E4", family=fam, grid=g)])):
                     i = rows(s, experiment="E4", family=fam, grid=g, delta=dl)
                     i = i[np.argsort(s["steps"][i])]
                     ax[1].loglog(s["steps"][i], s["kl_marg"][i], mk, ms=3, label=f"{fam[11:]}, {g}, δ={dl:g}")
-        ax[1].set(xlabel="steps", ylabel="KL(ν*_{1−δ}‖EM)", title="E4: early stopping, G2 (o) vs G3 (s)")
-        ax[1].legend(fontsize=5, ncol=2)
+        ax[1].set(xlabel="steps", ylabel="KL(ν*_{1−δ}‖EM)", title="E4: early stopping, G2 against G3")
+        style.legend_outside(ax[1])
+        style.style_key(ax[1], [("G2", dict(ls="-", marker="o")), ("G3", dict(ls="--", marker="s"))])
         fig.tight_layout()
         fig.savefig(os.path.join(outdir, "dfm_sharp.png"), dpi=120)
 
@@ -139,8 +145,9 @@ def main(path, outdir):
                 i = i[np.argsort(s["rho"][i])]
                 line, = ax[0].semilogy(s["rho"][i], s["kl_marg"][i], "o-", ms=3, label=f"d={d}, σ²={s2:g}")
                 ax[0].semilogy(s["rho"][i], s["C_fu"][i], ":", color=line.get_color())
-        ax[0].set(xlabel="ρ", ylabel="KL_marg (solid), KL/B_FU (dotted)", title="E5: ρ-coupling, N = 64")
-        ax[0].legend(fontsize=6)
+        ax[0].set(xlabel="ρ", ylabel="KL_marg and KL/B_FU", title="E5: ρ-coupling, N = 64")
+        ax[0].legend()
+        style.style_key(ax[0], [("KL_marg", dict(ls="-", marker="o")), ("KL/B_FU", dict(ls=":"))], loc="lower right")
         for fam in fams("E6"):
             for pt in ("none", "constant"):
                 i = rows(s, experiment="E6", family=fam, perturbation=pt, steps=64)
@@ -148,7 +155,7 @@ def main(path, outdir):
                 ax[1].loglog(s["sigma2"][i], s["kl_path"][i], "o-" if pt == "none" else "s--", ms=3,
                              label=f"{fam}, {'ε=0' if pt == 'none' else 'ε=0.08'}")
         ax[1].set(xlabel="σ²", ylabel="KL_path", title="E6: σ-sweep, N = 64")
-        ax[1].legend(fontsize=6)
+        ax[1].legend()
         fig.tight_layout()
         fig.savefig(os.path.join(outdir, "dfm_coupling_sigma.png"), dpi=120)
 

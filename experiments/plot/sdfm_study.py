@@ -6,7 +6,9 @@ with an /oracle table (§7), the on-atom fraction and W2 of the exact oracle flo
 /mean_flow table (theory/sdfm_variants.md §2), W2 against NFE of the four model kinds: I-FM and SD-FM
 (Euler) and I-MF and SD-MF (the k-step mean-flow sampler), mean over seeds with its standard error;
 with a /conditional table (§1), per-class W2 against NFE and classifier accuracy against guidance, and
-the stored samples per class of each coupling.
+the stored samples per class of each coupling; from the stored examples, samples and trajectories per
+coupling, training-loss curves (mean over seeds, with their range) and the SD potentials' χ² against
+SGD step. Every mean over seeds carries its standard error.
 Usage: sdfm_study.py results/sdfm.h5 OUTDIR"""
 import json
 import os
@@ -16,10 +18,12 @@ import sys
 import h5py
 import matplotlib
 import matplotlib.ticker
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+
+import style
+
+style.apply()
+import matplotlib.pyplot as plt  # noqa: E402
 
 
 def load(path, group="summary"):
@@ -45,15 +49,19 @@ def panels(t, height):
 
 def plot_oracle(o, outdir):
     datasets, couplings, fig, ax = panels(o, 8)
+    fig.set_size_inches(6.8 * len(datasets), 8)
     for k, ds in enumerate(datasets):
+        ax[0][k].set_prop_cycle(None)
+        ax[1][k].set_prop_cycle(None)
         for cp in couplings:
             m = (o["dataset"] == ds) & (o["coupling"] == cp)
             order = np.argsort(o["nfe"][m])
             for r, metric in enumerate(("frac_on_atom", "w2")):
-                ax[r][k].semilogx(o["nfe"][m][order], o[metric][m][order], "o-", ms=3, label=cp)
+                # The style cycle (colour, marker and line style) keeps coinciding curves apart.
+                ax[r][k].semilogx(o["nfe"][m][order], o[metric][m][order], alpha=0.85, label=cp)
         ax[0][k].set(title=f"{ds}: samples landing on an atom", xlabel="Euler NFE", ylabel="fraction", ylim=(-0.03, 1.03))
         ax[1][k].set(title=f"{ds}: exact W2 to the atoms", xlabel="Euler NFE", ylabel="W2")
-        ax[0][k].legend(fontsize=7)
+        style.legend_outside(ax[0][k], title="coupling")
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "sdfm_oracle.png"), dpi=110)
 
@@ -94,7 +102,7 @@ def plot_mean_flow(mf, s, path, outdir):
         ax[0][k].set_xticks(nfes)
         ax[0][k].set_xticklabels([str(n) for n in nfes])
         ax[0][k].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax[0][k].legend(fontsize=7)
+        ax[0][k].legend()
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "sdfm_mean_flow.png"), dpi=110)
 
@@ -224,6 +232,94 @@ def plot_super_resolution(path, outdir):
         plt.close(fig)
 
 
+def stored(path, group):
+    """{name: (array, attrs)} of a group of stored examples; {} when the file has none."""
+    with h5py.File(path, "r") as f:
+        if group not in f:
+            return {}
+        g = f[group]
+        return {n: (g[n][...], {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g[n].attrs.items()}) for n in g}
+
+
+def by_dataset(items):
+    """The stored examples grouped by dataset index, in order, each list in coupling order."""
+    out = {}
+    for name, (x, a) in items.items():
+        d, c = (int(v) for v in re.match(r"d(\d+)_c(\d+)", name).groups())
+        out.setdefault(d, []).append((c, x, a))
+    return [(d, sorted(v, key=lambda e: e[0])) for d, v in sorted(out.items())]
+
+
+def save(fig, outdir, name, dpi=110):
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, name), dpi=dpi)
+    plt.close(fig)
+
+
+def plot_examples(path, outdir):
+    """Samples and trajectories per coupling (first seed), training loss over seeds, SD χ² per SGD step."""
+    samples = by_dataset(stored(path, "samples"))
+    for di, items in samples:
+        n = len(items)
+        fig, ax = plt.subplots(1, n, figsize=(3.3 * n, 3.6), squeeze=False)
+        for k, (_, x, a) in enumerate(items):
+            if x.shape[1] == 64:  # the digits: the first 16 samples as 8×8 images
+                tiles = np.full((4 * 9 - 1, 4 * 9 - 1), np.nan)
+                for i in range(min(16, x.shape[0])):
+                    q, r = divmod(i, 4)
+                    tiles[q * 9:q * 9 + 8, r * 9:r * 9 + 8] = x[i].reshape(8, 8)
+                ax[0][k].imshow(tiles, cmap=matplotlib.colormaps["gray_r"].with_extremes(bad="#b0c4de"), vmin=0, vmax=16)
+                ax[0][k].set_xticks([])
+                ax[0][k].set_yticks([])
+            else:
+                ax[0][k].scatter(x[:, 0], x[:, 1], s=2, marker="o", color="tab:blue")
+                ax[0][k].set(aspect="equal", xlabel="x1" if x.shape[1] == 2 else "coordinate 1",
+                             ylabel="x2" if x.shape[1] == 2 else "coordinate 2")
+            ax[0][k].set_title(f"{a['coupling']}", fontsize=9)
+        fig.suptitle(f"{items[0][2]['dataset']}: samples of the first seed (most accurate solver), data units")
+        save(fig, outdir, f"sdfm_samples_d{di}.png", dpi=100)
+    for di, items in by_dataset(stored(path, "trajectories")):
+        n = len(items)
+        fig, ax = plt.subplots(1, n, figsize=(3.3 * n, 3.6), squeeze=False, sharex=True, sharey=True)
+        for k, (_, x, a) in enumerate(items):
+            for i in range(x.shape[1]):
+                ax[0][k].plot(x[:, i, 0], x[:, i, 1], lw=0.6, color="tab:blue", alpha=0.6, marker="", ls="-")
+            ax[0][k].scatter(x[0, :, 0], x[0, :, 1], s=4, color="tab:gray", marker="o", label="t = 0")
+            ax[0][k].scatter(x[-1, :, 0], x[-1, :, 1], s=4, color="tab:red", marker="o", label="t = 1")
+            ax[0][k].set(title=a["coupling"], xlabel="x1", ylabel="x2" if k == 0 else None)
+        ax[0][0].legend(loc="lower left")
+        fig.suptitle(f"{items[0][2]['dataset']}: 64 Euler trajectories ({int(items[0][2]['steps'])} steps) per coupling, first seed")
+        save(fig, outdir, f"sdfm_trajectories_d{di}.png", dpi=100)
+    curves = stored(path, "train_loss")
+    if curves:
+        groups = {}
+        for name, (c, a) in curves.items():
+            d, cp = (int(v) for v in re.match(r"d(\d+)_c(\d+)", name).groups())
+            groups.setdefault(d, {}).setdefault(cp, []).append((c, a))
+        fig, ax = plt.subplots(1, len(groups), figsize=(6.8 * len(groups), 4.2), squeeze=False)
+        for k, (d, by_c) in enumerate(sorted(groups.items())):
+            for cp, runs in sorted(by_c.items()):
+                steps = runs[0][0][:, 0]
+                loss = np.array([c[:, 1] for c, _ in runs if c.shape == runs[0][0].shape])
+                line, = ax[0][k].plot(steps, loss.mean(axis=0), marker="", label=f"{runs[0][1]['coupling']} ({len(loss)} seeds)")
+                if len(loss) > 1:
+                    ax[0][k].fill_between(steps, loss.min(axis=0), loss.max(axis=0), color=line.get_color(), alpha=0.2)
+            ax[0][k].set(yscale="log", title=f"{runs[0][1]['dataset']}: training loss (mean over seeds; band: their range)",
+                         xlabel="step", ylabel="batch loss (block mean)")
+            style.legend_outside(ax[0][k], title="coupling")
+        save(fig, outdir, "sdfm_train_loss.png")
+    chi2 = by_dataset(stored(path, "sd_chi2"))
+    if chi2:
+        fig, ax = plt.subplots(1, len(chi2), figsize=(6.8 * len(chi2), 4.2), squeeze=False)
+        for k, (di, items) in enumerate(chi2):
+            for _, h, a in items:
+                ax[0][k].plot(h[:, 0], np.maximum(h[:, 1], 1e-4), label=a["coupling"])
+            ax[0][k].set(yscale="log", title=f"{items[0][2]['dataset']}: SD potential fit, first seed",
+                         xlabel="SGD step", ylabel="χ² on the evaluation set (floored at 1e-4)")
+            style.legend_outside(ax[0][k], title="coupling")
+        save(fig, outdir, "sdfm_sd_chi2.png")
+
+
 def main(path, outdir):
     o = load(path, "oracle")
     if o is not None:
@@ -236,48 +332,61 @@ def main(path, outdir):
         plot_conditional(cd, outdir)
         plot_conditional_samples(path, outdir)
     plot_super_resolution(path, outdir)
+    plot_examples(path, outdir)
     s = load(path)
     if s is None:  # a run of the blocks alone (only: their datasets) has no /summary rows
         return
     datasets, couplings, fig, ax = panels(s, 8.5)
+    fig.set_size_inches(6.8 * len(datasets), 8.5)
+    solvers = [("Euler", dict(marker="o", ls="-")), ("Heun", dict(marker="s", ls=":")), ("Dopri5", dict(marker="*", ls="none", ms=9))]
     for k, ds in enumerate(datasets):
-        for cp in couplings:
+        for j, cp in enumerate(couplings):
             m = (s["dataset"] == ds) & (s["coupling"] == cp)
-            e = m & (s["solver"] == "euler")
-            nfes = sorted(set(s["nfe"][e]))
+            if not m.any():
+                continue  # a coupling this dataset did not run: no legend entry without a curve
+            color, marker = style.COLORS[j % len(style.COLORS)], style.MARKERS[j % len(style.MARKERS)]
             for r, metric in enumerate(("w2", "energy")):
-                mean = [s[metric][e & (s["nfe"] == n)].mean() for n in nfes]
-                line, = ax[r][k].semilogx(nfes, mean, "o-", ms=3, label=cp)
-                h = m & (s["solver"] == "heun")
-                hn = sorted(set(s["nfe"][h]))
-                ax[r][k].semilogx(hn, [s[metric][h & (s["nfe"] == n)].mean() for n in hn], "s:", ms=3,
-                                  color=line.get_color())
+                for solver, st in (("euler", "-"), ("heun", ":")):
+                    e = m & (s["solver"] == solver)
+                    nfes = sorted(set(s["nfe"][e]))
+                    if not nfes:
+                        continue
+                    w = [seed_mean_se(s[metric][e & (s["nfe"] == n)]) for n in nfes]
+                    ax[r][k].errorbar(nfes, [a for a, _ in w], yerr=[b for _, b in w], marker=marker, ls=st,
+                                      color=color, capsize=2, label=cp if solver == "euler" else None)
                 d = m & (s["solver"] == "dopri5")
                 if d.any():
-                    ax[r][k].semilogx([s["nfe"][d].mean()], [s[metric][d].mean()], "*", ms=9, color=line.get_color())
-        ax[0][k].set(title=f"{ds}: held-out W2 (Euler o, Heun s, Dopri5 *)", xlabel="NFE", ylabel="W2")
-        ax[1][k].set(title=f"{ds}: energy distance", xlabel="NFE", ylabel="energy distance")
-        ax[0][k].legend(fontsize=7)
+                    a, b = seed_mean_se(s[metric][d])
+                    ax[r][k].errorbar([s["nfe"][d].mean()], [a], yerr=[b], marker="*", ms=9, ls="none", color=color,
+                                      capsize=2)
+        ax[0][k].set(xscale="log", title=f"{ds}: held-out W2, mean ± s.e. over seeds", xlabel="NFE", ylabel="W2")
+        ax[1][k].set(xscale="log", title=f"{ds}: energy distance", xlabel="NFE", ylabel="energy distance")
+        style.legend_outside(ax[0][k], title="coupling")
+        style.style_key(ax[1][k], solvers, title="solver")
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "sdfm_nfe.png"), dpi=110)
 
     if not (s["solver"] == "dopri5").any():
         return  # straightness and pairing cost are read from the Dopri5 rows
-    fig, ax = plt.subplots(1, 2, figsize=(13, 4.5))
+    fig, ax = plt.subplots(1, 2, figsize=(max(13, 1.1 * len(couplings) * 2), 5.5))
     x = np.arange(len(couplings))
+    width = 0.8 / len(datasets)
     for k, ds in enumerate(datasets):
         d = (s["dataset"] == ds) & (s["solver"] == "dopri5")
-        ax[0].bar(x + 0.8 * k / len(datasets), [mean_or_nan(s["curv_ott"][d & (s["coupling"] == c)]) for c in couplings],
-                  0.8 / len(datasets), label=ds)
-        ax[1].bar(x + 0.8 * k / len(datasets),
-                  [1e6 * mean_or_nan(s["pairing_s_per_pair"][d & (s["coupling"] == c)]) for c in couplings],
-                  0.8 / len(datasets), label=ds)
-    for a, t in zip(ax, ("curvature (curv_ott, lower is straighter)", "pairing cost per pair (µs)")):
-        a.set_xticks(x + 0.4 - 0.4 / len(datasets))
-        a.set_xticklabels(couplings, rotation=20, fontsize=7)
+        for a, col, scale in ((ax[0], "curv_ott", 1.0), (ax[1], "pairing_s_per_pair", 1e6)):
+            w = [seed_mean_se(scale * s[col][d & (s["coupling"] == c)]) for c in couplings]
+            pos = x + width * k
+            ok = np.array([np.isfinite(v) and v > 0 for v, _ in w])
+            a.bar(pos[ok], [v for (v, _), o in zip(w, ok) if o], width, yerr=[e for (_, e), o in zip(w, ok) if o],
+                  capsize=2, label=ds, color=style.COLORS[k % len(style.COLORS)])
+            for p_ in pos[~ok]:  # not run (or no cost): marked, not drawn as a zero-height bar
+                a.text(p_, 0.02, "n/a", transform=a.get_xaxis_transform(), ha="center", fontsize=7, rotation=90)
+    for a, t in zip(ax, ("curvature (curv_ott, lower is straighter), mean ± s.e.", "pairing cost per pair (µs), mean ± s.e.")):
+        a.set_xticks(x + 0.4 - width / 2)
+        a.set_xticklabels(couplings, rotation=35, ha="right", fontsize=8)
         a.set_title(t)
         a.set_yscale("log")
-        a.legend(fontsize=7)
+        a.legend(title="dataset")
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "sdfm_straightness_cost.png"), dpi=110)
     if "sd_chi2" in s:
@@ -312,13 +421,14 @@ def plot_chi2_and_cost(s, outdir):
                 ax[1].loglog(ns, [by_n[n] for n in ns], style, ms=4, label=f"{ds}: {kind}")
         m = (s["dataset"] == ds) & (s["coupling"] == "SD eps=0") & (s["solver"] == "dopri5")
         if m.any():
-            ax[1].axhline(1e6 * s["pairing_s_per_pair"][m].mean(), ls=":", lw=1, color="gray")
+            ax[1].axhline(1e6 * s["pairing_s_per_pair"][m].mean(), ls=":", lw=1, color="gray", marker="",
+                          label=f"{ds}: SD ε = 0 (per pair)")
     ax[0].set(xscale="log", title="W2 at Euler 1 against the SD potential's χ² (ε = 0)",
               xlabel="achieved χ² (clipped at 1e-3)", ylabel="held-out W2")
     ax[1].set(title="pairing cost per pair (dotted: SD ε = 0)", xlabel="OT batch size n", ylabel="µs per pair")
     for a, empty in zip(ax, ("fewer than two SD ε = 0 χ² levels in this file", "no OT coupling in this file")):
         if a.get_legend_handles_labels()[0]:
-            a.legend(fontsize=6)
+            a.legend()
         else:  # say why the panel is empty rather than leave a blank frame
             a.text(0.5, 0.5, empty, ha="center", transform=a.transAxes)
     fig.tight_layout()

@@ -8,11 +8,12 @@ import os
 import sys
 
 import h5py
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+
+import style as plot_style
+
+plot_style.apply()
+import matplotlib.pyplot as plt  # noqa: E402
 
 
 def load(f, group):
@@ -62,7 +63,7 @@ def main(path, outdir):
         ref = fit_row(fits, tg, "tv")["reference_slope"]
         a.plot(ns, mean[0] * (ns / ns[0]) ** (-ref), "k--", lw=1, label=f"reference r = {ref:.3f}")
         a.set(xscale="log", yscale="log", xlabel="n (training samples)", ylabel="TV(p, q)", title=tg)
-        a.legend(fontsize=6.5)
+        a.legend(fontsize=8)
     for k in range(len(targets), rows * cols):
         ax[k // cols][k % cols].axis("off")
     fig.tight_layout()
@@ -77,8 +78,9 @@ def main(path, outdir):
             ns, mean, se = per_n(s, m, col)
             ok = mean > 0  # a Monte-Carlo KL can be negative; log axes show the positive means
             a.errorbar(ns[ok], mean[ok], yerr=se[ok], fmt=style, ms=4, capsize=2, label=label)
-        a.set(xscale="log", yscale="log", xlabel="n", title=f"{tg}: ε_n, KL and the bound chain")
-        a.legend(fontsize=7)
+        a.set(xscale="log", yscale="log", xlabel="n (training samples)", ylabel="ε_n, KL, TV and bounds (mean ± s.e.)",
+              title=f"{tg}: ε_n, KL and the bound chain")
+        a.legend(fontsize=8)
     for k in range(len(targets), rows * cols):
         ax[k // cols][k % cols].axis("off")
     fig.tight_layout()

@@ -26,6 +26,7 @@
 #include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_conditional.hpp"
 #include "fmkit/study/sdfm_data.hpp"
+#include "fmkit/study/sdfm_examples.hpp"
 #include "fmkit/study/sdfm_training.hpp"
 #include "fmkit/study/sdfm_oracle.hpp"
 #include "fmkit/study/sdfm_superres.hpp"
@@ -324,8 +325,9 @@ train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const 
 }
 
 // The rows of one trained model: every solver and NFE of config.eval, each scored against the
-// bench, beside the model's straightness and the training run's own figures.
-void score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, const std::string& label, std::uint64_t seed,
+// bench, beside the model's straightness and the training run's own figures. Returns the samples
+// of the most accurate solver run (Dopri5, else the last listed), for the stored examples.
+Mat score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, const std::string& label, std::uint64_t seed,
                  const train::TrainResult& res, const io::Summary& ts, const field::VelocityField& v, io::Table& table) {
   const Index dim = b.split.train.cols();
   const metrics::Straightness st = metrics::straightness(v, b.x0.topRows(cfg::integer(ev, "straightness_n", "eval")));
@@ -350,22 +352,29 @@ void score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, c
     training_columns(res, ts, table);
   };
   integrate::FlowOptions fo;
+  Mat shown;
   for (const auto& n : ev["euler"]) {
     fo.method = integrate::Method::Euler;
     fo.nfe = n.get<long>();
-    row("euler", fo.nfe, integrate::integrate_flow(v, b.x0, 0, 1, fo));
+    auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
+    row("euler", fo.nfe, f);
+    shown = std::move(f.x);
   }
   for (const auto& n : ev["heun"]) {
     fo.method = integrate::Method::Heun;
     fo.nfe = n.get<long>();
-    row("heun", fo.nfe, integrate::integrate_flow(v, b.x0, 0, 1, fo));
+    auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
+    row("heun", fo.nfe, f);
+    shown = std::move(f.x);
   }
   if (cfg::boolean_or(ev, "dopri5", true, "eval")) {
     fo.method = integrate::Method::Dopri5;
     fo.dopri = {1e-5, 1e-5, 10000, 0};
-    const auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
+    auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
     row("dopri5", f.nfe_max, f);
+    shown = std::move(f.x);
   }
+  return shown;
 }
 
 // The mean-flow rows of one trained model: the k-step sampler at each NFE of the block, scored
@@ -412,7 +421,10 @@ StudyTables run_sdfm_study(const json& c, io::H5File* output) {
         train::TrainResult res;
         const train::Trainer trainer = train_model(p, di, b, c["couplings"][ci].at("spec"), seed, label, res);
         const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()));
-        score_model(c["eval"], b, p.specs[di], label, seed, res, trainer.summary(res), v, table);
+        const Mat shown = score_model(c["eval"], b, p.specs[di], label, seed, res, trainer.summary(res), v, table);
+        if (output)
+          store_examples(*output, {di, ci, b.name, label, c["couplings"][ci].value("role", ""), seed, &sj == &c["seeds"].front()},
+                         trainer, v, b.x0, shown, b.split.mean, b.split.scale);
         bar.update(++done, b.name + " " + label + " seed " + std::to_string(seed) + " done");
       }
     }

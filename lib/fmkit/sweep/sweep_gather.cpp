@@ -25,6 +25,16 @@ void erase_dotted(json& c, const std::string& key) {
   if (node->is_object()) node->erase(key.substr(start));
 }
 
+// A study's groups of examples beside its tables (samples, trajectories, curves: what its plots
+// show, kept per run) are not joined: gather keeps the tables. (fm-sample's /samples is a
+// dataset, not such a group, and stays refused.)
+bool is_example_group(const std::string& name) {
+  for (const char* g : {"samples", "trajectories", "train_loss", "sd_chi2", "conditional_samples",
+                        "super_resolution_samples"})
+    if (name == g) return true;
+  return false;
+}
+
 }  // namespace
 
 GatherResult gather(const std::string& dir, const std::string& out, bool partial) {
@@ -58,7 +68,7 @@ GatherResult gather(const std::string& dir, const std::string& out, bool partial
     const std::string path = run_dir(dir, id) + "/out.h5";
     const io::H5File f = io::H5File::open(path);
     for (const std::string& name : f.members("/")) {
-      if (name == "config") continue;
+      if (name == "config" || (is_example_group(name) && !f.is_dataset("/" + name))) continue;
       const std::string group = "/" + name;
       for (const std::string& col : f.is_dataset(group) ? std::vector<std::string>{""} : f.members(group))
         if (col.empty() || !f.is_dataset(group + "/" + col) || f.dims(group + "/" + col).size() != 1)

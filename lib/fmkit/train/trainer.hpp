@@ -86,6 +86,8 @@ class Trainer {
     return net;
   }
   const TrainSpec& spec() const { return spec_; }
+  const std::vector<double>& loss_curve() const { return curves_.loss; }  // one batch loss per step
+  const coupling::Coupling& coupling() const { return *coupling_; }
   bool has_exact_field() const { return exact_ != nullptr; }
 
  private:
