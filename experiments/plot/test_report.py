@@ -87,6 +87,9 @@ class ReportFromStudy(unittest.TestCase):
             self.assertTrue(word, row)
         self.assertIn("Quick run: low power (3 seeds)", text)
         self.assertNotIn("holds", text.split("### The claims")[1].split("###")[0])
+        # Every table cell is a number or says why it is not; the terms are defined up front.
+        self.assertNotRegex(text, r"\|\s*[+-]?nan\s*\|")
+        self.assertIn("## Terms", text.split("## Overview")[1][:4000])
         # Claims whose couplings this config does not run say so instead of guessing.
         self.assertEqual(claim_row(text, "4")[0], "not tested")
 
@@ -96,6 +99,13 @@ class ReportFromStudy(unittest.TestCase):
         self.assertEqual(claim_row(worse, "1")[0], "supported on 0 of 2")
         self.assertIn("contradicted on 8gauss, G d=4", claim_row(worse, "1")[1])
         self.assertIn("no dataset contradicts it", claim_row(better, "1")[1])
+        # The overview at the top carries the same verdict and an effect computed from the numbers.
+        for text, word, sign in ((better, "supported on 2 of 2", "-"), (worse, "supported on 0 of 2", "+")):
+            head = text.split("## Terms")[0]
+            self.assertIn("## Overview", head)
+            row = next(x for x in head.splitlines() if "| 1 low-NFE ranking" in x)
+            self.assertIn(f"**{word}**", row)
+            self.assertIn(f"d̄ from {sign}0.5", row)
         line_b = next(x for x in better.splitlines() if x.startswith("  - SD − OT(256), Euler 1:"))
         line_w = next(x for x in worse.splitlines() if x.startswith("  - SD − OT(256), Euler 1:"))
         self.assertIn("d̄ = -0.5", line_b)
