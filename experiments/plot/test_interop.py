@@ -31,6 +31,9 @@ class MlpInNumpy(unittest.TestCase):
                          "--seed", "4", "--out", traj, "--force"])
         with h5py.File(traj, "r") as f:
             x, t = f["/trajectories/x"][...], f["/trajectories/t"][...]
+            for name in ("/samples", "/trajectories/x", "/trajectories/t"):  # arrays say what they hold
+                self.assertTrue(f[name].attrs.get("description"), name)
+            self.assertEqual(f["/samples"].attrs["units"], "data units")
         self.assertEqual(x.shape, (6, 64, 2))
         for weights in ("ema",):
             v = mlp_numpy.load_velocity(run, weights)
@@ -65,6 +68,11 @@ class TablesInPandas(unittest.TestCase):
             run = os.path.join(d, "run.h5")
             fm("fm-train", ["--set", "train.steps=20", "--threads", "1", "--out", run])
             df = frames.table(run)
+            with h5py.File(run, "r") as f:  # every column says what it is
+                for k in f["summary"]:
+                    self.assertTrue(f["summary"][k].attrs.get("description"), k)
+                    self.assertTrue(f["summary"][k].attrs.get("units"), k)
+                self.assertEqual(f["summary/wall_time_s"].attrs["units"], "s")
             self.assertEqual(len(df), 1)
             self.assertEqual(df["steps"].dtype, np.int64)
             self.assertEqual(df["steps"][0], 20)

@@ -107,6 +107,21 @@ def render(module, path, outdir):
     return [f"{os.path.basename(w.filename)}:{w.lineno}: {w.category.__name__}: {w.message}" for w in ours] + log.messages
 
 
+def undocumented(path):
+    """Table columns (1-D datasets of the file's groups) without `units` and `description` attributes."""
+    import h5py
+    out = []
+    with h5py.File(path, "r") as f:
+        for g in f:
+            if not isinstance(f[g], h5py.Group):
+                continue
+            for k in f[g]:
+                ds = f[g][k]
+                if isinstance(ds, h5py.Dataset) and ds.ndim == 1 and not (ds.attrs.get("units") and ds.attrs.get("description")):
+                    out.append(f"/{g}/{k}")
+    return out
+
+
 class EveryPlotRenders(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -122,12 +137,21 @@ class EveryPlotRenders(unittest.TestCase):
         make(path)
         out = os.path.join(self.d, name)
         os.makedirs(out, exist_ok=True)
+        self.assertEqual(undocumented(path), [], "columns without units and description (io/column_docs.cpp)")
         problems = render(module, path, out)
         self.assertEqual(problems, [], f"{module} warned")
         written = set(os.listdir(out))
         for png in expected:
             self.assertIn(png, written)
             self.assertGreater(os.path.getsize(os.path.join(out, png)), 10000, png)
+
+    def test_exact_flow(self):
+        path = os.path.join(self.d, "exact_flow.h5")
+        fm("fm-sample", ["--config", os.path.join(CONFIGS, "exact_flow.json"), "--set", "sample.n=300", "--out", path])
+        self.assertEqual(undocumented(path), [])
+        png = os.path.join(self.d, "exact_flow.png")
+        self.assertEqual(render("exact_flow", path, png), [], "exact_flow warned")
+        self.assertGreater(os.path.getsize(png), 10000)
 
     def test_kl_study(self):
         self.check("kl_study", tiny_kl, "kl", ["kl_identity.png", "kl_bounds.png"])

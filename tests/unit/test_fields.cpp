@@ -96,7 +96,7 @@ TEST(AnalyticModel, RejectsInconsistentSpecs) {
                     "interpolant":{"type":"bridge","sigma2":0}})"),
             "model.interpolant.sigma2: expected a positive number, got 0.000000");
   EXPECT_EQ(msg(R"({"field":"exact","target":{"type":"toy2d","name":"moons"}})"),
-            "model.target: an exact field needs a gaussian, gmm, schedule or holder target");
+            "model.target: an exact field needs a gaussian, gmm, 8gaussians, schedule or holder target");
   EXPECT_EQ(msg(R"({"field":"exact","target":{"type":"gaussian","mean":[1,1],"std":1},
                     "perturbation":{"type":"linear","eps":-1}})"),
             "model.perturbation.eps: expected a number >= 0, got -1.000000");

@@ -6,6 +6,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/signal_cleanup.hpp"
+#include "fmkit/io/column_docs.hpp"
 
 namespace fm::io {
 namespace {
@@ -137,6 +138,7 @@ H5File::~H5File() {
 
 void H5File::commit(const std::string& status) {
   if (tmp_.empty()) runtime_error("HDF5: commit() on a read-only file '" + path_ + "'");
+  describe_arrays(*this);
   set_attr("/", "status", status);
   if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) runtime_error("cannot flush '" + tmp_ + "' (disk full?)");
   const herr_t s = H5Fclose(file_);

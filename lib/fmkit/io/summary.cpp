@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "fmkit/io/column_docs.hpp"
+
 namespace fm::io {
 
 void Summary::put(const std::string& key, Value v) {
@@ -33,6 +35,7 @@ void Summary::write(H5File& file, const std::string& group) const {
     if (const double* d = std::get_if<double>(&v)) file.write(name, std::vector<double>{*d});
     else if (const long long* i = std::get_if<long long>(&v)) file.write(name, std::vector<long long>{*i});
     else file.write(name, std::vector<std::string>{std::get<std::string>(v)});
+    describe_column(file, name, k);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/io/column_docs.hpp"
 
 namespace fm::io {
 
@@ -75,6 +76,7 @@ void Table::write(H5File& f, const std::string& group) const {
       }
       f.write(name, v);
     }
+    describe_column(f, name, col);
   }
 }
 
