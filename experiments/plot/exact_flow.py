@@ -3,11 +3,12 @@
 import sys
 
 import h5py
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+
+import style
+
+style.apply()
+import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main(path, png):
@@ -24,13 +25,13 @@ def main(path, png):
     ax[0].set_aspect("equal")
     if traj is not None:
         for i in range(min(200, traj.shape[1])):
-            ax[1].plot(traj[:, i, 0], traj[:, i, 1], lw=0.5, color="tab:blue", alpha=0.5)
+            ax[1].plot(traj[:, i, 0], traj[:, i, 1], lw=0.5, color="tab:blue", alpha=0.5, marker="", ls="-")
         ax[1].scatter(traj[0, :200, 0], traj[0, :200, 1], s=3, color="k", label="t = 0")
         ax[1].scatter(traj[-1, :200, 0], traj[-1, :200, 1], s=3, color="tab:red", label="t = 1")
         ax[1].legend(loc="upper right")
     ax[1].set_title("trajectories of the exact flow")
     ax[1].set_aspect("equal")
-    ax[2].scatter(logp, logq - logp, s=3)
+    ax[2].scatter(logp, logq - logp, s=3, marker="o")
     ax[2].axhline(0, color="k", lw=0.5)
     ax[2].set_xlabel("exact log p1(x)")
     ax[2].set_ylabel("CNF log q1(x) − exact log p1(x)")

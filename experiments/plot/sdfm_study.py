@@ -225,7 +225,7 @@ def plot_super_resolution(path, outdir):
                 ax[r][c].imshow(m[r].reshape(side, side), cmap="gray_r", vmin=0, vmax=16)
                 ax[r][c].set_xticks([])
                 ax[r][c].set_yticks([])
-            ax[0][c].set_title(title, fontsize=7)
+            ax[0][c].set_title(title, fontsize=8)
         fig.suptitle(f"{ta['dataset']}: input, one sample per coupling and NFE, truth", fontsize=9)
         fig.tight_layout()
         fig.savefig(os.path.join(outdir, f"sdfm_super_resolution_d{di}.png"), dpi=100)
@@ -404,10 +404,11 @@ def plot_chi2_and_cost(s, outdir):
         for cp in dict.fromkeys(s["coupling"]):
             m = d1 & (s["dataset"] == ds) & (s["coupling"] == cp)
             if cp.startswith("SD eps=0") and not cp.startswith("SD eps=0.") and m.any():
-                pts.append((s["sd_chi2"][m].mean(), s["w2"][m].mean()))
+                pts.append((s["sd_chi2"][m].mean(), *seed_mean_se(s["w2"][m])))
         if len(pts) > 1:
             pts.sort()
-            ax[0].plot([max(p[0], 1e-3) for p in pts], [p[1] for p in pts], "o-", label=ds)
+            ax[0].errorbar([max(p[0], 1e-3) for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts], capsize=2,
+                           label=ds)
         for kind, style in (("OT exact", "o-"), ("OT Sinkhorn", "s--")):
             by_n = {}
             for cp in dict.fromkeys(s["coupling"]):
@@ -423,9 +424,9 @@ def plot_chi2_and_cost(s, outdir):
         if m.any():
             ax[1].axhline(1e6 * s["pairing_s_per_pair"][m].mean(), ls=":", lw=1, color="gray", marker="",
                           label=f"{ds}: SD ε = 0 (per pair)")
-    ax[0].set(xscale="log", title="W2 at Euler 1 against the SD potential's χ² (ε = 0)",
+    ax[0].set(xscale="log", title="W2 at Euler 1 against the SD potential's χ² (ε = 0), mean ± s.e.",
               xlabel="achieved χ² (clipped at 1e-3)", ylabel="held-out W2")
-    ax[1].set(title="pairing cost per pair (dotted: SD ε = 0)", xlabel="OT batch size n", ylabel="µs per pair")
+    ax[1].set(title="pairing cost per pair against the OT batch size", xlabel="OT batch size n", ylabel="µs per pair")
     for a, empty in zip(ax, ("fewer than two SD ε = 0 χ² levels in this file", "no OT coupling in this file")):
         if a.get_legend_handles_labels()[0]:
             a.legend()
