@@ -30,7 +30,9 @@ struct KlEstimateOptions {
 // How much a number can be trusted.
 struct Constant {
   double value = 0;
-  std::string kind;  // exact | closed_form | sampled (a lower estimate of a supremum) | rigorous_upper_bound | unavailable
+  // exact | closed_form | sampled (a lower estimate of a supremum) | monte_carlo (an unbiased mean,
+  // with noise) | rigorous_upper_bound | unavailable
+  std::string kind;
 };
 
 struct KlEstimate {

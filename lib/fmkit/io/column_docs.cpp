@@ -195,7 +195,7 @@ const char* const kDocs[][3] = {
     {"L_v", "1", "sampled Lipschitz constant of v (a lower estimate of the supremum)"},
     {"L_v_rigorous", "1", "rigorous upper bound on the MLP's Lipschitz constant"},
     {"M_v", "1", "sampled sup of ‖∇(∇·v)‖"},
-    {"I_p", "1", "path Fisher information ∫ E‖∇log p_t‖² dt"},
+    {"I_p", "1", "path Fisher information ∫ E‖∇log p_t‖² dt (Monte Carlo)"},
     {"I_0", "1", "source Fisher information E‖∇log p₀‖²"},
     {"L_0", "1", "Lipschitz constant of ∇log p₀"},
     {"ratio_kl_cs", "1", "KL/(ε√S)"},
@@ -319,8 +319,8 @@ const ColumnDoc* column_doc(const std::string& name) {
   } else if (name.size() > 5 && name.compare(name.size() - 5, 5, "_kind") == 0) {
     if (!column_doc(name.substr(0, name.size() - 5))) return nullptr;
     d = {"label", "what kind of number " + name.substr(0, name.size() - 5) +
-                      " is: exact, closed_form, sampled (a lower estimate of a supremum), rigorous_upper_bound or "
-                      "unavailable"};
+                      " is: exact, closed_form, sampled (a lower estimate of a supremum), monte_carlo (an "
+                      "unbiased mean), rigorous_upper_bound or unavailable"};
   } else if (name.rfind("run.", 0) == 0) {
     const ColumnDoc* base = column_doc(name.substr(4));
     if (!base) return nullptr;
