@@ -132,7 +132,9 @@ TEST(MeanFlow, TrainedModelMatchesTheClosedForm) {
   const train::TrainResult r = tr.run("", {"test", 0});
   ASSERT_TRUE(r.ok()) << r.brief();
   const nn::Mlp net = tr.ema_mlp();
-  const field::GaussianAverageVelocity closed(Vec::Map(std::vector<double>{1.5, -0.5}.data(), 2), Vec::Constant(2, 0.5));
+  Vec mean(2);  // named, as above
+  mean << 1.5, -0.5;
+  const field::GaussianAverageVelocity closed(mean, Vec::Constant(2, 0.5));
   Rng rng(9, "test/mf-eval");
   const Mat x0 = rng.normal(1000, 2);
   const Vec zero = Vec::Zero(1000), one = Vec::Ones(1000);
