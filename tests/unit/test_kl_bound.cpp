@@ -60,11 +60,42 @@ TEST(KlEstimators, E2ARowA1Beta01) {
   EXPECT_NEAR(e.kl, 1.8731e-2, 3 * e.kl_se);
   EXPECT_NEAR(e.L_v.value, 1.1, 1e-12);
   EXPECT_EQ(e.L_v.kind, "sampled");
-  EXPECT_NEAR(e.I_p.value, 1.1681, 0.05 * 1.1681);
-  EXPECT_EQ(e.I_p.kind, "monte_carlo");  // a noisy mean, not a lower estimate of a supremum
+  // I_p = d∫e^{−2A} in closed form (theory/kl_bound.md §4 (a)), 1.1681 for a1 in d = 2.
+  EXPECT_NEAR(e.I_p.value, 1.1681, 1e-4);
+  EXPECT_EQ(e.I_p.kind, "closed_form");
   EXPECT_EQ(e.I_0.value, 2.0);
   EXPECT_NEAR(e.eps_per_coord * std::sqrt(2.0), e.eps, 1e-15);
   EXPECT_GE(e.bound.kl_bound, e.bound.cs_bound);
+}
+
+// I_p in closed form for a Gaussian target: d∫₀¹ s_t⁻² dt with s_t² = (1 − t)² + t²σ² (theory/kl_bound.md
+// §4 (b)), against a 20 000-panel Simpson rule here; a mixture has no closed form, so a Monte-Carlo
+// mean, labelled so.
+TEST(KlEstimators, FisherInformationOfThePathInClosedFormWhereItExists) {
+  const double sigma = 0.4;
+  const json g = {{"type", "gaussian"}, {"mean", {1.0, -2.0, 0.5}}, {"std", sigma}};
+  const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", g}});
+  const int n = 20000;
+  double simpson = 0;
+  for (int i = 0; i <= n; ++i) {
+    const double t = static_cast<double>(i) / n, w = (i == 0 || i == n) ? 1 : (i % 2 ? 4 : 2);
+    simpson += w * 3.0 / ((1 - t) * (1 - t) + t * t * sigma * sigma);
+  }
+  simpson /= 3.0 * n;
+  EXPECT_NEAR(truth.fisher_path, simpson, 1e-8 * simpson);
+  bounds::KlEstimateOptions o;
+  o.grid = 5;
+  o.n_eps = 64;
+  o.n_score = 32;
+  o.n_kl = 200;
+  o.cs_bound = false;
+  const auto e = bounds::estimate_kl(truth, truth, o);
+  EXPECT_EQ(e.I_p.kind, "closed_form");
+  EXPECT_EQ(e.I_p.value, truth.fisher_path);
+  const json mix = {{"type", "gmm"}, {"weights", {0.5, 0.5}}, {"means", {{-2.0}, {2.0}}}, {"stds", {0.5, 0.5}}};
+  const auto m = field::make_analytic_model({{"field", "exact"}, {"target", mix}});
+  EXPECT_TRUE(std::isnan(m.fisher_path));
+  EXPECT_EQ(bounds::estimate_kl(m, m, o).I_p.kind, "monte_carlo");
 }
 
 // The exact field has ε = 0, and its CNF score equals the path's: S ≈ 0, KL ≈ 0.

@@ -65,6 +65,8 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
     m.log_p = [s, d](double t, const Mat& x) { return dist::ScheduleMarginal(s, d, t).log_density(x); };
     m.score_p = [s, d](double t, const Mat& x) { return dist::ScheduleMarginal(s, d, t).score(x); };
     m.second_moment = [s, d](double t) { return static_cast<double>(d) * std::exp(2 * s.A(t)); };
+    // p_t = N(0, e^{2A(t)} I): E‖∇log p_t‖² = d e^{−2A(t)} (theory/kl_bound.md §4 (a)).
+    m.fisher_path = integrate([&](double t) { return static_cast<double>(d) * std::exp(-2 * s.A(t)); }, 0.0, 1.0);
     m.sample_p = [s, d](const Vec& t, Rng& rng) {
       Mat x = rng.normal(t.size(), d);
       for (Index i = 0; i < t.size(); ++i) x.row(i) *= s.sigma(t[i]);
@@ -117,8 +119,20 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
         usage_error(wc + ".type: unknown coupling '" + coupling + "' (expected independent or gaussian)");
       }
     }
-    if (!p)
+    if (!p) {
       p = std::make_shared<path::GaussianMixturePath>(path::GaussianMixturePath::independent(*src, *target, m.sigma2));
+      if (target->components().size() == 1) {
+        // A Gaussian target, independent coupling: p_t = N(·, Σ_t) with Σ_t = (1−t)²Σ₀ + t²Σ₁ + σ²t(1−t)I,
+        // so E‖∇log p_t‖² = tr Σ_t⁻¹ (theory/kl_bound.md §4 (b) for Σ₀ = I, Σ₁ = σ²I).
+        const Square S0 = src->cov(), S1 = target->components()[0].cov();
+        const double s2 = m.sigma2;
+        m.fisher_path = integrate([&](double t) {
+          const Square I = Square::Identity(S0.rows(), S0.cols());
+          const Square St = (1 - t) * (1 - t) * S0 + t * t * S1 + s2 * t * (1 - t) * I;
+          return St.llt().solve(I).trace();
+        }, 0.0, 1.0);
+      }
+    }
     m.velocity = std::make_shared<MixturePathField>(p, path::FieldKind::Velocity);
     if (m.sigma2 > 0) m.drift = std::make_shared<MixturePathField>(p, path::FieldKind::Drift);
     m.log_p = [p](double t, const Mat& x) { return p->log_density(t, x); };

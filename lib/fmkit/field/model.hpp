@@ -3,6 +3,7 @@
 // log p_t, ∇log p_t and E‖X_t‖² of the true path for error measurements.
 #pragma once
 #include <functional>
+#include <limits>
 #include <string>
 
 #include "fmkit/core/config.hpp"
@@ -37,6 +38,9 @@ struct Model {
   std::function<Mat(double, const Mat&)> score_p;
   std::function<double(double)> second_moment;
   std::function<Mat(const Vec&, Rng&)> sample_p;  // x_i ~ p_{t_i}, one time per row
+  // I_p = ∫₀¹ E_{p_t}‖∇log p_t‖² dt from the closed form of the integrand, where the path has one
+  // (schedules, Gaussian targets); NaN otherwise (the bounds then estimate I_p by Monte Carlo).
+  double fisher_path = std::numeric_limits<double>::quiet_NaN();
   std::string perturbation = "none";
   double beta = 0;  // perturbation amplitude
   double eps = 0;   // its error ε = (∫₀¹ E_{p_t}‖δ‖² dt)^{1/2}

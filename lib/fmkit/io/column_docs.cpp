@@ -195,7 +195,7 @@ const char* const kDocs[][3] = {
     {"L_v", "1", "sampled Lipschitz constant of v (a lower estimate of the supremum)"},
     {"L_v_rigorous", "1", "rigorous upper bound on the MLP's Lipschitz constant"},
     {"M_v", "1", "sampled sup of ‖∇(∇·v)‖"},
-    {"I_p", "1", "path Fisher information ∫ E‖∇log p_t‖² dt (Monte Carlo)"},
+    {"I_p", "1", "path Fisher information ∫ E‖∇log p_t‖² dt (closed form where the path has one, else Monte Carlo)"},
     {"I_0", "1", "source Fisher information E‖∇log p₀‖²"},
     {"L_0", "1", "Lipschitz constant of ∇log p₀"},
     {"ratio_kl_cs", "1", "KL/(ε√S)"},
