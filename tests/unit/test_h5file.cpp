@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/io/column_docs.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "support/scratch.hpp"
 #include "fmkit/io/metadata.hpp"
@@ -130,3 +131,24 @@ TEST(Metadata, RootAttributesAndConfig) {
 }
 
 }  // namespace
+
+// Every column says what it holds: a name in the registry, and names derived from one (a standard
+// error, a kind, a sweep run's own column, a swept key), nested too (run.kl_se: once a deadlock,
+// the derivation having re-entered the registry's lock).
+TEST(ColumnDocs, RegistryAndDerivedNames) {
+  using fm::io::column_doc;
+  ASSERT_NE(column_doc("wall_time_s"), nullptr);
+  EXPECT_EQ(column_doc("wall_time_s")->units, "s");
+  ASSERT_NE(column_doc("kl_se"), nullptr);
+  EXPECT_EQ(column_doc("kl_se")->units, "nats");
+  EXPECT_EQ(column_doc("kl_se")->description, "standard error of: " + column_doc("kl")->description);
+  ASSERT_NE(column_doc("run.kl_se"), nullptr);
+  EXPECT_EQ(column_doc("run.kl_se")->units, "nats");
+  ASSERT_NE(column_doc("L_v_kind"), nullptr);
+  EXPECT_EQ(column_doc("L_v_kind")->units, "label");
+  ASSERT_NE(column_doc("train.lr"), nullptr);
+  EXPECT_EQ(column_doc("train.lr")->units, "config value");
+  EXPECT_EQ(column_doc("no_such_column"), nullptr);
+  EXPECT_EQ(column_doc("no_such_column_se"), nullptr);
+  EXPECT_EQ(column_doc("run.kl_se"), column_doc("run.kl_se"));  // made once, kept
+}

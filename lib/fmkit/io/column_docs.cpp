@@ -1,6 +1,8 @@
 #include "fmkit/io/column_docs.hpp"
 
+#include <cstring>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace fm::io {
@@ -304,33 +306,53 @@ std::unordered_map<std::string, ColumnDoc> build() {
 
 }  // namespace
 
+namespace {
+
+// The documentation a derived name takes from its base (recursive, so `run.kl_se` works); nothing
+// is locked here, so the recursion cannot deadlock.
+std::optional<ColumnDoc> derive(const std::string& name) {
+  auto ends_with = [&](const char* suffix) {
+    const std::size_t n = std::strlen(suffix);
+    return name.size() > n && name.compare(name.size() - n, n, suffix) == 0;
+  };
+  if (ends_with("_se")) {
+    const ColumnDoc* base = column_doc(name.substr(0, name.size() - 3));
+    if (!base) return std::nullopt;
+    return ColumnDoc{base->units, "standard error of: " + base->description};
+  }
+  if (ends_with("_kind")) {
+    const std::string base = name.substr(0, name.size() - 5);
+    if (!column_doc(base)) return std::nullopt;
+    return ColumnDoc{"label", "what kind of number " + base +
+                                  " is: exact, closed_form, sampled (a lower estimate of a supremum), monte_carlo (an "
+                                  "unbiased mean), rigorous_upper_bound or unavailable"};
+  }
+  if (name.rfind("run.", 0) == 0) {
+    const ColumnDoc* base = column_doc(name.substr(4));
+    if (!base) return std::nullopt;
+    return ColumnDoc{base->units, "the run's own " + base->description};
+  }
+  if (name.find('.') != std::string::npos) return ColumnDoc{"config value", "the swept config key " + name};
+  return std::nullopt;
+}
+
+}  // namespace
+
 const ColumnDoc* column_doc(const std::string& name) {
   static const std::unordered_map<std::string, ColumnDoc> docs = build();
+  if (auto it = docs.find(name); it != docs.end()) return &it->second;
+  // Derived names are kept once made (element addresses in an unordered_map are stable), under a
+  // lock taken only around the map, never around the derivation.
   static std::unordered_map<std::string, ColumnDoc> derived;
   static std::mutex lock;
-  if (auto it = docs.find(name); it != docs.end()) return &it->second;
-  std::lock_guard<std::mutex> g(lock);
-  if (auto it = derived.find(name); it != derived.end()) return &it->second;
-  ColumnDoc d;
-  if (name.size() > 3 && name.compare(name.size() - 3, 3, "_se") == 0) {
-    const ColumnDoc* base = column_doc(name.substr(0, name.size() - 3));
-    if (!base) return nullptr;
-    d = {base->units, "standard error of: " + base->description};
-  } else if (name.size() > 5 && name.compare(name.size() - 5, 5, "_kind") == 0) {
-    if (!column_doc(name.substr(0, name.size() - 5))) return nullptr;
-    d = {"label", "what kind of number " + name.substr(0, name.size() - 5) +
-                      " is: exact, closed_form, sampled (a lower estimate of a supremum), monte_carlo (an "
-                      "unbiased mean), rigorous_upper_bound or unavailable"};
-  } else if (name.rfind("run.", 0) == 0) {
-    const ColumnDoc* base = column_doc(name.substr(4));
-    if (!base) return nullptr;
-    d = {base->units, "the run's own " + base->description};
-  } else if (name.find('.') != std::string::npos) {
-    d = {"config value", "the swept config key " + name};
-  } else {
-    return nullptr;
+  {
+    std::lock_guard<std::mutex> g(lock);
+    if (auto it = derived.find(name); it != derived.end()) return &it->second;
   }
-  return &derived.emplace(name, std::move(d)).first->second;
+  std::optional<ColumnDoc> d = derive(name);
+  if (!d) return nullptr;
+  std::lock_guard<std::mutex> g(lock);
+  return &derived.emplace(name, std::move(*d)).first->second;
 }
 
 void describe_arrays(H5File& f) {
