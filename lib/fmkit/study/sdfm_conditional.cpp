@@ -111,7 +111,7 @@ long conditional_runs(const ConditionalPlan& p, std::size_t seeds) {
 }
 
 io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const json& study_seeds, std::uint64_t base_seed,
-                               io::H5File* output, const std::function<void(const std::string&)>& done) {
+                               io::H5File* output, const StudyProgress& progress) {
   io::Table table;
   const json& seeds = p.seeds.is_null() ? study_seeds : p.seeds;
   const json& ds = b["datasets"];
@@ -138,6 +138,8 @@ io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const js
       if (!p.coupling_selected[ci]) continue;
       for (std::size_t si = 0; si < seeds.size(); ++si) {
         const auto seed = static_cast<std::uint64_t>(seeds[si].get<long long>());
+        const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
+        progress(what, false);
         train::TrainSpec spec = p.specs[di];
         spec.seed = seed;
         spec.coupling = b["couplings"][ci]["spec"];
@@ -189,7 +191,7 @@ io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const js
           };
           conditional_flows(v, x0, cond, p.euler, p.dopri5, row);
         }
-        done(p.names[di] + " " + p.labels[ci]);
+        progress(what, true);
       }
     }
   }

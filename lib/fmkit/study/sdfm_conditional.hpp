@@ -17,6 +17,7 @@
 #include "fmkit/dist/distribution.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "fmkit/io/table.hpp"
+#include "fmkit/study/study_tables.hpp"
 #include "fmkit/train/train_spec.hpp"
 
 namespace fm::study {
@@ -42,10 +43,11 @@ ConditionalPlan plan_sdfm_conditional(const cfg::json& block, const cfg::json& t
 // The trainings the plan runs for `seeds` seeds (config.seeds; the block's own seeds if it has them).
 long conditional_runs(const ConditionalPlan& p, std::size_t seeds);
 
-// The /conditional rows; `done` is called after each training run with its name. Samples for the
+// The /conditional rows; `progress(what, finished)` is called before each training run (what runs:
+// dataset, coupling, seed) and after it (finished). Samples for the
 // plots go to `output` (when not null) under /conditional_samples.
 io::Table run_sdfm_conditional(const cfg::json& block, const ConditionalPlan& p, const cfg::json& seeds,
                                std::uint64_t base_seed, io::H5File* output,
-                               const std::function<void(const std::string&)>& done);
+                               const StudyProgress& progress);
 
 }  // namespace fm::study

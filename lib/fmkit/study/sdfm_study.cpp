@@ -445,12 +445,14 @@ StudyTables run_sdfm_study(const json& c, io::H5File* output) {
     }
   }
   io::Table cd_table, sr_table;
+  // The blocks say what runs before each training (for the inner bars) and count it when done.
+  const StudyProgress block_progress = [&](const std::string& what, bool finished) {
+    bar.update(finished ? ++done : done, finished ? what + " done" : what);
+  };
   if (p.conditional)
-    cd_table = run_sdfm_conditional(c["conditional"], *p.conditional, c["seeds"], base_seed, output,
-                                    [&](const std::string& what) { bar.update(++done, what); });
+    cd_table = run_sdfm_conditional(c["conditional"], *p.conditional, c["seeds"], base_seed, output, block_progress);
   if (p.superres)
-    sr_table = run_sdfm_superres(c["super_resolution"], *p.superres, c["seeds"], base_seed, output,
-                                 [&](const std::string& what) { bar.update(++done, what); });
+    sr_table = run_sdfm_superres(c["super_resolution"], *p.superres, c["seeds"], base_seed, output, block_progress);
   bar.finish();
   StudyTables out{std::move(table), {}};
   if (mf_table.rows() > 0) out.extra.emplace_back("mean_flow", std::move(mf_table));

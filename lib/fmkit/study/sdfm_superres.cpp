@@ -92,7 +92,7 @@ long superres_runs(const SuperResPlan& p, std::size_t seeds) {
 }
 
 io::Table run_sdfm_superres(const json& b, const SuperResPlan& p, const json& seeds, std::uint64_t base_seed,
-                            io::H5File* output, const std::function<void(const std::string&)>& done) {
+                            io::H5File* output, const StudyProgress& progress) {
   io::Table table;
   const json& ds = b["datasets"];
   for (std::size_t di = 0; di < ds.size(); ++di) {
@@ -118,6 +118,8 @@ io::Table run_sdfm_superres(const json& b, const SuperResPlan& p, const json& se
       if (!p.coupling_selected[ci]) continue;
       for (std::size_t si = 0; si < seeds.size(); ++si) {
         const auto seed = static_cast<std::uint64_t>(seeds[si].get<long long>());
+        const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
+        progress(what, false);
         train::TrainResult res;
         const train::Trainer trainer = train_with_conditions(p.specs[di], seed, b["couplings"][ci]["spec"], split.train,
                                                              dist::Conditions{z_train, 0},
@@ -184,7 +186,7 @@ io::Table run_sdfm_superres(const json& b, const SuperResPlan& p, const json& se
           }
         };
         conditional_flows(v, x0, cond, p.euler, p.dopri5, row);
-        done(p.names[di] + " " + p.labels[ci]);
+        progress(what, true);
       }
     }
   }

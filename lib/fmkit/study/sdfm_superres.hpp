@@ -17,6 +17,7 @@
 #include "fmkit/dist/distribution.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "fmkit/io/table.hpp"
+#include "fmkit/study/study_tables.hpp"
 #include "fmkit/train/train_spec.hpp"
 
 namespace fm::study {
@@ -41,6 +42,6 @@ Mat average_pool(const Mat& images, Index side, Index pooled);
 SuperResPlan plan_sdfm_superres(const cfg::json& block, const cfg::json& train);
 long superres_runs(const SuperResPlan& p, std::size_t seeds);
 io::Table run_sdfm_superres(const cfg::json& block, const SuperResPlan& p, const cfg::json& seeds, std::uint64_t base_seed,
-                            io::H5File* output, const std::function<void(const std::string&)>& done);
+                            io::H5File* output, const StudyProgress& progress);
 
 }  // namespace fm::study

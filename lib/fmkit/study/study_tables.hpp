@@ -22,4 +22,8 @@ struct StudyTables {
 
 using StudyRun = std::function<StudyTables(const cfg::json& config, io::H5File* output)>;
 
+// How a study's blocks report to its bar: what runs before each training (`finished` false, so the
+// inner bars are shown inside it) and the same text once it is done (`finished` true, counted).
+using StudyProgress = std::function<void(const std::string& what, bool finished)>;
+
 }  // namespace fm::study
