@@ -182,7 +182,10 @@ def effect_summary(verdicts):
     if len(effs) == 1:
         v = next(iter(verdicts.values()))
         return f"{name} = {v.effect:+.3g} [{v.interval[0]:+.3g}, {v.interval[1]:+.3g}], {seeds}"
-    return f"{name} from {lo:+.3g} to {hi:+.3g} over {len(effs)} datasets, {seeds}"
+    # The datasets' 90 % intervals, as the range they span together.
+    ends = [x for v in verdicts.values() if math.isfinite(v.effect) for x in v.interval if math.isfinite(x)]
+    span = f", 90 % intervals within [{min(ends):+.3g}, {max(ends):+.3g}]" if ends else ""
+    return f"{name} from {lo:+.3g} to {hi:+.3g} over {len(effs)} datasets{span}, {seeds}"
 
 
 def claims_section(results, n_seeds, study=None):
