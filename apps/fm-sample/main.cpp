@@ -6,6 +6,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/field/load_model.hpp"
+#include "fmkit/field/mlp_field.hpp"
 #include "fmkit/integrate/sampler.hpp"
 #include "fmkit/io/metadata.hpp"
 #include "fmkit/io/points.hpp"
@@ -43,7 +44,7 @@ int run(int argc, char** argv) {
   CLI::App app{"fm-sample: sample a flow-matching model and evaluate log q1 by the CNF ODE"};
   fm::CommonFlags common;
   fm::add_common_flags(app, common);
-  std::string model, solver, logprob, grid, weights;
+  std::string model, solver, logprob, grid, weights, precision;
   long long n = -1, nfe = -1, seed = -1, trajectories = -1;
   double rtol = -1, atol = -1, delta = -1;
   bool score = false;
@@ -63,6 +64,9 @@ int run(int argc, char** argv) {
   app.add_option("--logprob", logprob, "evaluate log q1 at these points (.npy, .csv, file.h5:/ds, or 'samples')");
   app.add_flag("--score", score, "with --logprob, also write the CNF score of q1");
   app.add_option("--weights", weights, "trained models: ema (default) or raw weights");
+  app.add_option("--precision", precision,
+                 "trained models: float64 (default) or float32 arithmetic of the network for sampling; "
+                 "--logprob and --score always run in float64 (exact derivatives)");
   std::string condition;
   double guidance = 1;
   app.add_option("--condition", condition,
@@ -107,6 +111,7 @@ int run(int argc, char** argv) {
     if (!condition.empty()) c["sample"]["condition"] = condition_spec(condition);
     if (guidance_flag->count() > 0) c["sample"]["guidance"] = guidance;
     if (guidance_resample > 0) c["sample"]["guidance_resample"] = guidance_resample;
+    if (!precision.empty()) c["sample"]["precision"] = precision;
   });
   // Validate everything before any work (--dump-config prints, then validates), so bad input never
   // costs a run or leaves a file.
@@ -126,7 +131,8 @@ int run(int argc, char** argv) {
   if (score && lopts.points.empty()) fm::usage_error("--score: needs --logprob (the points to evaluate it at)");
   if (sopts.n == 0 && lopts.points.empty())
     fm::usage_error("--n 0: no samples and no --logprob points, nothing to do");
-  const fm::field::Model m = fm::field::load_model(cfg["model"], fm::cfg::string(cfg, "weights", ""));
+  const fm::field::Model m = fm::field::with_precision(
+      fm::field::load_model(cfg["model"], fm::cfg::string(cfg, "weights", "")), sopts.precision, "sample.precision");
   if (common.dump_config) return 0;
   fm::Mat points;
   if (!lopts.points.empty() && lopts.points != "samples") {
@@ -147,6 +153,7 @@ int run(int argc, char** argv) {
   summary.set("n", static_cast<long long>(sopts.n));
   summary.set("dim", static_cast<long long>(m.dim));
   summary.set("solver", sopts.solver);
+  summary.set("precision", fm::nn::to_string(sopts.precision));
   summary.set("nfe", static_cast<long long>(out.nfe));
   summary.set("nfe_mean", out.nfe_mean);
   if (m.conditional) summary.set("guidance", sopts.guidance);

@@ -1,8 +1,9 @@
 // Training and sampling throughput of the MLP (issue: learned fields), the fmkit side of
 // experiments/perf/train_vs_torch.py. One benchmark iteration = one full training step as fm-train
 // runs it (independent pairs N(0,I) → N(1,I), sinusoidal 16-frequency embedding, SiLU, Adam, EMA),
-// double precision. Also Eigen DGEMM at 1024³ for the fraction-of-peak column, and sampling
-// (points × NFE per second, Euler; chunks run in parallel).
+// in float64 or float32 (train.precision; the `f32` argument). Also Eigen DGEMM and SGEMM at 1024³
+// for the fraction-of-peak columns, and sampling (points × NFE per second, Euler; chunks run in
+// parallel), in both precisions.
 #include <benchmark/benchmark.h>
 
 #include "fmkit/core/allocator.hpp"
@@ -28,7 +29,7 @@ cfg::json bench_config(Index d, Index width) {
   return c;
 }
 
-// Times full training steps of `config` (args: width, d, threads); `gemms_per_param` counts the
+// Times full training steps of `config` (args: width, d, threads[, f32]); `gemms_per_param` counts the
 // step's flops per batch row and parameter (6 for FM: forward and two backward GEMMs).
 void time_steps(benchmark::State& st, const cfg::json& config, double gemms_per_param) {
   set_threads(static_cast<int>(st.range(2)));
@@ -41,10 +42,14 @@ void time_steps(benchmark::State& st, const cfg::json& config, double gemms_per_
   st.counters["params"] = static_cast<double>(t.mlp().num_params());
 }
 
-void BM_TrainStep(benchmark::State& st) { time_steps(st, bench_config(st.range(1), st.range(0)), 6.0); }
+void BM_TrainStep(benchmark::State& st) {
+  cfg::json c = bench_config(st.range(1), st.range(0));
+  c["train"]["precision"] = st.range(3) ? "float32" : "float64";
+  time_steps(st, c, 6.0);
+}
 BENCHMARK(BM_TrainStep)
-    ->ArgNames({"width", "d", "threads"})
-    ->ArgsProduct({{64, 256}, {2, 64}, {1, 2}})
+    ->ArgNames({"width", "d", "threads", "f32"})
+    ->ArgsProduct({{64, 256}, {2, 64}, {1, 2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
@@ -64,19 +69,23 @@ BENCHMARK(BM_MeanFlowStep)
     ->UseRealTime();
 
 // One core: fmkit's GEMMs are single-threaded (EIGEN_DONT_PARALLELIZE), so this is their peak.
-void BM_Dgemm(benchmark::State& st) {
+template <class M>
+void gemm_peak(benchmark::State& st) {
   const Index n = 1024;
-  const Eigen::MatrixXd a = Eigen::MatrixXd::Random(n, n), b = Eigen::MatrixXd::Random(n, n);
-  Eigen::MatrixXd c(n, n);
+  const M a = M::Random(n, n), b = M::Random(n, n);
+  M c(n, n);
   for (auto _ : st) {
     c.noalias() = a * b;
     benchmark::DoNotOptimize(c.data());
   }
   st.counters["GFLOP/s"] = benchmark::Counter(2e-9 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
 }
+void BM_Dgemm(benchmark::State& st) { gemm_peak<Eigen::MatrixXd>(st); }
+void BM_Sgemm(benchmark::State& st) { gemm_peak<Eigen::MatrixXf>(st); }
 BENCHMARK(BM_Dgemm)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Sgemm)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// Euler sampling of a 3×width MLP: 10 000 points × 32 NFE.
+// Euler sampling of a 3×width MLP: 10 000 points × 32 NFE, in float64 or float32 (f32).
 void BM_SampleEuler(benchmark::State& st) {
   const Index width = st.range(0), d = st.range(1);
   set_threads(static_cast<int>(st.range(2)));
@@ -86,7 +95,8 @@ void BM_SampleEuler(benchmark::State& st) {
   auto mlp = std::make_shared<nn::Mlp>(spec);
   Rng rng(0, "bench");
   mlp->init(rng);
-  const field::MlpField v(mlp);
+  const field::MlpField v(mlp, field::MlpField::Output::Direct,
+                          st.range(3) ? nn::Precision::Float32 : nn::Precision::Float64);
   const Mat x0 = rng.normal(10000, d);
   integrate::FlowOptions o;
   o.method = integrate::Method::Euler;
@@ -95,8 +105,8 @@ void BM_SampleEuler(benchmark::State& st) {
   st.counters["point-NFE/s"] = benchmark::Counter(10000.0 * 32, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_SampleEuler)
-    ->ArgNames({"width", "d", "threads"})
-    ->ArgsProduct({{64, 256}, {2}, {1, 2}})
+    ->ArgNames({"width", "d", "threads", "f32"})
+    ->ArgsProduct({{64, 256}, {2}, {1, 2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

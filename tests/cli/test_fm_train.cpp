@@ -50,6 +50,44 @@ TEST(FmTrain, ResumeIsBitIdenticalToAnUninterruptedRun) {
     EXPECT_EQ(a.read_doubles(ds), b.read_doubles(ds)) << ds;
 }
 
+// train.precision = float32: resume is bit-identical too (the float64 master weights and Adam
+// moments are the checkpoint), the summary says so, and fm-sample runs the network in float32 when
+// asked: its Euler samples are the float64 ones to single precision, not the same numbers.
+TEST(FmTrain, Float32RunResumesBitIdenticallyAndSamplesInFloat32) {
+  const std::string common =
+      " --set train.precision=float32 --set train.schedule=constant --set train.eval_every=250 --set train.batch=64 --set train.ema=0.99 --threads 1";
+  ASSERT_EQ(run("fm-train", "--set train.steps=1000" + common + " --out " + scratch("f32_straight.h5")).code, 0);
+  ASSERT_EQ(run("fm-train", "--set train.steps=500" + common + " --out " + scratch("f32_resumed.h5")).code, 0);
+  auto r = run("fm-train", "--resume --set train.steps=1000 --json --out " + scratch("f32_resumed.h5"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fm::cfg::json::parse(r.out)["precision"], "float32");
+  const auto a = fm::io::H5File::open(scratch("f32_straight.h5")), b = fm::io::H5File::open(scratch("f32_resumed.h5"));
+  for (const char* ds : {"/runs/0/checkpoint/params", "/runs/0/checkpoint/ema", "/runs/0/train/loss"})
+    EXPECT_EQ(a.read_doubles(ds), b.read_doubles(ds)) << ds;
+  const std::string model = " --model " + scratch("f32_straight.h5") + " --solver euler --nfe 16 --n 300 --json";
+  r = run("fm-sample", model + " --precision float32 --out " + scratch("f32_s32.h5"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fm::cfg::json::parse(r.out)["precision"], "float32");
+  ASSERT_EQ(run("fm-sample", model + " --out " + scratch("f32_s64.h5")).code, 0);
+  const fm::Mat s32 = fm::io::H5File::open(scratch("f32_s32.h5")).read_matrix("/samples");
+  const fm::Mat s64 = fm::io::H5File::open(scratch("f32_s64.h5")).read_matrix("/samples");
+  const double diff = (s32 - s64).cwiseAbs().maxCoeff();
+  EXPECT_GT(diff, 0);
+  EXPECT_LT(diff, 1e-4);
+  // No float32 pass: one line, exit 2, before any work.
+  r = run("fm-train", "--set train.precision=float16 --out " + scratch("f16.h5"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("train.precision: expected float64 or float32, got 'float16'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(scratch("f16.h5")));
+  r = run("fm-train", "--set train.precision=float32 --set objective.type=meanflow --out " + scratch("mf32.h5"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("meanflow trains in float64"), std::string::npos) << r.err;
+  r = run("fm-sample", "--model '{\"field\": \"exact\", \"target\": {\"type\": \"gaussian\", \"mean\": [0, 1]}}' "
+                       "--precision float32 --n 10");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("sample.precision: float32 needs a trained network"), std::string::npos) << r.err;
+}
+
 // Writing periodic checkpoints must not change the run: same parameters as without them.
 TEST(FmTrain, PeriodicCheckpointsDoNotChangeTheRun) {
   const std::string args = "--set train.steps=600 --set train.batch=32 --threads 1";

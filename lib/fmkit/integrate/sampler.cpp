@@ -14,7 +14,7 @@ namespace fm::integrate {
 cfg::json sample_defaults() {
   return {{"n", 1000},        {"solver", "dopri5"}, {"nfe", 100},   {"rtol", 1e-6},  {"atol", 1e-8},
           {"max_steps", 10000}, {"trajectories", 0}, {"grid", "G1"}, {"delta", 0.01}, {"chunk", 1024},
-          {"condition", nullptr}, {"guidance", 1.0}, {"guidance_resample", 0}};
+          {"condition", nullptr}, {"guidance", 1.0}, {"guidance_resample", 0}, {"precision", "float64"}};
 }
 
 cfg::json logprob_defaults() {
@@ -52,6 +52,7 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   o.guidance = cfg::number_or(s, "guidance", 1.0, w);
   if (!(std::abs(o.guidance) <= 1e3)) usage_error("sample.guidance: expected a finite scale in [-1000, 1000]");
   o.guidance_resample = s.contains("guidance_resample") ? cfg::count(s, "guidance_resample", w, 0, 4096) : 0;
+  o.precision = nn::parse_precision(cfg::string_or(s, "precision", "float64", w), "sample.precision");
   if (o.guidance_resample > 0 && o.solver != "midpoint")
     usage_error("sample.guidance_resample: the corrected sampler integrates by the explicit midpoint rule; set "
                 "sample.solver to midpoint (and an even sample.nfe)");

@@ -9,6 +9,7 @@
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/integrate/cnf.hpp"
 #include "fmkit/integrate/flow.hpp"
+#include "fmkit/nn/precision.hpp"
 
 namespace fm::integrate {
 
@@ -26,6 +27,8 @@ struct SampleOptions {
   // > 0: the guidance correction (guidance_correction.hpp): r trajectories per sample by the
   // explicit midpoint rule (solver "midpoint", nfe / 2 steps), one resampled by its weight.
   Index guidance_resample = 0;
+  // The arithmetic of a trained MLP's velocity or drift evaluations (field::with_precision).
+  nn::Precision precision = nn::Precision::Float64;
   std::uint64_t seed = 0;
 };
 

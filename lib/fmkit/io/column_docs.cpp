@@ -111,6 +111,7 @@ const char* const kDocs[][3] = {
     {"seconds", "s", "time of the row's computation"},
     {"pairing_s_per_pair", "s", "coupling time per training pair"},
     {"steps_per_s", "1/s", "training steps per second"},
+    {"precision", "label", "arithmetic of the network's training passes (train.precision: float64 or float32)"},
     {"ns_per_entry_iteration", "ns", "Sinkhorn time per cost-matrix entry and iteration"},
     {"mips_us_per_query", "µs", "the approximate search's time per query"},
     {"mips_exact_us_per_query", "µs", "the exact search's time per query"},

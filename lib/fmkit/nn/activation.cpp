@@ -36,43 +36,50 @@ double lipschitz(Activation a) {
 
 // Row-major arrays throughout: mixing storage orders with the row-major batch forces Eigen into
 // a scalar per-coefficient loop (measured: scalar libm exp and 3x slower training steps).
-using RowArray = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-void activate(Activation act, const Mat& m, Mat* s0, Mat* s1, Mat* s2) {
+// One template for float64 and float32 (train.precision); the constants are cast to the scalar so
+// that the float64 instantiation is the arithmetic it always was.
+template <class M>
+void activate_as(Activation act, const M& m, M* s0, M* s1, M* s2) {
+  using S = typename M::Scalar;
+  using RowArray = Eigen::Array<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const S one(1), two(2), zero(0), lambda(kSeluLambda), alpha(kSeluAlpha);
   const auto a = m.array();
   switch (act) {
     case Activation::Silu: {
-      const RowArray sg = 1.0 / (1.0 + (-a).exp());
+      const RowArray sg = one / (one + (-a).exp());
       if (s0) *s0 = (a * sg).matrix();
-      if (s1) *s1 = (sg * (1.0 + a * (1.0 - sg))).matrix();
-      if (s2) *s2 = (sg * (1.0 - sg) * (2.0 + a * (1.0 - 2.0 * sg))).matrix();
+      if (s1) *s1 = (sg * (one + a * (one - sg))).matrix();
+      if (s2) *s2 = (sg * (one - sg) * (two + a * (one - two * sg))).matrix();
       break;
     }
     case Activation::Tanh: {
       const RowArray th = a.tanh();
       if (s0) *s0 = th.matrix();
-      if (s1) *s1 = (1.0 - th.square()).matrix();
-      if (s2) *s2 = (-2.0 * th * (1.0 - th.square())).matrix();
+      if (s1) *s1 = (one - th.square()).matrix();
+      if (s2) *s2 = (-two * th * (one - th.square())).matrix();
       break;
     }
     case Activation::Softplus: {
       // log(1 + e^a) = max(a, 0) + log1p(e^{−|a|}): no overflow for large a.
       const RowArray e = (-a.abs()).exp();
-      if (s0) *s0 = (a.max(0.0) + e.log1p()).matrix();
-      const RowArray sg = 1.0 / (1.0 + (-a).exp());
+      if (s0) *s0 = (a.max(zero) + e.log1p()).matrix();
+      const RowArray sg = one / (one + (-a).exp());
       if (s1) *s1 = sg.matrix();
-      if (s2) *s2 = (sg * (1.0 - sg)).matrix();
+      if (s2) *s2 = (sg * (one - sg)).matrix();
       break;
     }
     case Activation::Selu: {
-      const RowArray ex = a.min(0.0).exp();
-      const auto pos = (a > 0).cast<double>();
-      if (s0) *s0 = (kSeluLambda * (pos * a + (1.0 - pos) * kSeluAlpha * (ex - 1.0))).matrix();
-      if (s1) *s1 = (kSeluLambda * (pos + (1.0 - pos) * kSeluAlpha * ex)).matrix();
-      if (s2) *s2 = (kSeluLambda * (1.0 - pos) * kSeluAlpha * ex).matrix();
+      const RowArray ex = a.min(zero).exp();
+      const auto pos = (a > zero).template cast<S>();
+      if (s0) *s0 = (lambda * (pos * a + (one - pos) * alpha * (ex - one))).matrix();
+      if (s1) *s1 = (lambda * (pos + (one - pos) * alpha * ex)).matrix();
+      if (s2) *s2 = (lambda * (one - pos) * alpha * ex).matrix();
       break;
     }
   }
 }
+
+void activate(Activation act, const Mat& a, Mat* s0, Mat* s1, Mat* s2) { activate_as(act, a, s0, s1, s2); }
+void activate(Activation act, const MatF& a, MatF* s0, MatF* s1, MatF* s2) { activate_as(act, a, s0, s1, s2); }
 
 }  // namespace fm::nn

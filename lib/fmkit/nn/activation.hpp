@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fmkit/core/types.hpp"
+#include "fmkit/nn/precision.hpp"
 
 namespace fm::nn {
 
@@ -16,5 +17,7 @@ double lipschitz(Activation a);
 
 // Elementwise on a: any of s0 = σ(a), s1 = σ'(a), s2 = σ''(a) that is non-null.
 void activate(Activation act, const Mat& a, Mat* s0, Mat* s1 = nullptr, Mat* s2 = nullptr);
+// The same in float32 (a float32 training step and sampling).
+void activate(Activation act, const MatF& a, MatF* s0, MatF* s1 = nullptr, MatF* s2 = nullptr);
 
 }  // namespace fm::nn

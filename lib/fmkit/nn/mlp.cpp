@@ -76,6 +76,65 @@ void Mlp::check_condition(const Mat& cond, Index n) const {
   }
 }
 
+namespace {
+template <class S>
+using ConstRowMap = Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+template <class S>
+using ColVec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+}  // namespace
+
+template <class S>
+Mlp::MatT<S> Mlp::run(const S* p, MatT<S> z, CacheT<S>* cache) const {
+  if (cache) {
+    cache->z.clear();
+    cache->s1.clear();
+  }
+  const Index L = num_layers();
+  for (Index l = 0; l < L; ++l) {
+    const auto Lx = static_cast<std::size_t>(l);
+    const ConstRowMap<S> W(p + offset_[Lx], out_[Lx], in_[Lx]);
+    const Eigen::Map<const ColVec<S>> b(p + offset_[Lx] + out_[Lx] * in_[Lx], out_[Lx]);
+    MatT<S> a = z * W.transpose();
+    a.rowwise() += b.transpose();
+    if (cache) cache->z.push_back(std::move(z));
+    if (l + 1 == L) return a;
+    MatT<S> s1;
+    activate(spec_.activation, a, &z, cache ? &s1 : nullptr);
+    if (cache) cache->s1.push_back(std::move(s1));
+  }
+  return z;  // unreachable: the output layer returns above
+}
+
+template <class S>
+void Mlp::backward_as(const S* p, const CacheT<S>& cache, const MatT<S>& dout, S* grad) const {
+  MatT<S> g = dout;  // ∂L/∂a_l
+  for (Index l = num_layers() - 1; l >= 0; --l) {
+    const auto L = static_cast<std::size_t>(l);
+    Eigen::Map<MatT<S>> gW(grad + offset_[L], out_[L], in_[L]);
+    gW.noalias() += g.transpose() * cache.z[L];
+    Eigen::Map<ColVec<S>>(grad + offset_[L] + out_[L] * in_[L], out_[L]) += g.colwise().sum().transpose();
+    if (l == 0) break;
+    MatT<S> gz = g * ConstRowMap<S>(p + offset_[L], out_[L], in_[L]);
+    g = gz.cwiseProduct(cache.s1[L - 1]);
+  }
+}
+
+void Mlp::backward(const Cache& cache, const Mat& dout, Vec& grad) const {
+  FM_REQUIRE(grad.size() == num_params(), "backward: gradient vector has the wrong size");
+  backward_as(params_.data(), cache, dout, grad.data());
+}
+
+MatF Mlp::forward_f32(const VecF& p32, const Mat& x, const Vec& t, CacheF* cache, const Mat& cond) const {
+  FM_REQUIRE(p32.size() == num_params(), "forward: float32 weights have the wrong size");
+  return run<float>(p32.data(), input(x, t, cond).cast<float>(), cache);
+}
+
+void Mlp::backward_f32(const VecF& p32, const CacheF& cache, const MatF& dout, VecF& grad) const {
+  FM_REQUIRE(p32.size() == num_params() && grad.size() == num_params(),
+             "backward: float32 weights or gradient have the wrong size");
+  backward_as(p32.data(), cache, dout, grad.data());
+}
+
 Mat Mlp::input(const Mat& x, const Vec& t, const Mat& cond) const { return input(x, t, t, cond); }
 
 Mat Mlp::input(const Mat& x, const Vec& t, const Vec& s, const Mat& cond) const {
@@ -109,11 +168,13 @@ Mat Mlp::input(const Mat& x, const Vec& t, const Vec& s, const Mat& cond) const 
   return z;
 }
 
-Mat Mlp::forward(const Mat& x, const Vec& t, Cache* cache, const Mat& cond) const { return run(input(x, t, cond), cache); }
+Mat Mlp::forward(const Mat& x, const Vec& t, Cache* cache, const Mat& cond) const {
+  return run(params_.data(), input(x, t, cond), cache);
+}
 
 Mat Mlp::forward(const Mat& x, const Vec& t, const Vec& s, Cache* cache, const Mat& cond) const {
   FM_REQUIRE(spec_.times == 2, "model: a one-time network has no second time");
-  return run(input(x, t, s, cond), cache);
+  return run(params_.data(), input(x, t, s, cond), cache);
 }
 
 Mat Mlp::forward_jvp(const Mat& x, const Vec& t, const Vec& s, const Mat& dx, const Vec& dt, const Vec& ds,
@@ -147,39 +208,6 @@ Mat Mlp::forward_jvp(const Mat& x, const Vec& t, const Vec& s, const Mat& dx, co
     if (cache) cache->s1.push_back(std::move(s1));
   }
   return z;  // unreachable: the output layer returns above
-}
-
-Mat Mlp::run(Mat z, Cache* cache) const {
-  if (cache) {
-    cache->z.clear();
-    cache->s1.clear();
-  }
-  const Index L = num_layers();
-  for (Index l = 0; l < L; ++l) {
-    Mat a = z * weight(l).transpose();
-    a.rowwise() += bias(l).transpose();
-    if (cache) cache->z.push_back(std::move(z));
-    if (l + 1 == L) return a;
-    Mat s1;
-    activate(spec_.activation, a, &z, cache ? &s1 : nullptr);
-    if (cache) cache->s1.push_back(std::move(s1));
-  }
-  return z;  // unreachable: the output layer returns above
-}
-
-void Mlp::backward(const Cache& cache, const Mat& dout, Vec& grad) const {
-  FM_REQUIRE(grad.size() == num_params(), "backward: gradient vector has the wrong size");
-  Mat g = dout;  // ∂L/∂a_l
-  for (Index l = num_layers() - 1; l >= 0; --l) {
-    const auto L = static_cast<std::size_t>(l);
-    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> gW(
-        grad.data() + offset_[L], out_[L], in_[L]);
-    gW.noalias() += g.transpose() * cache.z[L];
-    Eigen::Map<Vec>(grad.data() + offset_[L] + out_[L] * in_[L], out_[L]) += g.colwise().sum().transpose();
-    if (l == 0) break;
-    Mat gz = g * weight(l);
-    g = gz.cwiseProduct(cache.s1[L - 1]);
-  }
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "fmkit/core/rng.hpp"
 #include "fmkit/nn/activation.hpp"
+#include "fmkit/nn/precision.hpp"
 #include "fmkit/nn/time_embedding.hpp"
 #include "fmkit/core/derivatives.hpp"
 
@@ -61,10 +62,15 @@ class Mlp {
   Eigen::Map<const Vec> bias(Index l) const;
 
   // Training forward pass; `cache` keeps the layer inputs and pre-activations for backward.
-  struct Cache {
-    std::vector<Mat> z;   // z[l]: input of layer l (z[0] = [x, emb(t), condition])
-    std::vector<Mat> s1;  // σ'(a_l) of the hidden layers
+  template <class S>
+  using MatT = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  template <class S>
+  struct CacheT {
+    std::vector<MatT<S>> z;   // z[l]: input of layer l (z[0] = [x, emb(t), condition])
+    std::vector<MatT<S>> s1;  // σ'(a_l) of the hidden layers
   };
+  using Cache = CacheT<double>;
+  using CacheF = CacheT<float>;
   Mat forward(const Mat& x, const Vec& t, Cache* cache = nullptr, const Mat& cond = Mat()) const;
   // A two-time network at (x, t, s).
   Mat forward(const Mat& x, const Vec& t, const Vec& s, Cache* cache = nullptr, const Mat& cond = Mat()) const;
@@ -75,6 +81,11 @@ class Mlp {
                   Cache* cache = nullptr) const;
   // Adds ∂L/∂θ to `grad` given dout = ∂L/∂v (n × d).
   void backward(const Cache& cache, const Mat& dout, Vec& grad) const;
+
+  // The float32 passes (train.precision = float32, and float32 sampling): the same network with
+  // `p32`, params() cast to float, as its weights. The input features are built in float64 and cast.
+  MatF forward_f32(const VecF& p32, const Mat& x, const Vec& t, CacheF* cache = nullptr, const Mat& cond = Mat()) const;
+  void backward_f32(const VecF& p32, const CacheF& cache, const MatF& dout, VecF& grad) const;
 
   // Field evaluation at per-row times: value, Jacobian (n × d², row-major per point), divergence, ∇div.
   void evaluate(const Mat& x, const Vec& t, unsigned want, Derivs& out, const Mat& cond = Mat()) const;
@@ -88,7 +99,12 @@ class Mlp {
  private:
   Mat input(const Mat& x, const Vec& t, const Mat& cond) const;
   Mat input(const Mat& x, const Vec& t, const Vec& s, const Mat& cond) const;
-  Mat run(Mat z, Cache* cache) const;  // the layers from the input features z
+  // The layers from the input features z, and their backward pass, with weights p (params_ or a
+  // float32 copy): one template, so float64 and float32 are the same algorithm.
+  template <class S>
+  MatT<S> run(const S* p, MatT<S> z, CacheT<S>* cache) const;
+  template <class S>
+  void backward_as(const S* p, const CacheT<S>& cache, const MatT<S>& dout, S* grad) const;
   MlpSpec spec_;
   std::vector<Index> in_, out_, offset_;
   Vec params_;

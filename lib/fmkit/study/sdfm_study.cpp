@@ -44,7 +44,8 @@ json sdfm_study_defaults() {
     "only": null,
     "only_couplings": null,
     "train": {"steps": 2000, "batch": 256, "hidden": [64, 64, 64], "lr": 0.001, "ema": 0.999,
-              "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 100.0}},
+              "time_embedding": {"type": "sinusoidal", "frequencies": 16, "f_min": 1.0, "f_max": 100.0},
+              "precision": "float64"},
     "eval": {"n": 2000, "w2_n": 1000, "euler": [1, 2, 4, 8, 16, 32, 64], "heun": [2, 4, 8, 16],
              "dopri5": true, "straightness_n": 500},
     "datasets": [],
@@ -95,7 +96,7 @@ Plan plan_sdfm_study(const json& c) {
                     "conditional", "super_resolution", "oracle"});
   const json& tr = c["train"];
   const json& ev = c["eval"];
-  cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
+  cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding", "precision"});
   cfg::expect_keys(ev, "eval", {"n", "w2_n", "euler", "heun", "dopri5", "straightness_n"});
   cfg::integer(c, "seed", "config");
   if (!c["seeds"].is_array() || c["seeds"].empty()) usage_error("config.seeds: expected a non-empty list of seeds");
@@ -317,7 +318,10 @@ train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const 
   train::TrainSpec spec = p.specs[di];
   spec.seed = seed;
   spec.coupling = coupling;
-  if (objective) spec.objective = *objective;
+  if (objective) {
+    spec.objective = *objective;
+    spec.train.precision = nn::Precision::Float64;  // meanflow has no float32 pass (train::check_precision)
+  }
   train::Trainer trainer(std::move(spec), b.split.train);
   res = trainer.run("", {"fm-sdfm-study", seed});
   if (!res.ok()) runtime_error(b.name + ", coupling " + label + ", seed " + std::to_string(seed) + ": " + res.stop_reason);
@@ -420,7 +424,8 @@ StudyTables run_sdfm_study(const json& c, io::H5File* output) {
         bar.update(done, b.name + " " + label + " seed " + std::to_string(seed));  // what runs, for the inner bars
         train::TrainResult res;
         const train::Trainer trainer = train_model(p, di, b, c["couplings"][ci].at("spec"), seed, label, res);
-        const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()));
+        const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()), field::MlpField::Output::Direct,
+                                trainer.spec().train.precision);  // sampled as trained
         const Mat shown = score_model(c["eval"], b, p.specs[di], label, seed, res, trainer.summary(res), v, table);
         if (output)
           store_examples(*output, {di, ci, b.name, label, c["couplings"][ci].value("role", ""), seed, &sj == &c["seeds"].front()},

@@ -14,11 +14,12 @@ train::TrainSpec dataset_train(const json& tr, const json& d, const std::string&
   if (d.contains("train")) {
     const json& o = d["train"];
     if (!o.is_object()) usage_error(wd + ".train: expected an object of config.train keys");
-    cfg::expect_keys(o, wd + ".train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding"});
+    cfg::expect_keys(o, wd + ".train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding", "precision"});
     t.merge_patch(o);  // objects (time_embedding) key by key, like --set; lists replaced whole
   }
   json full = train::train_defaults();
   for (const char* k : {"steps", "batch", "lr", "ema"}) full["train"][k] = t[k];
+  if (t.contains("precision")) full["train"]["precision"] = t["precision"];
   full["train"]["eval_every"] = t["steps"];  // one validation, at the end
   full["train"]["val_size"] = 1024;
   full["model"]["hidden"] = t["hidden"];

@@ -24,7 +24,8 @@ cfg::json train_defaults() {
               "warmup": 0, "lr_every": 1, "optimizer": "adam", "beta1": 0.9, "beta2": 0.999,
               "adam_eps": 1e-8, "weight_decay": 0.0, "clip": 0.0, "ema": 0.999, "eval_every": 500,
               "val_size": 4096, "patience": 0, "target_loss": 0.0, "target_nmse": 0.0, "checkpoint_every": 0,
-              "eps_grid": 16, "eps_samples": 512, "divergence_factor": 1e6}
+              "eps_grid": 16, "eps_samples": 512, "divergence_factor": 1e6,
+              "precision": "float64"}
   })");
 }
 
@@ -61,6 +62,7 @@ TrainOptions parse_train_options(const cfg::json& t) {
   o.eps_grid = static_cast<int>(cfg::count(t, "eps_grid", w, 1, cfg::kMaxGrid));
   o.eps_samples = cfg::count(t, "eps_samples", w, 1, cfg::kMaxPoints);
   o.divergence_factor = cfg::number(t, "divergence_factor", w);
+  o.precision = nn::parse_precision(cfg::string(t, "precision", w), "train.precision");
   o.validate();
   return o;
 }
@@ -87,11 +89,18 @@ void DataOptions::validate() const {
   if (!(holdout >= 0 && holdout < 1)) usage_error("data.holdout: expected a fraction in [0, 1)");
 }
 
+void check_precision(nn::Precision p, const Objective& obj) {
+  if (p == nn::Precision::Float32 && obj.type == "meanflow")
+    usage_error("train.precision: float32 covers the fm, dfm and exact objectives; meanflow trains in float64 "
+                "(its target's JVP has no float32 pass)");
+}
+
 TrainSpec parse_train_spec(const cfg::json& c) {
   TrainSpec s;
   s.seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", ""));
   s.train = parse_train_options(cfg::at(c, "train", ""));
   s.objective = Objective::parse(cfg::at(c, "objective", ""));
+  check_precision(s.train.precision, s.objective);
   s.target = cfg::at(c, "target", "");
   s.source = c.value("source", cfg::json());
   const dist::DistributionPtr target = dist::make_distribution(s.target, "target");

@@ -37,6 +37,9 @@ struct TrainOptions {
   // Adam normalises its steps, so a too-large learning rate can blow the loss up by orders of
   // magnitude while it stays finite: a loss above this factor times the first loss is divergence.
   double divergence_factor = 1e6;
+  // The arithmetic of the network's forward and backward passes (nn/precision.hpp): float32 runs
+  // the GEMMs in single precision and keeps float64 weights, Adam moments and EMA.
+  nn::Precision precision = nn::Precision::Float64;
   void validate() const;  // every field, naming its config key (train.*)
 };
 
@@ -78,6 +81,9 @@ struct TrainSpec {
 // (options, objective, distributions, model, coupling spec), so that `fm-train --dump-config`
 // refuses what a run would refuse.
 TrainSpec parse_train_spec(const cfg::json& config);
+
+// A usage error unless the objective has a pass in that precision (meanflow is float64 only).
+void check_precision(nn::Precision p, const Objective& obj);
 
 // The parse of train_defaults(): the spec studies start from.
 TrainSpec default_train_spec();

@@ -74,6 +74,7 @@ Trainer::Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& cond
   opts.validate();
   spec_.data.validate();
   const Objective& obj = spec_.objective;
+  check_precision(opts.precision, obj);
   const bool in_memory = points.size() > 0;
   dist::DistributionPtr target;
   if (!in_memory) target = dist::make_distribution(spec_.target, "target");
@@ -218,14 +219,29 @@ void Trainer::evaluate(long step) {
   }
 }
 
+double Trainer::loss_and_gradient(const Batch& b) {
+  if (spec_.train.precision == nn::Precision::Float32) {
+    // The passes in float32; the loss, its gradient in the prediction and the update in float64
+    // (a per-row n × d cost beside the GEMMs).
+    p32_ = mlp_->params().cast<float>();
+    const Mat pred = mlp_->forward_f32(p32_, b.x, b.t, &cache32_, b.cond).cast<double>();
+    const double l = loss(b, pred, &dpred_);
+    grad32_.setZero(mlp_->num_params());
+    mlp_->backward_f32(p32_, cache32_, dpred_.cast<float>(), grad32_);
+    grad_ = grad32_.cast<double>();
+    return l;
+  }
+  const double l = spec_.objective.type == "meanflow" ? meanflow_loss(spec_.objective, b, *mlp_, &dpred_, &cache_)
+                                                      : loss(b, mlp_->forward(b.x, b.t, &cache_, b.cond), &dpred_);
+  grad_.setZero(mlp_->num_params());
+  mlp_->backward(cache_, dpred_, grad_);
+  return l;
+}
+
 std::optional<double> Trainer::step(std::string* diverged) {
   const double lr = spec_.train.lr.at(step_);
   const Batch b = make_batch(spec_.objective, step_, spec_.train.batch, seed_, coupling_.get(), exact_.get());
-  const double l = spec_.objective.type == "meanflow"
-                       ? meanflow_loss(spec_.objective, b, *mlp_, &dpred_, &cache_)
-                       : loss(b, mlp_->forward(b.x, b.t, &cache_, b.cond), &dpred_);
-  grad_.setZero(mlp_->num_params());
-  mlp_->backward(cache_, dpred_, grad_);
+  const double l = loss_and_gradient(b);
   const double first = curves_.loss.empty() ? l : curves_.loss.front();
   if (!std::isfinite(l) || !grad_.allFinite() || l > spec_.train.divergence_factor * std::max(first, 1e-300)) {
     if (diverged) {
@@ -371,6 +387,7 @@ io::Summary Trainer::summary(const TrainResult& r, const std::string& file_statu
   s.set("best_val_loss", best_val_);
   if (exact_ && !curves_.eps2.empty()) s.set("eps", std::sqrt(curves_.eps2.back()));
   s.set("num_params", static_cast<long long>(mlp_->num_params()));
+  s.set("precision", nn::to_string(spec_.train.precision));
   s.set("steps_per_s", r.steps_per_s);
   s.set("wall_time_s", r.wall_time_s);
   s.set("setup_s", r.setup_s);

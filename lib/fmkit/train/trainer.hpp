@@ -102,9 +102,15 @@ class Trainer {
   double window_loss() const;  // mean training loss since the previous evaluation
   void write(const std::string& out, const io::RunInfo& info, const std::string& status, const TrainResult& r) const;
 
+  // The network's loss and gradient (into grad_) for batch b, in the run's precision.
+  double loss_and_gradient(const Batch& b);
+
   Vec grad_;
   nn::Mlp::Cache cache_;
   Mat dpred_;
+  // train.precision = float32: the weights cast for this step, and that pass's cache and gradient.
+  nn::VecF p32_, grad32_;
+  nn::Mlp::CacheF cache32_;
   TrainSpec spec_;
   std::uint64_t seed_;
   std::shared_ptr<nn::Mlp> mlp_;
