@@ -112,5 +112,50 @@ class ReportFromStudy(unittest.TestCase):
         self.assertIn("d̄ = +0.5", line_w)
 
 
+
+class KlE2aOnTheClosedForms(unittest.TestCase):
+    """E2A rows are judged on their closed forms: the report's count, its sentence and the overview row
+    follow the rows' exact verdicts, and the Monte-Carlo columns are shown as a check beside them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="fmkit_report_kl_")
+        sets = ["e0.enabled=false", "g0.enabled=false", "g2a.enabled=false", "e1.enabled=false", "e2b.enabled=false",
+                "g1.enabled=false", "g2b.enabled=false", "e2a.schedules=[\"a1\"]", "e2a.betas=[0.1]",
+                "e2a.sine_betas=[0.05]", "e2a.n_kl=2000", "e2a.n_eps=512", "e2a.n_score=256"]
+        args = [os.path.join(BIN, "fm-kl-study"), "--config", os.path.join(ROOT, "experiments", "configs", "kl_quick.json"),
+                "--out", os.path.join(cls.dir, "kl.h5")]
+        for s in sets:
+            args += ["--set", s]
+        subprocess.run(args, check=True, capture_output=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_the_exact_verdict_decides_and_flips(self):
+        text = report(self.dir)
+        section = text.split("### E2A")[1].split("###")[0]
+        self.assertIn("judged on the closed forms", section)
+        self.assertIn("**satisfied in 2, violated in 0**", section)
+        self.assertIn("within 3 s.e. + 1e-5 (the CNF's accuracy) of the closed form in 2 of 2", section)
+        row = next(x for x in text.split("## Terms")[0].splitlines() if "E2A: KL ≤ ε√S (closed forms)" in x)
+        self.assertIn("satisfied in 2 of 2, violated in 0", row)
+        self.assertIn("where KL > 0", row)
+        # The same file with one row's exact verdict flipped: the count, the sentence and the overview follow.
+        d = os.path.join(self.dir, "flipped")
+        os.makedirs(d, exist_ok=True)
+        shutil.copy(os.path.join(self.dir, "kl.h5"), os.path.join(d, "kl.h5"))
+        with h5py.File(os.path.join(d, "kl.h5"), "r+") as f:
+            v = f["summary/cs_verdict_exact"]
+            exp = f["summary/experiment"][()].astype(str)
+            vals = v[()].astype(str)
+            vals[list(exp).index("E2A")] = "violated"
+            v[...] = np.array(vals, dtype=v.dtype)
+        flipped = report(d)
+        self.assertIn("**satisfied in 1, violated in 1**", flipped.split("### E2A")[1])
+        row = next(x for x in flipped.split("## Terms")[0].splitlines() if "E2A: KL ≤ ε√S (closed forms)" in x)
+        self.assertIn("satisfied in 1 of 2, violated in 1", row)
+
 if __name__ == "__main__":
     unittest.main()

@@ -46,6 +46,18 @@ TEST(FmKlStudy, ReducedQuickConfigSupportsTheBoundsAndTheIdentity) {
     if (exp[i] == "E2A" && cs[i].find("const 0.100") != std::string::npos) {
       EXPECT_NEAR(eps[i], 0.204279, 0.005 * 0.204279);
       EXPECT_NEAR(kl[i], 1.8731e-2, 3 * se[i]);
+      // The closed forms the row is judged on: theory/kl_bound.md §4's check values for a1, β = 0.1.
+      EXPECT_NEAR(f.read_doubles("/summary/eps_exact")[i], 0.204279, 1e-6);
+      EXPECT_NEAR(f.read_doubles("/summary/S_exact")[i], 8.7850e-3, 1e-7);
+      EXPECT_NEAR(f.read_doubles("/summary/cs_bound_exact")[i], 1.9147e-2, 1e-6);
+      EXPECT_NEAR(f.read_doubles("/summary/kl_exact")[i], 1.8731e-2, 1e-6);
+      EXPECT_EQ(f.read_strings("/summary/cs_verdict_exact")[i], "satisfied");
+      EXPECT_NEAR(f.read_doubles("/summary/kl_mc_z")[i], (kl[i] - f.read_doubles("/summary/kl_exact")[i]) / se[i], 1e-9);
+    }
+    if (exp[i] == "E2A" && cs[i].find("sine") != std::string::npos) {
+      EXPECT_EQ(f.read_doubles("/summary/kl_exact")[i], 0.0);  // D(1) = 0
+      EXPECT_GT(f.read_doubles("/summary/cs_bound_exact")[i], 0.0);
+      EXPECT_EQ(f.read_strings("/summary/cs_verdict_exact")[i], "satisfied");
     }
   }
   EXPECT_EQ(e0, 7);

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "fmkit/bounds/kl_estimators.hpp"
+#include "fmkit/bounds/perturbed_linear.hpp"
+#include "fmkit/dist/schedule.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/field/analytic_model.hpp"
@@ -47,6 +49,43 @@ TEST(KlBound, RejectsBadInput) {
 // The E2A row a1, β = 0.1 through the estimators (§5, §6): ε = 0.204279, S = 8.7850e-3,
 // KL = e^{−0.2} − 1 + 0.2 = 1.8731e-2. Monte-Carlo tolerances: ε to 0.5 %, S to 5 % (512 CRN
 // samples), KL within 3 standard errors; L_v = sup|a + β| = 1.1 is hit exactly at t = ½.
+// The closed forms E2A is judged on: theory/kl_bound.md §4's check values for a1, β = 0.1, a
+// closed form of the integrals when a = 0, and a brute-force trapezoid for the sine family on a2.
+TEST(PerturbedLinear, ExactValuesMatchTheTheoryAndBruteForce) {
+  const dist::Schedule a1("a1");
+  const double beta = 0.1;
+  const auto r = bounds::perturbed_linear_exact([&](double t) { return a1.A(t); }, [&](double) { return beta; },
+                                                [&](double t) { return beta * t; }, 2);
+  EXPECT_NEAR(r.eps, 0.204279, 1e-6);
+  EXPECT_NEAR(r.S, 8.7850e-3, 1e-7);
+  EXPECT_NEAR(r.cs_bound(), 1.9147e-2, 1e-6);
+  EXPECT_NEAR(r.kl, 1.8731e-2, 1e-6);
+  // a = 0: ε² = dβ², S = d[1 − (1 − e^{−2β})/β + (1 − e^{−4β})/(4β)].
+  for (double b : {0.05, 0.7}) {
+    const auto z = bounds::perturbed_linear_exact([](double) { return 0.0; }, [&](double) { return b; },
+                                                  [&](double t) { return b * t; }, 3);
+    EXPECT_NEAR(z.eps, std::sqrt(3.0) * b, 1e-14);
+    EXPECT_NEAR(z.S, 3 * (1 - (1 - std::exp(-2 * b)) / b + (1 - std::exp(-4 * b)) / (4 * b)), 1e-13);
+  }
+  // δ = β sin 2πt on a2: D(1) = 0, so KL = 0, while ε and S are the trapezoid's on 200 001 points.
+  const dist::Schedule a2("a2");
+  const double w = 2 * M_PI, b = 0.075;
+  auto delta = [&](double t) { return b * std::sin(w * t); };
+  auto D = [&](double t) { return b * (1 - std::cos(w * t)) / w; };
+  const auto s = bounds::perturbed_linear_exact([&](double t) { return a2.A(t); }, delta, D, 2);
+  double e2 = 0, S = 0;
+  const int n = 200000;
+  for (int k = 0; k <= n; ++k) {
+    const double t = static_cast<double>(k) / n, wt = (k == 0 || k == n ? 0.5 : 1.0) / n;
+    const double m = 1 - std::exp(-2 * D(t));
+    e2 += wt * 2 * delta(t) * delta(t) * std::exp(2 * a2.A(t));
+    S += wt * 2 * m * m * std::exp(-2 * a2.A(t));
+  }
+  EXPECT_EQ(s.kl, 0.0);
+  EXPECT_NEAR(s.eps, std::sqrt(e2), 1e-9);
+  EXPECT_NEAR(s.S, S, 1e-12);
+}
+
 TEST(KlEstimators, E2ARowA1Beta01) {
   const json target = {{"type", "schedule"}, {"name", "a1"}, {"dim", 2}};
   const auto model = field::make_analytic_model(

@@ -185,6 +185,11 @@ const char* const kDocs[][3] = {
     // KL bound.
     {"kl", "nats", "Monte-Carlo KL(p₁‖q₁) (CNF log q₁)"},
     {"kl_exact", "nats", "KL in closed form"},
+    {"eps_exact", "1", "ε in closed form (√(d∫δ²e^{2A}dt), E2A)"},
+    {"S_exact", "1", "S in closed form (d∫(1 − e^{−2D})²e^{−2A}dt, E2A)"},
+    {"cs_bound_exact", "nats", "ε√S from the closed forms (E2A)"},
+    {"cs_verdict_exact", "label", "KL against ε√S, both exact: satisfied or violated (E2A)"},
+    {"kl_mc_z", "1", "(KL̂ − KL)/s.e.: the Monte-Carlo KL against its closed form, in standard errors"},
     {"kl_t025", "nats", "KL(p_t‖q_t) at t = 0.25"},
     {"kl_t050", "nats", "KL(p_t‖q_t) at t = 0.5"},
     {"kl_t075", "nats", "KL(p_t‖q_t) at t = 0.75"},
