@@ -27,13 +27,12 @@ echo "== exact flow of a 2-D Gaussian mixture (CNF log-density check)"
   > "$OUT"/exact_flow.json
 "$PY" experiments/plot/exact_flow.py "$OUT"/exact_flow.h5 "$OUT"/exact_flow.png
 
-# One study: its config name, program and label. Reads nothing from stdin.
-run_study() {
-  local st=$1 prog=$2 label=$3
+# Each study: its config name, program and label (the loop body reads nothing from stdin).
+while read -r st prog label; do
   echo "== $label ($SIZE config)"
-  local sweep=experiments/sweeps/"$st"_paper.json
+  sweep=experiments/sweeps/"$st"_paper.json
   # A file from `fm-sweep gather --partial` (root attribute runs_missing > 0) is not a finished study.
-  local missing=0
+  missing=0
   if [ "$SIZE" = paper ] && [ -f "$OUT/$st.h5" ]; then
     missing=$("$PY" -c "import h5py, sys; print(int(h5py.File(sys.argv[1], 'r').attrs.get('runs_missing', 0)))" \
       "$OUT/$st.h5" < /dev/null)
@@ -47,41 +46,12 @@ run_study() {
     "$BIN/$prog" --config experiments/configs/"$st"_"$SIZE".json --out "$OUT/$st.h5" --force < /dev/null
   fi
   "$PY" experiments/plot/"$st"_study.py "$OUT/$st.h5" "$OUT" < /dev/null
-}
-
-# The quick SD-FM study trains one network at a time (a training step is single-threaded) and is
-# most of the quick run: it runs beside the other studies, its progress in $OUT/sdfm.log. Running
-# side by side changes no result (results depend on the seed and thread count, not on the load).
-sdfm_pid=
-if [ "$SIZE" = quick ]; then
-  echo "== SD-FM vs OT-FM vs FM ($SIZE config): running beside the other studies, progress in $OUT/sdfm.log"
-  set -m  # its own process group, so that the trap below stops the study program with it
-  run_study sdfm fm-sdfm-study "SD-FM vs OT-FM vs FM" > "$OUT/sdfm.log" 2>&1 &
-  sdfm_pid=$!
-  set +m
-  # Stop it (only its process group, by its id) if this script stops first.
-  trap '[ -n "$sdfm_pid" ] && kill -- -"$sdfm_pid" 2>/dev/null || true' EXIT
-fi
-while read -r st prog label; do
-  [ "$st" = sdfm ] && [ -n "$sdfm_pid" ] && continue
-  run_study "$st" "$prog" "$label"
 done <<'STUDIES'
 kl fm-kl-study KL-bound study
 dfm fm-dfm-study DFM study
 sdfm fm-sdfm-study SD-FM vs OT-FM vs FM
 tv fm-tv-study TV rate
 STUDIES
-if [ -n "$sdfm_pid" ]; then
-  echo "== waiting for the SD-FM study (progress in $OUT/sdfm.log)"
-  if ! wait "$sdfm_pid"; then
-    sdfm_pid=
-    echo "reproduce.sh: the SD-FM study failed; its log, $OUT/sdfm.log, ends:" >&2
-    tail -n 5 "$OUT/sdfm.log" >&2
-    exit 1
-  fi
-  sdfm_pid=
-  tail -n 1 "$OUT/sdfm.log"
-fi
 
 "$PY" experiments/plot/report.py "$OUT" "$SIZE" > "$OUT"/REPORT.md
 echo "$OUT/REPORT.md written"
