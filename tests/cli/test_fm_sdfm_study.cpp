@@ -170,6 +170,13 @@ TEST(FmSdfmStudy, BrenierAndDiscreteTargetsAndCouplingSubsets) {
   const auto bad_emb = run("fm-sdfm-study", "--config " + cfg + " --out " + scratch("sdfm_kinds_bad.h5"));
   EXPECT_EQ(bad_emb.code, 2) << bad_emb.err;
   EXPECT_NE(bad_emb.err.find("f_min <= f_max"), std::string::npos) << bad_emb.err;
+  // A bad config.train value is named as config.train's, not as the first dataset that overrides it.
+  const auto bad_top = run("fm-sdfm-study", "--config " + cfg + " --set train.precision=double --out " +
+                                                scratch("sdfm_kinds_bad.h5"));
+  EXPECT_EQ(bad_top.code, 2) << bad_top.err;
+  EXPECT_NE(bad_top.err.find("error: config.train: train.precision: expected float64 or float32, got 'double'"),
+            std::string::npos)
+      << bad_top.err;
 }
 
 }  // namespace

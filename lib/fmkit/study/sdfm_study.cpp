@@ -97,6 +97,7 @@ Plan plan_sdfm_study(const json& c) {
   const json& tr = c["train"];
   const json& ev = c["eval"];
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding", "precision"});
+  dataset_train(tr, json::object(), "config");  // config.train itself first, so its errors name it
   cfg::expect_keys(ev, "eval", {"n", "w2_n", "euler", "heun", "dopri5", "straightness_n"});
   cfg::integer(c, "seed", "config");
   if (!c["seeds"].is_array() || c["seeds"].empty()) usage_error("config.seeds: expected a non-empty list of seeds");
