@@ -18,8 +18,7 @@ train::TrainSpec dataset_train(const json& tr, const json& d, const std::string&
     t.merge_patch(o);  // objects (time_embedding) key by key, like --set; lists replaced whole
   }
   json full = train::train_defaults();
-  for (const char* k : {"steps", "batch", "lr", "ema"}) full["train"][k] = t[k];
-  if (t.contains("precision")) full["train"]["precision"] = t["precision"];
+  for (const char* k : {"steps", "batch", "lr", "ema", "precision"}) full["train"][k] = t[k];
   full["train"]["eval_every"] = t["steps"];  // one validation, at the end
   full["train"]["val_size"] = 1024;
   full["model"]["hidden"] = t["hidden"];
