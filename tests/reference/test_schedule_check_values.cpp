@@ -26,7 +26,7 @@ TEST(ScheduleCheckValues, AIsTheIntegralOfa) {
   for (const char* n : {"a1", "a2", "a3"}) {
     const Schedule s(n);
     for (double t : {0.2, 0.5, 1.0})
-      EXPECT_NEAR(s.A(t), fm::integrate([&](double u) { return s.a(u); }, 0, t), 1e-14) << n;
+      EXPECT_NEAR(s.A(t), fm::quadrature([&](double u) { return s.a(u); }, 0, t), 1e-14) << n;
   }
 }
 
@@ -52,8 +52,8 @@ TEST(ScheduleCheckValues, E2AConstantShiftKl) {
 TEST(ScheduleCheckValues, E2ARowA1Beta01) {
   const Schedule a1("a1");
   const double beta = 0.1;
-  const double eps2 = 2 * fm::integrate([&](double t) { return beta * beta * std::exp(2 * a1.A(t)); }, 0, 1);
-  const double S = 2 * fm::integrate(
+  const double eps2 = 2 * fm::quadrature([&](double t) { return beta * beta * std::exp(2 * a1.A(t)); }, 0, 1);
+  const double S = 2 * fm::quadrature(
                            [&](double t) {
                              const double r = 1 - std::exp(-2 * beta * t);
                              return r * r * std::exp(-2 * a1.A(t));

@@ -71,7 +71,7 @@ TEST(SemidiscreteCheck, OneDimensionalClosedFormIsTheQuantileW2) {
     const double hi = k + 1 < order.size()
                           ? (p.g[j] - p.g[order[k + 1]]) / (p.y(order[k + 1], 0) - p.y(j, 0))
                           : 12.0;
-    w2 += integrate([&](double x) { return std::pow(x - p.y(j, 0), 2) * phi(x); }, lo, hi, 64);
+    w2 += quadrature([&](double x) { return std::pow(x - p.y(j, 0), 2) * phi(x); }, lo, hi, 64);
     lo = hi;
   }
   EXPECT_NEAR(w2, p.w2sq, 1e-9);

@@ -12,8 +12,8 @@ PerturbedLinearExact perturbed_linear_exact(const std::function<double(double)>&
                                             const std::function<double(double)>& delta,
                                             const std::function<double(double)>& D, double dim) {
   PerturbedLinearExact r;
-  const double eps2 = dim * integrate([&](double t) { return delta(t) * delta(t) * std::exp(2 * A(t)); }, 0.0, 1.0);
-  r.S = dim * integrate([&](double t) {
+  const double eps2 = dim * quadrature([&](double t) { return delta(t) * delta(t) * std::exp(2 * A(t)); }, 0.0, 1.0);
+  r.S = dim * quadrature([&](double t) {
     const double m = 1 - std::exp(-2 * D(t));
     return m * m * std::exp(-2 * A(t));
   }, 0.0, 1.0);

@@ -38,7 +38,7 @@ QuadratureRule gauss_legendre(int n, double a, double b) {
   return r;
 }
 
-double integrate(const std::function<double(double)>& f, double a, double b, int nodes) {
+double quadrature(const std::function<double(double)>& f, double a, double b, int nodes) {
   const QuadratureRule r = gauss_legendre(nodes, a, b);
   double s = 0;
   for (std::size_t i = 0; i < r.nodes.size(); ++i) s += r.weights[i] * f(r.nodes[i]);

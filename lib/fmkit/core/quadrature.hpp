@@ -17,7 +17,8 @@ struct QuadratureRule {
 // n-node Gauss–Legendre rule on [a, b] (nodes by Newton iteration on P_n).
 QuadratureRule gauss_legendre(int n, double a = 0.0, double b = 1.0);
 
-double integrate(const std::function<double(double)>& f, double a, double b, int nodes = 64);
+// ∫_a^b f by the n-node Gauss–Legendre rule. (Not named `integrate`: that is the ODE namespace.)
+double quadrature(const std::function<double(double)>& f, double a, double b, int nodes = 64);
 
 }  // namespace fm
 

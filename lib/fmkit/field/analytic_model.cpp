@@ -66,7 +66,7 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
     m.score_p = [s, d](double t, const Mat& x) { return dist::ScheduleMarginal(s, d, t).score(x); };
     m.second_moment = [s, d](double t) { return static_cast<double>(d) * std::exp(2 * s.A(t)); };
     // p_t = N(0, e^{2A(t)} I): E‖∇log p_t‖² = d e^{−2A(t)} (theory/kl_bound.md §4 (a)).
-    m.fisher_path = integrate([&](double t) { return static_cast<double>(d) * std::exp(-2 * s.A(t)); }, 0.0, 1.0);
+    m.fisher_path = quadrature([&](double t) { return static_cast<double>(d) * std::exp(-2 * s.A(t)); }, 0.0, 1.0);
     m.sample_p = [s, d](const Vec& t, Rng& rng) {
       Mat x = rng.normal(t.size(), d);
       for (Index i = 0; i < t.size(); ++i) x.row(i) *= s.sigma(t[i]);
@@ -126,7 +126,7 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
         // so E‖∇log p_t‖² = tr Σ_t⁻¹ (theory/kl_bound.md §4 (b) for Σ₀ = I, Σ₁ = σ²I).
         const Square S0 = src->cov(), S1 = target->components()[0].cov();
         const double s2 = m.sigma2;
-        m.fisher_path = integrate([&](double t) {
+        m.fisher_path = quadrature([&](double t) {
           const Square I = Square::Identity(S0.rows(), S0.cols());
           const Square St = (1 - t) * (1 - t) * S0 + t * t * S1 + s2 * t * (1 - t) * I;
           return St.llt().solve(I).trace();
@@ -152,7 +152,7 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
     // ε²(β) = β² ε²(1) for every family.
     auto eps2_of = [&](const Perturbation& q) {
       if (q.type != "sin_x") return perturbation_eps2(q, m.second_moment);
-      return integrate([&](double t) { return perturbation_mean_square(q, *mixture_path, t); }, 0.0, 1.0, 64);
+      return quadrature([&](double t) { return perturbation_mean_square(q, *mixture_path, t); }, 0.0, 1.0, 64);
     };
     if (spec["perturbation"].contains("eps")) {
       const double eps = cfg::number(spec["perturbation"], "eps", wp);

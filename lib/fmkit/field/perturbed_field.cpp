@@ -72,7 +72,7 @@ double perturbation_eps2(const Perturbation& p, const std::function<double(doubl
   };
   double total = 0;
   const int pieces = p.type == "sine" ? 4 : 1;
-  for (int k = 0; k < pieces; ++k) total += integrate(f, T * k / pieces, T * (k + 1) / pieces, 64);
+  for (int k = 0; k < pieces; ++k) total += quadrature(f, T * k / pieces, T * (k + 1) / pieces, 64);
   return b2 * total;
 }
 
