@@ -257,9 +257,7 @@ int run(int argc, char** argv) {
                    tdist->name().c_str());
       const auto c = fm::bounds::model_constants(m, *tdist, o);
       for (const auto& [name, value] : fm::bounds::named_values(c)) out.set(name, value);
-      for (auto [name, k] : {std::pair{"L_v", c.L_v}, {"L_v_rigorous", c.L_v_rigorous}, {"M_v", c.M_v},
-                             {"I_0", c.I_0}, {"L_0", c.L_0}})
-        out.set(std::string(name) + "_kind", k.kind);
+      for (const auto& [name, k] : fm::bounds::named_constants(c)) out.set(name + "_kind", k.kind);
       inputs["target"] = tspec;
       inputs.update({{"grid", grid}, {"n_score", n_score}, {"exact_path", false}});
       emit(out, common, inputs, static_cast<std::uint64_t>(seed), argc, argv, print_table);
@@ -282,9 +280,7 @@ int run(int argc, char** argv) {
     out.set("tv", tv.value);
     out.set("tv_se", tv.se);
     out.set("tv_pinsker", std::sqrt(std::max(0.0, e.kl) / 2));
-    for (auto [name, c] : {std::pair{"L_v", e.L_v}, {"L_v_rigorous", e.L_v_rigorous}, {"M_v", e.M_v},
-                           {"I_p", e.I_p}, {"I_0", e.I_0}, {"L_0", e.L_0}})
-      out.set(std::string(name) + "_kind", c.kind);
+    for (const auto& [name, k] : fm::bounds::named_constants(e)) out.set(name + "_kind", k.kind);
     // Monte-Carlo noise and solver accuracy are not violations (bounds::kl_violates).
     out.set("cs_violated", static_cast<long long>(fm::bounds::kl_violates(e.kl, e.kl_se, e.bound.cs_bound)));
     out.set("kl_bound_violated", static_cast<long long>(fm::bounds::kl_violates(e.kl, e.kl_se, e.bound.kl_bound)));

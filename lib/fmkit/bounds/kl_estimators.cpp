@@ -181,9 +181,19 @@ ModelConstants model_constants(const field::Model& model, const dist::Distributi
   return c;
 }
 
+std::vector<std::pair<std::string, Constant>> named_constants(const ModelConstants& c) {
+  return {{"L_v", c.L_v}, {"L_v_rigorous", c.L_v_rigorous}, {"M_v", c.M_v}, {"I_0", c.I_0}, {"L_0", c.L_0}};
+}
+
+std::vector<std::pair<std::string, Constant>> named_constants(const KlEstimate& e) {
+  return {{"L_v", e.L_v}, {"L_v_rigorous", e.L_v_rigorous}, {"M_v", e.M_v},
+          {"I_p", e.I_p}, {"I_0", e.I_0},                   {"L_0", e.L_0}};
+}
+
 std::vector<std::pair<std::string, double>> named_values(const ModelConstants& c) {
-  return {{"L_v", c.L_v.value}, {"L_v_rigorous", c.L_v_rigorous.value}, {"M_v", c.M_v.value},
-          {"I_0", c.I_0.value}, {"L_0", c.L_0.value}};
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [name, k] : named_constants(c)) out.emplace_back(name, k.value);
+  return out;
 }
 
 }  // namespace fm::bounds

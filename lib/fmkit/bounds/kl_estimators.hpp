@@ -64,6 +64,10 @@ std::vector<std::pair<std::string, double>> named_values(const ModelConstants& c
 // The estimate as named numbers: the keys of `fm-bound kl --json` and the study's summary columns.
 std::vector<std::pair<std::string, double>> named_values(const KlEstimate& e);
 
+// The regularity constants by name, each with its kind (fm-bound's `<name>_kind` columns).
+std::vector<std::pair<std::string, Constant>> named_constants(const KlEstimate& e);
+std::vector<std::pair<std::string, Constant>> named_constants(const ModelConstants& c);
+
 // A bound counts as violated only when KL exceeds it by more than 3 Monte-Carlo standard errors
 // plus the CNF's numerical accuracy (log q at rtol 1e-6 is good to ~1e-6; an exact field's KL of
 // ~5e-8 against a bound of 0 is solver error, not a violation).
