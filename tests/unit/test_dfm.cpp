@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <limits>
 
 #include "fmkit/bounds/dfm_evaluate.hpp"
 #include "fmkit/core/error.hpp"
@@ -238,6 +240,47 @@ TEST(DfmErrors, BadInputIsAUsageError) {
   }));
   EXPECT_TRUE(usage([] { problem(R"({"target": {"type": "gaussian", "mean": [0, 0], "cov": [[1, 1], [1, 1]]}})", 1.0); }));
   EXPECT_TRUE(usage([] { problem(R"({"target": {"type": "gaussian", "mean": [0], "std": 1}, "coupling": {"type": "blocks", "weights": [[0.5]]}})", 1.0); }));
+}
+
+// DfmOptions::validate refuses every out-of-range number and unknown name before any work, and
+// evaluate_dfm calls it (a spec built in code gets the same checks as fm-bound's flags).
+TEST(DfmErrors, OptionsValidateEveryField) {
+  const auto message = [](const DfmOptions& o) -> std::string {
+    try {
+      o.validate();
+    } catch (const fm::Error& e) {
+      return e.kind() == fm::ErrorKind::Usage ? e.what() : "";
+    }
+    return "";
+  };
+  EXPECT_EQ(message(steps(8)), "");
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  const std::pair<std::function<void(DfmOptions&)>, std::string> cases[] = {
+      {[](DfmOptions& o) { o.grid = "G4"; }, "--grid"},
+      {[](DfmOptions& o) { o.steps = 0; }, "--steps"},
+      {[](DfmOptions& o) { o.steps = -1; }, "--steps"},
+      {[](DfmOptions& o) { o.steps = 1'000'000'000'000L; }, "--steps"},
+      {[&](DfmOptions& o) { o.delta = nan; }, "--delta"},
+      {[](DfmOptions& o) { o.delta = -0.1; }, "--delta"},
+      {[](DfmOptions& o) { o.kl_method = "exact"; }, "--kl-method"},
+      {[](DfmOptions& o) { o.path_method = "mc"; }, "--path-method"},
+      {[](DfmOptions& o) { o.mc.paths = 1; }, "--paths"},
+      {[](DfmOptions& o) { o.eps_samples = 0; }, "--eps-samples"},
+      {[&](DfmOptions& o) { o.box.L = inf; }, "--box"},
+      {[](DfmOptions& o) { o.box.L = -1; }, "--box"},
+      {[&](DfmOptions& o) { o.constant = nan; }, "--constant"},
+      {[](DfmOptions& o) { o.constant = 0; }, "--constant"},
+      {[](DfmOptions& o) { o.target_kl = -1; }, "--target-kl"},
+      {[&](DfmOptions& o) { o.target_kl = inf; }, "--target-kl"},
+  };
+  for (const auto& [edit, flag] : cases) {
+    DfmOptions o = steps(8);
+    edit(o);
+    EXPECT_EQ(message(o).rfind(flag + ":", 0), 0u) << flag << ": " << message(o);
+  }
+  DfmOptions bad = steps(8);
+  bad.mc.paths = 0;
+  EXPECT_THROW(run(problem(kShifted, 1.0), bad), fm::Error);
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ TEST(EmMoments, ParticlesFollowMomentPropagation) {
   const Index n = 200000;
   field::MixturePathField drift(p, path::FieldKind::Drift);
   const EmResult r = euler_maruyama(drift, 1.3, src.sample(n, rng), g, noise);
+  EXPECT_EQ(r.steps, g.steps());
+  EXPECT_EQ(r.brief(), "euler-maruyama complete: " + std::to_string(n) + " points, " + std::to_string(g.steps()) + " steps");
   const Vec mean = r.x.colwise().mean();
   const Mat c = r.x.rowwise() - mean.transpose();
   const Square cov = (c.transpose() * c) / static_cast<double>(n - 1);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "fmkit/core/error.hpp"
@@ -243,10 +244,32 @@ double grid_eps2(const field::Perturbation& p, const GaussianMixturePath& path, 
   return e2;
 }
 
+void DfmOptions::validate() const {
+  if (grid != "G1" && grid != "G2" && grid != "G2u" && grid != "G3")
+    usage_error("--grid: unknown grid '" + grid + "' (expected G1, G2, G2u or G3)");
+  if (!(steps >= 1 && steps <= cfg::kMaxGrid)) usage_error("--steps: expected an integer in [1, " + std::to_string(cfg::kMaxGrid) + "]");
+  if (!(delta >= 0 && delta < 0.5)) usage_error("--delta: expected 0 <= delta < 1/2");
+  const std::set<std::string> kl_methods{"auto", "gaussian", "separable", "grid", "none"},
+      path_methods{"auto", "gaussian", "separable", "monte_carlo", "none"};
+  if (!kl_methods.count(kl_method))
+    usage_error("--kl-method: unknown method '" + kl_method + "' (expected auto, gaussian, separable, grid or none)");
+  if (!path_methods.count(path_method))
+    usage_error("--path-method: unknown method '" + path_method +
+                "' (expected auto, gaussian, separable, monte_carlo or none)");
+  if (!(mc.paths >= 2 && mc.paths <= cfg::kMaxPoints)) usage_error("--paths: expected an integer in [2, 1e8]");
+  if (!(mc.substeps_min >= 1) || !(mc.substep_max > 0 && mc.substep_max <= 1))
+    usage_error("McPathOptions: expected substeps_min >= 1 and 0 < substep_max <= 1");
+  if (!(eps_samples >= 2 && eps_samples <= cfg::kMaxPoints)) usage_error("--eps-samples: expected an integer >= 2");
+  if (!(box.L >= 0 && std::isfinite(box.L))) usage_error("--box: expected a finite number >= 0 (0: automatic)");
+  if (!(constant > 0 && std::isfinite(constant))) usage_error("--constant: expected a finite number > 0");
+  if (!std::isnan(target_kl) && !(target_kl > 0 && std::isfinite(target_kl)))
+    usage_error("--target-kl: expected a finite number > 0");
+}
+
 io::Summary evaluate_dfm(const DfmProblem& prob, const DfmDrift& given, const DfmMoments& moments,
                          const DfmOptions& o) {
   Timer timer;
-  if (!(o.steps >= 1)) usage_error("--steps: expected a positive integer");
+  o.validate();
   const integrate::Grid grid = integrate::make_grid(o.grid, o.steps, o.delta);
   if (prob.singular_target && grid.end() == 1.0)
     usage_error("target: the covariance is singular (a point mass), so KL(nu*||.) is infinite and the drift blows "

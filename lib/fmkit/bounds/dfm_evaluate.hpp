@@ -48,6 +48,9 @@ struct DfmOptions {
   bool constant_assumed = true;       // C = 1 stands in for the theory's unknown constant (not given)
   double target_kl = std::numeric_limits<double>::quiet_NaN();
   std::uint64_t seed = 12345;
+  // Usage error unless every name is known and every number finite and in range (box.L = 0 keeps
+  // meaning "automatic"); messages name fm-bound dfm's flags. evaluate_dfm calls it first.
+  void validate() const;
 };
 
 // Every number of one evaluation, in a fixed order (see docs/fm-bound.md for the keys).

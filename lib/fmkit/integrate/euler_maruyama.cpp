@@ -6,6 +6,11 @@
 
 namespace fm::integrate {
 
+std::string EmResult::brief() const {
+  return "euler-maruyama " + to_string(status) + ": " + std::to_string(x.rows()) + " points, " + std::to_string(steps) +
+         " steps";
+}
+
 EmResult euler_maruyama(const field::VelocityField& drift, double sigma2, const Mat& x0, const Grid& grid, Rng& rng,
                         long trajectories) {
   FM_REQUIRE(sigma2 > 0, "euler-maruyama: sigma2 must be positive");
@@ -15,6 +20,7 @@ EmResult euler_maruyama(const field::VelocityField& drift, double sigma2, const 
   FM_REQUIRE(N >= 1, "euler-maruyama: empty grid");
   EmResult res;
   res.x = x0;
+  res.steps = N;
   const double sigma = std::sqrt(sigma2);
   std::vector<long> keep;
   for (long k = 0; k <= trajectories && trajectories > 0; ++k)

@@ -2,6 +2,7 @@
 // (theory/dfm.md §2): Y_{k+1} = Y_k + h s(t_k, Y_k) + σ√h ξ. The drift is never evaluated at t_N.
 // Noise is drawn in one sequence from `rng`, so results do not depend on the thread count.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "fmkit/core/rng.hpp"
@@ -16,6 +17,8 @@ struct EmResult {
   Mat x;
   std::vector<double> traj_t;
   std::vector<Mat> traj;  // states at K+1 grid points when trajectories = K > 0
+  long steps = 0;         // grid steps taken (NFE per point)
+  std::string brief() const;  // one line: status, points, steps
 };
 
 EmResult euler_maruyama(const field::VelocityField& drift, double sigma2, const Mat& x0, const Grid& grid, Rng& rng,

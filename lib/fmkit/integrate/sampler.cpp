@@ -21,6 +21,38 @@ cfg::json logprob_defaults() {
   return {{"points", ""}, {"score", false}, {"rtol", 1e-6}, {"atol", 1e-8}, {"max_steps", 10000}, {"chunk", 64}};
 }
 
+void SampleOptions::validate() const {
+  if (!(n >= 0 && n <= cfg::kMaxPoints)) usage_error("sample.n: expected an integer in [0, 1e8]");
+  if (solver == "em") {
+    make_grid(grid, em_steps, delta);  // the grid's name and δ
+  } else if (solver == "midpoint") {  // the guidance correction's integrator, nothing else
+    if (guidance_resample <= 0)
+      usage_error("sample.solver: midpoint is the guidance correction's integrator; it needs sample.guidance_resample > 0");
+    if (flow.nfe < 2 || flow.nfe % 2 != 0)
+      usage_error("sample.nfe: the midpoint rule takes 2 evaluations a step; give an even nfe >= 2");
+  } else if (solver != "meanflow") {
+    parse_method(solver, "sample.solver");
+  }
+  if (!(std::abs(guidance) <= 1e3)) usage_error("sample.guidance: expected a finite scale in [-1000, 1000]");
+  if (!(guidance_resample >= 0 && guidance_resample <= 4096))
+    usage_error("sample.guidance_resample: expected an integer in [0, 4096]");
+  if (guidance_resample > 0 && solver != "midpoint")
+    usage_error("sample.guidance_resample: the corrected sampler integrates by the explicit midpoint rule; set "
+                "sample.solver to midpoint (and an even sample.nfe)");
+  if (guidance_resample > 0 && static_cast<double>(n) * static_cast<double>(guidance_resample) > static_cast<double>(cfg::kMaxPoints))
+    usage_error("sample.n × sample.guidance_resample is over " + std::to_string(cfg::kMaxPoints) + " trajectories");
+  if (guidance_resample > 0 && flow.trajectories > 0)
+    usage_error("sample.trajectories: the corrected sampler stores no trajectories; set 0");
+  // The samples and the stored trajectory states are held in memory together.
+  if (static_cast<double>(n) * static_cast<double>(flow.trajectories + 2) > static_cast<double>(cfg::kMaxPoints))
+    usage_error("sample.n × (sample.trajectories + 2) is over " + std::to_string(cfg::kMaxPoints) +
+                " stored points; lower sample.n or sample.trajectories");
+  if (solver == "meanflow" && flow.trajectories > 0)
+    usage_error("sample.trajectories: the meanflow sampler stores no trajectories; set 0");
+  if (solver != "em" && solver != "meanflow" && solver != "midpoint") flow.validate();
+  else flow.dopri.validate();
+}
+
 SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   const std::string w = "sample";
   SampleOptions o;
@@ -32,14 +64,9 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
     o.em_steps = nfe;
     o.grid = cfg::string(s, "grid", w);
     o.delta = cfg::number(s, "delta", w);
-    make_grid(o.grid, o.em_steps, o.delta);  // validates grid name and delta now, before any work
   } else if (o.solver == "meanflow") {
     o.mean_flow_steps = nfe;
-  } else if (o.solver == "midpoint") {  // the guidance correction's integrator, nothing else
-    if (!(s.contains("guidance_resample") && s["guidance_resample"].is_number() && s["guidance_resample"].get<double>() > 0))
-      usage_error("sample.solver: midpoint is the guidance correction's integrator; it needs sample.guidance_resample > 0");
-    if (nfe < 2 || nfe % 2 != 0) usage_error("sample.nfe: the midpoint rule takes 2 evaluations a step; give an even nfe >= 2");
-  } else {
+  } else if (o.solver != "midpoint") {
     o.flow.method = parse_method(o.solver, "sample.solver");
   }
   o.flow.nfe = nfe;
@@ -50,26 +77,13 @@ SampleOptions parse_sample_options(const cfg::json& s, std::uint64_t seed) {
   o.flow.chunk = cfg::count(s, "chunk", w, 1, cfg::kMaxPoints);
   o.condition = s.contains("condition") ? s["condition"] : cfg::json();  // checked against the model's classes
   o.guidance = cfg::number_or(s, "guidance", 1.0, w);
-  if (!(std::abs(o.guidance) <= 1e3)) usage_error("sample.guidance: expected a finite scale in [-1000, 1000]");
   o.guidance_resample = s.contains("guidance_resample") ? cfg::count(s, "guidance_resample", w, 0, 4096) : 0;
   o.precision = nn::parse_precision(cfg::string_or(s, "precision", "float64", w), "sample.precision");
-  if (o.guidance_resample > 0 && o.solver != "midpoint")
-    usage_error("sample.guidance_resample: the corrected sampler integrates by the explicit midpoint rule; set "
-                "sample.solver to midpoint (and an even sample.nfe)");
-  if (o.guidance_resample > 0 && static_cast<double>(o.n) * static_cast<double>(o.guidance_resample) > static_cast<double>(cfg::kMaxPoints))
-    usage_error("sample.n × sample.guidance_resample is over " + std::to_string(cfg::kMaxPoints) + " trajectories");
-  if (o.guidance_resample > 0 && o.flow.trajectories > 0)
-    usage_error("sample.trajectories: the corrected sampler stores no trajectories; set 0");
-  // The samples and the stored trajectory states are held in memory together.
-  if (static_cast<double>(o.n) * static_cast<double>(o.flow.trajectories + 2) > static_cast<double>(cfg::kMaxPoints))
-    usage_error("sample.n × (sample.trajectories + 2) is over " + std::to_string(cfg::kMaxPoints) +
-                " stored points; lower sample.n or sample.trajectories");
-  if (o.solver == "meanflow" && o.flow.trajectories > 0)
-    usage_error("sample.trajectories: the meanflow sampler stores no trajectories; set 0");
-  if (o.solver != "em" && o.solver != "meanflow" && o.solver != "midpoint") o.flow.validate();
-  else o.flow.dopri.validate();
+  o.validate();
   return o;
 }
+
+void LogprobOptions::validate() const { cnf.validate(); }
 
 LogprobOptions parse_logprob_options(const cfg::json& l) {
   const std::string w = "logprob";
@@ -80,7 +94,7 @@ LogprobOptions parse_logprob_options(const cfg::json& l) {
   o.cnf.ode.atol = cfg::number(l, "atol", w);
   o.cnf.ode.max_steps = cfg::count(l, "max_steps", w, 1, cfg::kMaxSteps);
   o.cnf.chunk = cfg::count(l, "chunk", w, 1, cfg::kMaxPoints);
-  o.cnf.validate();
+  o.validate();
   return o;
 }
 

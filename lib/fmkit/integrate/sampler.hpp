@@ -30,11 +30,15 @@ struct SampleOptions {
   // The arithmetic of a trained MLP's velocity or drift evaluations (field::with_precision).
   nn::Precision precision = nn::Precision::Float64;
   std::uint64_t seed = 0;
+  // Usage error unless every number is in range and the choices fit together (naming the sample.*
+  // keys); parse_sample_options calls it.
+  void validate() const;
 };
 
 struct LogprobOptions {
   std::string points;  // empty: none; "samples": the generated samples; else a point-set path
   CnfOptions cnf;
+  void validate() const;  // the CNF's tolerances and sizes
 };
 
 // Defaults of the two sections, merged into each program's default config.
