@@ -6,11 +6,13 @@
 
 namespace fm::coupling {
 
-void validate_coupling_spec(const cfg::json& spec, const std::string& where) {
+void validate_coupling_spec(const cfg::json& spec, const std::string& where, Index batch) {
   const std::string type = cfg::string(spec, "type", where);
   if (type == "independent") cfg::expect_keys(spec, where, {"type"});
-  else if (type == "exact_ot" || type == "sinkhorn") parse_minibatch_ot_spec(spec, where);
-  else if (type == "semidiscrete") parse_semidiscrete_spec(spec, where);
+  else if (type == "exact_ot" || type == "sinkhorn") {
+    const MinibatchOtSpec sp = parse_minibatch_ot_spec(spec, where);
+    if (batch > 0) sp.resolved_ot_batch(batch, where);
+  } else if (type == "semidiscrete") parse_semidiscrete_spec(spec, where);
   else
     usage_error(where + ".type: unknown coupling '" + type +
                 "' (expected independent, exact_ot, sinkhorn or semidiscrete)");

@@ -10,8 +10,9 @@
 namespace fm::coupling {
 
 // A usage error naming `where` unless the spec is a coupling fmkit can build: independent,
-// exact_ot, sinkhorn or semidiscrete, with keys and numbers in range.
-void validate_coupling_spec(const cfg::json& spec, const std::string& where);
+// exact_ot, sinkhorn or semidiscrete, with keys and numbers in range. With the training batch
+// (`batch` > 0), a minibatch coupling's ot_batch is checked against it too.
+void validate_coupling_spec(const cfg::json& spec, const std::string& where, Index batch = 0);
 
 // The training coupling of `spec` between `source` and the training points of `target`.
 std::unique_ptr<Coupling> make_coupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target,

@@ -44,10 +44,20 @@ MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string
   return sp;
 }
 
+Index MinibatchOtSpec::resolved_ot_batch(Index batch, const std::string& w) const {
+  const Index ob = ot_batch > 0 ? ot_batch : batch;
+  if (ob > batch && ob % batch != 0)
+    usage_error(w + ".ot_batch: " + std::to_string(ob) + " is not a multiple of the batch of " + std::to_string(batch));
+  if (ob < batch && batch % ob != 0)
+    usage_error(w + ".ot_batch: " + std::to_string(ob) + " does not divide the batch of " + std::to_string(batch));
+  return ob;
+}
+
 MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target,
                                          std::uint64_t seed)
     : source_(std::move(source)), target_(std::move(target)), seed_(seed) {
   const MinibatchOtSpec sp = parse_minibatch_ot_spec(spec, "coupling");
+  spec_ = sp;
   type_ = sp.type;
   sampling_ = sp.sampling;
   cost_ = sp.cost;
@@ -69,14 +79,13 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
 }
 
 void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
+  resolved_batch_ = spec_.resolved_ot_batch(n, "coupling");  // checked before training by the spec's parse
   if (ot_batch_ > n) return draw_from_large_batch(step, n, out);
   Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
   const Mat x0 = source_->sample(n, rng);
   dist::Conditions z;
   const Mat x1 = target_.draw(step, n, &z);
-  const Index ob = ot_batch_ > 0 ? ot_batch_ : n;
-  if (n % ob != 0)
-    usage_error("coupling.ot_batch: " + std::to_string(ob) + " does not divide the batch of " + std::to_string(n));
+  const Index ob = resolved_batch_;
   Timer timer;
   out.x0.resize(n, x0.cols());
   out.x1.resize(n, x1.cols());
@@ -202,9 +211,6 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
 // solution in order (the noises are iid, so consecutive rows are a random minibatch). A resumed run
 // re-solves its block, so draws stay a function of (seed, step).
 void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& out) {
-  if (ot_batch_ % n != 0)
-    usage_error("coupling.ot_batch: " + std::to_string(ot_batch_) + " is not a multiple of the batch of " +
-                std::to_string(n));
   const long per_block = static_cast<long>(ot_batch_ / n), block = step / per_block;
   if (block != cached_block_) {
     Timer timer;
@@ -273,6 +279,7 @@ void MinibatchOtCoupling::restore_counters(const std::vector<double>& c) {
 void MinibatchOtCoupling::diagnostics(io::Summary& s) const {
   Coupling::diagnostics(s);
   s.set("ot_solves", static_cast<long long>(solves_));
+  s.set("ot_batch", static_cast<long long>(resolved_batch_ > 0 ? resolved_batch_ : ot_batch_));
   if (type_ == "sinkhorn") {
     const double k = std::max<long>(solves_, 1);
     s.set("sinkhorn_unconverged_fraction", static_cast<double>(unconverged_) / k);

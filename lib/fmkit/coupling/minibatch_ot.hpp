@@ -30,8 +30,12 @@ struct MinibatchOtSpec {
   double eps_rel = 0.1, tol = 1e-3;
   long max_iter = 5000;
   bool warm_start = false, single_precision = false;
-  Index ot_batch = 0;
+  Index ot_batch = 0;  // 0: the training batch
   double beta = 0;  // continuous conditions: the condition's weight in the augmented cost
+  // The OT problem size for training batches of `batch` rows: ot_batch, or the batch itself when
+  // 0 (the one place that rule lives). A usage error naming `where`.ot_batch unless one of the two
+  // divides the other.
+  Index resolved_ot_batch(Index batch, const std::string& where) const;
 };
 MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string& where);
 
@@ -49,6 +53,7 @@ class MinibatchOtCoupling : public Coupling {
   void restore_counters(const std::vector<double>& c) override;
 
  private:
+  MinibatchOtSpec spec_;
   std::string type_, sampling_ = "row";
   ot::CostKind cost_ = ot::CostKind::Dot;
   double eps_rel_ = 0.1, tol_ = 1e-3;
@@ -56,6 +61,7 @@ class MinibatchOtCoupling : public Coupling {
   bool warm_start_ = false;
   bool single_precision_ = false;  // "precision": "float": the float Sinkhorn kernel, ~2.5× faster
   Index ot_batch_ = 0;  // 0: the whole training batch
+  Index resolved_batch_ = 0;  // the OT problem size of the last draw, for the summary
   double beta_ = 0;     // continuous conditions: weight of the condition in the augmented cost
   Mat ref_x0_;  // warm-start reference: noises and their potential f
   Vec ref_f_;

@@ -225,6 +225,12 @@ void SemidiscreteCoupling::diagnostics(io::Summary& s) const {
   s.set("sd_chi2_se", fit_.chi2.se);
   s.set("sd_status", to_string(fit_.status));
   s.set("sd_iterations", static_cast<long long>(fit_.iterations));
+  // The SGD's automatic batch and step size as resolved (ot::SemidiscreteOptions::resolved); each
+  // class of a per-class fit resolves its own, so they are reported for one problem only.
+  if (!z_.labels() && fit_.batch > 0) {
+    s.set("sd_batch", static_cast<long long>(fit_.batch));
+    s.set("sd_lr", fit_.lr);
+  }
   s.set("sd_precompute_s", fit_.seconds);
   if (!z_.empty()) s.set("sd_beta", beta_ > 0 ? std::to_string(beta_) : std::string("inf (per class)"));
   if (mips_quality_) mips_quality_->summarize(s);

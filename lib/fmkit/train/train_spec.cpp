@@ -107,7 +107,7 @@ TrainSpec parse_train_spec(const cfg::json& c) {
   if (!s.source.is_null()) dist::make_distribution(s.source, "source");
   s.model = nn::spec_from_config(cfg::at(c, "model", ""), target->dim());
   s.coupling = cfg::at(c, "coupling", "");
-  coupling::validate_coupling_spec(s.coupling, "coupling");
+  coupling::validate_coupling_spec(s.coupling, "coupling", s.train.batch);
   const cfg::json& data = cfg::at(c, "data", "");
   s.data.holdout = cfg::number(data, "holdout", "data");
   s.data.replacement = cfg::boolean_or(data, "replacement", true, "data");

@@ -98,7 +98,7 @@ Trainer::Trainer(TrainSpec spec, const Mat& points, const dist::Conditions& cond
   if (!in_memory && spec_.target.value("type", "") == "schedule" && obj.type != "exact")
     usage_error("objective.type: a schedule target defines its own path; use {\"type\": \"exact\"}");
 
-  coupling::validate_coupling_spec(spec_.coupling, "coupling");
+  coupling::validate_coupling_spec(spec_.coupling, "coupling", spec_.train.batch);
 
   // Finite data (points in memory or a data file) are split once into training and held-out
   // validation points; a distribution is sampled afresh.
