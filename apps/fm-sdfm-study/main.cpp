@@ -7,7 +7,6 @@ int main(int argc, char** argv) {
   return fm::run_main("fm-sdfm-study", [&] {
     return fm::study::study_main(
         argc, argv, "fm-sdfm-study: semidiscrete vs minibatch-OT vs independent couplings, trained and sampled alike",
-        fm::study::sdfm_study_defaults(), fm::study::sdfm_study_opaque(), fm::study::validate_sdfm_study,
-        fm::study::run_sdfm_study);
+        fm::study::sdfm_study_defaults(), fm::study::sdfm_study_opaque(), fm::study::study(fm::study::parse_sdfm_study, fm::study::run_sdfm_study));
   });
 }

@@ -5,7 +5,9 @@
 // test_fm_bound.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "fmkit/core/config.hpp"
 #include "fmkit/io/h5file.hpp"
@@ -86,6 +88,69 @@ TEST(ProgramShape, SetAndDumpConfigInEveryConfigProgram) {
     EXPECT_EQ(r.code, 2) << c.program;
     EXPECT_NE(r.err.find("bogus_key"), std::string::npos) << c.program << ": " << r.err;
     EXPECT_FALSE(std::filesystem::exists(out)) << c.program;
+  }
+}
+
+// A study's config is parsed whole into its spec before any work: an error in its last part
+// stops the run with exit 2 and one line naming the key, before the study's bar starts and before
+// the output file exists.
+TEST(ProgramShape, StudyConfigErrorsStopBeforeAnyWork) {
+  struct Case {
+    std::string program, args, message;
+  };
+  const std::string cfgs = std::string(FMKIT_SOURCE_DIR) + "/experiments/configs/";
+  const std::string sdfm = scratch("shape_sdfm.json");
+  // The last dataset lacks n_test; the first would train for minutes.
+  std::ofstream(sdfm) << R"({"seeds": [0], "datasets": [
+      {"name": "a", "target": {"type": "toy2d", "name": "moons"}, "n_train": 500, "n_test": 500},
+      {"name": "b", "target": {"type": "gaussian", "mean": [0.0, 1.0]}, "n_train": 500}],
+    "couplings": [{"label": "I", "spec": {"type": "independent"}}]})";
+  const std::string sdfm_batch = scratch("shape_sdfm_batch.json");
+  // A minibatch coupling whose OT batch does not divide the training batch of the last dataset.
+  std::ofstream(sdfm_batch) << R"({"seeds": [0], "train": {"batch": 256}, "datasets": [
+      {"name": "a", "target": {"type": "toy2d", "name": "moons"}, "n_train": 500, "n_test": 500},
+      {"name": "b", "target": {"type": "toy2d", "name": "moons"}, "n_train": 500, "n_test": 500,
+       "train": {"batch": 96}}],
+    "couplings": [{"label": "OT", "spec": {"type": "exact_ot", "ot_batch": 64}}]})";
+  const std::string dfm = scratch("shape_dfm.json");
+  // The second block names an unknown method; the first alone runs for seconds.
+  std::ofstream(dfm) << R"({"experiments": [
+      {"experiment": "E1", "family": "f", "problem": {"target": {"type": "gaussian", "mean": [0], "std": 1}},
+       "steps": [8, 16, 32, 64, 128, 256, 512, 1024]},
+      {"experiment": "E1", "family": "f", "problem": {"target": {"type": "gaussian", "mean": [0], "std": 1}},
+       "steps": [8], "kl_method": "exact"}]})";
+  const Case cases[] = {
+      {"fm-sdfm-study", "--config " + sdfm, "config.datasets[1].n_test"},
+      {"fm-sdfm-study", "--config " + sdfm_batch, "config.couplings[0].spec.ot_batch: 64 does not divide the batch of 96"},
+      {"fm-kl-study", "--config " + cfgs + "kl_quick.json --set 'g2b.hidden=[0]'", "g2b: "},
+      {"fm-dfm-study", "--config " + dfm, "config.experiments[1].kl_method: expected auto"},
+      {"fm-tv-study", "--config " + cfgs + "tv_quick.json --set bootstrap.level=1", "bootstrap.level"},
+      {"fm-train", "--set 'coupling={\"type\":\"exact_ot\",\"ot_batch\":96}' --set train.steps=10",
+       "coupling.ot_batch: 96 does not divide the batch of 256"},
+  };
+  ::setenv("FMKIT_PROGRESS", "0.001", 1);  // a bar that started would log its start line
+  for (const Case& c : cases) {
+    const std::string out = scratch("shape_early.h5");
+    std::filesystem::remove(out);
+    const auto r = run(c.program, c.args + " --out " + out);
+    EXPECT_EQ(r.code, 2) << c.program << " " << c.args << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.program << ": " << r.err;
+    EXPECT_EQ(r.err.find("started"), std::string::npos) << c.program << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.program << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.program;
+  }
+  ::unsetenv("FMKIT_PROGRESS");
+}
+
+// "0 = automatic" is resolved where the rule lives and reported resolved: a minibatch coupling's
+// OT batch of 0 is the training batch.
+TEST(ProgramShape, MinibatchOtBatchIsReportedResolved) {
+  for (const char* spec : {R"({"type":"exact_ot"})", R"({"type":"sinkhorn","ot_batch":32})"}) {
+    const auto r = run("fm-train", std::string("--set train.steps=4 --set train.batch=64 --set train.eval_every=4 ") +
+                                       "--set 'coupling=" + spec + "' --json --force --out " + scratch("otbatch.h5"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json s = json::parse(r.out);
+    EXPECT_EQ(s["ot_batch"], std::string(spec).find("32") == std::string::npos ? 64 : 32) << spec;
   }
 }
 

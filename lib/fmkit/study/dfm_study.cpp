@@ -35,17 +35,9 @@ json list(const json& b, const std::string& key, const json& def, const std::str
   return json::array({v});
 }
 
-// A learned drift (theory/dfm.md §7 E7): an MLP trained by fm-train's DFM objective on the
-// problem's target, with its training excess risk ∫ E‖s − b‖² dt/t_max (t ~ U[0, t_max]).
-struct Learned {
-  field::FieldPtr drift;
-  double val_loss = 0, excess_risk = 0;
-  long steps = 0;
-};
-
 // The training spec of one learned variant, parsed (and so checked) as fm-train would parse it.
 train::TrainSpec drift_spec(const json& problem_spec, double sigma2, const json& learned, const json& variant,
-                  std::uint64_t seed, const std::string& where) {
+                            std::uint64_t seed, const std::string& where) {
   cfg::expect_keys(variant, where, {"label", "t_max", "parametrization", "weighting"});
   json c = train::train_defaults();
   c["seed"] = seed;
@@ -68,9 +60,17 @@ train::TrainSpec drift_spec(const json& problem_spec, double sigma2, const json&
   return spec;
 }
 
-Learned train_drift(const json& problem_spec, const bounds::DfmProblem& p, double sigma2, const json& learned,
-                    const json& variant, std::uint64_t seed, const std::string& where) {
-  train::Trainer tr(drift_spec(problem_spec, sigma2, learned, variant, seed, where));
+// A learned drift (theory/dfm.md §7 E7): an MLP trained by fm-train's DFM objective on the
+// problem's target, with its training excess risk ∫ E‖s − b‖² dt/t_max (t ~ U[0, t_max]).
+struct Learned {
+  field::FieldPtr drift;
+  double val_loss = 0, excess_risk = 0;
+  long steps = 0;
+};
+
+Learned train_drift(const train::TrainSpec& spec, const bounds::DfmProblem& p, const std::string& where) {
+  train::Trainer tr(spec);
+  const std::uint64_t seed = spec.seed;
   const train::TrainResult r = tr.run("", {"fm-dfm-study", seed});
   if (!r.ok()) runtime_error(where + ", seed " + std::to_string(seed) + ": " + r.stop_reason);
   Learned out;
@@ -111,19 +111,20 @@ std::set<std::string> dfm_study_opaque() { return {"experiments"}; }
 
 namespace {
 
-  struct Case {
-    std::size_t block;
-    json problem;
-    double sigma2;
-    std::string grid;
-    long steps;
-    double delta;
-    std::string perturbation;
-    double eps;
-    long long dim;
-    double rho;
-    long variant;  // index into learned.variants, or −1
-  };
+// One combination of a block's lists, as written in the config.
+struct Case {
+  std::size_t block;
+  json problem;
+  double sigma2;
+  std::string grid;
+  long steps;
+  double delta;
+  std::string perturbation;
+  double eps;
+  long long dim;
+  double rho;
+  long variant;  // index into learned.variants, or −1
+};
 // Every block expanded into its cases (so the progress bar knows the total), with the counts and
 // types of every list checked on the way.
 std::vector<Case> expand_cases(const json& config) {
@@ -190,105 +191,106 @@ std::vector<Case> expand_cases(const json& config) {
 
 }  // namespace
 
-void validate_dfm_study(const json& config) {
+DfmStudySpec parse_dfm_study(const json& config) {
   const std::vector<Case> cases = expand_cases(config);
   const json& blocks = config["experiments"];
-  std::set<std::string> checked;  // a problem shared by many cases is built and checked once
+  DfmStudySpec spec;
+  spec.seed = static_cast<std::uint64_t>(cfg::integer(config, "seed", "config"));
+  spec.moment_samples = cfg::integer(config, "moment_samples", "config");
+  std::map<std::string, std::size_t> problem_index;  // a problem shared by many cases is built once
   for (const Case& c : cases) {
+    const json& b = blocks[c.block];
     const std::string w = "config.experiments[" + std::to_string(c.block) + "]";
     if (!(c.sigma2 > 0)) usage_error(w + ".sigma2: expected a number > 0");
     if (!(c.delta >= 0 && c.delta < 0.5)) usage_error(w + ".delta: expected 0 <= delta < 1/2");
     if (c.grid != "G1" && c.grid != "G2" && c.grid != "G2u" && c.grid != "G3")
       usage_error(w + ".grid: expected G1, G2, G2u or G3, got '" + c.grid + "'");
-    const std::string key = c.problem.dump() + "|" + std::to_string(c.sigma2) + "|" + c.perturbation + "|" +
-                            std::to_string(c.eps) + "|" + std::to_string(c.variant) + "|" + std::to_string(c.block);
-    if (!checked.insert(key).second) continue;
-    const bounds::DfmProblem problem = bounds::make_dfm_problem(c.problem, c.sigma2, w + ".problem");
-    if (c.perturbation != "none")
-      bounds::parse_dfm_perturbation({{"type", c.perturbation}, {"eps", c.eps}}, problem.dim, w + ".perturbation");
-    cfg::string_or(blocks[c.block], "kl_method", "auto", w);
-    cfg::string_or(blocks[c.block], "path_method", "auto", w);
-    if (c.variant >= 0) {  // the learned drift's training config, checked as fm-train would
-      const json& L = blocks[c.block]["learned"];
-      const std::string wv = w + ".learned.variants[" + std::to_string(c.variant) + "]";
-      drift_spec(c.problem, c.sigma2, L, L["variants"][static_cast<std::size_t>(c.variant)], 0, wv);
+    DfmCase d;
+    d.block = c.block;
+    d.experiment = b["experiment"].get<std::string>();
+    d.family = b["family"].get<std::string>();
+    d.perturbation = c.perturbation;
+    d.eps = c.eps;
+    d.rho = c.rho;
+    const std::string key = c.problem.dump() + "|" + std::to_string(c.sigma2);
+    auto it = problem_index.find(key);
+    if (it == problem_index.end()) {
+      it = problem_index.emplace(key, spec.problems.size()).first;
+      spec.problems.push_back(bounds::make_dfm_problem(c.problem, c.sigma2, w + ".problem"));
     }
+    d.problem = it->second;
+    const bounds::DfmProblem& problem = spec.problems[d.problem];
+    if (c.perturbation != "none")
+      d.drift = bounds::parse_dfm_perturbation({{"type", c.perturbation}, {"eps", c.eps}}, problem.dim,
+                                               w + ".perturbation");
+    d.options.grid = c.grid;
+    d.options.steps = c.steps;
+    d.options.delta = c.delta;
+    d.options.kl_method = cfg::string_or(b, "kl_method", "auto", w);
+    d.options.path_method = cfg::string_or(b, "path_method", "auto", w);
+    static const std::set<std::string> kl_methods{"auto", "gaussian", "separable", "grid", "none"},
+        path_methods{"auto", "gaussian", "separable", "monte_carlo", "none"};
+    if (!kl_methods.count(d.options.kl_method))
+      usage_error(w + ".kl_method: expected auto, gaussian, separable, grid or none, got '" + d.options.kl_method + "'");
+    if (!path_methods.count(d.options.path_method))
+      usage_error(w + ".path_method: expected auto, gaussian, separable, monte_carlo or none, got '" +
+                  d.options.path_method + "'");
+    d.options.mc.paths = cfg::integer_or(b, "paths", cfg::integer(config, "paths", "config"), w);
+    d.options.eps_samples = cfg::integer(config, "eps_samples", "config");
+    d.options.seed = spec.seed;
+    d.options.validate();  // the checks above name the config's keys; this is the library's own
+    if (c.variant >= 0) {  // the learned drift's training spec, checked as fm-train would
+      const json& L = b["learned"];
+      const std::string wv = w + ".learned.variants[" + std::to_string(c.variant) + "]";
+      const json& v = L["variants"][static_cast<std::size_t>(c.variant)];
+      d.learned = drift_spec(c.problem, c.sigma2, L, v, spec.seed, wv);
+      d.variant = key + "|" + std::to_string(c.block) + "|" + std::to_string(c.variant);
+      d.variant_label = cfg::string(v, "label", wv);
+    }
+    spec.cases.push_back(std::move(d));
   }
+  return spec;
 }
 
-StudyTables run_dfm_study(const json& config, io::H5File* /*output: tables only*/) {
-  validate_dfm_study(config);
-  const std::vector<Case> cases = expand_cases(config);
-  const auto seed = static_cast<std::uint64_t>(cfg::integer(config, "seed", "config"));
-  const long paths = cfg::integer(config, "paths", "config");
-  const long moment_samples = cfg::integer(config, "moment_samples", "config");
-  const long eps_samples = cfg::integer(config, "eps_samples", "config");
-  const json& blocks = config["experiments"];
-
+StudyTables run_dfm_study(const DfmStudySpec& spec, io::H5File* /*output: tables only*/, StudyProgress& progress) {
   io::Table table;
-  std::map<std::string, std::pair<bounds::DfmProblem, bounds::DfmMoments>> problems;
-  std::map<std::string, Learned> learned;
-  Progress bar("DFM study", static_cast<long>(cases.size()));
-  for (std::size_t ci = 0; ci < cases.size(); ++ci) {
-    const Case& c = cases[ci];
-    const json& b = blocks[c.block];
+  std::map<std::size_t, bounds::DfmMoments> moments;  // per problem, on first use
+  std::map<std::string, Learned> learned;             // per learned variant, on first use
+  progress.start("DFM study", static_cast<long>(spec.cases.size()));
+  for (const DfmCase& c : spec.cases) {
     const std::string w = "config.experiments[" + std::to_string(c.block) + "]";
-    const std::string key = c.problem.dump() + "|" + std::to_string(c.sigma2);
-    bar.update(static_cast<long>(ci), b["experiment"].get<std::string>() + " " + c.grid + " N=" +
-                                          std::to_string(c.steps) + " " + c.perturbation);
-    auto it = problems.find(key);
-    if (it == problems.end()) {
-      bounds::DfmProblem p = bounds::make_dfm_problem(c.problem, c.sigma2, w + ".problem");
-      bounds::DfmMoments m = bounds::dfm_moments(*p.path, moment_samples, seed);
-      it = problems.emplace(key, std::pair{std::move(p), std::move(m)}).first;
-    }
-    const auto& [problem, moments] = it->second;
-
-    bounds::DfmDrift drift;
-    std::string variant_label;
+    const std::string what = c.experiment + " " + c.options.grid + " N=" + std::to_string(c.options.steps) + " " +
+                             c.perturbation;
+    progress.running(what);
+    const bounds::DfmProblem& problem = spec.problems[c.problem];
+    auto it = moments.find(c.problem);
+    if (it == moments.end())
+      it = moments.emplace(c.problem, bounds::dfm_moments(*problem.path, spec.moment_samples, spec.seed)).first;
+    bounds::DfmDrift drift = c.drift;
     const Learned* lrn = nullptr;
-    if (c.variant >= 0) {
-      const json& L = b["learned"];
-      cfg::expect_keys(L, w + ".learned", {"variants", "hidden", "steps", "batch", "lr"});
-      const json& v = L["variants"][static_cast<std::size_t>(c.variant)];
-      variant_label = cfg::string(v, "label", w + ".learned.variants");
-      const std::string lkey = key + "|" + std::to_string(c.block) + "|" + std::to_string(c.variant);
-      auto lt = learned.find(lkey);
-      if (lt == learned.end())
-        lt = learned.emplace(lkey, train_drift(c.problem, problem, c.sigma2, L, v, seed, w + ".learned.variants"))
-                 .first;
+    if (c.learned) {
+      auto lt = learned.find(c.variant);
+      if (lt == learned.end()) lt = learned.emplace(c.variant, train_drift(*c.learned, problem, w + ".learned.variants")).first;
       lrn = &lt->second;
       drift.model = lrn->drift;
-    } else if (c.perturbation != "none") {
-      drift = bounds::parse_dfm_perturbation({{"type", c.perturbation}, {"eps", c.eps}}, problem.dim,
-                                             w + ".perturbation");
     }
-    bounds::DfmOptions o;
-    o.grid = c.grid;
-    o.steps = c.steps;
-    o.delta = c.delta;
-    o.kl_method = cfg::string_or(b, "kl_method", "auto", w);
-    o.path_method = cfg::string_or(b, "path_method", "auto", w);
-    o.mc.paths = cfg::integer_or(b, "paths", paths, w);
-    o.eps_samples = eps_samples;
-    o.seed = seed;
-    const io::Summary r = bounds::evaluate_dfm(problem, drift, moments, o);
+    const io::Summary r = bounds::evaluate_dfm(problem, drift, it->second, c.options);
     table.add_row();
-    table.set("experiment", b["experiment"].get<std::string>());
-    table.set("family", b["family"].get<std::string>());
+    table.set("experiment", c.experiment);
+    table.set("family", c.family);
     table.set("perturbation", c.perturbation);
     table.set("eps_requested", c.eps);
     table.set("rho", c.rho);
-    table.set("variant", variant_label);
+    table.set("variant", c.variant_label);
     if (lrn) {
       table.set("val_loss", lrn->val_loss);
       table.set("excess_risk", lrn->excess_risk);
       table.set("train_steps", static_cast<long long>(lrn->steps));
     }
     for (const auto& [name, value] : r.items()) std::visit([&](const auto& v) { table.set(name, v); }, value);
-    bar.update(static_cast<long>(ci + 1));
+    progress.done(what);
   }
-  bar.finish();
+  progress.finish();
   return {std::move(table), {}};
 }
 

@@ -47,6 +47,7 @@ std::string verdict(double kl, double se, double bound) {
   return "satisfied";
 }
 
+// The estimator's sizes of an experiment; its seed is the study's eval_seed.
 bounds::KlEstimateOptions estimate_options(const json& s, std::uint64_t seed, const std::string& where) {
   bounds::KlEstimateOptions o;
   o.grid = static_cast<int>(cfg::count(s, "grid", where, 2, cfg::kMaxGrid));
@@ -89,8 +90,8 @@ Rate schedule_rate(const std::string& n) {
 }
 
 // E0: u = a_p x, v = a_q x. KL(t) = (d/2)(r − 1 − log r), r = e^{2(A_p − A_q)}, g = d(a_p − a_q)(r − 1).
-void e0_pair(const json& s, const Rate& p, const Rate& q, bool study_pair, io::Table& table, io::H5File* out) {
-  const int K = static_cast<int>(cfg::integer(s, "grid", "e0"));
+void e0_pair(const KlStudySpec::E0& s, const Rate& p, const Rate& q, bool study_pair, io::Table& table, io::H5File* out) {
+  const int K = s.grid;
   const double d = 2;
   auto r_at = [&](double t) { return std::exp(2 * (p.A(t) - q.A(t))); };
   auto kl_at = [&](double t) { return 0.5 * d * (r_at(t) - 1 - std::log(r_at(t))); };
@@ -122,9 +123,9 @@ void e0_pair(const json& s, const Rate& p, const Rate& q, bool study_pair, io::T
   const dist::Gaussian src = dist::Gaussian::standard(2);
   const field::LinearRateField v(q.a, 2, "linear:" + q.name);
   for (double tk : {0.1, 0.3, 0.5, 0.7, 0.9}) {
-    Rng rng(static_cast<std::uint64_t>(cfg::integer(s, "seed", "e0")), "e0/ode");
+    Rng rng(s.seed, "e0/ode");
     const double sd = std::exp(q.A(tk));
-    const Mat x = rng.normal(cfg::integer(s, "ode_samples", "e0"), 2) * sd;
+    const Mat x = rng.normal(s.ode_samples, 2) * sd;
     const auto r = integrate::cnf_log_density(v, src, x, tk, {});
     const Vec lq = (-std::log(2 * M_PI) - 2 * q.A(tk) - 0.5 * x.rowwise().squaredNorm().array() / (sd * sd)).matrix();
     ode_logq = std::max(ode_logq, (r.log_q - lq).cwiseAbs().maxCoeff());
@@ -147,7 +148,7 @@ void e0_pair(const json& s, const Rate& p, const Rate& q, bool study_pair, io::T
   write_curve(out, "/e0/" + p.name + "_" + q.name, t, kl, R, g);
 }
 
-void run_e0(const json& s, io::Table& table, io::H5File* out) {
+void run_e0(const KlStudySpec::E0& s, io::Table& table, io::H5File* out) {
   for (const char* pn : {"a1", "a2", "a3"})
     for (const char* qn : {"a1", "a2", "a3"})
       if (std::string(pn) != qn) e0_pair(s, schedule_rate(pn), schedule_rate(qn), false, table, out);
@@ -160,30 +161,28 @@ void run_e0(const json& s, io::Table& table, io::H5File* out) {
 // E2A: v = (a + δ)x with δ = β (constant) or β sin 2πt, against u = a x. Every quantity of the
 // bound has a closed form here, so the row's verdict is on the exact values (cs_verdict_exact);
 // the Monte-Carlo estimates beside them check the estimators against the closed forms.
-void run_e2a(const json& s, std::uint64_t seed, io::Table& table) {
-  const auto o = estimate_options(s, seed, "e2a");
-  for (const auto& name : s.at("schedules")) {
+void run_e2a(const KlStudySpec::E2a& s, io::Table& table) {
+  const bounds::KlEstimateOptions& o = s.estimate;
+  for (const std::string& name : s.schedules) {
     const json target = {{"type", "schedule"}, {"name", name}, {"dim", 2}};
     const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", target}});
     for (const char* family : {"linear", "sine"}) {
-      const json& betas = s.at(std::string(family) == "linear" ? "betas" : "sine_betas");
-      for (const auto& b : betas) {
-        const double beta = b.get<double>();
+      for (const double beta : std::string(family) == "linear" ? s.betas : s.sine_betas) {
         const auto model = field::make_analytic_model(
             {{"field", "exact"}, {"target", target}, {"perturbation", {{"type", family}, {"scale", beta}}}});
         const auto e = bounds::estimate_kl(model, truth, o);
         table.add_row();
         table.set("experiment", "E2A");
-        table.set("case", name.get<std::string>() + (std::string(family) == "linear" ? " const " : " sine ") +
+        table.set("case", name + (std::string(family) == "linear" ? " const " : " sine ") +
                               std::to_string(beta).substr(0, 5));
-        table.set("schedule", name.get<std::string>());
+        table.set("schedule", name);
         table.set("delta_type", std::string(family) == "linear" ? "constant" : "sine");
         table.set("beta", beta);
         // Closed forms: KL = e^{−2β} − 1 + 2β for constant δ (d = 2), 0 for the sine family (D(1) = 0).
         const bool constant = std::string(family) == "linear";
         const double w = 2 * M_PI;
         const auto x = bounds::perturbed_linear_exact(
-            schedule_rate(name.get<std::string>()).A, [&](double t) { return constant ? beta : beta * std::sin(w * t); },
+            schedule_rate(name).A, [&](double t) { return constant ? beta : beta * std::sin(w * t); },
             [&](double t) { return constant ? beta * t : beta * (1 - std::cos(w * t)) / w; }, 2);
         table.set("kl_exact", x.kl);
         table.set("eps_exact", x.eps);
@@ -201,9 +200,8 @@ void run_e2a(const json& s, std::uint64_t seed, io::Table& table) {
 }
 
 // G0: p = mixture P, q = the same mixture with reversed weights, both closed form (no ODE).
-void run_g0(const json& s, std::uint64_t seed, io::Table& table, io::H5File* out) {
-  for (const auto& dj : s.at("dims")) {
-    const Index d = dj.get<Index>();
+void run_g0(const KlStudySpec::G0& s, std::uint64_t seed, io::Table& table, io::H5File* out) {
+  for (const Index d : s.dims) {
     const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", mixture_spec(d)}});
     auto qpath = std::make_shared<path::GaussianMixturePath>(path::GaussianMixturePath::independent(
         dist::Gaussian::standard(d), *dist::as_mixture(dist::make_distribution(mixture_spec(d, true), "g0")), 0.0));
@@ -213,8 +211,7 @@ void run_g0(const json& s, std::uint64_t seed, io::Table& table, io::H5File* out
       lq = qpath->log_density(t, x);
       sq = qpath->score(t, x);
     };
-    const auto c = bounds::identity_curve(truth, q, static_cast<int>(cfg::integer(s, "grid", "g0")),
-                                          cfg::integer(s, "n", "g0"), seed);
+    const auto c = bounds::identity_curve(truth, q, s.grid, s.n, seed);
     const double tol = 3 * c.kl_se.back() + 1e-3;
     table.add_row();
     table.set("experiment", "G0");
@@ -230,24 +227,22 @@ void run_g0(const json& s, std::uint64_t seed, io::Table& table, io::H5File* out
 }
 
 // G2A: the mixture's exact velocity plus each perturbation family at each requested ε.
-void run_g2a(const json& s, std::uint64_t seed, io::Table& table) {
-  const auto o = estimate_options(s, seed, "g2a");
-  for (const auto& dj : s.at("dims")) {
-    const Index d = dj.get<Index>();
+void run_g2a(const KlStudySpec::G2a& s, io::Table& table) {
+  const bounds::KlEstimateOptions& o = s.estimate;
+  for (const Index d : s.dims) {
     const json target = mixture_spec(d);
     const auto truth = field::make_analytic_model({{"field", "exact"}, {"target", target}});
-    for (const auto& fam : s.at("families"))
-      for (const auto& ej : s.at("eps")) {
+    for (const std::string& fam : s.families)
+      for (const double ej : s.eps) {
         const auto model = field::make_analytic_model(
             {{"field", "exact"}, {"target", target}, {"perturbation", {{"type", fam}, {"eps", ej}}}});
         const auto e = bounds::estimate_kl(model, truth, o);
         table.add_row();
         table.set("experiment", "G2A");
-        table.set("case", "gmm d=" + std::to_string(d) + " " + fam.get<std::string>() + " eps " +
-                              std::to_string(ej.get<double>()).substr(0, 6));
+        table.set("case", "gmm d=" + std::to_string(d) + " " + fam + " eps " + std::to_string(ej).substr(0, 6));
         table.set("d", static_cast<long long>(d));
-        table.set("delta_type", fam.get<std::string>());
-        table.set("eps_requested", ej.get<double>());
+        table.set("delta_type", fam);
+        table.set("eps_requested", ej);
         table.set("beta", model.beta);
         bound_row(table, e);
       }
@@ -257,54 +252,57 @@ void run_g2a(const json& s, std::uint64_t seed, io::Table& table) {
 // The E1/E2B training recipe (theory/kl_bound.md §5): MLP [x; t] → hidden → d, SiLU, raw t,
 // regression on the exact u = a(t)x at x ~ p_t, Adam 1e-3 with L2 weight decay 1e-6, cosine per
 // epoch to 1e-4, validation every 5 epochs, stop at the target MSE, NMSE ≤ 1e-2 or patience 20.
-train::TrainSpec recipe(const json& s, const json& target, double target_mse, std::uint64_t seed) {
-  const long bpe = cfg::integer(s, "batches_per_epoch", "study");
-  const long epochs = cfg::integer(s, "epochs", "study");
+// Parsed with the experiment's first target; each run sets its target, target MSE and seed.
+train::TrainSpec recipe(const json& s, const json& target, const std::string& tag) {
+  const long long bpe = cfg::count(s, "batches_per_epoch", tag, 1, cfg::kMaxSteps);
+  const long long epochs = cfg::count(s, "epochs", tag, 1, cfg::kMaxSteps);
+  if (epochs > cfg::kMaxSteps / bpe)
+    usage_error(tag + ".epochs: epochs × batches_per_epoch is over " + std::to_string(cfg::kMaxSteps) + " steps");
   json c = train::train_defaults();
-  c["seed"] = seed;
   c["target"] = target;
   c["objective"] = {{"type", "exact"}};
-  c["model"] = {{"hidden", s.at("hidden")}, {"activation", "silu"}, {"time_embedding", {{"type", "raw"}}}};
+  c["model"] = {{"hidden", cfg::at(s, "hidden", tag)}, {"activation", "silu"}, {"time_embedding", {{"type", "raw"}}}};
   json& t = c["train"];
   t["steps"] = epochs * bpe;
-  t["batch"] = cfg::integer(s, "batch", "study");
+  t["batch"] = cfg::count(s, "batch", tag, 1, cfg::kMaxPoints);
   t["lr"] = 1e-3;
   t["lr_floor"] = 1e-4;
   t["lr_every"] = bpe;
   t["weight_decay"] = 1e-6;
   t["ema"] = 0.0;
   t["eval_every"] = 5 * bpe;
-  t["val_size"] = cfg::integer(s, "val_size", "study");
+  t["val_size"] = cfg::count(s, "val_size", tag, 1, cfg::kMaxPoints);
   t["patience"] = 20;
-  t["target_loss"] = target_mse;
   t["target_nmse"] = 1e-2;
-  train::TrainSpec spec = train::parse_train_spec(c);
+  train::TrainSpec spec;
+  try {
+    spec = train::parse_train_spec(c);
+  } catch (const Error& e) {  // the trainer's parsers name model.*: say which experiment it is
+    usage_error(tag + ": " + e.what());
+  }
   spec.config = nullptr;
   return spec;
 }
 
-// The targets an experiment runs on: labelled schedules (E1, E2B) or mixtures in each d (G1, G2B).
-std::vector<std::pair<std::string, json>> study_targets(const json& s, bool mixtures) {
-  std::vector<std::pair<std::string, json>> out;
-  if (mixtures) {
-    for (const auto& d : s.at("dims")) out.emplace_back("gmm d=" + std::to_string(d.get<long>()), mixture_spec(d.get<Index>()));
-  } else {
-    for (const auto& n : s.at("schedules"))
-      out.emplace_back(n.get<std::string>(), json{{"type", "schedule"}, {"name", n}, {"dim", 2}});
-  }
-  return out;
+// One training of an experiment's recipe.
+train::TrainSpec recipe_for(const KlStudySpec::Learned& s, const json& target, double target_mse, std::uint64_t seed) {
+  train::TrainSpec spec = s.recipe;
+  spec.seed = seed;
+  spec.target = target;
+  spec.train.target_loss = target_mse;
+  return spec;
 }
 
 field::Model truth_of(const json& target) { return field::make_analytic_model({{"field", "exact"}, {"target", target}}); }
 
 // Identity metric of E1: |R − KL̂| / max(1e-8, |KL̂|) over the grid, averaged over seeds.
-void identity_row(const json& s, const field::Model& truth, const field::Model& model, std::uint64_t seed,
-                  io::Table& table, io::H5File* out, const std::string& curve_group) {
-  const long seeds = cfg::integer(s, "seeds", "e1");
+void identity_row(const KlStudySpec::Learned& s, const field::Model& truth, const field::Model& model,
+                  std::uint64_t seed, io::Table& table, io::H5File* out, const std::string& curve_group) {
+  const long seeds = s.seeds;
   double med = 0, mx = 0, mean = 0, kl1 = 0;
   for (long i = 0; i < seeds; ++i) {
-    const auto c = bounds::identity_curve(truth, bounds::cnf_q_side(model), static_cast<int>(cfg::integer(s, "eval_grid", "e1")),
-                                          cfg::integer(s, "eval_n", "e1"), seed + static_cast<std::uint64_t>(i));
+    const auto c = bounds::identity_curve(truth, bounds::cnf_q_side(model), s.eval_grid, s.eval_n,
+                                          seed + static_cast<std::uint64_t>(i));
     std::vector<double> rel;
     for (std::size_t k = 1; k < c.t.size(); ++k) rel.push_back(std::abs(c.identity[k] - c.kl[k]) / std::max(1e-8, std::abs(c.kl[k])));
     std::vector<double> sorted = rel;
@@ -325,28 +323,28 @@ void identity_row(const json& s, const field::Model& truth, const field::Model& 
 }
 
 // E1 / G1: learned velocities at several target MSEs; for schedules also the cross pairs.
-void run_learned_identity(const std::string& tag, const json& s, bool mixtures, std::uint64_t seed,
-                          std::uint64_t eval_seed, io::Table& table, io::H5File* out) {
+void run_learned_identity(const KlStudySpec::Learned& s, std::uint64_t seed, std::uint64_t eval_seed,
+                          io::Table& table, io::H5File* out) {
+  const std::string& tag = s.tag;
   std::map<std::string, nn::Mlp> cross;
-  const double cross_mse = cfg::number(s, "cross_mse", tag);
-  for (const auto& [label, target] : study_targets(s, mixtures)) {
+  for (const auto& [label, target] : s.targets) {
     const auto truth = truth_of(target);
-    for (const auto& mj : s.at("target_mse")) {
-      train::Trainer t(recipe(s, target, mj.get<double>(), seed));
+    for (const double mse : s.target_mse) {
+      train::Trainer t(recipe_for(s, target, mse, seed));
       const auto r = t.run("", {"fm-kl-study", seed});
       if (!r.ok()) runtime_error(tag + " " + label + ": " + r.stop_reason);
       table.add_row();
       table.set("experiment", tag);
-      table.set("case", label + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
+      table.set("case", label + " mse " + std::to_string(mse).substr(0, 4));
       table.set("target", label);
-      table.set("target_mse", mj.get<double>());
+      table.set("target_mse", mse);
       table.set("steps", static_cast<long long>(r.steps));
       table.set("val_mse", r.val_loss);
       table.set("eps", r.eps);
       table.set("stop", r.status == Status::Complete ? std::string("epochs") : r.stop_reason);
       identity_row(s, truth, field::velocity_model(t.mlp()), eval_seed, table, out,
-                   "/" + tag + "/" + label + " mse " + std::to_string(mj.get<double>()).substr(0, 4));
-      if (!mixtures && std::abs(mj.get<double>() - cross_mse) < 1e-12) cross.emplace(label, t.mlp());
+                   "/" + tag + "/" + label + " mse " + std::to_string(mse).substr(0, 4));
+      if (!s.mixtures && std::abs(mse - s.cross_mse) < 1e-12) cross.emplace(label, t.mlp());
     }
   }
   for (const auto& [i, unused] : cross)
@@ -362,18 +360,17 @@ void run_learned_identity(const std::string& tag, const json& s, bool mixtures, 
 }
 
 // E2B / G2B: the bound at every best-so-far checkpoint of a learned velocity, ε the full-norm RMS.
-void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::uint64_t seed, std::uint64_t eval_seed,
-                     io::Table& table) {
-  const auto o = estimate_options(s, eval_seed, tag == "E2B" ? "e2b" : "g2b");
-  const long bpe = cfg::integer(s, "batches_per_epoch", tag);
-  for (const auto& [label, target] : study_targets(s, mixtures)) {
+void run_checkpoints(const KlStudySpec::Learned& s, std::uint64_t seed, io::Table& table) {
+  const std::string& tag = s.tag;
+  const long bpe = s.batches_per_epoch;
+  for (const auto& [label, target] : s.targets) {
     const auto truth = truth_of(target);
-    train::Trainer t(recipe(s, target, 0.0, seed));
+    train::Trainer t(recipe_for(s, target, 0.0, seed));
     double best = std::numeric_limits<double>::infinity();
     const auto r = t.run("", {"fm-kl-study", seed}, [&](long step, const nn::Mlp& net, double val) {
       if (!(val < best)) return;  // measure each new best-so-far model once
       best = val;
-      const auto e = bounds::estimate_kl(field::velocity_model(net), truth, o);
+      const auto e = bounds::estimate_kl(field::velocity_model(net), truth, s.estimate);
       table.add_row();
       table.set("experiment", tag);
       table.set("case", label + " epoch " + std::to_string(step / bpe));
@@ -386,79 +383,111 @@ void run_checkpoints(const std::string& tag, const json& s, bool mixtures, std::
 }
 
 // Numbers of a list key: each an integer in [lo, hi] (dims) or a finite number in [lo, hi].
-void check_list(const json& s, const std::string& key, const std::string& where, double lo, double hi, bool integers) {
+std::vector<double> number_list(const json& s, const std::string& key, const std::string& where, double lo, double hi,
+                                bool integers) {
   const json& v = cfg::at(s, key, where);
   const std::string w = cfg::join_path(where, key);
   if (!v.is_array() || v.empty()) usage_error(w + ": expected a non-empty list");
+  std::vector<double> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const std::string wi = w + "[" + std::to_string(i) + "]";
     if (integers) {
-      cfg::as_count(v[i], wi, static_cast<long long>(lo), static_cast<long long>(hi));
+      out.push_back(static_cast<double>(
+          cfg::as_count(v[i], wi, static_cast<long long>(lo), static_cast<long long>(hi))));
       continue;
     }
     const double x = cfg::number({{"v", v[i]}}, "v", "");
     if (!(x >= lo && x <= hi)) usage_error(wi + ": expected a number in [" + cfg::json(lo).dump() + ", " +
                                            cfg::json(hi).dump() + "], got " + v[i].dump());
+    out.push_back(x);
   }
+  return out;
 }
 
-void check_strings(const json& s, const std::string& key, const std::string& where,
-                   const std::vector<std::string>& allowed) {
+std::vector<Index> dims_list(const json& s, const std::string& where) {
+  std::vector<Index> out;
+  // 2 and up: the mixture's four means sit on e1 and e2.
+  for (const double d : number_list(s, "dims", where, 2, 4096, true)) out.push_back(static_cast<Index>(d));
+  return out;
+}
+
+std::vector<std::string> string_list(const json& s, const std::string& key, const std::string& where,
+                                     const std::vector<std::string>& allowed) {
   const json& v = cfg::at(s, key, where);
   const std::string w = cfg::join_path(where, key);
   if (!v.is_array() || v.empty()) usage_error(w + ": expected a non-empty list");
-  for (const auto& x : v)
+  std::vector<std::string> out;
+  for (const auto& x : v) {
     if (!x.is_string() || std::find(allowed.begin(), allowed.end(), x.get<std::string>()) == allowed.end())
       usage_error(w + ": unknown entry " + x.dump());
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+// E1, G1, E2B, G2B: the targets, the training recipe and what is measured.
+KlStudySpec::Learned parse_learned(const json& s, const char* key, std::uint64_t eval_seed) {
+  KlStudySpec::Learned l;
+  const std::string tag = key;
+  l.enabled = cfg::boolean_or(s, "enabled", true, tag);
+  l.tag = tag == "e1" ? "E1" : tag == "g1" ? "G1" : tag == "e2b" ? "E2B" : "G2B";
+  l.mixtures = tag[0] == 'g';
+  const bool identity = tag[1] == '1';
+  // The targets an experiment runs on: labelled schedules (E1, E2B) or mixtures in each d (G1, G2B).
+  if (l.mixtures) {
+    for (const Index d : dims_list(s, tag)) l.targets.emplace_back("gmm d=" + std::to_string(d), mixture_spec(d));
+  } else {
+    for (const std::string& n : string_list(s, "schedules", tag, {"a1", "a2", "a3"}))
+      l.targets.emplace_back(n, json{{"type", "schedule"}, {"name", n}, {"dim", 2}});
+  }
+  l.recipe = recipe(s, l.targets.front().second, tag);
+  l.batches_per_epoch = static_cast<long>(cfg::integer(s, "batches_per_epoch", tag));
+  if (identity) {
+    l.target_mse = number_list(s, "target_mse", tag, 1e-12, 1e12, false);
+    l.cross_mse = cfg::number(s, "cross_mse", tag);
+    l.eval_grid = static_cast<int>(cfg::count(s, "eval_grid", tag, 2, cfg::kMaxGrid));
+    l.eval_n = cfg::count(s, "eval_n", tag, 2, cfg::kMaxPoints);
+    l.seeds = static_cast<long>(cfg::count(s, "seeds", tag, 1, 10000));
+  } else {
+    l.estimate = estimate_options(s, eval_seed, tag);
+  }
+  return l;
 }
 
 }  // namespace
 
-void validate_kl_study(const cfg::json& c) {
-  cfg::integer(c, "seed", "");
-  cfg::integer(c, "eval_seed", "");
+KlStudySpec parse_kl_study(const cfg::json& c) {
+  KlStudySpec k;
+  k.seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", ""));
+  k.eval_seed = static_cast<std::uint64_t>(cfg::integer(c, "eval_seed", ""));
   const std::vector<std::string> schedules{"a1", "a2", "a3"};
-  for (const char* k : {"e0", "e2a", "g0", "g2a", "e1", "e2b", "g1", "g2b"}) cfg::boolean_or(c.at(k), "enabled", true, k);
   const json& e0 = c.at("e0");
-  cfg::count(e0, "grid", "e0", 2, cfg::kMaxGrid);
-  cfg::count(e0, "ode_samples", "e0", 1, cfg::kMaxPoints);
-  cfg::integer(e0, "seed", "e0");
+  k.e0.enabled = cfg::boolean_or(e0, "enabled", true, "e0");
+  k.e0.grid = static_cast<int>(cfg::count(e0, "grid", "e0", 2, cfg::kMaxGrid));
+  k.e0.ode_samples = cfg::count(e0, "ode_samples", "e0", 1, cfg::kMaxPoints);
+  k.e0.seed = static_cast<std::uint64_t>(cfg::integer(e0, "seed", "e0"));
   const json& e2a = c.at("e2a");
-  check_strings(e2a, "schedules", "e2a", schedules);
-  check_list(e2a, "betas", "e2a", -10, 10, false);
-  check_list(e2a, "sine_betas", "e2a", -10, 10, false);
-  estimate_options(e2a, 0, "e2a");
+  k.e2a.enabled = cfg::boolean_or(e2a, "enabled", true, "e2a");
+  k.e2a.schedules = string_list(e2a, "schedules", "e2a", schedules);
+  k.e2a.betas = number_list(e2a, "betas", "e2a", -10, 10, false);
+  k.e2a.sine_betas = number_list(e2a, "sine_betas", "e2a", -10, 10, false);
+  k.e2a.estimate = estimate_options(e2a, k.eval_seed, "e2a");
   const json& g0 = c.at("g0");
-  check_list(g0, "dims", "g0", 2, 4096, true);  // the mixture's four means sit on e1 and e2
-  cfg::count(g0, "grid", "g0", 2, cfg::kMaxGrid);
-  cfg::count(g0, "n", "g0", 2, cfg::kMaxPoints);
+  k.g0.enabled = cfg::boolean_or(g0, "enabled", true, "g0");
+  k.g0.dims = dims_list(g0, "g0");
+  k.g0.grid = static_cast<int>(cfg::count(g0, "grid", "g0", 2, cfg::kMaxGrid));
+  k.g0.n = cfg::count(g0, "n", "g0", 2, cfg::kMaxPoints);
   const json& g2a = c.at("g2a");
-  check_list(g2a, "dims", "g2a", 2, 4096, true);
-  check_strings(g2a, "families", "g2a", {"constant", "linear", "sine", "time_local"});
-  check_list(g2a, "eps", "g2a", 0, 100, false);
-  estimate_options(g2a, 0, "g2a");
-  for (const char* tag : {"e1", "g1", "e2b", "g2b"}) {
-    const json& s = c.at(tag);
-    const bool mixtures = tag[0] == 'g', identity = tag[1] == '1';
-    if (mixtures) check_list(s, "dims", tag, 2, 4096, true);
-    else check_strings(s, "schedules", tag, schedules);
-    const long long bpe = cfg::count(s, "batches_per_epoch", tag, 1, cfg::kMaxSteps);
-    const long long epochs = cfg::count(s, "epochs", tag, 1, cfg::kMaxSteps);
-    if (epochs > cfg::kMaxSteps / bpe) usage_error(std::string(tag) + ".epochs: epochs × batches_per_epoch is over " + std::to_string(cfg::kMaxSteps) + " steps");
-    cfg::count(s, "batch", tag, 1, cfg::kMaxPoints);
-    cfg::count(s, "val_size", tag, 1, cfg::kMaxPoints);
-    nn::spec_from_config({{"hidden", cfg::at(s, "hidden", tag)}, {"activation", "silu"},
-                          {"time_embedding", {{"type", "raw"}}}}, 2, std::string(tag) + ".model");
-    if (identity) {
-      check_list(s, "target_mse", tag, 1e-12, 1e12, false);
-      cfg::number(s, "cross_mse", tag);
-      cfg::count(s, "eval_grid", tag, 2, cfg::kMaxGrid);
-      cfg::count(s, "eval_n", tag, 2, cfg::kMaxPoints);
-      cfg::count(s, "seeds", tag, 1, 10000);
-    } else {
-      estimate_options(s, 0, tag);
-    }
-  }
+  k.g2a.enabled = cfg::boolean_or(g2a, "enabled", true, "g2a");
+  k.g2a.dims = dims_list(g2a, "g2a");
+  k.g2a.families = string_list(g2a, "families", "g2a", {"constant", "linear", "sine", "time_local"});
+  k.g2a.eps = number_list(g2a, "eps", "g2a", 0, 100, false);
+  k.g2a.estimate = estimate_options(g2a, k.eval_seed, "g2a");
+  k.e1 = parse_learned(c.at("e1"), "e1", k.eval_seed);
+  k.e2b = parse_learned(c.at("e2b"), "e2b", k.eval_seed);
+  k.g1 = parse_learned(c.at("g1"), "g1", k.eval_seed);
+  k.g2b = parse_learned(c.at("g2b"), "g2b", k.eval_seed);
+  return k;
 }
 
 cfg::json kl_study_defaults() {
@@ -485,30 +514,32 @@ cfg::json kl_study_defaults() {
   })");
 }
 
-StudyTables run_kl_study(const cfg::json& c, io::H5File* out) {
-  validate_kl_study(c);
+StudyTables run_kl_study(const KlStudySpec& k, io::H5File* out, StudyProgress& progress) {
   io::Table table;
-  const auto eval_seed = static_cast<std::uint64_t>(cfg::integer(c, "eval_seed", ""));
-  auto enabled = [&](const char* k) { return cfg::boolean_or(c.at(k), "enabled", true, k); };
-  auto timed = [&](const char* name, const std::function<void()>& f) {
-    Timer t;
-    std::cerr << "fm-kl-study: " << name << "...\n";
+  // One unit per enabled experiment; the trainings' bars show inside it.
+  const std::vector<std::pair<bool, std::string>> stages = {
+      {k.e0.enabled, "E0 closed-form identity"},      {k.e2a.enabled, "E2A perturbed schedules"},
+      {k.g0.enabled, "G0 mixture identity"},          {k.g2a.enabled, "G2A mixture perturbations"},
+      {k.e1.enabled, "E1 learned identity"},          {k.e2b.enabled, "E2B bound across checkpoints"},
+      {k.g1.enabled, "G1 learned mixture identity"},  {k.g2b.enabled, "G2B mixture checkpoints"}};
+  long total = 0;
+  for (const auto& [on, name] : stages) total += on ? 1 : 0;
+  progress.start("KL study", total);
+  auto stage = [&](std::size_t i, const std::function<void()>& f) {
+    if (!stages[i].first) return;
+    progress.running(stages[i].second);
     f();
-    std::cerr << "fm-kl-study: " << name << " done in " << t.seconds() << " s\n";
+    progress.done(stages[i].second);
   };
-  if (enabled("e0")) timed("E0 closed-form identity", [&] { run_e0(c.at("e0"), table, out); });
-  if (enabled("e2a")) timed("E2A perturbed schedules", [&] { run_e2a(c.at("e2a"), eval_seed, table); });
-  if (enabled("g0")) timed("G0 mixture identity", [&] { run_g0(c.at("g0"), eval_seed, table, out); });
-  if (enabled("g2a")) timed("G2A mixture perturbations", [&] { run_g2a(c.at("g2a"), eval_seed, table); });
-  const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", ""));
-  if (enabled("e1"))
-    timed("E1 learned identity", [&] { run_learned_identity("E1", c.at("e1"), false, seed, eval_seed, table, out); });
-  if (enabled("e2b"))
-    timed("E2B bound across checkpoints", [&] { run_checkpoints("E2B", c.at("e2b"), false, seed, eval_seed, table); });
-  if (enabled("g1"))
-    timed("G1 learned mixture identity", [&] { run_learned_identity("G1", c.at("g1"), true, seed, eval_seed, table, out); });
-  if (enabled("g2b"))
-    timed("G2B mixture checkpoints", [&] { run_checkpoints("G2B", c.at("g2b"), true, seed, eval_seed, table); });
+  stage(0, [&] { run_e0(k.e0, table, out); });
+  stage(1, [&] { run_e2a(k.e2a, table); });
+  stage(2, [&] { run_g0(k.g0, k.eval_seed, table, out); });
+  stage(3, [&] { run_g2a(k.g2a, table); });
+  stage(4, [&] { run_learned_identity(k.e1, k.seed, k.eval_seed, table, out); });
+  stage(5, [&] { run_checkpoints(k.e2b, k.seed, table); });
+  stage(6, [&] { run_learned_identity(k.g1, k.seed, k.eval_seed, table, out); });
+  stage(7, [&] { run_checkpoints(k.g2b, k.seed, table); });
+  progress.finish();
   return {std::move(table), {}};
 }
 

@@ -45,8 +45,7 @@ ConditionalPlan plan_sdfm_conditional(const json& b, const json& tr) {
     const json& sd = b["seeds"];
     if (!sd.is_array() || sd.empty()) usage_error(wb + ".seeds: expected a non-empty list of seeds");
     for (std::size_t i = 0; i < sd.size(); ++i)
-      cfg::as_count(sd[i], wb + ".seeds[" + std::to_string(i) + "]", 0, INT64_MAX);
-    p.seeds = sd;
+      p.seeds.push_back(static_cast<std::uint64_t>(cfg::as_count(sd[i], wb + ".seeds[" + std::to_string(i) + "]", 0, INT64_MAX)));
   }
   const double p_uncond = cfg::number_or(b, "p_uncond", 0.1, wb);
   if (!(p_uncond >= 0 && p_uncond < 1)) usage_error(wb + ".p_uncond: expected a probability in [0, 1)");
@@ -80,11 +79,8 @@ ConditionalPlan plan_sdfm_conditional(const json& b, const json& tr) {
     spec.objective.p_uncond = p_uncond;
     p.specs.push_back(std::move(spec));
     p.targets.push_back(dist::make_distribution(cfg::at(ds[di], "target", wd), wd + ".target"));
-    if (p.targets.back()->classes() == 0)
-      usage_error(wd + ".target: has no class labels (labelled are gmm, toy2d 8gaussians/moons/rings and datasets "
-                       "with a \"labels\" column)");
-    const Index n_train = cfg::count(ds[di], "n_train", wd, 2, cfg::kMaxPoints);
-    cfg::count(ds[di], "n_test", wd, 1, cfg::kMaxPoints);
+    p.splits.push_back(parse_split(ds[di], *p.targets.back(), wd, true));
+    const Index n_train = p.splits.back().n_train;
     if (p.knn > n_train) usage_error(wb + ".knn: " + std::to_string(p.knn) + " exceeds " + wd + ".n_train");
   }
   const json& cps = cfg::at(b, "couplings", wb);
@@ -99,6 +95,7 @@ ConditionalPlan plan_sdfm_conditional(const json& b, const json& tr) {
     coupling::validate_coupling_spec(cfg::at(cps[ci], "spec", wc), wc + ".spec");
     p.labels.push_back(cfg::string(cps[ci], "label", wc));
     p.roles.push_back(role);
+    p.coupling_specs.push_back(cps[ci]["spec"]);
   }
   p.dataset_selected.assign(p.names.size(), true);
   p.coupling_selected.assign(p.labels.size(), true);
@@ -106,20 +103,18 @@ ConditionalPlan plan_sdfm_conditional(const json& b, const json& tr) {
 }
 
 long conditional_runs(const ConditionalPlan& p, std::size_t seeds) {
-  if (!p.seeds.is_null()) seeds = p.seeds.size();
+  if (!p.seeds.empty()) seeds = p.seeds.size();
   return selected_runs(p.dataset_selected, p.coupling_selected, seeds);
 }
 
-io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const json& study_seeds, std::uint64_t base_seed,
-                               io::H5File* output, const StudyProgress& progress) {
+io::Table run_sdfm_conditional(const ConditionalPlan& p, const std::vector<std::uint64_t>& study_seeds,
+                               std::uint64_t base_seed, io::H5File* output, StudyProgress& progress) {
   io::Table table;
-  const json& seeds = p.seeds.is_null() ? study_seeds : p.seeds;
-  const json& ds = b["datasets"];
-  for (std::size_t di = 0; di < ds.size(); ++di) {
+  const std::vector<std::uint64_t>& seeds = p.seeds.empty() ? study_seeds : p.seeds;
+  for (std::size_t di = 0; di < p.names.size(); ++di) {
     if (!p.dataset_selected[di]) continue;
-    const std::string wd = "config.conditional.datasets[" + std::to_string(di) + "]";
     const std::uint64_t dseed = base_seed + kSeedOffset + di;
-    const Split split = make_split(ds[di], p.targets[di], dseed, wd, true);
+    const Split split = make_split(p.splits[di], p.targets[di], dseed, true);
     const Index K = split.classes, dim = split.train.cols();
     // The judge, fitted once on the training set; its accuracy on the test set is the ceiling.
     const metrics::KnnClassifier knn(split.train, split.train_labels, K, p.knn);
@@ -137,12 +132,12 @@ io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const js
     for (std::size_t ci = 0; ci < p.labels.size(); ++ci) {
       if (!p.coupling_selected[ci]) continue;
       for (std::size_t si = 0; si < seeds.size(); ++si) {
-        const auto seed = static_cast<std::uint64_t>(seeds[si].get<long long>());
+        const std::uint64_t seed = seeds[si];
         const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
-        progress(what, false);
+        progress.running(what);
         train::TrainSpec spec = p.specs[di];
         spec.seed = seed;
-        spec.coupling = b["couplings"][ci]["spec"];
+        spec.coupling = p.coupling_specs[ci];
         train::Trainer trainer(std::move(spec), split.train, split.train_conditions());
         const train::TrainResult res = trainer.run("", {"fm-sdfm-study", seed});
         if (!res.ok())
@@ -191,7 +186,7 @@ io::Table run_sdfm_conditional(const json& b, const ConditionalPlan& p, const js
           };
           conditional_flows(v, x0, cond, p.euler, p.dopri5, row);
         }
-        progress(what, true);
+        progress.done(what);
       }
     }
   }

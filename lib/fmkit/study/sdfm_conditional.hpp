@@ -9,7 +9,7 @@
 // distance, and the accuracy of a k-NN classifier fitted on the training set, beside that
 // classifier's accuracy on the test set (what a perfect sampler would score).
 #pragma once
-#include <functional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +17,7 @@
 #include "fmkit/dist/distribution.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "fmkit/io/table.hpp"
+#include "fmkit/study/sdfm_data.hpp"
 #include "fmkit/study/study_tables.hpp"
 #include "fmkit/train/train_spec.hpp"
 
@@ -32,7 +33,9 @@ struct ConditionalPlan {
   Index n_per_class = 200, knn = 5;
   std::vector<long> show_nfe;  // Euler NFEs whose samples (first seed, γ = 1) are stored for plots
   Index show_per_class = 10;
-  cfg::json seeds;  // the block's own seeds; null: config.seeds
+  std::vector<SplitSpec> splits;      // per dataset
+  std::vector<cfg::json> coupling_specs;  // per coupling (coupling::make_coupling's spec)
+  std::vector<std::uint64_t> seeds;  // the block's own seeds; empty: config.seeds
   // Set by the study's selection (config.only, config.only_couplings).
   std::vector<bool> dataset_selected, coupling_selected;
 };
@@ -43,11 +46,9 @@ ConditionalPlan plan_sdfm_conditional(const cfg::json& block, const cfg::json& t
 // The trainings the plan runs for `seeds` seeds (config.seeds; the block's own seeds if it has them).
 long conditional_runs(const ConditionalPlan& p, std::size_t seeds);
 
-// The /conditional rows; `progress(what, finished)` is called before each training run (what runs:
-// dataset, coupling, seed) and after it (finished). Samples for the
-// plots go to `output` (when not null) under /conditional_samples.
-io::Table run_sdfm_conditional(const cfg::json& block, const ConditionalPlan& p, const cfg::json& seeds,
-                               std::uint64_t base_seed, io::H5File* output,
-                               const StudyProgress& progress);
+// The /conditional rows; `progress` is told each training run (dataset, coupling, seed) before
+// and after it. Samples for the plots go to `output` (when not null) under /conditional_samples.
+io::Table run_sdfm_conditional(const ConditionalPlan& p, const std::vector<std::uint64_t>& seeds,
+                               std::uint64_t base_seed, io::H5File* output, StudyProgress& progress);
 
 }  // namespace fm::study

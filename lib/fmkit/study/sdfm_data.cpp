@@ -10,27 +10,35 @@ namespace fm::study {
 
 using cfg::json;
 
-// Training and test sets of a dataset, standardised by the training mean and one scalar scale: a
-// data file is split by a seeded permutation (first n_train, next n_test); a discrete target's
-// training set and test set are its atoms; any other distribution is sampled twice.
-Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed, const std::string& w, bool labelled) {
-  Split s;
-  s.dist = std::move(target);
-  if (labelled && s.dist->classes() == 0)
+SplitSpec parse_split(const json& d, const dist::Distribution& target, const std::string& w, bool labelled) {
+  if (labelled && target.classes() == 0)
     usage_error(w + ".target: has no class labels (labelled are gmm, toy2d 8gaussians/moons/rings and datasets "
                     "with a \"labels\" column)");
+  if (const auto* atoms = dynamic_cast<const dist::Atoms*>(&target)) {
+    if (!atoms->uniform())
+      usage_error(w + ".target: the training study needs uniform atom weights (its data sampler is uniform)");
+    if (d.contains("n_train") || d.contains("n_test"))
+      usage_error(w + ": a discrete target's training and test sets are its atoms; drop n_train and n_test");
+    return {atoms->points().rows(), atoms->points().rows()};
+  }
+  SplitSpec s;
+  s.n_train = cfg::count(d, "n_train", w, 2, cfg::kMaxPoints);
+  s.n_test = cfg::count(d, "n_test", w, 1, cfg::kMaxPoints);
+  if (const auto* data = dynamic_cast<const dist::Dataset*>(&target))
+    if (s.n_train + s.n_test > data->points().rows())
+      usage_error(w + ": n_train + n_test = " + std::to_string(s.n_train + s.n_test) + " exceeds the file's " +
+                  std::to_string(data->points().rows()) + " rows");
+  return s;
+}
+
+// Standardised by the training mean and one scalar scale.
+Split make_split(const SplitSpec& sizes, dist::DistributionPtr target, std::uint64_t seed, bool labelled) {
+  Split s;
+  s.dist = std::move(target);
   if (labelled) s.classes = s.dist->classes();
-  const auto sizes = [&] {
-    const Index n_train = cfg::count(d, "n_train", w, 2, cfg::kMaxPoints);
-    const Index n_test = cfg::count(d, "n_test", w, 1, cfg::kMaxPoints);
-    return std::pair{n_train, n_test};
-  };
+  const Index n_train = sizes.n_train, n_test = sizes.n_test;
   if (const auto data = std::dynamic_pointer_cast<const dist::Dataset>(s.dist)) {
     const Mat& p = data->points();
-    const auto [n_train, n_test] = sizes();
-    if (n_train + n_test > p.rows())
-      usage_error(w + ": n_train + n_test = " + std::to_string(n_train + n_test) + " exceeds the file's " +
-                  std::to_string(p.rows()) + " rows");
     Rng rng(seed, "sdfm/split");
     if (labelled) {  // the labels ride as one more column through the same permutation
       Mat joint(p.rows(), p.cols() + 1);
@@ -47,14 +55,9 @@ Split make_split(const json& d, dist::DistributionPtr target, std::uint64_t seed
       s.test = std::move(rows.second);
     }
   } else if (const auto atoms = std::dynamic_pointer_cast<const dist::Atoms>(s.dist)) {
-    if (!atoms->uniform())
-      usage_error(w + ".target: the training study needs uniform atom weights (its data sampler is uniform)");
-    if (d.contains("n_train") || d.contains("n_test"))
-      usage_error(w + ": a discrete target's training and test sets are its atoms; drop n_train and n_test");
     s.train = s.test = atoms->points();
     s.atom_weights = atoms->weights();
   } else {
-    const auto [n_train, n_test] = sizes();
     Rng rtr(seed, "sdfm/train_data"), rte(seed, "sdfm/test_data");
     if (labelled) {  // the same draws, with their labels
       s.train = s.dist->sample_labelled(n_train, rtr, s.train_labels);

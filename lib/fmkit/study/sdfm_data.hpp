@@ -21,11 +21,21 @@ struct Split {
   dist::Conditions train_conditions() const { return dist::Conditions::from_labels(train_labels, classes); }
 };
 
-// Training and test sets of a dataset entry `d` (keys n_train, n_test): a data file is split by a
-// seeded permutation (first n_train, next n_test); a discrete target's training set and test set
-// are its atoms; any other distribution is sampled twice. `labelled` keeps the class labels (a
-// usage error naming `where` for a target without them); the points are the unlabelled split's.
-Split make_split(const cfg::json& d, dist::DistributionPtr target, std::uint64_t seed, const std::string& where,
-                 bool labelled = false);
+// The sizes of a dataset entry's split (keys n_train, n_test), checked against its target before
+// any work: a data file needs both and at least as many rows; a discrete target (its atoms are the
+// training and test sets, and their weights must be uniform, as the data sampler is) takes
+// neither; any other distribution needs both. `labelled` requires the target's class labels.
+// Every message names `where`.
+struct SplitSpec {
+  Index n_train = 0, n_test = 0;  // a discrete target: its number of atoms, twice
+};
+SplitSpec parse_split(const cfg::json& d, const dist::Distribution& target, const std::string& where,
+                      bool labelled = false);
+
+// Training and test sets of a dataset: a data file is split by a seeded permutation (first n_train,
+// next n_test); a discrete target's training set and test set are its atoms; any other
+// distribution is sampled twice. `labelled` keeps the class labels; the points are the unlabelled
+// split's.
+Split make_split(const SplitSpec& sizes, dist::DistributionPtr target, std::uint64_t seed, bool labelled = false);
 
 }  // namespace fm::study

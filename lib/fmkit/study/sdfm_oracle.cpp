@@ -112,87 +112,66 @@ Estimate irreducible_loss(const field::DiscreteOracleField& f, const Mat& y, Ind
 
 }  // namespace
 
-void validate_sdfm_oracle(const json& o) {
+OracleSpec parse_sdfm_oracle(const json& o) {
   const std::string w = "config.oracle";
   cfg::expect_keys(o, w, {"n", "w2_n", "euler", "straightness_n", "fine_steps", "loss_n", "datasets", "couplings", "only"});
-  if (!o.contains("datasets") || o["datasets"].empty()) return;
+  OracleSpec p;
+  if (!o.contains("datasets") || o["datasets"].empty()) return p;
   if (!o["datasets"].is_array()) usage_error(w + ".datasets: expected a list");
   if (!o.contains("couplings") || !o["couplings"].is_array() || o["couplings"].empty())
     usage_error(w + ".couplings: expected a non-empty list");
-  const Index n = cfg::count(o, "n", w, 2, cfg::kMaxPoints);
-  const Index w2_n = cfg::count(o, "w2_n", w, 1, n), st_n = cfg::count(o, "straightness_n", w, 1, n);
-  cfg::count(o, "loss_n", w, 2, cfg::kMaxPoints);
-  const long fine = cfg::count(o, "fine_steps", w, 32, cfg::kMaxGrid);
-  if (fine % 32 != 0) usage_error(w + ".fine_steps: expected a positive multiple of 32");
-  (void)w2_n;
-  (void)st_n;
+  p.n = cfg::count(o, "n", w, 2, cfg::kMaxPoints);
+  p.w2_n = cfg::count(o, "w2_n", w, 1, p.n);
+  p.straightness_n = cfg::count(o, "straightness_n", w, 1, p.n);
+  p.loss_n = cfg::count(o, "loss_n", w, 2, cfg::kMaxPoints);
+  p.fine_steps = static_cast<long>(cfg::count(o, "fine_steps", w, 32, cfg::kMaxGrid));
+  if (p.fine_steps % 32 != 0) usage_error(w + ".fine_steps: expected a positive multiple of 32");
   const json& euler = cfg::at(o, "euler", w);
   if (!euler.is_array()) usage_error(w + ".euler: expected a list of positive integers");
   for (std::size_t i = 0; i < euler.size(); ++i)
-    cfg::as_count(euler[i], w + ".euler[" + std::to_string(i) + "]", 1, cfg::kMaxGrid);
-  std::vector<std::string> names;
+    p.euler.push_back(static_cast<long>(cfg::as_count(euler[i], w + ".euler[" + std::to_string(i) + "]", 1, cfg::kMaxGrid)));
   for (std::size_t di = 0; di < o["datasets"].size(); ++di) {
     const std::string wd = w + ".datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(o["datasets"][di], wd, {"name", "target"});
-    names.push_back(cfg::string(o["datasets"][di], "name", wd));
+    p.names.push_back(cfg::string(o["datasets"][di], "name", wd));
     const auto dist = dist::make_distribution(cfg::at(o["datasets"][di], "target", wd), wd + ".target");
-    if (!std::dynamic_pointer_cast<const dist::Atoms>(dist))
-      usage_error(wd + ".target: the oracle study needs a discrete target ({\"type\":\"atoms\",...})");
+    auto atoms = std::dynamic_pointer_cast<const dist::Atoms>(dist);
+    if (!atoms) usage_error(wd + ".target: the oracle study needs a discrete target ({\"type\":\"atoms\",...})");
+    p.targets.push_back(std::move(atoms));
   }
-  select_by_name(o.contains("only") ? o["only"] : json(), w + ".only", names, w + ".datasets");
+  p.selected = select_by_name(o.contains("only") ? o["only"] : json(), w + ".only", p.names, w + ".datasets");
   for (std::size_t ci = 0; ci < o["couplings"].size(); ++ci) {
     const std::string wc = w + ".couplings[" + std::to_string(ci) + "]";
     cfg::expect_keys(o["couplings"][ci], wc, {"label", "spec"});
-    cfg::string(o["couplings"][ci], "label", wc);
+    p.labels.push_back(cfg::string(o["couplings"][ci], "label", wc));
     const json& spec = cfg::at(o["couplings"][ci], "spec", wc);
     const std::string type = cfg::string(spec, "type", wc + ".spec");
     if (type == "independent") cfg::expect_keys(spec, wc + ".spec", {"type"});
     else if (type == "semidiscrete") coupling::parse_semidiscrete_spec(spec, wc + ".spec");
     else usage_error(wc + ".spec.type: expected 'independent' or 'semidiscrete', got '" + type + "'");
+    p.coupling_specs.push_back(spec);
   }
+  return p;
 }
 
-io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
-  validate_sdfm_oracle(o);
-  const std::string w = "config.oracle";
-  cfg::expect_keys(o, w, {"n", "w2_n", "euler", "straightness_n", "fine_steps", "loss_n", "datasets", "couplings", "only"});
+io::Table run_sdfm_oracle(const OracleSpec& p, std::uint64_t seed) {
   io::Table table;
-  if (!o.contains("datasets") || o["datasets"].empty()) return table;
-  if (!o["datasets"].is_array()) usage_error(w + ".datasets: expected a list");
-  if (!o.contains("couplings") || !o["couplings"].is_array() || o["couplings"].empty())
-    usage_error(w + ".couplings: expected a non-empty list");
-  const Index n = cfg::integer(o, "n", w), w2_n = cfg::integer(o, "w2_n", w);
-  const Index st_n = cfg::integer(o, "straightness_n", w), loss_n = cfg::integer(o, "loss_n", w);
-  const long fine = cfg::integer(o, "fine_steps", w);
-  if (n < 2 || w2_n < 1 || w2_n > n || st_n < 1 || st_n > n || loss_n < 2)
-    usage_error(w + ": expected n ≥ 2, 1 ≤ w2_n ≤ n, 1 ≤ straightness_n ≤ n and loss_n ≥ 2");
-  if (fine < 32 || fine % 32 != 0) usage_error(w + ".fine_steps: expected a positive multiple of 32");
-  std::vector<long> euler;
-  for (const auto& e : cfg::at(o, "euler", w)) {
-    if (!e.is_number_integer() || e.get<long>() < 1) usage_error(w + ".euler: expected a list of positive integers");
-    euler.push_back(e.get<long>());
-  }
-
-  std::vector<std::string> names;
-  for (std::size_t di = 0; di < o["datasets"].size(); ++di)
-    names.push_back(cfg::string(o["datasets"][di], "name", w + ".datasets[" + std::to_string(di) + "]"));
-  const std::vector<bool> selected =
-      select_by_name(o.contains("only") ? o["only"] : json(), w + ".only", names, w + ".datasets");
+  if (p.names.empty()) return table;
+  const std::string w = "config.oracle";
+  const Index n = p.n, w2_n = p.w2_n, st_n = p.straightness_n, loss_n = p.loss_n;
+  const long fine = p.fine_steps;
+  const std::vector<long>& euler = p.euler;
+  const std::vector<bool>& selected = p.selected;
   const long n_selected = static_cast<long>(std::count(selected.begin(), selected.end(), true));
   // Counted per stage (fit, straightness, loss, each Euler NFE), not per coupling: an ε > 0
   // coupling of M = 1000 atoms takes ~20 min, and a log should say where in it a run is.
   const long stages = 3 + static_cast<long>(euler.size());
-  Progress bar("SD-FM oracle", n_selected * static_cast<long>(o["couplings"].size()) * stages);
+  Progress bar("SD-FM oracle", n_selected * static_cast<long>(p.labels.size()) * stages);
   long done = 0;
-  for (std::size_t di = 0; di < o["datasets"].size(); ++di) {
+  for (std::size_t di = 0; di < p.names.size(); ++di) {
     if (!selected[di]) continue;  // its seeds are seed + di whatever else runs
-    const json& d = o["datasets"][di];
-    const std::string wd = w + ".datasets[" + std::to_string(di) + "]";
-    cfg::expect_keys(d, wd, {"name", "target"});
-    const std::string dname = names[di];
-    const auto dist = dist::make_distribution(cfg::at(d, "target", wd), wd + ".target");
-    const auto atoms = std::dynamic_pointer_cast<const dist::Atoms>(dist);
-    if (!atoms) usage_error(wd + ".target: the oracle study needs a discrete target ({\"type\":\"atoms\",...})");
+    const std::string& dname = p.names[di];
+    const auto& atoms = p.targets[di];
     // Standardised like every dataset of the study: mean removed, one scalar scale.
     const Vec mean = atoms->points().colwise().mean();
     const Mat y = (atoms->points().rowwise() - mean.transpose()) / dist::scalar_scale(atoms->points());
@@ -204,14 +183,12 @@ io::Table run_sdfm_oracle(const json& o, std::uint64_t seed) {
     const double w2_floor = metrics::w2_exact_weighted(standardised.sample(w2_n, frng), y, b).w2;
     Rng nrng(seed + di, "sdfm-oracle/noise");
     const Mat x0 = nrng.normal(n, y.cols());  // one noise set for every coupling (paired comparisons)
-    for (std::size_t ci = 0; ci < o["couplings"].size(); ++ci) {
-      const json& cp = o["couplings"][ci];
+    for (std::size_t ci = 0; ci < p.labels.size(); ++ci) {
       const std::string wc = w + ".couplings[" + std::to_string(ci) + "]";
-      cfg::expect_keys(cp, wc, {"label", "spec"});
-      const std::string label = cfg::string(cp, "label", wc);
+      const std::string& label = p.labels[ci];
       Timer timer;
       const auto stage_done = [&](const std::string& what) { bar.update(++done, dname + " " + label + ": " + what); };
-      const Coupled c = make_coupled(cfg::at(cp, "spec", wc), wc + ".spec", y, b, seed + di);
+      const Coupled c = make_coupled(p.coupling_specs[ci], wc + ".spec", y, b, seed + di);
       stage_done("potential fitted");
       const metrics::Straightness st = metrics::straightness_euler(*c.field, x0.topRows(st_n), fine);
       stage_done("straightness");

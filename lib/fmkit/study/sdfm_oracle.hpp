@@ -6,16 +6,32 @@
 // the irreducible loss L* = E‖X1 − X0 − v_t(X_t)‖² by Monte Carlo, and the potential's own χ².
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "fmkit/core/config.hpp"
+#include "fmkit/dist/atoms.hpp"
 #include "fmkit/io/table.hpp"
 
 namespace fm::study {
 
-// `oracle` is the study config's "oracle" block (keys: n, w2_n, euler, straightness_n, fine_steps,
-// loss_n, datasets, couplings); an empty dataset list gives an empty table.
-// Checks the oracle section's keys and sizes before any work (run_sdfm_oracle calls it too).
-void validate_sdfm_oracle(const cfg::json& oracle);
-io::Table run_sdfm_oracle(const cfg::json& oracle, std::uint64_t seed);
+// The study config's "oracle" block (keys: n, w2_n, euler, straightness_n, fine_steps, loss_n,
+// datasets, couplings, only), parsed; no datasets: nothing to run.
+struct OracleSpec {
+  Index n = 0, w2_n = 0, straightness_n = 0, loss_n = 0;
+  long fine_steps = 0;
+  std::vector<long> euler;
+  std::vector<std::string> names;
+  std::vector<std::shared_ptr<const dist::Atoms>> targets;
+  std::vector<bool> selected;  // oracle.only
+  std::vector<std::string> labels;
+  std::vector<cfg::json> coupling_specs;  // independent or semidiscrete
+};
+
+// Checks the oracle section's keys, sizes, targets and couplings before any work.
+OracleSpec parse_sdfm_oracle(const cfg::json& oracle);
+// An empty spec gives an empty table.
+io::Table run_sdfm_oracle(const OracleSpec& spec, std::uint64_t seed);
 
 }  // namespace fm::study

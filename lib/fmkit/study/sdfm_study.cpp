@@ -64,33 +64,19 @@ std::set<std::string> sdfm_study_opaque() {
 
 namespace {
 
-// What the validating pass resolves once: coupling labels and which run where, each dataset's
-// distribution and training recipe, and the number of training runs.
-struct Plan {
-  std::vector<std::string> labels, names;
-  std::vector<bool> coupling_selected, selected;
-  std::vector<dist::DistributionPtr> targets;
-  std::vector<train::TrainSpec> specs;  // each dataset's training spec (seed and coupling set per run)
-  long total = 0;
-  // The mean-flow block (config.mean_flow): its couplings, which run, on which datasets, the
-  // objective and the NFE.
-  std::vector<std::string> mf_labels, mf_roles;
-  std::vector<bool> mf_selected;
-  std::vector<bool> mf_dataset;  // per config.datasets entry
-  train::Objective mf_objective;
-  std::vector<long> mf_nfe;
-  std::optional<ConditionalPlan> conditional;  // config.conditional
-  std::optional<SuperResPlan> superres;         // config.super_resolution
-  bool runs_coupling(const json& d, std::size_t ci) const {
-    if (!coupling_selected[ci]) return false;
-    if (!d.contains("couplings")) return true;
-    for (const auto& l : d["couplings"])
-      if (l == labels[ci]) return true;
-    return false;
-  }
-};
+// Step counts of an eval list.
+std::vector<long> steps_list(const json& ev, const char* k) {
+  const json& l = cfg::at(ev, k, "eval");
+  if (!l.is_array()) usage_error(std::string("eval.") + k + ": expected a list of step counts");
+  std::vector<long> out;
+  for (std::size_t i = 0; i < l.size(); ++i)
+    out.push_back(static_cast<long>(cfg::as_count(l[i], std::string("eval.") + k + "[" + std::to_string(i) + "]", 1, cfg::kMaxGrid)));
+  return out;
+}
 
-Plan plan_sdfm_study(const json& c) {
+}  // namespace
+
+SdfmStudySpec parse_sdfm_study(const json& c) {
   cfg::expect_keys(c, "config",
                    {"seed", "seeds", "only", "only_couplings", "train", "eval", "datasets", "couplings", "mean_flow",
                     "conditional", "super_resolution", "oracle"});
@@ -99,71 +85,72 @@ Plan plan_sdfm_study(const json& c) {
   cfg::expect_keys(tr, "train", {"steps", "batch", "hidden", "lr", "ema", "time_embedding", "precision"});
   dataset_train(tr, json::object(), "config");  // config.train itself first, so its errors name it
   cfg::expect_keys(ev, "eval", {"n", "w2_n", "euler", "heun", "dopri5", "straightness_n"});
-  cfg::integer(c, "seed", "config");
+  SdfmStudySpec p;
+  p.seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
   if (!c["seeds"].is_array() || c["seeds"].empty()) usage_error("config.seeds: expected a non-empty list of seeds");
   for (std::size_t i = 0; i < c["seeds"].size(); ++i)
-    cfg::as_count(c["seeds"][i], "config.seeds[" + std::to_string(i) + "]", 0, INT64_MAX);
+    p.seeds.push_back(static_cast<std::uint64_t>(cfg::as_count(c["seeds"][i], "config.seeds[" + std::to_string(i) + "]", 0, INT64_MAX)));
   if (!c["datasets"].is_array() || c["datasets"].empty()) usage_error("config.datasets: expected a non-empty list");
   if (!c["couplings"].is_array() || c["couplings"].empty()) usage_error("config.couplings: expected a non-empty list");
-  const Index n_eval = cfg::count(ev, "n", "eval", 2, cfg::kMaxPoints);
-  const Index w2_n = cfg::count(ev, "w2_n", "eval", 2, cfg::kMaxPoints);
-  if (w2_n > n_eval) usage_error("eval.w2_n: must not exceed eval.n");
-  const Index st_n = cfg::count(ev, "straightness_n", "eval", 1, cfg::kMaxPoints);
-  if (st_n > n_eval) usage_error("eval.straightness_n: must not exceed eval.n");
-  for (const char* k : {"euler", "heun"}) {
-    const json& l = cfg::at(ev, k, "eval");
-    if (!l.is_array()) usage_error(std::string("eval.") + k + ": expected a list of step counts");
-    for (std::size_t i = 0; i < l.size(); ++i)
-      cfg::as_count(l[i], std::string("eval.") + k + "[" + std::to_string(i) + "]", 1, cfg::kMaxGrid);
-  }
-  cfg::boolean_or(ev, "dopri5", true, "eval");
-  Plan p;
-  // One pass over the datasets before any work, so a typo in the last one fails at once: keys,
-  // the distribution (built once, reused below) and the optional coupling subset (the quick
-  // config's budget: a dataset may run only some couplings, by label).
-  std::vector<std::string>& label_list = p.labels;
+  p.eval.n = cfg::count(ev, "n", "eval", 2, cfg::kMaxPoints);
+  p.eval.w2_n = cfg::count(ev, "w2_n", "eval", 2, cfg::kMaxPoints);
+  if (p.eval.w2_n > p.eval.n) usage_error("eval.w2_n: must not exceed eval.n");
+  p.eval.straightness_n = cfg::count(ev, "straightness_n", "eval", 1, cfg::kMaxPoints);
+  if (p.eval.straightness_n > p.eval.n) usage_error("eval.straightness_n: must not exceed eval.n");
+  p.eval.euler = steps_list(ev, "euler");
+  p.eval.heun = steps_list(ev, "heun");
+  p.eval.dopri5 = cfg::boolean_or(ev, "dopri5", true, "eval");
+  // The couplings, before the datasets that name them by label.
+  std::vector<std::string> label_list;
   for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
     const std::string wc = "config.couplings[" + std::to_string(ci) + "]";
     cfg::expect_keys(c["couplings"][ci], wc, {"label", "spec", "role"});
+    SdfmCoupling cp;
     // The role a coupling plays in the paper's claims (experiments/claims/sdfm_claims.py reads it
     // from the stored config); a label is a name for people, never matched by the claims.
     if (c["couplings"][ci].contains("role")) {
       static const std::vector<std::string> roles{"independent", "ot_small_batch", "ot_smaller_batch", "ot_sinkhorn",
                                                   "ot_sinkhorn_small_eps", "ot_large_batch", "sd", "sd_eps",
                                                   "sd_chi2_level"};
-      const std::string role = cfg::string(c["couplings"][ci], "role", wc);
-      if (std::find(roles.begin(), roles.end(), role) == roles.end())
-        usage_error(wc + ".role: unknown role '" + role + "' (see experiments/claims/sdfm_claims.py)");
+      cp.role = cfg::string(c["couplings"][ci], "role", wc);
+      if (std::find(roles.begin(), roles.end(), cp.role) == roles.end())
+        usage_error(wc + ".role: unknown role '" + cp.role + "' (see experiments/claims/sdfm_claims.py)");
     }
-    coupling::validate_coupling_spec(cfg::at(c["couplings"][ci], "spec", wc), wc + ".spec");
-    label_list.push_back(cfg::string(c["couplings"][ci], "label", wc));
+    cp.spec = cfg::at(c["couplings"][ci], "spec", wc);
+    coupling::validate_coupling_spec(cp.spec, wc + ".spec");
+    cp.label = cfg::string(c["couplings"][ci], "label", wc);
+    label_list.push_back(cp.label);
+    p.couplings.push_back(std::move(cp));
   }
   // The mean-flow block's couplings share the label namespace (and only_couplings) with the rest.
   const json& mf = c["mean_flow"];
+  std::vector<std::string> mf_labels;
   if (!mf.is_null()) {
     const std::string wm = "config.mean_flow";
     cfg::expect_keys(mf, wm, {"datasets", "couplings", "nfe", "objective"});
-    p.mf_objective = train::Objective::parse(cfg::at(mf, "objective", wm), wm + ".objective");
-    if (p.mf_objective.type != "meanflow") usage_error(wm + ".objective.type: expected meanflow");
+    p.mean_flow.objective = train::Objective::parse(cfg::at(mf, "objective", wm), wm + ".objective");
+    if (p.mean_flow.objective.type != "meanflow") usage_error(wm + ".objective.type: expected meanflow");
     const json& nfe = cfg::at(mf, "nfe", wm);
     if (!nfe.is_array() || nfe.empty()) usage_error(wm + ".nfe: expected a non-empty list of step counts");
     for (std::size_t i = 0; i < nfe.size(); ++i)
-      p.mf_nfe.push_back(static_cast<long>(cfg::as_count(nfe[i], wm + ".nfe[" + std::to_string(i) + "]", 1, 1024)));
+      p.mean_flow.nfe.push_back(static_cast<long>(cfg::as_count(nfe[i], wm + ".nfe[" + std::to_string(i) + "]", 1, 1024)));
     const json& cps = cfg::at(mf, "couplings", wm);
     if (!cps.is_array() || cps.empty()) usage_error(wm + ".couplings: expected a non-empty list");
     for (std::size_t i = 0; i < cps.size(); ++i) {
       const std::string wc = wm + ".couplings[" + std::to_string(i) + "]";
       cfg::expect_keys(cps[i], wc, {"label", "spec", "role"});
-      const std::string role = cfg::string(cps[i], "role", wc);
-      if (role != "independent" && role != "sd")
+      SdfmCoupling cp;
+      cp.role = cfg::string(cps[i], "role", wc);
+      if (cp.role != "independent" && cp.role != "sd")
         usage_error(wc + ".role: expected independent or sd (the roles claims MF1 and MF2 compare)");
-      coupling::validate_coupling_spec(cfg::at(cps[i], "spec", wc), wc + ".spec");
-      const std::string label = cfg::string(cps[i], "label", wc);
-      if (std::find(label_list.begin(), label_list.end(), label) != label_list.end() ||
-          std::find(p.mf_labels.begin(), p.mf_labels.end(), label) != p.mf_labels.end())
-        usage_error(wc + ".label: '" + label + "' is already the label of another coupling");
-      p.mf_labels.push_back(label);
-      p.mf_roles.push_back(role);
+      cp.spec = cfg::at(cps[i], "spec", wc);
+      coupling::validate_coupling_spec(cp.spec, wc + ".spec");
+      cp.label = cfg::string(cps[i], "label", wc);
+      if (std::find(label_list.begin(), label_list.end(), cp.label) != label_list.end() ||
+          std::find(mf_labels.begin(), mf_labels.end(), cp.label) != mf_labels.end())
+        usage_error(wc + ".label: '" + cp.label + "' is already the label of another coupling");
+      mf_labels.push_back(cp.label);
+      p.mean_flow.couplings.push_back(std::move(cp));
     }
   }
   // The conditional block's datasets and couplings join the names "only" and "only_couplings" pick from.
@@ -177,28 +164,27 @@ Plan plan_sdfm_study(const json& c) {
   // "only_couplings" splits a dataset's work by coupling (sweep tasks of minutes, not hours); the
   // training seed does not depend on the coupling, so the split rows equal the full run's.
   std::vector<std::string> all_labels = label_list;
-  all_labels.insert(all_labels.end(), p.mf_labels.begin(), p.mf_labels.end());
+  all_labels.insert(all_labels.end(), mf_labels.begin(), mf_labels.end());
   all_labels.insert(all_labels.end(), cd_labels.begin(), cd_labels.end());
   all_labels.insert(all_labels.end(), sr_labels.begin(), sr_labels.end());
   const std::vector<bool> picked =
       select_by_name(c["only_couplings"], "config.only_couplings", all_labels, "config.couplings", "label");
-  const auto n_main = static_cast<long>(label_list.size()), n_mf = static_cast<long>(p.mf_labels.size());
-  p.coupling_selected.assign(picked.begin(), picked.begin() + n_main);
-  p.mf_selected.assign(picked.begin() + n_main, picked.begin() + n_main + n_mf);
-  std::vector<std::string>& names = p.names;
+  const auto n_main = static_cast<long>(label_list.size()), n_mf = static_cast<long>(mf_labels.size());
+  const std::vector<bool> coupling_selected(picked.begin(), picked.begin() + n_main);
+  p.mean_flow.selected.assign(picked.begin() + n_main, picked.begin() + n_main + n_mf);
+  std::vector<std::string> names;
   for (std::size_t di = 0; di < c["datasets"].size(); ++di)
     names.push_back(cfg::string(c["datasets"][di], "name", "config.datasets[" + std::to_string(di) + "]"));
   std::vector<std::string> all_names = names;
   all_names.insert(all_names.end(), cd_names.begin(), cd_names.end());
   all_names.insert(all_names.end(), sr_names.begin(), sr_names.end());
   const std::vector<bool> chosen = select_by_name(c["only"], "config.only", all_names, "config.datasets");
-  p.selected.assign(chosen.begin(), chosen.begin() + static_cast<long>(names.size()));
   const auto n_cd = static_cast<long>(cd_labels.size()), n_names = static_cast<long>(names.size()),
              n_cd_names = static_cast<long>(cd_names.size());
   if (p.superres) {
     p.superres->coupling_selected.assign(picked.begin() + n_main + n_mf + n_cd, picked.end());
     p.superres->dataset_selected.assign(chosen.begin() + n_names + n_cd_names, chosen.end());
-    const long runs = superres_runs(*p.superres, c["seeds"].size());
+    const long runs = superres_runs(*p.superres, p.seeds.size());
     const bool any_dataset = std::find(p.superres->dataset_selected.begin(), p.superres->dataset_selected.end(), true) !=
                              p.superres->dataset_selected.end();
     if (any_dataset && runs == 0)
@@ -208,14 +194,14 @@ Plan plan_sdfm_study(const json& c) {
   if (p.conditional) {
     p.conditional->coupling_selected.assign(picked.begin() + n_main + n_mf, picked.begin() + n_main + n_mf + n_cd);
     p.conditional->dataset_selected.assign(chosen.begin() + n_names, chosen.begin() + n_names + n_cd_names);
-    const long runs = conditional_runs(*p.conditional, c["seeds"].size());
+    const long runs = conditional_runs(*p.conditional, p.seeds.size());
     const bool any_dataset = std::find(p.conditional->dataset_selected.begin(), p.conditional->dataset_selected.end(),
                                        true) != p.conditional->dataset_selected.end();
     if (any_dataset && runs == 0)
       usage_error("config.only_couplings: selects none of the couplings of config.conditional");
     p.total += runs;
   }
-  p.mf_dataset.assign(names.size(), false);
+  std::vector<bool> mf_dataset(names.size(), false);
   if (!mf.is_null()) {
     const json& ds = cfg::at(mf, "datasets", "config.mean_flow");
     if (!ds.is_array() || ds.empty()) usage_error("config.mean_flow.datasets: expected a non-empty list of dataset names");
@@ -224,42 +210,54 @@ Plan plan_sdfm_study(const json& c) {
       if (it == names.end())
         usage_error("config.mean_flow.datasets: '" + (n.is_string() ? n.get<std::string>() : n.dump()) +
                     "' is not the name of a dataset in config.datasets");
-      p.mf_dataset[static_cast<std::size_t>(it - names.begin())] = true;
+      mf_dataset[static_cast<std::size_t>(it - names.begin())] = true;
     }
   }
   for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
     const json& d = c["datasets"][di];
     const std::string wd = "config.datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(d, wd, {"name", "target", "n_train", "n_test", "couplings", "train"});
-    p.specs.push_back(dataset_train(tr, d, wd));
-    p.targets.push_back(dist::make_distribution(cfg::at(d, "target", wd), wd + ".target"));
-    if (d.contains("n_train")) cfg::count(d, "n_train", wd, 2, cfg::kMaxPoints);
-    if (d.contains("n_test")) cfg::count(d, "n_test", wd, 1, cfg::kMaxPoints);
+    SdfmDataset ds;
+    ds.name = names[di];
+    ds.selected = chosen[di];
+    ds.mean_flow = mf_dataset[di];
+    ds.train = dataset_train(tr, d, wd);
+    ds.target = dist::make_distribution(cfg::at(d, "target", wd), wd + ".target");
+    ds.split = parse_split(d, *ds.target, wd);
+    // The dataset's own coupling subset (the quick config's budget), by label.
+    ds.runs = coupling_selected;
     if (d.contains("couplings")) {
       if (!d["couplings"].is_array() || d["couplings"].empty())
         usage_error(wd + ".couplings: expected a non-empty list of coupling labels");
-      for (const auto& l : d["couplings"])
-        if (!l.is_string() || std::find(label_list.begin(), label_list.end(), l.get<std::string>()) == label_list.end())
+      std::vector<bool> listed(label_list.size(), false);
+      for (const auto& l : d["couplings"]) {
+        const auto it = l.is_string() ? std::find(label_list.begin(), label_list.end(), l.get<std::string>())
+                                      : label_list.end();
+        if (it == label_list.end())
           usage_error(wd + ".couplings: '" + (l.is_string() ? l.get<std::string>() : l.dump()) +
                       "' is not the label of a coupling in config.couplings");
+        listed[static_cast<std::size_t>(it - label_list.begin())] = true;
+      }
+      for (std::size_t ci = 0; ci < listed.size(); ++ci) ds.runs[ci] = ds.runs[ci] && listed[ci];
     }
-    if (!p.selected[di]) continue;
-    long runs = 0;
-    for (std::size_t ci = 0; ci < label_list.size(); ++ci) runs += p.runs_coupling(d, ci) ? 1 : 0;
-    if (p.mf_dataset[di])
-      for (std::size_t mi = 0; mi < p.mf_labels.size(); ++mi) runs += p.mf_selected[mi] ? 1 : 0;
-    // An empty intersection is a mis-split sweep, not a run with nothing to report.
-    if (runs == 0)
-      usage_error("config.only_couplings: selects none of the couplings dataset '" + names[di] + "' runs");
-    p.total += runs * static_cast<long>(c["seeds"].size());
+    // Each coupling against the batch it will train with (a minibatch coupling's ot_batch).
+    for (std::size_t ci = 0; ci < p.couplings.size(); ++ci)
+      if (ds.runs[ci])
+        coupling::validate_coupling_spec(p.couplings[ci].spec, "config.couplings[" + std::to_string(ci) + "].spec",
+                                         ds.train.train.batch);
+    if (ds.selected) {
+      long runs = static_cast<long>(std::count(ds.runs.begin(), ds.runs.end(), true));
+      if (ds.mean_flow) runs += static_cast<long>(std::count(p.mean_flow.selected.begin(), p.mean_flow.selected.end(), true));
+      // An empty intersection is a mis-split sweep, not a run with nothing to report.
+      if (runs == 0)
+        usage_error("config.only_couplings: selects none of the couplings dataset '" + ds.name + "' runs");
+      p.total += runs * static_cast<long>(p.seeds.size());
+    }
+    p.datasets.push_back(std::move(ds));
   }
-  if (c.contains("oracle")) validate_sdfm_oracle(c["oracle"]);
+  if (c.contains("oracle")) p.oracle = parse_sdfm_oracle(c["oracle"]);
   return p;
 }
-
-}  // namespace
-
-void validate_sdfm_study(const json& c) { plan_sdfm_study(c); }
 
 namespace {
 
@@ -277,12 +275,13 @@ struct Bench {
   Mat map_truth;                   // a Brenier target's OT map of x0, in standardised units
 };
 
-Bench make_bench(const json& c, const Plan& p, std::size_t di, std::uint64_t base_seed) {
-  const json& ev = c["eval"];
-  const Index n_eval = cfg::integer(ev, "n", "eval"), w2_n = cfg::integer(ev, "w2_n", "eval");
+Bench make_bench(const SdfmStudySpec& p, std::size_t di) {
+  const Index n_eval = p.eval.n, w2_n = p.eval.w2_n;
+  const std::uint64_t base_seed = p.seed;
+  const SdfmDataset& d = p.datasets[di];
   Bench b;
-  b.name = p.names[di];
-  b.split = make_split(c["datasets"][di], p.targets[di], base_seed + di, "config.datasets[" + std::to_string(di) + "]");
+  b.name = d.name;
+  b.split = make_split(d.split, d.target, base_seed + di);
   const Index dim = b.split.train.cols();
   Rng nrng(base_seed + di, "sdfm/eval_noise");
   b.x0 = nrng.normal(n_eval, dim);
@@ -314,9 +313,9 @@ void sample_metrics(const Bench& b, const Mat& x, io::Table& table) {
 
 // One training run: the dataset's spec with this seed and coupling, on the standardised
 // training points in memory.
-train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const json& coupling, std::uint64_t seed,
+train::Trainer train_model(const SdfmDataset& d, const Bench& b, const json& coupling, std::uint64_t seed,
                            const std::string& label, train::TrainResult& res, const train::Objective* objective = nullptr) {
-  train::TrainSpec spec = p.specs[di];
+  train::TrainSpec spec = d.train;
   spec.seed = seed;
   spec.coupling = coupling;
   if (objective) {
@@ -332,10 +331,10 @@ train::Trainer train_model(const Plan& p, std::size_t di, const Bench& b, const 
 // The rows of one trained model: every solver and NFE of config.eval, each scored against the
 // bench, beside the model's straightness and the training run's own figures. Returns the samples
 // of the most accurate solver run (Dopri5, else the last listed), for the stored examples.
-Mat score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, const std::string& label, std::uint64_t seed,
+Mat score_model(const SdfmStudySpec::Eval& ev, const Bench& b, const train::TrainSpec& spec, const std::string& label, std::uint64_t seed,
                  const train::TrainResult& res, const io::Summary& ts, const field::VelocityField& v, io::Table& table) {
   const Index dim = b.split.train.cols();
-  const metrics::Straightness st = metrics::straightness(v, b.x0.topRows(cfg::integer(ev, "straightness_n", "eval")));
+  const metrics::Straightness st = metrics::straightness(v, b.x0.topRows(ev.straightness_n));
   auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
     table.add_row();
     table.set("dataset", b.name);
@@ -358,21 +357,21 @@ Mat score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, co
   };
   integrate::FlowOptions fo;
   Mat shown;
-  for (const auto& n : ev["euler"]) {
+  for (const long n : ev.euler) {
     fo.method = integrate::Method::Euler;
-    fo.nfe = n.get<long>();
+    fo.nfe = n;
     auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
     row("euler", fo.nfe, f);
     shown = std::move(f.x);
   }
-  for (const auto& n : ev["heun"]) {
+  for (const long n : ev.heun) {
     fo.method = integrate::Method::Heun;
-    fo.nfe = n.get<long>();
+    fo.nfe = n;
     auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
     row("heun", fo.nfe, f);
     shown = std::move(f.x);
   }
-  if (cfg::boolean_or(ev, "dopri5", true, "eval")) {
+  if (ev.dopri5) {
     fo.method = integrate::Method::Dopri5;
     fo.dopri = {1e-5, 1e-5, 10000, 0};
     auto f = integrate::integrate_flow(v, b.x0, 0, 1, fo);
@@ -384,11 +383,11 @@ Mat score_model(const json& ev, const Bench& b, const train::TrainSpec& spec, co
 
 // The mean-flow rows of one trained model: the k-step sampler at each NFE of the block, scored
 // against the bench like the FM models (whose Euler rows at the same NFE sit in /summary).
-void score_mean_flow(const Plan& p, const Bench& b, const std::string& label, const std::string& role,
+void score_mean_flow(const SdfmStudySpec& p, const Bench& b, const std::string& label, const std::string& role,
                      std::uint64_t seed, const train::TrainResult& res, const io::Summary& ts, const nn::Mlp& net,
                      long long steps, io::Table& table) {
   const field::MlpMeanFlow u(std::make_shared<nn::Mlp>(net));
-  for (long k : p.mf_nfe) {
+  for (long k : p.mean_flow.nfe) {
     const Mat x = integrate::sample_mean_flow(u, b.x0, k);
     table.add_row();
     table.set("dataset", b.name);
@@ -406,60 +405,54 @@ void score_mean_flow(const Plan& p, const Bench& b, const std::string& label, co
 
 }  // namespace
 
-StudyTables run_sdfm_study(const json& c, io::H5File* output) {
-  const Plan p = plan_sdfm_study(c);
-  const auto base_seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
-  // The network-free oracle study runs first: it is short, and its config errors surface at once.
-  io::Table oracle = c.contains("oracle") ? run_sdfm_oracle(c["oracle"], base_seed) : io::Table{};
-  Progress bar("SD-FM study", p.total);
-  long done = 0;
+StudyTables run_sdfm_study(const SdfmStudySpec& p, io::H5File* output, StudyProgress& progress) {
+  // The network-free oracle study runs first: it is short, and has its own bar.
+  io::Table oracle = run_sdfm_oracle(p.oracle, p.seed);
+  progress.start("SD-FM study", p.total);
   io::Table table, mf_table;
-  for (std::size_t di = 0; di < c["datasets"].size(); ++di) {
-    if (!p.selected[di]) continue;  // its seeds are base_seed + di whatever else runs
-    const Bench b = make_bench(c, p, di, base_seed);
-    for (std::size_t ci = 0; ci < c["couplings"].size(); ++ci) {
-      if (!p.runs_coupling(c["datasets"][di], ci)) continue;
-      const std::string& label = p.labels[ci];
-      for (const auto& sj : c["seeds"]) {
-        const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
-        bar.update(done, b.name + " " + label + " seed " + std::to_string(seed));  // what runs, for the inner bars
+  for (std::size_t di = 0; di < p.datasets.size(); ++di) {
+    const SdfmDataset& d = p.datasets[di];
+    if (!d.selected) continue;  // its seeds are seed + di whatever else runs
+    const Bench b = make_bench(p, di);
+    for (std::size_t ci = 0; ci < p.couplings.size(); ++ci) {
+      if (!d.runs[ci]) continue;
+      const SdfmCoupling& cp = p.couplings[ci];
+      for (std::size_t si = 0; si < p.seeds.size(); ++si) {
+        const std::uint64_t seed = p.seeds[si];
+        const std::string what = b.name + " " + cp.label + " seed " + std::to_string(seed);
+        progress.running(what);
         train::TrainResult res;
-        const train::Trainer trainer = train_model(p, di, b, c["couplings"][ci].at("spec"), seed, label, res);
+        const train::Trainer trainer = train_model(d, b, cp.spec, seed, cp.label, res);
         const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()), field::MlpField::Output::Direct,
                                 trainer.spec().train.precision);  // sampled as trained
-        const Mat shown = score_model(c["eval"], b, p.specs[di], label, seed, res, trainer.summary(res), v, table);
+        const Mat shown = score_model(p.eval, b, d.train, cp.label, seed, res, trainer.summary(res), v, table);
         if (output)
-          store_examples(*output, {di, ci, b.name, label, c["couplings"][ci].value("role", ""), seed, &sj == &c["seeds"].front()},
-                         trainer, v, b.x0, shown, b.split.mean, b.split.scale);
-        bar.update(++done, b.name + " " + label + " seed " + std::to_string(seed) + " done");
+          store_examples(*output, {di, ci, b.name, cp.label, cp.role, seed, si == 0}, trainer, v, b.x0, shown,
+                         b.split.mean, b.split.scale);
+        progress.done(what);
       }
     }
-    if (!p.mf_dataset[di]) continue;
+    if (!d.mean_flow) continue;
     // The mean-flow block: identical networks and steps, the mean-flow objective.
-    for (std::size_t mi = 0; mi < p.mf_labels.size(); ++mi) {
-      if (!p.mf_selected[mi]) continue;
-      for (const auto& sj : c["seeds"]) {
-        const auto seed = static_cast<std::uint64_t>(sj.get<long long>());
-        bar.update(done, b.name + " " + p.mf_labels[mi] + " seed " + std::to_string(seed));
+    for (std::size_t mi = 0; mi < p.mean_flow.couplings.size(); ++mi) {
+      if (!p.mean_flow.selected[mi]) continue;
+      const SdfmCoupling& cp = p.mean_flow.couplings[mi];
+      for (const std::uint64_t seed : p.seeds) {
+        const std::string what = b.name + " " + cp.label + " seed " + std::to_string(seed);
+        progress.running(what);
         train::TrainResult res;
-        const train::Trainer trainer = train_model(p, di, b, c["mean_flow"]["couplings"][mi].at("spec"), seed,
-                                                   p.mf_labels[mi], res, &p.mf_objective);
-        score_mean_flow(p, b, p.mf_labels[mi], p.mf_roles[mi], seed, res, trainer.summary(res), trainer.ema_mlp(),
-                        p.specs[di].train.steps, mf_table);
-        bar.update(++done, b.name + " " + p.mf_labels[mi] + " seed " + std::to_string(seed) + " done");
+        const train::Trainer trainer = train_model(d, b, cp.spec, seed, cp.label, res, &p.mean_flow.objective);
+        score_mean_flow(p, b, cp.label, cp.role, seed, res, trainer.summary(res), trainer.ema_mlp(), d.train.train.steps,
+                        mf_table);
+        progress.done(what);
       }
     }
   }
   io::Table cd_table, sr_table;
-  // The blocks say what runs before each training (for the inner bars) and count it when done.
-  const StudyProgress block_progress = [&](const std::string& what, bool finished) {
-    bar.update(finished ? ++done : done, finished ? what + " done" : what);
-  };
-  if (p.conditional)
-    cd_table = run_sdfm_conditional(c["conditional"], *p.conditional, c["seeds"], base_seed, output, block_progress);
-  if (p.superres)
-    sr_table = run_sdfm_superres(c["super_resolution"], *p.superres, c["seeds"], base_seed, output, block_progress);
-  bar.finish();
+  // The blocks tell the study's bar what runs before each training and count it when done.
+  if (p.conditional) cd_table = run_sdfm_conditional(*p.conditional, p.seeds, p.seed, output, progress);
+  if (p.superres) sr_table = run_sdfm_superres(*p.superres, p.seeds, p.seed, output, progress);
+  progress.finish();
   StudyTables out{std::move(table), {}};
   if (mf_table.rows() > 0) out.extra.emplace_back("mean_flow", std::move(mf_table));
   if (cd_table.rows() > 0) out.extra.emplace_back("conditional", std::move(cd_table));

@@ -56,6 +56,7 @@ SuperResPlan plan_sdfm_superres(const json& b, const json& tr) {
     p.names.push_back(cfg::string(ds[di], "name", wd));
     p.specs.push_back(dataset_train(tr, ds[di], wd));
     p.targets.push_back(dist::make_distribution(cfg::at(ds[di], "target", wd), wd + ".target"));
+    p.splits.push_back(parse_split(ds[di], *p.targets.back(), wd));
     const Index d = p.targets.back()->dim(), side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(d))));
     if (side * side != d) usage_error(wd + ".target: points of dimension " + std::to_string(d) + " are not square images");
     p.pooled.push_back(cfg::count(ds[di], "pooled", wd, 1, side));
@@ -63,8 +64,7 @@ SuperResPlan plan_sdfm_superres(const json& b, const json& tr) {
       usage_error(wd + ".pooled: " + std::to_string(p.pooled.back()) + " does not divide the image side " + std::to_string(side));
     p.sigma.push_back(cfg::number(ds[di], "sigma", wd));
     if (!(p.sigma.back() >= 0 && p.sigma.back() <= 100)) usage_error(wd + ".sigma: expected a noise level in [0, 100]");
-    cfg::count(ds[di], "n_train", wd, 2, cfg::kMaxPoints);
-    if (cfg::count(ds[di], "n_test", wd, 1, cfg::kMaxPoints) < p.n_conditions)
+    if (p.splits.back().n_test < p.n_conditions)
       usage_error(wd + ".n_test: fewer test images than " + wb + ".n_conditions");
   }
   const json& cps = cfg::at(b, "couplings", wb);
@@ -81,6 +81,7 @@ SuperResPlan plan_sdfm_superres(const json& b, const json& tr) {
       usage_error(wc + ".spec.beta: a continuous condition needs its weight beta in the augmented cost");
     p.labels.push_back(cfg::string(cps[ci], "label", wc));
     p.roles.push_back(role);
+    p.coupling_specs.push_back(spec);
   }
   p.dataset_selected.assign(p.names.size(), true);
   p.coupling_selected.assign(p.labels.size(), true);
@@ -91,15 +92,13 @@ long superres_runs(const SuperResPlan& p, std::size_t seeds) {
   return selected_runs(p.dataset_selected, p.coupling_selected, seeds);
 }
 
-io::Table run_sdfm_superres(const json& b, const SuperResPlan& p, const json& seeds, std::uint64_t base_seed,
-                            io::H5File* output, const StudyProgress& progress) {
+io::Table run_sdfm_superres(const SuperResPlan& p, const std::vector<std::uint64_t>& seeds, std::uint64_t base_seed,
+                            io::H5File* output, StudyProgress& progress) {
   io::Table table;
-  const json& ds = b["datasets"];
-  for (std::size_t di = 0; di < ds.size(); ++di) {
+  for (std::size_t di = 0; di < p.names.size(); ++di) {
     if (!p.dataset_selected[di]) continue;
-    const std::string wd = "config.super_resolution.datasets[" + std::to_string(di) + "]";
     const std::uint64_t dseed = base_seed + kSeedOffset + di;
-    const Split split = make_split(ds[di], p.targets[di], dseed, wd);
+    const Split split = make_split(p.splits[di], p.targets[di], dseed);
     const Index dim = split.train.cols(), side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(dim))));
     // Conditions in the standardised units: the pooled image plus noise, drawn once per point.
     Rng ntr(dseed, "sdfm/superres_train_noise"), nte(dseed, "sdfm/superres_test_noise");
@@ -117,11 +116,11 @@ io::Table run_sdfm_superres(const json& b, const SuperResPlan& p, const json& se
     for (std::size_t ci = 0; ci < p.labels.size(); ++ci) {
       if (!p.coupling_selected[ci]) continue;
       for (std::size_t si = 0; si < seeds.size(); ++si) {
-        const auto seed = static_cast<std::uint64_t>(seeds[si].get<long long>());
+        const std::uint64_t seed = seeds[si];
         const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
-        progress(what, false);
+        progress.running(what);
         train::TrainResult res;
-        const train::Trainer trainer = train_with_conditions(p.specs[di], seed, b["couplings"][ci]["spec"], split.train,
+        const train::Trainer trainer = train_with_conditions(p.specs[di], seed, p.coupling_specs[ci], split.train,
                                                              dist::Conditions{z_train, 0},
                                                              p.names[di] + ", coupling " + p.labels[ci], res);
         const io::Summary ts = trainer.summary(res);
@@ -186,7 +185,7 @@ io::Table run_sdfm_superres(const json& b, const SuperResPlan& p, const json& se
           }
         };
         conditional_flows(v, x0, cond, p.euler, p.dopri5, row);
-        progress(what, true);
+        progress.done(what);
       }
     }
   }

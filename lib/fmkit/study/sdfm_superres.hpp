@@ -9,7 +9,7 @@
 // `peak`, in data units), the spread of the samples of one condition (per-pixel standard deviation,
 // averaged), and the RMSE between a sample's pooled copy and the noiseless pooled truth.
 #pragma once
-#include <functional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +17,7 @@
 #include "fmkit/dist/distribution.hpp"
 #include "fmkit/io/h5file.hpp"
 #include "fmkit/io/table.hpp"
+#include "fmkit/study/sdfm_data.hpp"
 #include "fmkit/study/study_tables.hpp"
 #include "fmkit/train/train_spec.hpp"
 
@@ -26,6 +27,8 @@ struct SuperResPlan {
   std::vector<std::string> names, labels, roles;
   std::vector<dist::DistributionPtr> targets;
   std::vector<train::TrainSpec> specs;
+  std::vector<SplitSpec> splits;          // per dataset
+  std::vector<cfg::json> coupling_specs;  // per coupling (coupling::make_coupling's spec)
   std::vector<Index> pooled;
   std::vector<double> sigma;
   std::vector<long> euler;
@@ -41,7 +44,8 @@ Mat average_pool(const Mat& images, Index side, Index pooled);
 
 SuperResPlan plan_sdfm_superres(const cfg::json& block, const cfg::json& train);
 long superres_runs(const SuperResPlan& p, std::size_t seeds);
-io::Table run_sdfm_superres(const cfg::json& block, const SuperResPlan& p, const cfg::json& seeds, std::uint64_t base_seed,
-                            io::H5File* output, const StudyProgress& progress);
+// The /super_resolution rows; `progress` is told each training run before and after it.
+io::Table run_sdfm_superres(const SuperResPlan& p, const std::vector<std::uint64_t>& seeds, std::uint64_t base_seed,
+                            io::H5File* output, StudyProgress& progress);
 
 }  // namespace fm::study

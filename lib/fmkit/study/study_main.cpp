@@ -10,21 +10,22 @@
 namespace fm::study {
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const Validate& validate, const StudyRun& run) {
+               const std::set<std::string>& opaque, const ParseStudy& parse) {
   CLI::App app{description};
   CommonFlags common;
   add_common_flags(app, common);
   if (!parse_cli(app, argc, argv)) return 0;
   const cfg::json cfg = resolve_config(defaults, common, opaque);
-  // --dump-config prints the resolved config (also to see the keys and defaults), then validates it
+  // --dump-config prints the resolved config (also to see the keys and defaults), then parses it
   // as a run would: exit 2 says it would not run.
   if (common.dump_config) std::cout << cfg.dump(2) << std::endl;
-  validate(cfg);
+  const ParsedStudy run = parse(cfg);
   if (common.dump_config) return 0;
   Timer timer;
   std::optional<io::H5File> file;
   if (!common.out.empty()) file.emplace(io::H5File::create(common.out));
-  const StudyTables t = run(cfg, file ? &*file : nullptr);
+  StudyProgress progress;
+  const StudyTables t = run(file ? &*file : nullptr, progress);
   if (file) {
     io::write_metadata(*file, {command_line(argc, argv), static_cast<std::uint64_t>(cfg["seed"].get<long long>())}, cfg);
     t.summary.write(*file, "/summary");

@@ -28,20 +28,9 @@ namespace {
 
 using cfg::json;
 
-struct Target {
-  std::string name;
-  json spec;
-  Index dim = 1;
-  double beta = std::numeric_limits<double>::infinity();  // ∞: smooth
-  double minimax = 0.5;   // β/(2β+d), or ½ for a smooth target
-  double kde_beta = 2;    // the Gaussian kernel is of order 2: its bias is O(h^min(β,2))
-  dist::DistributionPtr dist;
-  field::Model truth;
-};
-
-Target parse_target(const json& t, const std::string& w) {
+TvTarget parse_target(const json& t, const std::string& w) {
   cfg::expect_keys(t, w, {"name", "target", "beta"});
-  Target out;
+  TvTarget out;
   out.name = cfg::string(t, "name", w);
   out.spec = cfg::at(t, "target", w);
   out.dist = dist::make_distribution(out.spec, w + ".target");
@@ -63,15 +52,14 @@ Target parse_target(const json& t, const std::string& w) {
   return out;
 }
 
-Mat training_set(const Target& t, std::uint64_t seed, long long n, long long rep) {
+Mat training_set(const TvTarget& t, std::uint64_t seed, long long n, long long rep) {
   Rng rng(seed, "tv/train/" + t.name + "/n=" + std::to_string(n), static_cast<std::uint64_t>(rep));
   return t.dist->sample(n, rng);
 }
 
-metrics::BandwidthFit cv_bandwidth(const Mat& x, const json& kde) {
+metrics::BandwidthFit cv_bandwidth(const Mat& x, const TvStudySpec::Kde& kde) {
   const double s = dist::scalar_scale(x);  // the bracket is relative to the sample's spread
-  return metrics::kde_cv_bandwidth(x, cfg::number(kde, "h_lo", "kde") * s, cfg::number(kde, "h_hi", "kde") * s,
-                                   cfg::integer(kde, "cv_points", "kde"));
+  return metrics::kde_cv_bandwidth(x, kde.h_lo * s, kde.h_hi * s, kde.cv_points);
 }
 
 // The fixed capacity / early-stopping rule: the same network, step budget and patience at
@@ -118,8 +106,7 @@ void kde_columns(io::Table& table, const std::string& prefix, const Vec& log_p, 
 
 // One row per (target, quantity): the exponent r of y ∝ n^{−r} over n ≥ fit_n_min, its bootstrap
 // interval and the reference it is read against.
-io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets, const std::vector<bool>& selected,
-                    const json& c) {
+io::Table fit_table(const io::Table& summary, const TvStudySpec& c) {
   struct Quantity {
     const char* column;
     const char* reference;
@@ -134,8 +121,7 @@ io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets
       {"kl", "2 x minimax (KL ~ TV^2)", 2.0, false},
       {"tv_bound", "minimax/2 (sqrt(A1 eps) with eps at the minimax rate)", 0.5, false},
   };
-  const double n_min = cfg::number(c, "fit_n_min", "config");
-  const json& bs = c["bootstrap"];
+  const double n_min = c.fit_n_min;
   auto number = [&](std::size_t row, const std::string& col) {
     return std::visit(
         [](const auto& v) -> double {
@@ -145,9 +131,9 @@ io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets
         summary.get(row, col));
   };
   io::Table fits;
-  for (std::size_t ti = 0; ti < targets.size(); ++ti) {
-    if (!selected[ti]) continue;  // the bootstrap is seeded by ti, as in a full run
-    const Target& tg = targets[ti];
+  for (std::size_t ti = 0; ti < c.targets.size(); ++ti) {
+    if (!c.selected[ti]) continue;  // the bootstrap is seeded by ti, as in a full run
+    const TvTarget& tg = c.targets[ti];
     for (const Quantity& q : quantities) {
       std::vector<double> n, y;
       for (std::size_t i = 0; i < summary.rows(); ++i)
@@ -155,8 +141,7 @@ io::Table fit_table(const io::Table& summary, const std::vector<Target>& targets
           n.push_back(number(i, "n"));
           y.push_back(number(i, q.column));
         }
-      const auto f = metrics::fit_rate(n, y, n_min, cfg::number(bs, "level", "bootstrap"),
-                                       static_cast<int>(cfg::integer(bs, "resamples", "bootstrap")), ti);
+      const auto f = metrics::fit_rate(n, y, n_min, c.bootstrap.level, c.bootstrap.resamples, ti);
       const double kb = tg.kde_beta, d = static_cast<double>(tg.dim);
       const double ref = q.factor * (q.kernel ? (std::isinf(tg.beta) ? 2 / (4 + d) : kb / (2 * kb + d)) : tg.minimax);
       fits.add_row();
@@ -198,7 +183,7 @@ json tv_study_defaults() {
 
 std::set<std::string> tv_study_opaque() { return {"only", "targets"}; }
 
-void validate_tv_study(const json& c) {
+TvStudySpec parse_tv_study(const json& c) {
   cfg::expect_keys(c, "config",
                    {"seed", "only", "targets", "n", "reps", "floor_reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
   const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"], &bs = c["bootstrap"];
@@ -206,45 +191,54 @@ void validate_tv_study(const json& c) {
   cfg::expect_keys(ev, "eval", {"m", "grid", "n_eps", "n_score", "seed"});
   cfg::expect_keys(kde, "kde", {"cv_points", "h_lo", "h_hi"});
   cfg::expect_keys(bs, "bootstrap", {"resamples", "level"});
-  cfg::integer(c, "seed", "config");
-  cfg::count(c, "reps", "config", 1, 100000);
-  cfg::count(c, "floor_reps", "config", 0, 100000);
-  const double n_min = cfg::number(c, "fit_n_min", "config");
-  if (n_min < 0) usage_error("config.fit_n_min: expected a sample size >= 0");
+  TvStudySpec s;
+  s.seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
+  s.reps = cfg::count(c, "reps", "config", 1, 100000);
+  s.floor_reps = cfg::count(c, "floor_reps", "config", 0, 100000);
+  s.fit_n_min = cfg::number(c, "fit_n_min", "config");
+  if (s.fit_n_min < 0) usage_error("config.fit_n_min: expected a sample size >= 0");
   if (!c["n"].is_array() || c["n"].empty()) usage_error("config.n: expected a non-empty list of sample sizes");
   for (std::size_t i = 0; i < c["n"].size(); ++i)
-    cfg::as_count(c["n"][i], "config.n[" + std::to_string(i) + "]", 20, cfg::kMaxPoints);
+    s.n.push_back(cfg::as_count(c["n"][i], "config.n[" + std::to_string(i) + "]", 20, cfg::kMaxPoints));
+  std::sort(s.n.begin(), s.n.end());
   // The training recipe exactly as every fit builds it.
   const double holdout = cfg::number(tr, "holdout", "train");
   if (!(holdout >= 0 && holdout < 1)) usage_error("train.holdout: expected a fraction in [0, 1)");
   try {
-    train_spec(tr);
+    s.recipe = train_spec(tr);
   } catch (const Error& e) {  // the trainer's parsers name model.* and data.*: say it is config.train
     usage_error(std::string("config.train: ") + e.what());
   }
-  cfg::count(ev, "m", "eval", 2, cfg::kMaxPoints);
-  cfg::count(ev, "grid", "eval", 2, cfg::kMaxGrid);
-  cfg::count(ev, "n_eps", "eval", 2, cfg::kMaxPoints);
-  cfg::count(ev, "n_score", "eval", 2, cfg::kMaxPoints);
-  cfg::integer(ev, "seed", "eval");
-  cfg::count(kde, "cv_points", "kde", 2, cfg::kMaxPoints);
-  const double lo = cfg::number(kde, "h_lo", "kde"), hi = cfg::number(kde, "h_hi", "kde");
-  if (!(lo > 0 && hi > lo)) usage_error("kde: expected 0 < h_lo < h_hi");
+  s.eval.n_kl = cfg::count(ev, "m", "eval", 2, cfg::kMaxPoints);
+  s.eval.grid = static_cast<int>(cfg::count(ev, "grid", "eval", 2, cfg::kMaxGrid));
+  s.eval.n_eps = cfg::count(ev, "n_eps", "eval", 2, cfg::kMaxPoints);
+  s.eval.n_score = cfg::count(ev, "n_score", "eval", 2, cfg::kMaxPoints);
+  s.eval.cs_bound = false;
+  s.eval.validate();
+  s.eval_seed = static_cast<std::uint64_t>(cfg::integer(ev, "seed", "eval"));
+  s.kde.cv_points = cfg::count(kde, "cv_points", "kde", 2, cfg::kMaxPoints);
+  s.kde.h_lo = cfg::number(kde, "h_lo", "kde");
+  s.kde.h_hi = cfg::number(kde, "h_hi", "kde");
+  if (!(s.kde.h_lo > 0 && s.kde.h_hi > s.kde.h_lo)) usage_error("kde: expected 0 < h_lo < h_hi");
   if (!c["targets"].is_array() || c["targets"].empty()) usage_error("config.targets: expected a non-empty list");
   std::vector<std::string> names;
-  for (std::size_t i = 0; i < c["targets"].size(); ++i)
-    names.push_back(parse_target(c["targets"][i], "config.targets[" + std::to_string(i) + "]").name);
-  select_by_name(c["only"], "config.only", names, "config.targets");
-  cfg::count(bs, "resamples", "bootstrap", 10, 10'000'000);
-  const double level = cfg::number(bs, "level", "bootstrap");
-  if (!(level > 0 && level < 1)) usage_error("bootstrap.level: expected a level in (0, 1)");
+  for (std::size_t i = 0; i < c["targets"].size(); ++i) {
+    s.targets.push_back(parse_target(c["targets"][i], "config.targets[" + std::to_string(i) + "]"));
+    names.push_back(s.targets.back().name);
+  }
+  s.selected = select_by_name(c["only"], "config.only", names, "config.targets");
+  s.bootstrap.resamples = static_cast<int>(cfg::count(bs, "resamples", "bootstrap", 10, 10'000'000));
+  s.bootstrap.level = cfg::number(bs, "level", "bootstrap");
+  if (!(s.bootstrap.level > 0 && s.bootstrap.level < 1)) usage_error("bootstrap.level: expected a level in (0, 1)");
+  return s;
 }
 
 namespace {
 
 // The oracle-rate KDE bandwidth c·n^{−1/(2β+d)}: its constant anchored once per target at the
 // smallest n (mean over repetitions of h_cv · n^{1/(2β+d)}), so no n is tuned on its own.
-double oracle_bandwidth_constant(const Target& tg, std::uint64_t seed, long long n0, long long reps, const json& kde) {
+double oracle_bandwidth_constant(const TvTarget& tg, std::uint64_t seed, long long n0, long long reps,
+                                 const TvStudySpec::Kde& kde) {
   const double kde_exp = 1.0 / (2 * tg.kde_beta + static_cast<double>(tg.dim));
   double c = 0;
   for (long long r = 0; r < reps; ++r)
@@ -255,8 +249,8 @@ double oracle_bandwidth_constant(const Target& tg, std::uint64_t seed, long long
 
 // One fit's row: the FM model's KL and TV chain at the evaluation points, and on a finite set the
 // KDE baselines on the same samples (cross-validated and oracle-rate bandwidths).
-void fit_row(io::Table& table, const Target& tg, long long n, long long r, const bounds::KlEstimate& e,
-             const train::TrainResult& res, double train_s, const Mat& x, const json& kde, double oracle_c) {
+void fit_row(io::Table& table, const TvTarget& tg, long long n, long long r, const bounds::KlEstimate& e,
+             const train::TrainResult& res, double train_s, const Mat& x, const TvStudySpec::Kde& kde, double oracle_c) {
   const auto tv = metrics::mc_tv(e.log_p1, e.log_q1);
   table.add_row();
   table.set("target", tg.name);
@@ -294,67 +288,43 @@ void fit_row(io::Table& table, const Target& tg, long long n, long long r, const
 
 }  // namespace
 
-StudyTables run_tv_study(const json& c, io::H5File* /*output: tables only*/) {
-  validate_tv_study(c);  // every key and range; below, values are read as validated
-  const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"];
-  const auto seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
-  const long long reps = cfg::integer(c, "reps", "config");
-  std::vector<long long> ns;
-  for (const auto& n : c["n"]) ns.push_back(n.get<long long>());
-  std::sort(ns.begin(), ns.end());
-  std::vector<Target> targets;
-  for (std::size_t i = 0; i < c["targets"].size(); ++i)
-    targets.push_back(parse_target(c["targets"][i], "config.targets[" + std::to_string(i) + "]"));
-  std::vector<std::string> names;
-  for (const Target& t : targets) names.push_back(t.name);
-  const std::vector<bool> selected = select_by_name(c["only"], "config.only", names, "config.targets");
-  const long n_selected = static_cast<long>(std::count(selected.begin(), selected.end(), true));
-
-  bounds::KlEstimateOptions eo;
-  eo.grid = static_cast<int>(cfg::integer(ev, "grid", "eval"));
-  eo.n_eps = cfg::integer(ev, "n_eps", "eval");
-  eo.n_score = cfg::integer(ev, "n_score", "eval");
-  eo.n_kl = cfg::integer(ev, "m", "eval");
-  eo.cs_bound = false;
-  eo.validate();
-
-  const train::TrainSpec recipe = train_spec(tr);
-  const long long floor_reps = cfg::integer(c, "floor_reps", "config");
-  if (floor_reps < 0) usage_error("config.floor_reps: expected an integer >= 0");
-  Progress bar("TV study", n_selected * (static_cast<long>(ns.size()) * reps + floor_reps));
-  long done = 0;
+StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only*/, StudyProgress& progress) {
+  const std::vector<long long>& ns = c.n;
+  const long n_selected = static_cast<long>(std::count(c.selected.begin(), c.selected.end(), true));
+  bounds::KlEstimateOptions eo = c.eval;
+  progress.start("TV study", n_selected * (static_cast<long>(ns.size()) * c.reps + c.floor_reps));
   StudyTables out;
   io::Table& table = out.summary;
-  for (std::size_t ti = 0; ti < targets.size(); ++ti) {
-    if (!selected[ti]) continue;  // its seeds derive from ti whatever else runs
-    const Target& tg = targets[ti];
+  for (std::size_t ti = 0; ti < c.targets.size(); ++ti) {
+    if (!c.selected[ti]) continue;  // its seeds derive from ti whatever else runs
+    const TvTarget& tg = c.targets[ti];
     // The same evaluation points for every n and repetition of a target.
-    eo.seed = static_cast<std::uint64_t>(cfg::integer(ev, "seed", "eval")) + ti;
-    const double oracle_c = oracle_bandwidth_constant(tg, seed, ns.front(), reps, kde);
+    eo.seed = c.eval_seed + ti;
+    const double oracle_c = oracle_bandwidth_constant(tg, c.seed, ns.front(), c.reps, c.kde);
     // n = 0 is the floor run: fresh samples of p at every step (no finite training set), so its
     // error is the training rule's optimisation/capacity floor, not a statistical one.
     std::vector<std::pair<long long, long long>> runs;
     for (long long n : ns)
-      for (long long r = 0; r < reps; ++r) runs.emplace_back(n, r);
-    for (long long r = 0; r < floor_reps; ++r) runs.emplace_back(0, r);
+      for (long long r = 0; r < c.reps; ++r) runs.emplace_back(n, r);
+    for (long long r = 0; r < c.floor_reps; ++r) runs.emplace_back(0, r);
     for (const auto& [n, r] : runs) {
       const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) + " rep " +
                                std::to_string(r);
-      bar.update(done, what);  // what runs, for the inner bars
+      progress.running(what);
       Timer timer;
-      const Mat x = n > 0 ? training_set(tg, seed, n, r) : Mat();
+      const Mat x = n > 0 ? training_set(tg, c.seed, n, r) : Mat();
       train::TrainResult res;
-      const std::uint64_t train_seed = seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
-      const nn::Mlp net = train_velocity(recipe, tg.spec, x, train_seed, res);
+      const std::uint64_t train_seed = c.seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
+      const nn::Mlp net = train_velocity(c.recipe, tg.spec, x, train_seed, res);
       const double train_s = timer.seconds();
       const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
-      fit_row(table, tg, n, r, e, res, train_s, x, kde, oracle_c);
+      fit_row(table, tg, n, r, e, res, train_s, x, c.kde, oracle_c);
       table.set("wall_time_s", timer.seconds());
-      bar.update(++done, what + " done");
+      progress.done(what);
     }
   }
-  bar.finish();
-  out.extra.emplace_back("fits", fit_table(table, targets, selected, c));
+  progress.finish();
+  out.extra.emplace_back("fits", fit_table(table, c));
   return out;
 }
 

@@ -1,0 +1,37 @@
+// How a study tells its caller what it is doing: its size once, then what runs before each unit of
+// work (a training, a case, a stage) and when that unit is done. The program shell passes one that
+// draws the study's bar (core/progress), so the trainings' own bars show inside it with the
+// dataset, coupling and seed that runs; a library caller that wants no display passes a silent one.
+#pragma once
+#include <memory>
+#include <string>
+
+namespace fm {
+class Progress;
+}
+
+namespace fm::study {
+
+class StudyProgress {
+ public:
+  explicit StudyProgress(bool shown = true);
+  ~StudyProgress();
+  StudyProgress(const StudyProgress&) = delete;
+  StudyProgress& operator=(const StudyProgress&) = delete;
+
+  // Opens the bar: `label` (e.g. "SD-FM study") and the number of units the run will do.
+  void start(const std::string& label, long total);
+  // The unit about to run; the bars nested in it show this as their context.
+  void running(const std::string& what);
+  // The unit just finished: counted, and shown as "<what> done".
+  void done(const std::string& what);
+  // Closes the bar with its closing line (the study ran to its end).
+  void finish();
+
+ private:
+  bool shown_;
+  long done_ = 0;
+  std::unique_ptr<Progress> bar_;
+};
+
+}  // namespace fm::study
