@@ -157,5 +157,52 @@ class KlE2aOnTheClosedForms(unittest.TestCase):
         row = next(x for x in flipped.split("## Terms")[0].splitlines() if "E2A: KL ≤ ε√S (closed forms)" in x)
         self.assertIn("satisfied in 1 of 2, violated in 1", row)
 
+class KlIdentityOnTheEngine(unittest.TestCase):
+    """G0's identity check is the claims engine's equivalence test on the Monte-Carlo batches the study
+    writes: the verdict, the table and the overview follow the batches, and moving every batch's error
+    by twice the margin turns "supported" into "contradicted"."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="fmkit_report_kl_identity_")
+        sets = ["e0.enabled=false", "e2a.enabled=false", "g2a.enabled=false", "e1.enabled=false", "e2b.enabled=false",
+                "g1.enabled=false", "g2b.enabled=false", "g0.dims=[2]", "g0.grid=41", "g0.n=4000"]
+        args = [os.path.join(BIN, "fm-kl-study"), "--config", os.path.join(ROOT, "experiments", "configs", "kl_quick.json"),
+                "--out", os.path.join(cls.dir, "kl.h5")]
+        for s in sets:
+            args += ["--set", s]
+        subprocess.run(args, check=True, capture_output=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_the_batches_decide_and_the_verdict_flips(self):
+        with h5py.File(os.path.join(self.dir, "kl.h5"), "r") as f:
+            errors = f["g0/d2/batch_error"][()]
+            err = f["summary/identity_err"][0]
+            kl = f["summary/kl"][0]
+        self.assertEqual(len(errors), 10)
+        self.assertAlmostEqual(float(np.mean(errors)), float(err), places=12)  # the batches cover the draws
+        text = report(self.dir)
+        section = text.split("### G0")[1].split("###")[0]
+        self.assertIn("**supported on 1 of 1**", section)
+        self.assertIn("| gmm d=2 |", section)
+        self.assertIn("| supported |", section)
+        row = next(x for x in text.split("## Terms")[0].splitlines() if "G0: the identity" in x)
+        self.assertIn("supported on 1 of 1", row)
+        # Every batch's error moved by twice the margin: the whole interval leaves it.
+        d = os.path.join(self.dir, "shifted")
+        os.makedirs(d, exist_ok=True)
+        shutil.copy(os.path.join(self.dir, "kl.h5"), os.path.join(d, "kl.h5"))
+        with h5py.File(os.path.join(d, "kl.h5"), "r+") as f:
+            f["g0/d2/batch_error"][...] = errors + 2 * (0.10 * abs(kl) + 1e-5)
+        shifted = report(d)
+        section = shifted.split("### G0")[1].split("###")[0]
+        self.assertIn("| contradicted |", section)
+        row = next(x for x in shifted.split("## Terms")[0].splitlines() if "G0: the identity" in x)
+        self.assertIn("supported on 0 of 1", row)
+
+
 if __name__ == "__main__":
     unittest.main()

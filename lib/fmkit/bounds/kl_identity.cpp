@@ -26,9 +26,15 @@ QSide cnf_q_side(const field::Model& model) {
   return q;
 }
 
-IdentityCurve identity_curve(const field::Model& truth, const QSide& q, int grid, Index n, std::uint64_t seed) {
+IdentityCurve identity_curve(const field::Model& truth, const QSide& q, int grid, Index n, std::uint64_t seed,
+                             int batches) {
   FM_REQUIRE(grid >= 2 && n >= 2, "identity curve: need grid >= 2 and n >= 2");
+  FM_REQUIRE(batches >= 1 && batches <= n, "identity curve: need 1 <= batches <= n");
   IdentityCurve c;
+  // Per batch and time: the batch means of log p − log q and of the integrand (batch b holds draws
+  // [b·m, (b + 1)·m), m = n / batches; a remainder of fewer than `batches` draws is left out).
+  const Index m = n / batches;
+  std::vector<std::vector<double>> kl_b(static_cast<std::size_t>(batches)), g_b(static_cast<std::size_t>(batches));
   Progress bar("identity", grid);
   for (int k = 0; k < grid; ++k) {
     const double t = static_cast<double>(k) / (grid - 1);
@@ -37,17 +43,26 @@ IdentityCurve identity_curve(const field::Model& truth, const QSide& q, int grid
     Vec log_q;
     Mat score_q;
     q.density(t, x, log_q, score_q);
-    const auto kl = metrics::mc_kl(truth.log_p(t, x), log_q);
+    const Vec log_p = truth.log_p(t, x);
+    const auto kl = metrics::mc_kl(log_p, log_q);
     const Mat du = truth.velocity->value(x, t) - q.velocity->value(x, t);
     const Mat ds = truth.score_p(t, x) - score_q;
     c.t.push_back(t);
     c.kl.push_back(kl.value);
     c.kl_se.push_back(kl.se);
     c.g.push_back(du.cwiseProduct(ds).rowwise().sum().mean());
+    const Vec gi = du.cwiseProduct(ds).rowwise().sum();
+    for (int b = 0; b < batches; ++b) {
+      kl_b[static_cast<std::size_t>(b)].push_back((log_p - log_q).segment(b * m, m).mean());
+      g_b[static_cast<std::size_t>(b)].push_back(gi.segment(b * m, m).mean());
+    }
     bar.update(k + 1);
   }
   c.identity = cumulative_trapezoid(c.t, c.g);
   for (std::size_t k = 0; k < c.t.size(); ++k) c.max_abs_error = std::max(c.max_abs_error, std::abs(c.identity[k] - c.kl[k]));
+  for (int b = 0; b < batches; ++b)
+    c.batch_error.push_back(cumulative_trapezoid(c.t, g_b[static_cast<std::size_t>(b)]).back() -
+                            kl_b[static_cast<std::size_t>(b)].back());
   return c;
 }
 

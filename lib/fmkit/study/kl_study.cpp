@@ -78,6 +78,24 @@ void write_curve(io::H5File* out, const std::string& g, const std::vector<double
   out->write(g + "/g", gt);
 }
 
+// The identity's error at t = 1 is judged by the claims engine (experiments/plot/report.py: TOST
+// against a margin), with these disjoint Monte-Carlo batches of the evaluation draws as its units.
+constexpr int kIdentityBatches = 10;
+
+// The identity's error at t = 1, identity(1) − KL̂(1), with its batch-means standard error; the
+// batches' errors go to `group`/batch_error for the engine, and the group's name to the row.
+void identity_error_columns(io::Table& table, double error, const std::vector<double>& batch_error, io::H5File* out,
+                            const std::string& group) {
+  const auto b = Eigen::Map<const Vec>(batch_error.data(), static_cast<Index>(batch_error.size()));
+  const double k = static_cast<double>(b.size());
+  table.set("identity_err", error);
+  table.set("identity_err_se", b.size() > 1 ? std::sqrt((b.array() - b.mean()).square().sum() / (k - 1) / k)
+                                            : std::nan(""));
+  table.set("identity_batches", static_cast<long long>(b.size()));
+  table.set("curve_group", group);
+  if (out) out->write(group + "/batch_error", batch_error);
+}
+
 // A velocity schedule a(t) with its integral A(t).
 struct Rate {
   std::string name;
@@ -211,8 +229,7 @@ void run_g0(const KlStudySpec::G0& s, std::uint64_t seed, io::Table& table, io::
       lq = qpath->log_density(t, x);
       sq = qpath->score(t, x);
     };
-    const auto c = bounds::identity_curve(truth, q, s.grid, s.n, seed);
-    const double tol = 3 * c.kl_se.back() + 1e-3;
+    const auto c = bounds::identity_curve(truth, q, s.grid, s.n, seed, kIdentityBatches);
     table.add_row();
     table.set("experiment", "G0");
     table.set("case", "gmm d=" + std::to_string(d));
@@ -220,8 +237,7 @@ void run_g0(const KlStudySpec::G0& s, std::uint64_t seed, io::Table& table, io::
     table.set("kl", c.kl.back());
     table.set("kl_se", c.kl_se.back());
     table.set("identity_max_abs_err", c.max_abs_error);
-    table.set("tolerance", tol);
-    table.set("pass", static_cast<long long>(c.max_abs_error <= tol));
+    identity_error_columns(table, c.identity.back() - c.kl.back(), c.batch_error, out, "/g0/d" + std::to_string(d));
     write_curve(out, "/g0/d" + std::to_string(d), c.t, c.kl, c.identity, c.g);
   }
 }
@@ -299,10 +315,13 @@ field::Model truth_of(const json& target) { return field::make_analytic_model({{
 void identity_row(const KlStudySpec::Learned& s, const field::Model& truth, const field::Model& model,
                   std::uint64_t seed, io::Table& table, io::H5File* out, const std::string& curve_group) {
   const long seeds = s.seeds;
-  double med = 0, mx = 0, mean = 0, kl1 = 0;
+  double med = 0, mx = 0, mean = 0, kl1 = 0, err1 = 0;
+  std::vector<double> batch_error;  // every evaluation seed's batches: independent replicates
   for (long i = 0; i < seeds; ++i) {
     const auto c = bounds::identity_curve(truth, bounds::cnf_q_side(model), s.eval_grid, s.eval_n,
-                                          seed + static_cast<std::uint64_t>(i));
+                                          seed + static_cast<std::uint64_t>(i), kIdentityBatches);
+    batch_error.insert(batch_error.end(), c.batch_error.begin(), c.batch_error.end());
+    err1 += (c.identity.back() - c.kl.back()) / static_cast<double>(seeds);
     std::vector<double> rel;
     for (std::size_t k = 1; k < c.t.size(); ++k) rel.push_back(std::abs(c.identity[k] - c.kl[k]) / std::max(1e-8, std::abs(c.kl[k])));
     std::vector<double> sorted = rel;
@@ -320,6 +339,7 @@ void identity_row(const KlStudySpec::Learned& s, const field::Model& truth, cons
   table.set("identity_max_rel_err_pct", mx);
   table.set("identity_mean_rel_err_pct", mean);
   table.set("seeds", static_cast<long long>(seeds));
+  identity_error_columns(table, err1, batch_error, out, curve_group);
 }
 
 // E1 / G1: learned velocities at several target MSEs; for schedules also the cross pairs.
@@ -446,7 +466,7 @@ KlStudySpec::Learned parse_learned(const json& s, const char* key, std::uint64_t
     l.target_mse = number_list(s, "target_mse", tag, 1e-12, 1e12, false);
     l.cross_mse = cfg::number(s, "cross_mse", tag);
     l.eval_grid = static_cast<int>(cfg::count(s, "eval_grid", tag, 2, cfg::kMaxGrid));
-    l.eval_n = cfg::count(s, "eval_n", tag, 2, cfg::kMaxPoints);
+    l.eval_n = cfg::count(s, "eval_n", tag, 2 * kIdentityBatches, cfg::kMaxPoints);
     l.seeds = static_cast<long>(cfg::count(s, "seeds", tag, 1, 10000));
   } else {
     l.estimate = estimate_options(s, eval_seed, tag);
@@ -476,7 +496,7 @@ KlStudySpec parse_kl_study(const cfg::json& c) {
   k.g0.enabled = cfg::boolean_or(g0, "enabled", true, "g0");
   k.g0.dims = dims_list(g0, "g0");
   k.g0.grid = static_cast<int>(cfg::count(g0, "grid", "g0", 2, cfg::kMaxGrid));
-  k.g0.n = cfg::count(g0, "n", "g0", 2, cfg::kMaxPoints);
+  k.g0.n = cfg::count(g0, "n", "g0", 2 * kIdentityBatches, cfg::kMaxPoints);
   const json& g2a = c.at("g2a");
   k.g2a.enabled = cfg::boolean_or(g2a, "enabled", true, "g2a");
   k.g2a.dims = dims_list(g2a, "g2a");
