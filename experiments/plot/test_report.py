@@ -113,6 +113,18 @@ class ReportFromStudy(unittest.TestCase):
 
 
 
+def kl_study_only(d, experiment, sets):
+    """fm-kl-study's quick config with only `experiment` enabled and `sets` on top, into d/kl.h5."""
+    args = [os.path.join(BIN, "fm-kl-study"), "--config", os.path.join(ROOT, "experiments", "configs", "kl_quick.json"),
+            "--out", os.path.join(d, "kl.h5")]
+    for e in ("e0", "e2a", "g0", "g2a", "e1", "e2b", "g1", "g2b"):
+        if e != experiment:
+            args += ["--set", f"{e}.enabled=false"]
+    for s in sets:
+        args += ["--set", s]
+    subprocess.run(args, check=True, capture_output=True)
+
+
 class KlE2aOnTheClosedForms(unittest.TestCase):
     """E2A rows are judged on their closed forms: the report's count, its sentence and the overview row
     follow the rows' exact verdicts, and the Monte-Carlo columns are shown as a check beside them."""
@@ -120,14 +132,8 @@ class KlE2aOnTheClosedForms(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="fmkit_report_kl_")
-        sets = ["e0.enabled=false", "g0.enabled=false", "g2a.enabled=false", "e1.enabled=false", "e2b.enabled=false",
-                "g1.enabled=false", "g2b.enabled=false", "e2a.schedules=[\"a1\"]", "e2a.betas=[0.1]",
-                "e2a.sine_betas=[0.05]", "e2a.n_kl=2000", "e2a.n_eps=512", "e2a.n_score=256"]
-        args = [os.path.join(BIN, "fm-kl-study"), "--config", os.path.join(ROOT, "experiments", "configs", "kl_quick.json"),
-                "--out", os.path.join(cls.dir, "kl.h5")]
-        for s in sets:
-            args += ["--set", s]
-        subprocess.run(args, check=True, capture_output=True)
+        kl_study_only(cls.dir, "e2a", ["e2a.schedules=[\"a1\"]", "e2a.betas=[0.1]", "e2a.sine_betas=[0.05]",
+                                       "e2a.n_kl=2000", "e2a.n_eps=512", "e2a.n_score=256"])
 
     @classmethod
     def tearDownClass(cls):
@@ -165,13 +171,7 @@ class KlIdentityOnTheEngine(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="fmkit_report_kl_identity_")
-        sets = ["e0.enabled=false", "e2a.enabled=false", "g2a.enabled=false", "e1.enabled=false", "e2b.enabled=false",
-                "g1.enabled=false", "g2b.enabled=false", "g0.dims=[2]", "g0.grid=41", "g0.n=4000"]
-        args = [os.path.join(BIN, "fm-kl-study"), "--config", os.path.join(ROOT, "experiments", "configs", "kl_quick.json"),
-                "--out", os.path.join(cls.dir, "kl.h5")]
-        for s in sets:
-            args += ["--set", s]
-        subprocess.run(args, check=True, capture_output=True)
+        kl_study_only(cls.dir, "g0", ["g0.dims=[2]", "g0.grid=41", "g0.n=4000"])
 
     @classmethod
     def tearDownClass(cls):
