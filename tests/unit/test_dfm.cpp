@@ -272,6 +272,13 @@ TEST(DfmErrors, OptionsValidateEveryField) {
       {[](DfmOptions& o) { o.constant = 0; }, "--constant"},
       {[](DfmOptions& o) { o.target_kl = -1; }, "--target-kl"},
       {[&](DfmOptions& o) { o.target_kl = inf; }, "--target-kl"},
+      // The nested options: the Monte-Carlo path estimator's and the density grid's.
+      {[](DfmOptions& o) { o.mc.substeps_min = 0; }, "kl_path"},
+      {[&](DfmOptions& o) { o.mc.substep_max = nan; }, "kl_path"},
+      {[&](DfmOptions& o) { o.box.dx = nan; }, "grid KL"},
+      {[](DfmOptions& o) { o.box.kernel_sds = 0; }, "grid KL"},
+      {[](DfmOptions& o) { o.box.max_points = 0; }, "grid KL"},
+      {[&](DfmOptions& o) { o.box.max_work = inf; }, "grid KL"},
   };
   for (const auto& [edit, flag] : cases) {
     DfmOptions o = steps(8);

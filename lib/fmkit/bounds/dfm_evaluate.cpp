@@ -256,11 +256,10 @@ void DfmOptions::validate() const {
   if (!path_methods.count(path_method))
     usage_error("--path-method: unknown method '" + path_method +
                 "' (expected auto, gaussian, separable, monte_carlo or none)");
-  if (!(mc.paths >= 2 && mc.paths <= cfg::kMaxPoints)) usage_error("--paths: expected an integer in [2, 1e8]");
-  if (!(mc.substeps_min >= 1) || !(mc.substep_max > 0 && mc.substep_max <= 1))
-    usage_error("McPathOptions: expected substeps_min >= 1 and 0 < substep_max <= 1");
+  mc.validate();
   if (!(eps_samples >= 2 && eps_samples <= cfg::kMaxPoints)) usage_error("--eps-samples: expected an integer >= 2");
   if (!(box.L >= 0 && std::isfinite(box.L))) usage_error("--box: expected a finite number >= 0 (0: automatic)");
+  box.validate();
   if (!(constant > 0 && std::isfinite(constant))) usage_error("--constant: expected a finite number > 0");
   if (!std::isnan(target_kl) && !(target_kl > 0 && std::isfinite(target_kl)))
     usage_error("--target-kl: expected a finite number > 0");

@@ -3,6 +3,7 @@
 #include <Eigen/Eigenvalues>
 #include <cmath>
 
+#include "fmkit/core/config.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/integrate/chunked.hpp"
@@ -68,10 +69,16 @@ PathKl gaussian_kl_path(const path::GaussianMixturePath& p, const AffineError& e
   return {kl / (2 * s2), 0, dh, 0, "gaussian"};
 }
 
+void McPathOptions::validate() const {
+  if (!(paths >= 2 && paths <= cfg::kMaxPoints)) usage_error("--paths: expected an integer in [2, 1e8]");
+  if (!(substeps_min >= 1) || !(substep_max > 0 && substep_max <= 1))
+    usage_error("kl_path: expected substeps_min >= 1 and 0 < substep_max <= 1");
+}
+
 PathKl mc_kl_path(const field::VelocityField& exact, const field::VelocityField& drift,
                   const dist::Distribution& source, double sigma2, const integrate::Grid& grid,
                   const McPathOptions& opts) {
-  if (opts.paths < 2) usage_error("kl_path: at least 2 Monte-Carlo paths are needed");
+  opts.validate();
   if (!(sigma2 > 0)) usage_error("kl_path: sigma2 must be > 0");
   const Index d = exact.dim();
   const Index chunk = 256;

@@ -37,6 +37,7 @@ struct McPathOptions {
   long substeps_min = 32;        // fine EM sub-steps per grid step, at least
   double substep_max = 1.0 / 2048;  // and no longer than this (bias is O(sub-step))
   std::uint64_t seed = 12345;
+  void validate() const;  // usage error unless paths >= 2, substeps_min >= 1 and 0 < substep_max <= 1
 };
 
 // Monte Carlo for any drifts: paths of P by fine EM with the exact drift b, the squared gaps

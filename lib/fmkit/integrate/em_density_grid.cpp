@@ -31,12 +31,22 @@ Mat DensityGrid::points() const {
   return x;
 }
 
+void DensityGridOptions::validate() const {
+  if (!(L >= 0 && std::isfinite(L))) usage_error("grid KL: the half-width L must be a finite number >= 0");
+  if (!(dx >= 0 && std::isfinite(dx))) usage_error("grid KL: dx must be a finite number >= 0 (0: automatic)");
+  if (!(kernel_sds > 0 && std::isfinite(kernel_sds))) usage_error("grid KL: kernel_sds must be a finite number > 0");
+  if (!(max_points >= 1)) usage_error("grid KL: max_points must be >= 1");
+  if (!(max_work > 0 && std::isfinite(max_work))) usage_error("grid KL: max_work must be a finite number > 0");
+  if (centre.size() > 0 && !centre.allFinite()) usage_error("grid KL: the box centre must be finite");
+}
+
 DensityGrid em_density_grid(const field::VelocityField& drift, double sigma2, const dist::Distribution& source,
                             const Grid& grid, const DensityGridOptions& opts) {
   const Index d = drift.dim();
   if (d > 2) usage_error("grid KL: the density grid applies in d = 1 or 2, not d = " + std::to_string(d));
   if (!(sigma2 > 0)) usage_error("grid KL: sigma2 must be > 0");
   if (!source.has_density()) usage_error("grid KL: the source needs a density");
+  opts.validate();
   if (!(opts.L > 0)) usage_error("grid KL: the half-width L must be > 0");
   double hmin = 1;
   for (long k = 0; k < grid.steps(); ++k) hmin = std::min(hmin, grid.h(k));

@@ -21,6 +21,9 @@ struct DensityGridOptions {
   double kernel_sds = 10;  // kernel truncation in units of σ√h
   long max_points = 4'000'000;  // refuse finer grids (G^d points) rather than run for hours
   double max_work = 2e11;       // and more than this many kernel multiply-adds (G^d W^d N)
+  // Usage error unless every number is finite and positive (L and dx may be 0: set by the caller /
+  // the accuracy rule); em_density_grid calls it.
+  void validate() const;
 };
 
 struct DensityGrid {
