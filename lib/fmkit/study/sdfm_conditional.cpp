@@ -11,6 +11,7 @@
 #include "fmkit/integrate/conditional_sampling.hpp"
 #include "fmkit/metrics/knn_classifier.hpp"
 #include "fmkit/metrics/per_class_distances.hpp"
+#include "fmkit/study/count_list.hpp"
 #include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_data.hpp"
 #include "fmkit/study/sdfm_training.hpp"
@@ -26,12 +27,8 @@ namespace {
 constexpr std::uint64_t kSeedOffset = 1000;
 
 std::vector<long> step_list(const json& b, const char* key, const std::string& wb) {
-  const json& l = cfg::at(b, key, wb);
-  if (!l.is_array() || l.empty()) usage_error(wb + "." + key + ": expected a non-empty list of step counts");
-  std::vector<long> out;
-  for (std::size_t i = 0; i < l.size(); ++i)
-    out.push_back(static_cast<long>(cfg::as_count(l[i], wb + "." + key + "[" + std::to_string(i) + "]", 1, cfg::kMaxGrid)));
-  return out;
+  const auto v = count_list(b, key, wb, 1, cfg::kMaxGrid, "step counts");
+  return {v.begin(), v.end()};
 }
 
 }  // namespace
@@ -42,10 +39,8 @@ ConditionalPlan plan_sdfm_conditional(const json& b, const json& tr) {
                            "knn", "show_nfe", "show_per_class"});
   ConditionalPlan p;
   if (b.contains("seeds")) {  // the block's own seeds (claims need several), else config.seeds
-    const json& sd = b["seeds"];
-    if (!sd.is_array() || sd.empty()) usage_error(wb + ".seeds: expected a non-empty list of seeds");
-    for (std::size_t i = 0; i < sd.size(); ++i)
-      p.seeds.push_back(static_cast<std::uint64_t>(cfg::as_count(sd[i], wb + ".seeds[" + std::to_string(i) + "]", 0, INT64_MAX)));
+    const auto seeds = count_list(b, "seeds", wb, 0, INT64_MAX, "seeds");
+    p.seeds.assign(seeds.begin(), seeds.end());
   }
   const double p_uncond = cfg::number_or(b, "p_uncond", 0.1, wb);
   if (!(p_uncond >= 0 && p_uncond < 1)) usage_error(wb + ".p_uncond: expected a probability in [0, 1)");

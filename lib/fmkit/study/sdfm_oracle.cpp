@@ -19,6 +19,7 @@
 #include "fmkit/integrate/flow.hpp"
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
+#include "fmkit/study/count_list.hpp"
 #include "fmkit/study/name_selection.hpp"
 
 namespace fm::study {
@@ -126,10 +127,8 @@ OracleSpec parse_sdfm_oracle(const json& o) {
   p.loss_n = cfg::count(o, "loss_n", w, 2, cfg::kMaxPoints);
   p.fine_steps = static_cast<long>(cfg::count(o, "fine_steps", w, 32, cfg::kMaxGrid));
   if (p.fine_steps % 32 != 0) usage_error(w + ".fine_steps: expected a positive multiple of 32");
-  const json& euler = cfg::at(o, "euler", w);
-  if (!euler.is_array()) usage_error(w + ".euler: expected a list of positive integers");
-  for (std::size_t i = 0; i < euler.size(); ++i)
-    p.euler.push_back(static_cast<long>(cfg::as_count(euler[i], w + ".euler[" + std::to_string(i) + "]", 1, cfg::kMaxGrid)));
+  const auto euler = count_list(o, "euler", w, 1, cfg::kMaxGrid, "step counts", false);
+  p.euler.assign(euler.begin(), euler.end());
   for (std::size_t di = 0; di < o["datasets"].size(); ++di) {
     const std::string wd = w + ".datasets[" + std::to_string(di) + "]";
     cfg::expect_keys(o["datasets"][di], wd, {"name", "target"});

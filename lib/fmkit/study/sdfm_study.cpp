@@ -23,6 +23,7 @@
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/straightness.hpp"
 #include "fmkit/metrics/wasserstein.hpp"
+#include "fmkit/study/count_list.hpp"
 #include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_conditional.hpp"
 #include "fmkit/study/sdfm_data.hpp"
@@ -64,14 +65,10 @@ std::set<std::string> sdfm_study_opaque() {
 
 namespace {
 
-// Step counts of an eval list.
+// Step counts of an eval list (may be empty: that solver does not run).
 std::vector<long> steps_list(const json& ev, const char* k) {
-  const json& l = cfg::at(ev, k, "eval");
-  if (!l.is_array()) usage_error(std::string("eval.") + k + ": expected a list of step counts");
-  std::vector<long> out;
-  for (std::size_t i = 0; i < l.size(); ++i)
-    out.push_back(static_cast<long>(cfg::as_count(l[i], std::string("eval.") + k + "[" + std::to_string(i) + "]", 1, cfg::kMaxGrid)));
-  return out;
+  const auto v = count_list(ev, k, "eval", 1, cfg::kMaxGrid, "step counts", false);
+  return {v.begin(), v.end()};
 }
 
 }  // namespace
@@ -87,9 +84,8 @@ SdfmStudySpec parse_sdfm_study(const json& c) {
   cfg::expect_keys(ev, "eval", {"n", "w2_n", "euler", "heun", "dopri5", "straightness_n"});
   SdfmStudySpec p;
   p.seed = static_cast<std::uint64_t>(cfg::integer(c, "seed", "config"));
-  if (!c["seeds"].is_array() || c["seeds"].empty()) usage_error("config.seeds: expected a non-empty list of seeds");
-  for (std::size_t i = 0; i < c["seeds"].size(); ++i)
-    p.seeds.push_back(static_cast<std::uint64_t>(cfg::as_count(c["seeds"][i], "config.seeds[" + std::to_string(i) + "]", 0, INT64_MAX)));
+  const auto seeds = count_list(c, "seeds", "config", 0, INT64_MAX, "seeds");
+  p.seeds.assign(seeds.begin(), seeds.end());
   if (!c["datasets"].is_array() || c["datasets"].empty()) usage_error("config.datasets: expected a non-empty list");
   if (!c["couplings"].is_array() || c["couplings"].empty()) usage_error("config.couplings: expected a non-empty list");
   p.eval.n = cfg::count(ev, "n", "eval", 2, cfg::kMaxPoints);
@@ -130,10 +126,8 @@ SdfmStudySpec parse_sdfm_study(const json& c) {
     cfg::expect_keys(mf, wm, {"datasets", "couplings", "nfe", "objective"});
     p.mean_flow.objective = train::Objective::parse(cfg::at(mf, "objective", wm), wm + ".objective");
     if (p.mean_flow.objective.type != "meanflow") usage_error(wm + ".objective.type: expected meanflow");
-    const json& nfe = cfg::at(mf, "nfe", wm);
-    if (!nfe.is_array() || nfe.empty()) usage_error(wm + ".nfe: expected a non-empty list of step counts");
-    for (std::size_t i = 0; i < nfe.size(); ++i)
-      p.mean_flow.nfe.push_back(static_cast<long>(cfg::as_count(nfe[i], wm + ".nfe[" + std::to_string(i) + "]", 1, 1024)));
+    const auto nfe = count_list(mf, "nfe", wm, 1, 1024, "step counts");
+    p.mean_flow.nfe.assign(nfe.begin(), nfe.end());
     const json& cps = cfg::at(mf, "couplings", wm);
     if (!cps.is_array() || cps.empty()) usage_error(wm + ".couplings: expected a non-empty list");
     for (std::size_t i = 0; i < cps.size(); ++i) {

@@ -9,6 +9,7 @@
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/conditioned_field.hpp"
 #include "fmkit/integrate/conditional_sampling.hpp"
+#include "fmkit/study/count_list.hpp"
 #include "fmkit/study/name_selection.hpp"
 #include "fmkit/study/sdfm_data.hpp"
 #include "fmkit/study/sdfm_training.hpp"
@@ -37,10 +38,8 @@ SuperResPlan plan_sdfm_superres(const json& b, const json& tr) {
   cfg::expect_keys(b, wb, {"datasets", "couplings", "euler", "dopri5", "n_conditions", "samples_per_condition", "show",
                            "peak"});
   SuperResPlan p;
-  const json& eu = cfg::at(b, "euler", wb);
-  if (!eu.is_array() || eu.empty()) usage_error(wb + ".euler: expected a non-empty list of step counts");
-  for (std::size_t i = 0; i < eu.size(); ++i)
-    p.euler.push_back(static_cast<long>(cfg::as_count(eu[i], wb + ".euler[" + std::to_string(i) + "]", 1, cfg::kMaxGrid)));
+  const auto euler = count_list(b, "euler", wb, 1, cfg::kMaxGrid, "step counts");
+  p.euler.assign(euler.begin(), euler.end());
   p.dopri5 = cfg::boolean_or(b, "dopri5", true, wb);
   p.n_conditions = b.contains("n_conditions") ? cfg::count(b, "n_conditions", wb, 1, 100000) : 100;
   p.samples_per_condition = b.contains("samples_per_condition") ? cfg::count(b, "samples_per_condition", wb, 2, 1000) : 8;

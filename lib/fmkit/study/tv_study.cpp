@@ -19,6 +19,7 @@
 #include "fmkit/metrics/monte_carlo.hpp"
 #include "fmkit/metrics/rate_fit.hpp"
 #include "fmkit/nn/checkpoint.hpp"
+#include "fmkit/study/count_list.hpp"
 #include "fmkit/study/name_selection.hpp"
 #include "fmkit/train/train_spec.hpp"
 #include "fmkit/train/trainer.hpp"
@@ -197,9 +198,7 @@ TvStudySpec parse_tv_study(const json& c) {
   s.floor_reps = cfg::count(c, "floor_reps", "config", 0, 100000);
   s.fit_n_min = cfg::number(c, "fit_n_min", "config");
   if (s.fit_n_min < 0) usage_error("config.fit_n_min: expected a sample size >= 0");
-  if (!c["n"].is_array() || c["n"].empty()) usage_error("config.n: expected a non-empty list of sample sizes");
-  for (std::size_t i = 0; i < c["n"].size(); ++i)
-    s.n.push_back(cfg::as_count(c["n"][i], "config.n[" + std::to_string(i) + "]", 20, cfg::kMaxPoints));
+  s.n = count_list(c, "n", "config", 20, cfg::kMaxPoints, "sample sizes");
   std::sort(s.n.begin(), s.n.end());
   // The training recipe exactly as every fit builds it.
   const double holdout = cfg::number(tr, "holdout", "train");
