@@ -50,8 +50,8 @@ IdentityCurve identity_curve(const field::Model& truth, const QSide& q, int grid
     c.t.push_back(t);
     c.kl.push_back(kl.value);
     c.kl_se.push_back(kl.se);
-    c.g.push_back(du.cwiseProduct(ds).rowwise().sum().mean());
-    const Vec gi = du.cwiseProduct(ds).rowwise().sum();
+    const Vec gi = du.cwiseProduct(ds).rowwise().sum();  // the integrand at each draw
+    c.g.push_back(gi.mean());
     for (int b = 0; b < batches; ++b) {
       kl_b[static_cast<std::size_t>(b)].push_back((log_p - log_q).segment(b * m, m).mean());
       g_b[static_cast<std::size_t>(b)].push_back(gi.segment(b * m, m).mean());
