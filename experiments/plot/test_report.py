@@ -113,6 +113,16 @@ class ReportFromStudy(unittest.TestCase):
 
 
 
+def section(text, heading):
+    """The report's text from `### heading` to the next `###`."""
+    return text.split("### " + heading)[1].split("###")[0]
+
+
+def overview_row(text, claim):
+    """The overview table's row of a claim."""
+    return next(x for x in text.split("## Terms")[0].splitlines() if claim in x)
+
+
 def kl_study_only(d, experiment, sets):
     """fm-kl-study's quick config with only `experiment` enabled and `sets` on top, into d/kl.h5."""
     args = [os.path.join(BIN, "fm-kl-study"), "--config", os.path.join(ROOT, "experiments", "configs", "kl_quick.json"),
@@ -141,11 +151,11 @@ class KlE2aOnTheClosedForms(unittest.TestCase):
 
     def test_the_exact_verdict_decides_and_flips(self):
         text = report(self.dir)
-        section = text.split("### E2A")[1].split("###")[0]
-        self.assertIn("judged on the closed forms", section)
-        self.assertIn("**satisfied in 2, violated in 0**", section)
-        self.assertIn("within 3 s.e. + 1e-5 (the CNF's accuracy) of the closed form in 2 of 2", section)
-        row = next(x for x in text.split("## Terms")[0].splitlines() if "E2A: KL ≤ ε√S (closed forms)" in x)
+        sec = section(text, "E2A")
+        self.assertIn("judged on the closed forms", sec)
+        self.assertIn("**satisfied in 2, violated in 0**", sec)
+        self.assertIn("within 3 s.e. + 1e-5 (the CNF's accuracy) of the closed form in 2 of 2", sec)
+        row = overview_row(text, "E2A: KL ≤ ε√S (closed forms)")
         self.assertIn("satisfied in 2 of 2, violated in 0", row)
         self.assertIn("where KL > 0", row)
         # The same file with one row's exact verdict flipped: the count, the sentence and the overview follow.
@@ -159,8 +169,8 @@ class KlE2aOnTheClosedForms(unittest.TestCase):
             vals[list(exp).index("E2A")] = "violated"
             v[...] = np.array(vals, dtype=v.dtype)
         flipped = report(d)
-        self.assertIn("**satisfied in 1, violated in 1**", flipped.split("### E2A")[1])
-        row = next(x for x in flipped.split("## Terms")[0].splitlines() if "E2A: KL ≤ ε√S (closed forms)" in x)
+        self.assertIn("**satisfied in 1, violated in 1**", section(flipped, "E2A"))
+        row = overview_row(flipped, "E2A: KL ≤ ε√S (closed forms)")
         self.assertIn("satisfied in 1 of 2, violated in 1", row)
 
 class KlIdentityOnTheEngine(unittest.TestCase):
@@ -185,11 +195,11 @@ class KlIdentityOnTheEngine(unittest.TestCase):
         self.assertEqual(len(errors), 10)
         self.assertAlmostEqual(float(np.mean(errors)), float(err), places=12)  # the batches cover the draws
         text = report(self.dir)
-        section = text.split("### G0")[1].split("###")[0]
-        self.assertIn("**supported on 1 of 1**", section)
-        self.assertIn("| gmm d=2 |", section)
-        self.assertIn("| supported |", section)
-        row = next(x for x in text.split("## Terms")[0].splitlines() if "G0: the identity" in x)
+        sec = section(text, "G0")
+        self.assertIn("**supported on 1 of 1**", sec)
+        self.assertIn("| gmm d=2 |", sec)
+        self.assertIn("| supported |", sec)
+        row = overview_row(text, "G0: the identity")
         self.assertIn("supported on 1 of 1", row)
         # Every batch's error moved by twice the margin: the whole interval leaves it.
         d = os.path.join(self.dir, "shifted")
@@ -198,9 +208,8 @@ class KlIdentityOnTheEngine(unittest.TestCase):
         with h5py.File(os.path.join(d, "kl.h5"), "r+") as f:
             f["g0/d2/batch_error"][...] = errors + 2 * (0.10 * abs(kl) + 1e-5)
         shifted = report(d)
-        section = shifted.split("### G0")[1].split("###")[0]
-        self.assertIn("| contradicted |", section)
-        row = next(x for x in shifted.split("## Terms")[0].splitlines() if "G0: the identity" in x)
+        self.assertIn("| contradicted |", section(shifted, "G0"))
+        row = overview_row(shifted, "G0: the identity")
         self.assertIn("supported on 0 of 1", row)
 
 
