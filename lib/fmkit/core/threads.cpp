@@ -21,4 +21,10 @@ void set_threads(int n) {
 
 int threads() { return omp_get_max_threads(); }
 
+bool worth_threads(double entries) {
+  // 2^15 entries of a few flops each take 10–30 µs on one core, several fork/join costs.
+  constexpr double kMinEntries = 1 << 15;
+  return entries >= kMinEntries && omp_get_max_threads() > 1;
+}
+
 }  // namespace fm

@@ -5,6 +5,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
+#include "fmkit/core/threads.hpp"
 
 namespace fm::field {
 namespace {
@@ -136,7 +137,7 @@ Mat DiscreteOracleField::posterior_rows(const Mat& x, const Vec& t) const {
   for (Index i = 0; i < t.size(); ++i) check_time(t[i]);
   const Mat xy = x * y_.transpose();
   Mat w(x.rows(), y_.rows());  // Mat is row-major: each point's weights are contiguous
-#pragma omp parallel
+#pragma omp parallel if (fm::worth_threads(static_cast<double>(w.size())))
   {
     Vec work(y_.rows());
 #pragma omp for schedule(static)

@@ -6,6 +6,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
+#include "fmkit/core/threads.hpp"
 
 namespace fm::metrics {
 
@@ -74,7 +75,7 @@ Vec GaussianKde::log_density(const Mat& x) const {
   const double norm = -std::log(static_cast<double>(pts_.rows())) -
                       0.5 * static_cast<double>(pts_.cols()) * std::log(2 * std::numbers::pi * h_ * h_);
   Vec out(x.rows());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fm::worth_threads(static_cast<double>(x.rows()) * static_cast<double>(pts_.size())))
   for (Index j = 0; j < x.rows(); ++j) out[j] = log_sum(x.row(j).data(), -1) + norm;
   return out;
 }
@@ -85,7 +86,7 @@ double GaussianKde::loo_log_likelihood(Index max_points) const {
                       0.5 * static_cast<double>(pts_.cols()) * std::log(2 * std::numbers::pi * h_ * h_);
   FM_REQUIRE(pts_.cols() <= 16, "KDE: cross-validation supports up to 16 dimensions");
   Vec ll(m);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fm::worth_threads(static_cast<double>(m) * static_cast<double>(pts_.size())))
   for (Index j = 0; j < m; ++j) {
     double x[16];
     for (Index k = 0; k < pts_.cols(); ++k) x[k] = pts_(j, k);

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/threads.hpp"
 
 namespace fm::ot {
 namespace {
@@ -82,7 +83,7 @@ class ExactMips : public Mips {
     // Rows are independent: parallel over row blocks, atoms in increasing chunks so the first
     // maximum (lowest index) wins ties.
     const Index rb = 64;
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) if (fm::worth_threads(static_cast<double>(n) * static_cast<double>(N * (d + 1))))
     for (Index r0 = 0; r0 < n; r0 += rb) {
       const Index rows = std::min(rb, n - r0);
       M s;
@@ -110,7 +111,7 @@ class ExactMips : public Mips {
     const Index n = x.rows(), N = keys_.rows(), k = keys_.cols();
     const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> soa = keys_;  // column-major: one coordinate per column
     std::vector<Index> best(static_cast<std::size_t>(n));
-#pragma omp parallel
+#pragma omp parallel if (fm::worth_threads(static_cast<double>(n) * static_cast<double>(N * k)))
     {
       std::vector<T> s(static_cast<std::size_t>(N));
 #pragma omp for schedule(static)

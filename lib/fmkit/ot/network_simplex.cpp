@@ -9,6 +9,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/timer.hpp"
+#include "fmkit/core/threads.hpp"
 
 namespace fm::ot {
 
@@ -49,7 +50,7 @@ Mat sq_euclidean_cost(const Mat& x, const Mat& y) {
   // n = 4096 Sinkhorn batches); the same sums in the same order.
   const Vec xn = x.rowwise().squaredNorm(), yn = y.rowwise().squaredNorm();
   const Index m = c.cols();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fm::worth_threads(static_cast<double>(c.size())))
   for (Index i = 0; i < c.rows(); ++i) {
     double* row = c.data() + i * m;
     const double xi = xn[i];

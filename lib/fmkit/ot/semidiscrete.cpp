@@ -13,6 +13,7 @@
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
+#include "fmkit/core/threads.hpp"
 
 namespace fm::ot {
 namespace {
@@ -54,7 +55,7 @@ Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double 
   Mat s = x * y.transpose();
   s.rowwise() += g.transpose();
   const Vec logb = b.array().max(std::numeric_limits<double>::min()).log().matrix();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fm::worth_threads(static_cast<double>(n) * static_cast<double>(N)))
   for (Index i = 0; i < n; ++i) {
     if (eps == 0) {
       Index best = -1;

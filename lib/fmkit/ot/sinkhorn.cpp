@@ -73,7 +73,7 @@ template <class T>
 Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> transposed(const Mat& c) {
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> t(c.cols(), c.rows());
   constexpr Index tile = 32;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fm::worth_threads(static_cast<double>(c.size())))
   for (Index i0 = 0; i0 < c.rows(); i0 += tile)
     for (Index j0 = 0; j0 < c.cols(); j0 += tile)
       for (Index i = i0; i < std::min(i0 + tile, c.rows()); ++i)
