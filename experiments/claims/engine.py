@@ -27,8 +27,9 @@ class Comparison:
 @dataclass
 class Claim:
     """A pre-declared claim. kind: superiority (A − B on the `direction` side of 0), equivalence
-    (|A − B| < margin, TOST) or trend (the slope of the metric over a design has the `direction`
-    sign). `margin` is absolute in the metric's units; `margin_text` says how it was stated."""
+    (|A − B| < margin, TOST), trend (the slope of the metric over a design has the `direction`
+    sign) or rate (the exponent p of metric ∝ x^p equals `predicted` within a margin). `margin` is
+    absolute in the metric's units; `margin_text` says how it was stated."""
     id: str
     text: str
     metric: str
@@ -37,9 +38,11 @@ class Claim:
     margin_text: str = ""
     per_dataset: bool = True
     unit: str = "training seed"
+    predicted: float = float("nan")  # a rate claim's exponent
 
     def __post_init__(self):
-        assert self.kind in ("superiority", "equivalence", "trend"), self.kind
+        assert self.kind in ("superiority", "equivalence", "trend", "rate"), self.kind
+        assert self.kind != "rate" or math.isfinite(self.predicted), "a rate claim states its exponent"
         assert self.direction in ("less", "greater"), self.direction
 
 
@@ -172,6 +175,30 @@ def judge_trend(claim, x, y_by_seed, x_label, resamples=2000, seed=0):
                        est, (lo, hi), "slope")
     return Verdict("inconclusive", f"the slope's interval contains 0 (predicted {sign})", [line], k, est, (lo, hi),
                    "slope")
+
+
+def judge_rate(claim, x, y, margin, x_label):
+    """A rate claim on one sweep: the exponent p of y ∝ x^p by least squares on log-log axes, with
+    its 90 % t interval on the fit's residuals (the design points are the unit: the values may be
+    exact, and what is uncertain is how well one power law fits them). Supported when the interval
+    lies inside predicted ± margin, contradicted when it lies wholly outside, else inconclusive."""
+    if not margin > 0:
+        raise ValueError(f"claim {claim.id}: a rate claim needs a margin > 0")
+    p, lo, hi, n = stats.loglog_slope(x, y, LEVEL)
+    lo_ok, hi_ok = claim.predicted - margin, claim.predicted + margin
+    band = f"{claim.predicted:g} ± {margin:g} ({claim.margin_text})" if claim.margin_text else f"{claim.predicted:g} ± {margin:g}"
+    if n < 3 or not math.isfinite(lo):
+        return Verdict("inconclusive", f"{n} usable design point(s) over {x_label}: a rate needs 3 for an interval",
+                       [f"exponent of {claim.metric} against {x_label}: {_fmt(p)} from {n} point(s), no interval"], n,
+                       p, (lo, hi), "exponent")
+    line = (f"exponent of {claim.metric} against {x_label}: {p:+.4g} [90 % t interval {lo:+.4g}, {hi:+.4g}] over "
+            f"{n} points, predicted {band}")
+    if lo_ok < lo and hi < hi_ok:
+        return Verdict("supported", f"the whole interval lies inside {band}", [line], n, p, (lo, hi), "exponent")
+    if hi < lo_ok or lo > hi_ok:
+        return Verdict("contradicted", f"the whole interval lies outside {band}", [line], n, p, (lo, hi), "exponent")
+    return Verdict("inconclusive", f"the interval reaches outside {band} but not wholly", [line], n, p, (lo, hi),
+                   "exponent")
 
 
 def combine(per_dataset):

@@ -90,3 +90,27 @@ def bootstrap_slope(x, y_by_seed, resamples=2000, level=0.95, seed=0):
     boot = np.array([slope(y[rng.integers(0, k, k)]) for _ in range(resamples)])
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
     return est, float(lo), float(hi)
+
+
+def loglog_slope(x, y, level):
+    """The exponent p of y ∝ x^p by least squares on log-log axes, with its t interval on the fit's
+    residuals (n − 2 degrees of freedom): (p, lo, hi, n). Points with x or y ≤ 0 or not finite are
+    left out; fewer than 3 points leave no residual degree of freedom, and the interval is NaN."""
+    pts = [(math.log(a), math.log(b)) for a, b in zip(x, y)
+           if math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0]
+    n = len(pts)
+    if n < 2:
+        return float("nan"), float("nan"), float("nan"), n
+    lx = np.array([p[0] for p in pts])
+    ly = np.array([p[1] for p in pts])
+    xc = lx - lx.mean()
+    sxx = float((xc * xc).sum())
+    if sxx == 0:
+        return float("nan"), float("nan"), float("nan"), n
+    p = float((xc * (ly - ly.mean())).sum() / sxx)
+    if n < 3:
+        return p, float("nan"), float("nan"), n
+    resid = ly - ly.mean() - p * xc
+    se = math.sqrt(float((resid * resid).sum()) / (n - 2) / sxx)
+    half = float(st.t.ppf((1 + level) / 2, n - 2)) * se
+    return p, p - half, p + half, n

@@ -5,11 +5,22 @@ import unittest
 
 import numpy as np
 
-from experiments.claims import Claim, Comparison, combine, judge, judge_trend, stats
+from experiments.claims import Claim, Comparison, combine, judge, judge_rate, judge_trend, stats
 
 SIMS = 2000
 SUP = Claim("x", "A < B", "w2", "superiority", "less")
 EQ = Claim("e", "A ≈ B", "w2", "equivalence", margin_text="0.5 absolute")
+RATE = Claim("r", "KL falls like h²", "KL", "rate", predicted=2.0, unit="design point")
+H = [0.1, 0.05, 0.025, 0.0125, 0.00625]
+
+
+def rate_share(rng, p, noise, word="supported", margin=0.1):
+    """Share of `word` over simulated sweeps y = h^p · exp(noise · z) on the five steps H."""
+    hits = 0
+    for _ in range(SIMS):
+        y = np.array(H) ** p * np.exp(noise * rng.normal(size=len(H)))
+        hits += judge_rate(RATE, H, y, margin, "h").word == word
+    return hits / SIMS
 
 
 def share(rng, k, n_comparisons, mean, claim=SUP, margin=None, word="supported"):
@@ -55,6 +66,28 @@ class KnownValues(unittest.TestCase):
         self.assertLess(hi, 0)
 
 
+    def test_loglog_slope_interval_is_the_t_interval_on_residuals(self):
+        # log y = 2 log x + (0, +e, −e, 0) on x = 1, 2, 4, 8: slope by hand, se from the residuals.
+        e = 0.01
+        x = [1.0, 2.0, 4.0, 8.0]
+        ly = [2 * np.log(v) + r for v, r in zip(x, (0.0, e, -e, 0.0))]
+        p, lo, hi, n = stats.loglog_slope(x, np.exp(ly), 0.90)
+        lx = np.log(x)
+        xc = lx - lx.mean()
+        slope = float((xc * (np.array(ly) - np.mean(ly))).sum() / (xc * xc).sum())
+        resid = np.array(ly) - np.mean(ly) - slope * xc
+        se = np.sqrt((resid ** 2).sum() / 2 / (xc * xc).sum())
+        self.assertEqual(n, 4)
+        self.assertAlmostEqual(p, slope, places=12)
+        self.assertAlmostEqual(hi - p, 2.919985580355516 * se, places=12)  # t_{0.95, 2}
+        self.assertAlmostEqual(p - lo, hi - p, places=12)
+        # Non-positive and non-finite points are left out; two points leave no interval.
+        p2, lo2, _, n2 = stats.loglog_slope([1.0, 2.0, 0.0, 4.0], [1.0, 4.0, 5.0, float("nan")], 0.90)
+        self.assertEqual(n2, 2)
+        self.assertAlmostEqual(p2, 2.0, places=12)
+        self.assertTrue(np.isnan(lo2))
+
+
 class Calibration(unittest.TestCase):
     def test_no_effect_is_rarely_supported(self):
         rng = np.random.default_rng(2026)
@@ -74,6 +107,19 @@ class Calibration(unittest.TestCase):
         for k in (3, 5, 10):
             s = share(rng, k, 1, 2 * 0.5, EQ, margin=0.5)
             self.assertLessEqual(s, 0.065, f"k = {k}: an effect of 2δ called equivalent {s:.3f} of the time")
+
+    def test_a_rate_off_by_twice_the_margin_is_never_called_supported_beyond_alpha(self):
+        rng = np.random.default_rng(17)
+        for noise in (0.01, 0.05, 0.2):
+            for p in (2 - 0.2, 2 + 0.2):
+                s = rate_share(rng, p, noise)
+                self.assertLessEqual(s, 0.065, f"noise {noise}, exponent {p}: supported {s:.3f} of the time")
+
+    def test_a_true_rate_is_never_contradicted_beyond_alpha(self):
+        rng = np.random.default_rng(19)
+        for noise in (0.01, 0.05, 0.2):
+            s = rate_share(rng, 2.0, noise, word="contradicted")
+            self.assertLessEqual(s, 0.065, f"noise {noise}: a true rate contradicted {s:.3f} of the time")
 
     def test_power_at_one_and_a_half_within_seed_sd(self):
         rng = np.random.default_rng(3)
@@ -124,6 +170,23 @@ class Verdicts(unittest.TestCase):
         word, note = combine({"a": judge(SUP, [Comparison("c", [-1, -1.1, -0.9])]),
                               "b": judge(SUP, [Comparison("c", [0.1, -0.2, 0.05])])})
         self.assertEqual(word, "supported on 1 of 2")
+
+    def test_rate_verdicts_and_their_flip(self):
+        clean = [h ** 2 * (1 + 0.3 * h) for h in H]  # h² with a higher-order term, as a real sweep has
+        v = judge_rate(RATE, H, clean, 0.1, "h")
+        self.assertEqual(v.word, "supported", v.line())
+        self.assertEqual(v.effect_name, "exponent")
+        self.assertIn("predicted 2 ± 0.1", v.lines[0])
+        linear = [h * (1 + 0.3 * h) for h in H]  # the same sweep at the wrong rate
+        self.assertEqual(judge_rate(RATE, H, linear, 0.1, "h").word, "contradicted")
+        # On the margin's edge, with scatter: the interval straddles 2.1.
+        near = [h ** 2.1 * np.exp(r) for h, r in zip(H, (0.02, -0.02, 0.0, 0.02, -0.02))]
+        self.assertEqual(judge_rate(RATE, H, near, 0.1, "h").word, "inconclusive")
+        few = judge_rate(RATE, H[:2], clean[:2], 0.1, "h")
+        self.assertEqual(few.word, "inconclusive")
+        self.assertIn("needs 3", few.decided)
+        with self.assertRaises(ValueError):
+            judge_rate(RATE, H, clean, 0.0, "h")
 
 
 if __name__ == "__main__":
