@@ -78,7 +78,7 @@ void write_curve(io::H5File* out, const std::string& g, const std::vector<double
   out->write(g + "/g", gt);
 }
 
-// The identity's error at t = 1 is judged by the claims engine (experiments/plot/report.py: TOST
+// The identity's error at t = 1 is judged by the claims engine (experiments/claims/kl_claims.py: TOST
 // against a margin), with these disjoint Monte-Carlo batches of the evaluation draws as its units.
 constexpr int kIdentityBatches = 10;
 

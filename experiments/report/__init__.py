@@ -1,0 +1,1 @@
+"""The reproduction report, one module per study (see __main__.py)."""
