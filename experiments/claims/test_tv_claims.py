@@ -1,0 +1,50 @@
+"""The TV study's claim T1 (experiments/claims/tv_claims.py) on synthetic study tables with known
+rates: per-repetition exponents over n ≥ n_min, paired FM against the KDE, and a flipped rate that
+flips the verdict. Run: python3 -m unittest experiments.claims.test_tv_claims"""
+import unittest
+
+import numpy as np
+
+from experiments.claims import tv_claims
+
+NS = [256, 1024, 4096, 16384]
+
+
+def table(r_fm, r_kde, reps=5, noise=0.01, seed=0):
+    """One target; TV = c·n^−r·e^{noise·z} per (n, repetition) for FM and the KDE, and a floor row."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for rep in range(reps):
+        for n in NS:
+            rows.append(dict(target="t", n=n, rep=rep, tv=0.5 * n ** -r_fm * np.exp(noise * rng.normal()),
+                             kde_tv=0.7 * n ** -r_kde * np.exp(noise * rng.normal())))
+    rows.append(dict(target="t", n=0, rep=0, tv=0.01, kde_tv=float("nan")))
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+class TvRateAgainstTheKde(unittest.TestCase):
+    def test_per_repetition_exponents_use_only_n_at_or_above_n_min(self):
+        s = table(0.3, 0.3, noise=0.0)
+        s["tv"][0] = 1e6  # n = 256 of repetition 0: must not enter a fit from n_min = 1024
+        rates = tv_claims.per_rep_rates(s, "t", "tv", 1024)
+        self.assertEqual(sorted(rates), [0, 1, 2, 3, 4])
+        for r in rates.values():
+            self.assertAlmostEqual(r, 0.3, places=12)
+
+    def test_equal_rates_are_supported_and_a_flip_contradicted(self):
+        [(claim, word, _, verdicts)], means = tv_claims.judge_all(table(0.3, 0.3), 1024)
+        self.assertEqual(word, "supported on 1 of 1")
+        self.assertAlmostEqual(means["t"][0], 0.3, places=2)
+        [(_, word, note, verdicts)], _ = tv_claims.judge_all(table(0.1, 0.3), 1024)  # FM stalls at its floor
+        self.assertEqual(word, "supported on 0 of 1")
+        self.assertEqual(verdicts["t"].word, "contradicted")
+        self.assertIn("contradicted on t", note)
+        self.assertLess(verdicts["t"].effect, -0.1)
+
+    def test_a_single_sample_size_is_not_tested(self):
+        [(_, word, _, _)], _ = tv_claims.judge_all(table(0.3, 0.3), 16384)
+        self.assertEqual(word, "not tested")
+
+
+if __name__ == "__main__":
+    unittest.main()
