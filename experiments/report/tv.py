@@ -25,7 +25,8 @@ def tv_study(d, label):
     # The chain is an inequality between estimates, checked run by run (each link within 3 s.e.).
     note_verdict(TV_HEADING, "the chain TV ≤ √(KL/2) ≤ √((A1ε+A2ε²)/2)",
                  "**supported**" if chain_ok == len(s["target"]) else "**contradicted**",
-                 f"holds in {chain_ok} of {len(s['target'])} runs, each link within 3 standard errors")
+                 f"holds in {chain_ok} of {len(s['target'])} runs, each link within 3 standard errors; an estimate, not "
+                 "a certificate (A1 from sampled L_v, M_v)")
     n_min = int(fits["n_min"][0]) if fits["n_min"] else 0
     rates, rate_means = tv_claims.judge_all(s, n_min)
     out = [TV_HEADING, "",
@@ -55,7 +56,8 @@ def tv_study(d, label):
             f"{len(s['target'])} runs{' — at every n' if chain_ok == len(s['target']) else ''}. The last link is loose: "
             "the bound exceeds √(KL/2) by "
             + ", ".join(f"{tg} {min(mean('tv_bound', tg, n) / max(mean('pinsker_tv', tg, n), 1e-300) for n in ns):.0f}×"
-                        for tg in targets) + " at best (its A1 carries e^{L_v}).", "",
+                        for tg in targets) + " at best (its A1 carries e^{L_v}). The last link is an estimate, not a "
+            "certificate: A1 uses the sampled L_v and M_v, lower estimates of suprema. " + truncation_note(s, targets), "",
             kl_eps_reading(targets, ns, mean), "",
             f"Fitted exponents r of y ∝ n^−r over n ≥ {int(fits['n_min'][0])}, with bootstrap 90 % intervals. The minimax "
             "exponent is the worst case over the Hölder class, not the rate of one member of it, so it is a reference, "
@@ -134,3 +136,15 @@ def kl_eps_reading(targets, ns, mean):
     else:
         verdict = f"The exponent p of KL ∝ ε_n^p over n is closer to 2 on {sum(near2)} of {len(near2)} targets only."
     return verdict + " Fitted on the means over repetitions: " + "; ".join(parts) + "."
+
+
+def truncation_note(s, targets):
+    """Where I(p₁) = ∞ the study integrates S and I_p to 1 − δ (the file's fisher_delta); say where."""
+    if "fisher_delta" not in s:
+        return ""
+    cut = {tg: max(s["fisher_delta"][i] for i in range(len(s["target"])) if s["target"][i] == tg) for tg in targets}
+    cut = {tg: dl for tg, dl in cut.items() if dl > 0}
+    if not cut:
+        return "Every target has a finite I(p₁): S and I_p are integrated over [0, 1]."
+    return ("I(p₁) = ∞ on " + ", ".join(f"{tg} (δ = {dl:g})" for tg, dl in cut.items()) + ": there S and I_p are "
+            "integrated over [0, 1 − δ] only, so they and the bound built on them are lower estimates.")

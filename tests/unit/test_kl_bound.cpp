@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "fmkit/bounds/kl_estimators.hpp"
 #include "fmkit/bounds/perturbed_linear.hpp"
 #include "fmkit/dist/schedule.hpp"
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/rng.hpp"
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/field/analytic_model.hpp"
 #include "fmkit/field/mlp_field.hpp"
@@ -135,6 +137,47 @@ TEST(KlEstimators, FisherInformationOfThePathInClosedFormWhereItExists) {
   const auto m = field::make_analytic_model({{"field", "exact"}, {"target", mix}});
   EXPECT_TRUE(std::isnan(m.fisher_path));
   EXPECT_EQ(bounds::estimate_kl(m, m, o).I_p.kind, "monte_carlo");
+}
+
+// Holder targets with β ≤ 1/2 have I(p₁) = ∞: S and I_p stop one grid step before t = 1, say so,
+// and equal the trapezoid of the same draws over [0, 1 − δ]; β = 1 keeps the whole interval.
+TEST(KlEstimators, InfiniteFisherAtOneIsIntegratedToOneMinusDelta) {
+  const auto holder = [](double beta) {
+    return field::make_analytic_model(json{{"field", "exact"}, {"target", {{"type", "holder"}, {"beta", beta}}}});
+  };
+  const auto half = holder(0.5), one = holder(1.0);
+  EXPECT_TRUE(half.fisher_infinite_at_1);
+  EXPECT_FALSE(one.fisher_infinite_at_1);
+  bounds::KlEstimateOptions o;
+  o.grid = 5;
+  o.n_eps = 32;
+  o.n_score = 64;
+  o.n_kl = 50;
+  o.cs_bound = false;
+  nn::MlpSpec spec;  // any velocity the CNF can differentiate: I_p depends on the path alone
+  spec.dim = 1;
+  spec.hidden = {8};
+  nn::Mlp net(spec);
+  Rng init(3, "holder/net");
+  net.init(init);
+  const field::Model model = field::velocity_model(net);
+  const auto e = bounds::estimate_kl(model, half, o);
+  EXPECT_EQ(e.I_p.kind, "monte_carlo_to_1_minus_delta");
+  EXPECT_EQ(e.fisher_delta, 0.25);
+  std::vector<double> f;
+  for (int k = 0; k < 4; ++k) {  // t = 0, 0.25, 0.5, 0.75 with the estimator's own stream at each time
+    const double t = 0.25 * k;
+    Rng rs(o.seed, "kl/score");
+    const Mat xs = half.sample_p(Vec::Constant(o.n_score, t), rs);
+    f.push_back(half.score_p(t, xs).rowwise().squaredNorm().mean());
+  }
+  const double trapezoid = 0.25 * (0.5 * f[0] + f[1] + f[2] + 0.5 * f[3]);
+  EXPECT_NEAR(e.I_p.value, trapezoid, 1e-12 * trapezoid);
+  const auto whole = bounds::estimate_kl(model, one, o);
+  EXPECT_EQ(whole.I_p.kind, "monte_carlo");
+  EXPECT_EQ(whole.fisher_delta, 0.0);
+  o.grid = 2;  // no step left before t = 1
+  EXPECT_THROW(bounds::estimate_kl(model, half, o), fm::Error);
 }
 
 // The exact field has ε = 0, and its CNF score equals the path's: S ≈ 0, KL ≈ 0.

@@ -70,7 +70,8 @@ std::vector<std::pair<std::string, double>> named_values(const KlEstimate& e) {
           {"kl_bound", e.bound.kl_bound}, {"tv_bound", e.bound.tv_bound},
           {"L_v", e.L_v.value},     {"L_v_rigorous", e.L_v_rigorous.value},
           {"M_v", e.M_v.value},     {"I_p", e.I_p.value},
-          {"I_0", e.I_0.value},     {"L_0", e.L_0.value}};
+          {"I_0", e.I_0.value},     {"L_0", e.L_0.value},
+          {"fisher_delta", e.fisher_delta}};
 }
 
 Vec spectral_norms(const Mat& jac, Index d) {
@@ -96,6 +97,9 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
   if (model.dim != truth.dim)
     usage_error("--model has dimension " + std::to_string(model.dim) + " but --target has dimension " +
                 std::to_string(truth.dim));
+  if (truth.fisher_infinite_at_1 && opts.grid < 3)
+    usage_error("grid: this target has I(p_1) = infinity, so S and I_p stop one step before t = 1; expected at least 3 times, got " +
+                std::to_string(opts.grid));
   const Index d = model.dim;
   KlEstimate e;
   std::tie(e.I_0, e.L_0) = source_constants(model);
@@ -126,11 +130,21 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
   bar.finish();
   e.eps = std::sqrt(trapezoid(eps2));
   e.eps_per_coord = e.eps / std::sqrt(static_cast<double>(d));
-  e.S = opts.cs_bound ? trapezoid(S) : std::numeric_limits<double>::quiet_NaN();
+  // Where I(p₁) = ∞ the last node (t = 1) of ∇log p_t is a draw from an infinite-variance law: S and
+  // I_p are integrated over [0, 1 − δ] with δ one grid step, and labelled so (they then omit
+  // the finite part over [1 − δ, 1] and are lower estimates).
+  if (truth.fisher_infinite_at_1) {
+    S.pop_back();
+    Ip.pop_back();
+    e.fisher_delta = 1.0 / (K - 1);
+  }
+  const double upto = 1 - e.fisher_delta;
+  e.S = opts.cs_bound ? upto * trapezoid(S) : std::numeric_limits<double>::quiet_NaN();
   // In closed form where the path has one (64-node quadrature of E‖∇log p_t‖², smooth in t); otherwise a
   // Monte-Carlo mean (unbiased, with noise), not "sampled", which names a lower estimate of a sup.
-  e.I_p = std::isfinite(truth.fisher_path) ? Constant{truth.fisher_path, "closed_form"}
-                                           : Constant{trapezoid(Ip), "monte_carlo"};
+  e.I_p = std::isfinite(truth.fisher_path)
+              ? Constant{truth.fisher_path, "closed_form"}
+              : Constant{upto * trapezoid(Ip), e.fisher_delta > 0 ? "monte_carlo_to_1_minus_delta" : "monte_carlo"};
   e.L_v = {Lv, "sampled"};
   e.M_v = {Mv, "sampled"};
   e.L_v_rigorous = rigorous_lipschitz(model);

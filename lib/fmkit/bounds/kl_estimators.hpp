@@ -31,7 +31,8 @@ struct KlEstimateOptions {
 struct Constant {
   double value = 0;
   // exact | closed_form | sampled (a lower estimate of a supremum) | monte_carlo (an unbiased mean,
-  // with noise) | rigorous_upper_bound | unavailable
+  // with noise) | monte_carlo_to_1_minus_delta (the same over [0, 1 − δ] only, where the integrand
+  // is infinite at t = 1) | rigorous_upper_bound | unavailable
   std::string kind;
 };
 
@@ -39,6 +40,7 @@ struct KlEstimate {
   double eps = 0;            // full-norm RMS (E‖v − u‖²)^{1/2} over p_t ⊗ dt
   double eps_per_coord = 0;  // eps/√d, the per-coordinate RMS the study once used
   double S = 0, kl = 0, kl_se = 0;
+  double fisher_delta = 0;   // > 0: S and I_p integrated over [0, 1 − δ] (I(p₁) = ∞); 0: over [0, 1]
   Constant L_v, L_v_rigorous, M_v, I_p, I_0, L_0;
   KlBound bound;  // from the sampled L_v, M_v and I_p
   // The n_kl samples of p_1 the KL was estimated on, with log p and log q there (so TV and other

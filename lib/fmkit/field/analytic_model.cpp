@@ -91,6 +91,8 @@ Model make_analytic_model(const cfg::json& spec, const std::string& where) {
                                    h.m_beta());
     m.second_moment = [m2](double t) { return (1 - t) * (1 - t) + t * t * m2; };
     m.sample_p = [p](const Vec& t, Rng& rng) { return p->sample_rows(t, rng); };
+    // The score near the kink is ~ aβ|x|^{β−1}, square-integrable only for β > 1/2.
+    m.fisher_infinite_at_1 = h.a() > 0 && h.beta() <= 0.5;
   } else {
     auto target = dist::as_mixture(dist::make_distribution(tspec, where + ".target"));
     if (!target)

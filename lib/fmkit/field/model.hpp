@@ -41,6 +41,10 @@ struct Model {
   // I_p = ∫₀¹ E_{p_t}‖∇log p_t‖² dt from the closed form of the integrand, where the path has one
   // (schedules, Gaussian targets); NaN otherwise (the bounds then estimate I_p by Monte Carlo).
   double fisher_path = std::numeric_limits<double>::quiet_NaN();
+  // I(p₁) = E_{p₁}‖∇log p₁‖² = ∞ (a holder target with β ≤ 1/2: |x|^{2β−2} is not integrable at the
+  // kink). I_p itself stays finite (p_t is smooth for t < 1), but its integrand must not be evaluated
+  // at t = 1: the bounds integrate it, and S, up to 1 − δ and say so.
+  bool fisher_infinite_at_1 = false;
   std::string perturbation = "none";
   double beta = 0;  // perturbation amplitude
   double eps = 0;   // its error ε = (∫₀¹ E_{p_t}‖δ‖² dt)^{1/2}
