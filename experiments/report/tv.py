@@ -146,5 +146,5 @@ def truncation_note(s, targets):
     cut = {tg: dl for tg, dl in cut.items() if dl > 0}
     if not cut:
         return "Every target has a finite I(p₁): S and I_p are integrated over [0, 1]."
-    return ("I(p₁) = ∞ on " + ", ".join(f"{tg} (δ = {dl:g})" for tg, dl in cut.items()) + ": there S and I_p are "
+    return ("I(p₁) = ∞ on " + ", ".join(f"{tg} (δ = {dl:.3g})" for tg, dl in cut.items()) + ": there S and I_p are "
             "integrated over [0, 1 − δ] only, so they and the bound built on them are lower estimates.")
