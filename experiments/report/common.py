@@ -91,15 +91,16 @@ RATE_TERMS = (
     "anything else; *supported on k of m*: supported on k of the m sweeps.")
 
 
-def claims_section(results, n_seeds, study=None, terms=VERDICT_TERMS, per="dataset"):
+def claims_section(results, n_seeds, study=None, terms=VERDICT_TERMS, per="dataset", units="seeds"):
     """The claims table and, per claim, each dataset's verdict line and comparisons (all from the
     claims engine's numbers); with `study` (its section heading) each claim joins the overview.
-    `n_seeds` None: a study without seeds (no quick-run note); `per` names what a claim is stated per."""
+    `n_seeds` None: a study without seeds (no quick-run note); `per` names what a claim is stated per,
+    `units` what its k counts (seeds; the TV study's repetitions)."""
     for claim, word, note, verdicts in results if study else []:
         note_verdict(study, f"{claim.id} {claim.text}", f"**{word}**", effect_summary(verdicts, per) if verdicts else note)
     out = ["### The claims", ""]
     if n_seeds is not None and n_seeds < 5:
-        out += [f"**Quick run: low power ({n_seeds} seeds) — verdicts are indicative.**", ""]
+        out += [f"**Quick run: low power ({n_seeds} {units}) — verdicts are indicative.**", ""]
     out += [terms, "", "| claim | metric | verdict | why |", "|---|---|---|---|"]
     for claim, word, note, verdicts in results:
         out.append(f"| {claim.id} {claim.text} | {claim.metric} | **{word}** | {note} |")

@@ -88,7 +88,7 @@ def tv_study(d, label):
                 verdict += " (ε_n stalls while TV is above the floor)"
         out.append(f"| {tg} | {r(tg, 'tv')} | {f['reference_slope']:.3f} | {verdict} | {r(tg, 'eps')} | {r(tg, 'kl')} | "
                    f"{r(tg, 'kde_tv')} | {r(tg, 'kde_oracle_tv')} | {fit(tg, 'kde_tv')['reference_slope']:.3f} |")
-    out += [""] + claims_section(rates, reps, TV_HEADING, per="target")
+    out += [""] + claims_section(rates, reps, TV_HEADING, per="target", units="repetitions")
     if rate_means:
         out += ["Mean exponents over repetitions (FM against the KDE with its cross-validated bandwidth, same samples): "
                 + "; ".join(f"{tg} r_FM = {fm:.3f}, r_KDE = {kde:.3f}" for tg, (fm, kde) in rate_means.items()) + ".", ""]
