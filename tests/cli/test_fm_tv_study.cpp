@@ -4,6 +4,7 @@
 // 2 with nothing written.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <cmath>
 #include <cstring>
@@ -89,11 +90,15 @@ TEST(FmTvStudy, BadConfigExitsTwo) {
   for (const char* bad : {R"({"n": [10], "targets": [{"name": "h", "target": {"type": "holder", "beta": 1}}]})",
                           R"({"targets": [{"name": "h", "target": {"type": "holder", "beta": 1}, "beta": 0.5}]})",
                           R"({"targets": [{"name": "t", "target": {"type": "toy2d", "name": "moons"}}]})",
-                          R"({"targets": []})"}) {
+                          R"({"targets": []})",
+                          // I(p_1) = infinity at beta = 1/2: S and I_p need a grid step before t = 1.
+                          R"({"eval": {"m": 1500, "grid": 2, "n_eps": 256, "n_score": 64, "seed": 9},
+                              "targets": [{"name": "h", "target": {"type": "holder", "beta": 0.5}}]})"}) {
     std::ofstream(cfg) << bad;
     const auto r = run("fm-tv-study", "--config " + cfg + " --out " + out);
     EXPECT_EQ(r.code, 2) << bad << "\n" << r.err;
     EXPECT_NE(r.err.find("config."), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line, before any study bar
     EXPECT_FALSE(std::filesystem::exists(out));
   }
 }

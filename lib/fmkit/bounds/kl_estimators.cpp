@@ -14,9 +14,8 @@
 namespace fm::bounds {
 namespace {
 
-// Trapezoid over the equispaced grid t_k = k/(K−1).
-double trapezoid(const std::vector<double>& f) {
-  const double h = 1.0 / static_cast<double>(f.size() - 1);
+// Trapezoid over the equispaced nodes t_k = k·h, k < f.size().
+double trapezoid(const std::vector<double>& f, double h) {
   double s = 0.5 * (f.front() + f.back());
   for (std::size_t k = 1; k + 1 < f.size(); ++k) s += f[k];
   return s * h;
@@ -90,6 +89,8 @@ Vec spectral_norms(const Mat& jac, Index d) {
   return out;
 }
 
+int min_kl_grid(const field::Model& truth) { return truth.fisher_infinite_at_1 ? 3 : 2; }
+
 KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, const KlEstimateOptions& opts) {
   opts.validate();
   if (!model.velocity) usage_error("--model: a drift model has no velocity; the KL bound is for ODE models");
@@ -97,15 +98,21 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
   if (model.dim != truth.dim)
     usage_error("--model has dimension " + std::to_string(model.dim) + " but --target has dimension " +
                 std::to_string(truth.dim));
-  if (truth.fisher_infinite_at_1 && opts.grid < 3)
-    usage_error("grid: this target has I(p_1) = infinity, so S and I_p stop one step before t = 1; expected at least 3 times, got " +
-                std::to_string(opts.grid));
+  if (opts.grid < min_kl_grid(truth))
+    usage_error("grid: this target has I(p_1) = infinity, so S and I_p stop one step before t = 1; expected at least " +
+                std::to_string(min_kl_grid(truth)) + " times, got " + std::to_string(opts.grid));
   const Index d = model.dim;
   KlEstimate e;
   std::tie(e.I_0, e.L_0) = source_constants(model);
 
   const int K = opts.grid;
-  std::vector<double> eps2(K), S(K), Ip(K);
+  const double h = 1.0 / (K - 1);
+  // Where I(p₁) = ∞, ∇log p_t at t = 1 is a draw from an infinite-variance law: S and I_p are not
+  // evaluated there but integrated over [0, 1 − δ], δ one grid step, and labelled so (they then omit
+  // the finite part over [1 − δ, 1] and are lower estimates).
+  e.fisher_delta = truth.fisher_infinite_at_1 ? h : 0.0;
+  const int K_score = truth.fisher_infinite_at_1 ? K - 1 : K;
+  std::vector<double> eps2(K), S(K_score), Ip(K_score);
   double Lv = 0, Mv = 0;
   // Two stages, each its own bar (the CNF solves inside show within them).
   Progress bar("kl bound 1/2 (eps, S, constants)", K);
@@ -118,33 +125,26 @@ KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, con
     // Common random numbers: the same stream at every t.
     Rng rs(opts.seed, "kl/score");
     const Mat xs = truth.sample_p(Vec::Constant(opts.n_score, t), rs);
-    const Mat sp = truth.score_p(t, xs);
-    if (opts.cs_bound) {
-      const Mat sq = integrate::cnf_log_density(*model.velocity, *model.source, xs, t, opts.cnf).score;
-      S[static_cast<std::size_t>(k)] = (sp - sq).rowwise().squaredNorm().mean();
+    if (k < K_score) {
+      const Mat sp = truth.score_p(t, xs);
+      if (opts.cs_bound) {
+        const Mat sq = integrate::cnf_log_density(*model.velocity, *model.source, xs, t, opts.cnf).score;
+        S[static_cast<std::size_t>(k)] = (sp - sq).rowwise().squaredNorm().mean();
+      }
+      Ip[static_cast<std::size_t>(k)] = sp.rowwise().squaredNorm().mean();
     }
-    Ip[static_cast<std::size_t>(k)] = sp.rowwise().squaredNorm().mean();
     raise_regularity(model, xs, t, Lv, Mv);
     bar.update(k + 1);
   }
   bar.finish();
-  e.eps = std::sqrt(trapezoid(eps2));
+  e.eps = std::sqrt(trapezoid(eps2, h));
   e.eps_per_coord = e.eps / std::sqrt(static_cast<double>(d));
-  // Where I(p₁) = ∞ the last node (t = 1) of ∇log p_t is a draw from an infinite-variance law: S and
-  // I_p are integrated over [0, 1 − δ] with δ one grid step, and labelled so (they then omit
-  // the finite part over [1 − δ, 1] and are lower estimates).
-  if (truth.fisher_infinite_at_1) {
-    S.pop_back();
-    Ip.pop_back();
-    e.fisher_delta = 1.0 / (K - 1);
-  }
-  const double upto = 1 - e.fisher_delta;
-  e.S = opts.cs_bound ? upto * trapezoid(S) : std::numeric_limits<double>::quiet_NaN();
+  e.S = opts.cs_bound ? trapezoid(S, h) : std::numeric_limits<double>::quiet_NaN();
   // In closed form where the path has one (64-node quadrature of E‖∇log p_t‖², smooth in t); otherwise a
   // Monte-Carlo mean (unbiased, with noise), not "sampled", which names a lower estimate of a sup.
   e.I_p = std::isfinite(truth.fisher_path)
               ? Constant{truth.fisher_path, "closed_form"}
-              : Constant{upto * trapezoid(Ip), e.fisher_delta > 0 ? "monte_carlo_to_1_minus_delta" : "monte_carlo"};
+              : Constant{trapezoid(Ip, h), e.fisher_delta > 0 ? "monte_carlo_to_1_minus_delta" : "monte_carlo"};
   e.L_v = {Lv, "sampled"};
   e.M_v = {Mv, "sampled"};
   e.L_v_rigorous = rigorous_lipschitz(model);

@@ -49,6 +49,10 @@ struct KlEstimate {
   Vec log_p1, log_q1;
 };
 
+// The fewest t-grid points estimate_kl accepts for `truth`: 3 where I(p₁) = ∞ (S and I_p stop one
+// step before t = 1 and need two nodes of their own), else 2. Studies check it at their parse.
+int min_kl_grid(const field::Model& truth);
+
 // `model` supplies v and its source; `truth` the exact path (u, log p_t, ∇log p_t, p_t sampler).
 KlEstimate estimate_kl(const field::Model& model, const field::Model& truth, const KlEstimateOptions& opts);
 

@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "fmkit/core/error.hpp"
-#include "fmkit/core/timer.hpp"
 #include "fmkit/core/threads.hpp"
+#include "fmkit/core/timer.hpp"
 
 namespace fm::ot {
 

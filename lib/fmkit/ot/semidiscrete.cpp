@@ -10,10 +10,10 @@
 #include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/threads.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
-#include "fmkit/core/threads.hpp"
 
 namespace fm::ot {
 namespace {

@@ -224,6 +224,11 @@ TvStudySpec parse_tv_study(const json& c) {
   for (std::size_t i = 0; i < c["targets"].size(); ++i) {
     s.targets.push_back(parse_target(c["targets"][i], "config.targets[" + std::to_string(i) + "]"));
     names.push_back(s.targets.back().name);
+    // Refused here, not when the target's first estimate comes after its training.
+    if (s.eval.grid < bounds::min_kl_grid(s.targets.back().truth))
+      usage_error("config.eval.grid: target '" + names.back() + "' has I(p_1) = infinity, so S and I_p stop one step "
+                  "before t = 1; expected at least " + std::to_string(bounds::min_kl_grid(s.targets.back().truth)) +
+                  " times, got " + std::to_string(s.eval.grid));
   }
   s.selected = select_by_name(c["only"], "config.only", names, "config.targets");
   s.bootstrap.resamples = static_cast<int>(cfg::count(bs, "resamples", "bootstrap", 10, 10'000'000));
