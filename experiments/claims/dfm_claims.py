@@ -24,7 +24,6 @@ MARG_H = Claim("R2", "KL_marg falls like h², faster than the brackets (E1)", "K
 SHIFTS = ("constant", "time_local")
 MARG_EPS = Claim("R3", "KL_marg(ε) − KL_marg(0) grows like ε² (constant and time-local shifts; E2)",
                  "KL_marg(ε) − KL_marg(0)", "rate", predicted=2.0, margin_text=MARGIN_TEXT, unit="design point")
-CLAIMS = (PATH_H, MARG_H, MARG_EPS)
 
 
 def _rows(s, **eq):
@@ -79,5 +78,5 @@ def judge_all(s):
 def _result(claim, verdicts, missing):
     if not verdicts:
         return claim, "not tested", missing, {}
-    word, note = combine(verdicts)
-    return claim, word, note.replace("dataset", "sweep"), verdicts
+    word, note = combine(verdicts, "sweep")
+    return claim, word, note, verdicts

@@ -201,16 +201,17 @@ def judge_rate(claim, x, y, margin, x_label):
                    "exponent")
 
 
-def combine(per_dataset):
-    """A per-dataset claim's overall word from its datasets' verdicts {dataset: Verdict}."""
+def combine(per_dataset, per="dataset"):
+    """A per-dataset claim's overall word from its datasets' verdicts {dataset: Verdict}; `per`
+    names what the claim is stated per (a dataset, a sweep, a target) in the note."""
     judged = {d: v for d, v in per_dataset.items() if v.word != "too few seeds"}
     if not judged:
         k = min((v.k for v in per_dataset.values()), default=0)
-        return "too few seeds", f"k = {k} paired seeds on every dataset"
+        return "too few seeds", f"k = {k} paired seeds on every {per}"
     n_sup = sum(v.word == "supported" for v in judged.values())
     contra = [d for d, v in judged.items() if v.word == "contradicted"]
     word = f"supported on {n_sup} of {len(judged)}"
-    note = f"contradicted on {', '.join(contra)}" if contra else "no dataset contradicts it"
+    note = f"contradicted on {', '.join(contra)}" if contra else f"no {per} contradicts it"
     skipped = [d for d in per_dataset if d not in judged]
     if skipped:
         note += f"; too few seeds on {', '.join(skipped)}"

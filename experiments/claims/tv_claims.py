@@ -43,5 +43,5 @@ def judge_all(s, n_min):
         means[tg] = (sum(fm[r] for r in reps) / len(reps), sum(kde[r] for r in reps) / len(reps))
     if not verdicts:
         return [(RATE_VS_KDE, "not tested", "no target has two sample sizes at or above n_min", {})], means
-    word, note = combine(verdicts)
-    return [(RATE_VS_KDE, word, note.replace("dataset", "target"), verdicts)], means
+    word, note = combine(verdicts, "target")
+    return [(RATE_VS_KDE, word, note, verdicts)], means

@@ -6,6 +6,8 @@ import os
 
 import h5py
 
+from experiments.claims import stats
+from experiments.claims.engine import LEVEL
 
 NOT_RUN = "not run"
 
@@ -143,13 +145,9 @@ def col(s, k):
 
 
 def fit_slope(x, y):
-    """Least-squares exponent of y ~ x^p on log-log axes (finite, positive points only)."""
-    x, y = [a for a, b in zip(x, y) if a > 0 and b > 0], [b for a, b in zip(x, y) if a > 0 and b > 0]
-    if len(x) < 2:
-        return float("nan")
-    lx, ly = [math.log(a) for a in x], [math.log(b) for b in y]
-    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
-    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+    """Least-squares exponent of y ~ x^p on log-log axes (finite, positive points only; NaN with
+    fewer than 2): the claims engine's fit, without its interval."""
+    return stats.loglog_slope(x, y, LEVEL)[0]
 
 
 def with_partial_note(d, name, section):
