@@ -27,10 +27,26 @@ TEST(FmSdfmStudy, TinyConfigRanksStraightness) {
   const std::string cfg = scratch("sdfm.json"), out = scratch("sdfm.h5");
   std::ofstream(cfg) << kConfig;
   ::setenv("FMKIT_PROGRESS", "0.001", 1);  // log lines at every update and every stage's end
-  const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out);
+  // Two threads: the trainings run side by side (one unit per coupling), each on one thread.
+  const auto r = run("fm-sdfm-study", "--config " + cfg + " --out " + out + " --threads 2");
+  // One thread: one training after another, each with its nested bar.
+  const std::string out1 = scratch("sdfm_1.h5");
+  const auto r1 = run("fm-sdfm-study", "--config " + cfg + " --out " + out1 + " --threads 1");
   ::unsetenv("FMKIT_PROGRESS");
   ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r1.code, 0) << r1.err;
   const auto f = fm::io::H5File::open(out);
+  // The same numbers either way: each unit computes what it would alone, and rows keep their order.
+  const auto f1 = fm::io::H5File::open(out1);
+  for (const char* col : {"/summary/w2", "/summary/curv_ott", "/summary/sd_chi2", "/summary/mmd2"}) {
+    const auto a = f.read_doubles(col), b = f1.read_doubles(col);
+    ASSERT_EQ(a.size(), b.size()) << col;
+    for (std::size_t i = 0; i < a.size(); ++i)  // NaN (no χ² for a non-SD row) on both sides counts as equal
+      EXPECT_TRUE(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) << col << " row " << i;
+  }
+  EXPECT_EQ(f.read_strings("/summary/coupling"), f1.read_strings("/summary/coupling"));
+  EXPECT_TRUE(f.read_matrix("/train_loss/d0_c2_s0") == f1.read_matrix("/train_loss/d0_c2_s0"));
+  EXPECT_TRUE(f.read_matrix("/samples/d0_c1") == f1.read_matrix("/samples/d0_c1"));
   const auto coupling = f.read_strings("/summary/coupling"), solver = f.read_strings("/summary/solver");
   const auto curv = f.read_doubles("/summary/curv_ott"), w2 = f.read_doubles("/summary/w2"),
              chi2 = f.read_doubles("/summary/sd_chi2");
@@ -46,11 +62,17 @@ TEST(FmSdfmStudy, TinyConfigRanksStraightness) {
   }
   EXPECT_LT(c_ot, 0.5 * c_ifm);
   EXPECT_LT(c_sd, 0.5 * c_ifm);
-  // The log (stderr is a file here) says when the study starts, and each training's end names
-  // the dataset, coupling and seed it belongs to.
-  EXPECT_EQ(r.err.find("SD-FM study: started (3 to do)\n"), 0u) << r.err;
-  EXPECT_NE(r.err.find("SD-FM study 1/3 8gauss OT seed 0 > train: finished after "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("SD-FM study: finished after "), std::string::npos) << r.err;
+  // The log (stderr is a file here) says when the study starts and ends. On one thread each
+  // training's end names the dataset, coupling and seed it belongs to; side by side the trainings
+  // show no bars of their own (they cannot nest on one line) and the study's bar counts them.
+  for (const auto* e : {&r.err, &r1.err}) {
+    EXPECT_EQ(e->find("SD-FM study: started (3 to do)\n"), 0u) << *e;
+    EXPECT_NE(e->find("SD-FM study: finished after "), std::string::npos) << *e;
+    EXPECT_EQ(e->find("HDF5"), std::string::npos) << *e;  // no library error stack from a unit's thread
+  }
+  EXPECT_NE(r1.err.find("SD-FM study 1/3 8gauss OT seed 0 > train: finished after "), std::string::npos) << r1.err;
+  EXPECT_EQ(r.err.find("> train"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("SD-FM study: 3/3 (100%)"), std::string::npos) << r.err;
 }
 
 TEST(FmSdfmStudy, BadConfigExitsTwo) {

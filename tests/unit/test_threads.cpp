@@ -2,6 +2,11 @@
 // on whether a kernel ran on one thread or on several.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/threads.hpp"
 #include "fmkit/ot/mips.hpp"
@@ -48,5 +53,46 @@ TEST(Threads, KernelsGiveTheSameBitsSerialAndThreaded) {
     const std::vector<Index> a2 = ot::make_mips(y, g, b, {})->argmax(x);
     EXPECT_TRUE(w1 == w2) << n;
     EXPECT_EQ(a1, a2) << n;
+  }
+}
+
+// Units side by side: every unit runs once, wholly on one thread (a kernel inside it gets no team),
+// and each writes its own slot, so the output is the serial one.
+TEST(Threads, UnitsRunOnceEachOnOneThread) {
+  ThreadCount keep;
+  for (const int t : {1, 2}) {
+    set_threads(t);
+    std::vector<int> ran(37, 0), inner(37, 0);
+    for_each_unit(ran.size(), [&](std::size_t k) {
+      ran[k] += 1;
+#pragma omp parallel
+      {
+#pragma omp atomic
+        inner[k] += 1;  // the unit's own region: one thread when units run side by side
+      }
+    });
+    EXPECT_EQ(ran, std::vector<int>(37, 1)) << t;
+    EXPECT_EQ(inner, std::vector<int>(37, 1)) << t;
+  }
+  for_each_unit(0, [](std::size_t) { FAIL() << "no unit to run"; });
+}
+
+// A failing unit: the lowest-numbered error is rethrown, and units not yet started are skipped.
+TEST(Threads, UnitsRethrowTheFirstError) {
+  ThreadCount keep;
+  for (const int t : {1, 2}) {
+    set_threads(t);
+    std::atomic<int> started{0};
+    try {
+      for_each_unit(1000, [&](std::size_t k) {
+        ++started;
+        if (k == 3 || k == 5) throw std::runtime_error("unit " + std::to_string(k));
+      });
+      ADD_FAILURE() << "no error rethrown";
+    } catch (const std::runtime_error& e) {
+      // With two threads unit 5 may fail first; unit 3 still runs, and its error is the serial one.
+      EXPECT_STREQ(e.what(), "unit 3") << t;
+    }
+    EXPECT_LT(started.load(), 1000) << t;
   }
 }

@@ -1,5 +1,6 @@
 #include "fmkit/core/progress.hpp"
 
+#include <omp.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -73,7 +74,9 @@ Progress::Progress(std::string label, long total)
   char* end = nullptr;
   const double seconds = env ? std::strtod(env, &end) : -1.0;
   const bool parsed = env && end != env && *end == '\0';
-  const bool enabled = !(parsed && seconds == 0) && !label_.empty();
+  // A task started inside a parallel region (one of several units running at once, for_each_unit)
+  // shows nothing: concurrent bars cannot nest on one line; the caller's bar counts the units.
+  const bool enabled = !(parsed && seconds == 0) && !label_.empty() && !omp_in_parallel();
   if (parsed && seconds > 0) log_interval_ = std::chrono::duration<double>(seconds);
   const bool tty = isatty(STDERR_FILENO);
   active_ = enabled && tty;

@@ -8,8 +8,9 @@
 //     outermost task logs when it starts and when it ends; its stages (the tasks one level in) log
 //     when they end if they took 5 s or more; every task logs a progress line per interval (60 s
 //     by default), so a day-long run can be followed with tail without flooding the log.
-// A task with an empty label shows nothing. FMKIT_PROGRESS=0 silences everything;
-// FMKIT_PROGRESS=S (seconds > 0) sets the interval of the log lines (and, below 5 s, the stage threshold).
+// A task with an empty label, or started inside an OpenMP parallel region, shows nothing.
+// FMKIT_PROGRESS=0 silences everything; FMKIT_PROGRESS=S (seconds > 0) sets the interval of the
+// log lines (and, below 5 s, the stage threshold).
 #pragma once
 #include <chrono>
 #include <string>

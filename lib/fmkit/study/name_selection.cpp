@@ -44,4 +44,17 @@ long selected_runs(const std::vector<bool>& datasets, const std::vector<bool>& c
   return static_cast<long>(d * c) * static_cast<long>(seeds);
 }
 
+std::vector<RunIndex> selected_run_list(const std::vector<bool>& datasets, const std::vector<bool>& couplings,
+                                        std::size_t seeds) {
+  std::vector<RunIndex> runs;
+  for (std::size_t di = 0; di < datasets.size(); ++di) {
+    if (!datasets[di]) continue;
+    for (std::size_t ci = 0; ci < couplings.size(); ++ci) {
+      if (!couplings[ci]) continue;
+      for (std::size_t si = 0; si < seeds; ++si) runs.push_back({di, ci, si});
+    }
+  }
+  return runs;
+}
+
 }  // namespace fm::study

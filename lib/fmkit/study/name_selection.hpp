@@ -22,4 +22,12 @@ std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_
 // The training runs of a block: its selected datasets × its selected couplings × seeds.
 long selected_runs(const std::vector<bool>& datasets, const std::vector<bool>& couplings, std::size_t seeds);
 
+// Those runs one by one, in the order of the loops over dataset, coupling and seed (the order of
+// the block's rows when they run side by side).
+struct RunIndex {
+  std::size_t dataset, coupling, seed;
+};
+std::vector<RunIndex> selected_run_list(const std::vector<bool>& datasets, const std::vector<bool>& couplings,
+                                        std::size_t seeds);
+
 }  // namespace fm::study

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
+#include <optional>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/threads.hpp"
 #include "fmkit/coupling/make_coupling.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/conditioned_field.hpp"
@@ -102,89 +105,109 @@ long conditional_runs(const ConditionalPlan& p, std::size_t seeds) {
   return selected_runs(p.dataset_selected, p.coupling_selected, seeds);
 }
 
-io::Table run_sdfm_conditional(const ConditionalPlan& p, const std::vector<std::uint64_t>& study_seeds,
-                               std::uint64_t base_seed, io::H5File* output, StudyProgress& progress) {
-  io::Table table;
-  const std::vector<std::uint64_t>& seeds = p.seeds.empty() ? study_seeds : p.seeds;
-  for (std::size_t di = 0; di < p.names.size(); ++di) {
-    if (!p.dataset_selected[di]) continue;
-    const std::uint64_t dseed = base_seed + kSeedOffset + di;
-    const Split split = make_split(p.splits[di], p.targets[di], dseed, true);
-    const Index K = split.classes, dim = split.train.cols();
-    // The judge, fitted once on the training set; its accuracy on the test set is the ceiling.
-    const metrics::KnnClassifier knn(split.train, split.train_labels, K, p.knn);
-    const double acc_real = knn.accuracy(split.test, split.test_labels);
-    // One noise set with n_per_class samples of every class (row i has class i mod K).
+namespace {
+
+// What every training of one dataset is scored against: its split, the k-NN judge fitted on the
+// training set (its test accuracy is the ceiling) and one noise set with n_per_class samples of
+// every class (row i has class i mod K).
+struct ConditionalBench {
+  Split split;
+  Index classes, dim;
+  metrics::KnnClassifier knn;
+  double acc_real;
+  Mat x0, cond;
+  std::vector<Index> want;
+  ConditionalBench(const ConditionalPlan& p, std::size_t di, std::uint64_t dseed)
+      : split(make_split(p.splits[di], p.targets[di], dseed, true)), classes(split.classes), dim(split.train.cols()),
+        knn(split.train, split.train_labels, classes, p.knn), acc_real(knn.accuracy(split.test, split.test_labels)) {
     Rng nrng(dseed, "sdfm/cond_noise");
-    const Index n = K * p.n_per_class;
-    const Mat x0 = nrng.normal(n, dim);
-    Mat cond(n, 1);
-    std::vector<Index> want(static_cast<std::size_t>(n));
+    const Index n = classes * p.n_per_class;
+    x0 = nrng.normal(n, dim);
+    cond.resize(n, 1);
+    want.resize(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i) {
-      want[static_cast<std::size_t>(i)] = i % K;
-      cond(i, 0) = static_cast<double>(i % K);
-    }
-    for (std::size_t ci = 0; ci < p.labels.size(); ++ci) {
-      if (!p.coupling_selected[ci]) continue;
-      for (std::size_t si = 0; si < seeds.size(); ++si) {
-        const std::uint64_t seed = seeds[si];
-        const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
-        progress.running(what);
-        train::TrainSpec spec = p.specs[di];
-        spec.seed = seed;
-        spec.coupling = p.coupling_specs[ci];
-        train::Trainer trainer(std::move(spec), split.train, split.train_conditions());
-        const train::TrainResult res = trainer.run("", {"fm-sdfm-study", seed});
-        if (!res.ok())
-          runtime_error(p.names[di] + ", coupling " + p.labels[ci] + ", seed " + std::to_string(seed) + ": " + res.stop_reason);
-        const io::Summary ts = trainer.summary(res);
-        const auto net = std::make_shared<nn::Mlp>(trainer.ema_mlp());
-        for (double gamma : p.guidance) {
-          const field::ConditionedField v(net, gamma);
-          auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
-            const metrics::PerClassDistances pc =
-                metrics::per_class_distances(f.x, want, split.test, split.test_labels, K);
-            table.add_row();
-            table.set("dataset", p.names[di]);
-            table.set("dim", static_cast<long long>(dim));
-            table.set("classes", static_cast<long long>(K));
-            table.set("n_train", static_cast<long long>(split.train.rows()));
-            table.set("coupling", p.labels[ci]);
-            table.set("role", p.roles[ci]);
-            table.set("seed", static_cast<long long>(seed));
-            table.set("train_steps", static_cast<long long>(p.specs[di].train.steps));
-            table.set("p_uncond", p.specs[di].objective.p_uncond);
-            table.set("guidance", gamma);
-            table.set("solver", solver);
-            table.set("nfe", static_cast<long long>(nfe));
-            table.set("nfe_mean", f.nfe_mean);
-            table.set("w2_class", pc.mean_w2);
-            table.set("energy_class", pc.mean_energy);
-            table.set("classes_scored", static_cast<long long>(pc.scored));
-            table.set("accuracy", knn.accuracy(f.x, want));
-            table.set("accuracy_real", acc_real);
-            training_columns(res, ts, table);
-            // Samples for the plots, in data units: the first seed, γ = 1, the first show_per_class of each class.
-            if (output && si == 0 && gamma == 1 && solver == "euler" &&
-                std::find(p.show_nfe.begin(), p.show_nfe.end(), nfe) != p.show_nfe.end()) {
-              const std::string name = "/conditional_samples/d" + std::to_string(di) + "_c" + std::to_string(ci) +
-                                       "_euler" + std::to_string(nfe);
-              const Mat shown = (f.x.topRows(K * p.show_per_class) * split.scale).rowwise() + split.mean.transpose();
-              output->write(name, shown);
-              output->set_attr(name, "dataset", p.names[di]);
-              output->set_attr(name, "coupling", p.labels[ci]);
-              output->set_attr(name, "role", p.roles[ci]);
-              output->set_attr(name, "nfe", static_cast<long long>(nfe));
-              output->set_attr(name, "classes", static_cast<long long>(K));
-              output->set_attr(name, "rows", "row i has class i mod classes");
-            }
-          };
-          conditional_flows(v, x0, cond, p.euler, p.dopri5, row);
-        }
-        progress.done(what);
-      }
+      want[static_cast<std::size_t>(i)] = i % classes;
+      cond(i, 0) = static_cast<double>(i % classes);
     }
   }
+};
+
+}  // namespace
+
+io::Table run_sdfm_conditional(const ConditionalPlan& p, const std::vector<std::uint64_t>& study_seeds,
+                               std::uint64_t base_seed, io::H5File* output, StudyProgress& progress) {
+  const std::vector<std::uint64_t>& seeds = p.seeds.empty() ? study_seeds : p.seeds;
+  // One unit per (dataset, coupling, seed), run side by side like the main block's.
+  const std::vector<RunIndex> units = selected_run_list(p.dataset_selected, p.coupling_selected, seeds.size());
+  std::vector<std::optional<ConditionalBench>> benches(p.names.size());
+  for (std::size_t di = 0; di < p.names.size(); ++di)
+    if (p.dataset_selected[di]) benches[di].emplace(p, di, base_seed + kSeedOffset + di);
+  std::vector<io::Table> rows(units.size());
+  std::mutex output_lock;
+  for_each_unit(units.size(), [&](std::size_t u) {
+    const auto [di, ci, si] = units[u];
+    const ConditionalBench& b = *benches[di];
+    const Split& split = b.split;
+    const Index K = b.classes, dim = b.dim;
+    io::Table& table = rows[u];
+    const std::uint64_t seed = seeds[si];
+    const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
+    progress.running(what);
+    train::TrainSpec spec = p.specs[di];
+    spec.seed = seed;
+    spec.coupling = p.coupling_specs[ci];
+    train::Trainer trainer(std::move(spec), split.train, split.train_conditions());
+    const train::TrainResult res = trainer.run("", {"fm-sdfm-study", seed});
+    if (!res.ok())
+      runtime_error(p.names[di] + ", coupling " + p.labels[ci] + ", seed " + std::to_string(seed) + ": " + res.stop_reason);
+    const io::Summary ts = trainer.summary(res);
+    const auto net = std::make_shared<nn::Mlp>(trainer.ema_mlp());
+    for (double gamma : p.guidance) {
+      const field::ConditionedField v(net, gamma);
+      auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
+        const metrics::PerClassDistances pc = metrics::per_class_distances(f.x, b.want, split.test, split.test_labels, K);
+        table.add_row();
+        table.set("dataset", p.names[di]);
+        table.set("dim", static_cast<long long>(dim));
+        table.set("classes", static_cast<long long>(K));
+        table.set("n_train", static_cast<long long>(split.train.rows()));
+        table.set("coupling", p.labels[ci]);
+        table.set("role", p.roles[ci]);
+        table.set("seed", static_cast<long long>(seed));
+        table.set("train_steps", static_cast<long long>(p.specs[di].train.steps));
+        table.set("p_uncond", p.specs[di].objective.p_uncond);
+        table.set("guidance", gamma);
+        table.set("solver", solver);
+        table.set("nfe", static_cast<long long>(nfe));
+        table.set("nfe_mean", f.nfe_mean);
+        table.set("w2_class", pc.mean_w2);
+        table.set("energy_class", pc.mean_energy);
+        table.set("classes_scored", static_cast<long long>(pc.scored));
+        table.set("accuracy", b.knn.accuracy(f.x, b.want));
+        table.set("accuracy_real", b.acc_real);
+        training_columns(res, ts, table);
+        // Samples for the plots, in data units: the first seed, γ = 1, the first show_per_class of each class.
+        if (output && si == 0 && gamma == 1 && solver == "euler" &&
+            std::find(p.show_nfe.begin(), p.show_nfe.end(), nfe) != p.show_nfe.end()) {
+          const std::string name = "/conditional_samples/d" + std::to_string(di) + "_c" + std::to_string(ci) +
+                                   "_euler" + std::to_string(nfe);
+          const Mat shown = (f.x.topRows(K * p.show_per_class) * split.scale).rowwise() + split.mean.transpose();
+          const std::lock_guard<std::mutex> hold(output_lock);
+          output->write(name, shown);
+          output->set_attr(name, "dataset", p.names[di]);
+          output->set_attr(name, "coupling", p.labels[ci]);
+          output->set_attr(name, "role", p.roles[ci]);
+          output->set_attr(name, "nfe", static_cast<long long>(nfe));
+          output->set_attr(name, "classes", static_cast<long long>(K));
+          output->set_attr(name, "rows", "row i has class i mod classes");
+        }
+      };
+      conditional_flows(v, b.x0, b.cond, p.euler, p.dopri5, row);
+    }
+    progress.done(what);
+  });
+  io::Table table;
+  for (const io::Table& t : rows) table.append(t);
   return table;
 }
 

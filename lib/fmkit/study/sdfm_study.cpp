@@ -1,6 +1,7 @@
 #include "fmkit/study/sdfm_study.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <variant>
@@ -9,6 +10,7 @@
 #include "fmkit/coupling/make_coupling.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/threads.hpp"
 #include "fmkit/dist/atoms.hpp"
 #include "fmkit/dist/brenier_map.hpp"
 #include "fmkit/dist/dataset.hpp"
@@ -403,45 +405,59 @@ StudyTables run_sdfm_study(const SdfmStudySpec& p, io::H5File* output, StudyProg
   // The network-free oracle study runs first: it is short, and has its own bar.
   io::Table oracle = run_sdfm_oracle(p.oracle, p.seed);
   progress.start("SD-FM study", p.total);
-  io::Table table, mf_table;
+  // Every training of the main and mean-flow blocks is one unit, and the units run side by side
+  // (for_each_unit): a 3×64 network's kernels are too small to share among threads, its trainings
+  // are not. Each unit writes its own rows, joined below in the order of the nested loops over
+  // dataset, coupling and seed, so the tables do not depend on the thread count.
+  std::vector<std::optional<Bench>> benches(p.datasets.size());
+  struct Unit {
+    std::size_t dataset, coupling, seed;  // indices into p.datasets, the block's couplings, p.seeds
+    bool mean_flow;
+  };
+  std::vector<Unit> units;
   for (std::size_t di = 0; di < p.datasets.size(); ++di) {
-    const SdfmDataset& d = p.datasets[di];
-    if (!d.selected) continue;  // its seeds are seed + di whatever else runs
-    const Bench b = make_bench(p, di);
-    for (std::size_t ci = 0; ci < p.couplings.size(); ++ci) {
-      if (!d.runs[ci]) continue;
-      const SdfmCoupling& cp = p.couplings[ci];
-      for (std::size_t si = 0; si < p.seeds.size(); ++si) {
-        const std::uint64_t seed = p.seeds[si];
-        const std::string what = b.name + " " + cp.label + " seed " + std::to_string(seed);
-        progress.running(what);
-        train::TrainResult res;
-        const train::Trainer trainer = train_model(d, b, cp.spec, seed, cp.label, res);
-        const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()), field::MlpField::Output::Direct,
-                                trainer.spec().train.precision);  // sampled as trained
-        const Mat shown = score_model(p.eval, b, d.train, cp.label, seed, res, trainer.summary(res), v, table);
-        if (output)
-          store_examples(*output, {di, ci, b.name, cp.label, cp.role, seed, si == 0}, trainer, v, b.x0, shown,
-                         b.split.mean, b.split.scale);
-        progress.done(what);
-      }
-    }
-    if (!d.mean_flow) continue;
-    // The mean-flow block: identical networks and steps, the mean-flow objective.
-    for (std::size_t mi = 0; mi < p.mean_flow.couplings.size(); ++mi) {
-      if (!p.mean_flow.selected[mi]) continue;
-      const SdfmCoupling& cp = p.mean_flow.couplings[mi];
-      for (const std::uint64_t seed : p.seeds) {
-        const std::string what = b.name + " " + cp.label + " seed " + std::to_string(seed);
-        progress.running(what);
-        train::TrainResult res;
-        const train::Trainer trainer = train_model(d, b, cp.spec, seed, cp.label, res, &p.mean_flow.objective);
-        score_mean_flow(p, b, cp.label, cp.role, seed, res, trainer.summary(res), trainer.ema_mlp(), d.train.train.steps,
-                        mf_table);
-        progress.done(what);
-      }
-    }
+    if (!p.datasets[di].selected) continue;  // its seeds are seed + di whatever else runs
+    benches[di].emplace(make_bench(p, di));
+    for (std::size_t ci = 0; ci < p.couplings.size(); ++ci)
+      if (p.datasets[di].runs[ci])
+        for (std::size_t si = 0; si < p.seeds.size(); ++si) units.push_back({di, ci, si, false});
   }
+  // The mean-flow block: identical networks and steps, the mean-flow objective.
+  for (std::size_t di = 0; di < p.datasets.size(); ++di)
+    if (p.datasets[di].selected && p.datasets[di].mean_flow)
+      for (std::size_t mi = 0; mi < p.mean_flow.couplings.size(); ++mi)
+        if (p.mean_flow.selected[mi])
+          for (std::size_t si = 0; si < p.seeds.size(); ++si) units.push_back({di, mi, si, true});
+  std::vector<io::Table> rows(units.size());
+  std::mutex output_lock;  // the HDF5 file takes one writer at a time
+  for_each_unit(units.size(), [&](std::size_t k) {
+    const Unit& u = units[k];
+    const SdfmDataset& d = p.datasets[u.dataset];
+    const Bench& b = *benches[u.dataset];
+    const SdfmCoupling& cp = u.mean_flow ? p.mean_flow.couplings[u.coupling] : p.couplings[u.coupling];
+    const std::uint64_t seed = p.seeds[u.seed];
+    const std::string what = b.name + " " + cp.label + " seed " + std::to_string(seed);
+    progress.running(what);
+    train::TrainResult res;
+    if (u.mean_flow) {
+      const train::Trainer trainer = train_model(d, b, cp.spec, seed, cp.label, res, &p.mean_flow.objective);
+      score_mean_flow(p, b, cp.label, cp.role, seed, res, trainer.summary(res), trainer.ema_mlp(), d.train.train.steps,
+                      rows[k]);
+    } else {
+      const train::Trainer trainer = train_model(d, b, cp.spec, seed, cp.label, res);
+      const field::MlpField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()), field::MlpField::Output::Direct,
+                              trainer.spec().train.precision);  // sampled as trained
+      const Mat shown = score_model(p.eval, b, d.train, cp.label, seed, res, trainer.summary(res), v, rows[k]);
+      if (output) {
+        const std::lock_guard<std::mutex> hold(output_lock);
+        store_examples(*output, {u.dataset, u.coupling, b.name, cp.label, cp.role, seed, u.seed == 0}, trainer, v,
+                       b.x0, shown, b.split.mean, b.split.scale);
+      }
+    }
+    progress.done(what);
+  });
+  io::Table table, mf_table;
+  for (std::size_t k = 0; k < units.size(); ++k) (units[k].mean_flow ? mf_table : table).append(rows[k]);
   io::Table cd_table, sr_table;
   // The blocks tell the study's bar what runs before each training and count it when done.
   if (p.conditional) cd_table = run_sdfm_conditional(*p.conditional, p.seeds, p.seed, output, progress);

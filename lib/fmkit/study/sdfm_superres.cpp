@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
+#include <optional>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/threads.hpp"
 #include "fmkit/coupling/make_coupling.hpp"
 #include "fmkit/dist/spec.hpp"
 #include "fmkit/field/conditioned_field.hpp"
@@ -91,103 +94,124 @@ long superres_runs(const SuperResPlan& p, std::size_t seeds) {
   return selected_runs(p.dataset_selected, p.coupling_selected, seeds);
 }
 
-io::Table run_sdfm_superres(const SuperResPlan& p, const std::vector<std::uint64_t>& seeds, std::uint64_t base_seed,
-                            io::H5File* output, StudyProgress& progress) {
-  io::Table table;
-  for (std::size_t di = 0; di < p.names.size(); ++di) {
-    if (!p.dataset_selected[di]) continue;
-    const std::uint64_t dseed = base_seed + kSeedOffset + di;
-    const Split split = make_split(p.splits[di], p.targets[di], dseed);
-    const Index dim = split.train.cols(), side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(dim))));
-    // Conditions in the standardised units: the pooled image plus noise, drawn once per point.
+namespace {
+
+// What every training of one dataset is scored against: its split, the conditions (the pooled
+// image plus noise, drawn once per point, in standardised units) of the training points and of
+// n_conditions test images, and samples_per_condition noises for each (row i has condition i / k).
+struct SuperResBench {
+  Split split;
+  Index dim, side;
+  Mat z_train, test, z_test, pooled_truth, cond, x0;
+  SuperResBench(const SuperResPlan& p, std::size_t di, std::uint64_t dseed)
+      : split(make_split(p.splits[di], p.targets[di], dseed)), dim(split.train.cols()),
+        side(static_cast<Index>(std::lround(std::sqrt(static_cast<double>(dim))))) {
     Rng ntr(dseed, "sdfm/superres_train_noise"), nte(dseed, "sdfm/superres_test_noise");
-    const Mat z_train = average_pool(split.train, side, p.pooled[di]) +
-                        p.sigma[di] * ntr.normal(split.train.rows(), p.pooled[di] * p.pooled[di]);
-    const Mat test = split.test.topRows(p.n_conditions);
-    const Mat z_test = average_pool(test, side, p.pooled[di]) + p.sigma[di] * nte.normal(test.rows(), p.pooled[di] * p.pooled[di]);
-    const Mat pooled_truth = average_pool(test, side, p.pooled[di]);
-    // samples_per_condition samples of each test condition (row i has condition i / k), one noise set.
+    z_train = average_pool(split.train, side, p.pooled[di]) +
+              p.sigma[di] * ntr.normal(split.train.rows(), p.pooled[di] * p.pooled[di]);
+    test = split.test.topRows(p.n_conditions);
+    z_test = average_pool(test, side, p.pooled[di]) + p.sigma[di] * nte.normal(test.rows(), p.pooled[di] * p.pooled[di]);
+    pooled_truth = average_pool(test, side, p.pooled[di]);
     const Index k = p.samples_per_condition, n = p.n_conditions * k;
-    Mat cond(n, z_test.cols());
+    cond.resize(n, z_test.cols());
     for (Index i = 0; i < n; ++i) cond.row(i) = z_test.row(i / k);
     Rng nrng(dseed, "sdfm/superres_noise");
-    const Mat x0 = nrng.normal(n, dim);
-    for (std::size_t ci = 0; ci < p.labels.size(); ++ci) {
-      if (!p.coupling_selected[ci]) continue;
-      for (std::size_t si = 0; si < seeds.size(); ++si) {
-        const std::uint64_t seed = seeds[si];
-        const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
-        progress.running(what);
-        train::TrainResult res;
-        const train::Trainer trainer = train_with_conditions(p.specs[di], seed, p.coupling_specs[ci], split.train,
-                                                             dist::Conditions{z_train, 0},
-                                                             p.names[di] + ", coupling " + p.labels[ci], res);
-        const io::Summary ts = trainer.summary(res);
-        const field::ConditionedField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()), 1.0);
-        auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
-          // Data units (pixels) for PSNR and spread; the pooled consistency in standardised units.
-          const Mat x = (f.x * split.scale).rowwise() + split.mean.transpose();
-          const Mat truth = (test * split.scale).rowwise() + split.mean.transpose();
-          double psnr = 0, spread = 0;
-          for (Index i = 0; i < n; ++i) {
-            const double mse = (x.row(i) - truth.row(i / k)).squaredNorm() / static_cast<double>(dim);
-            psnr += 10 * std::log10(p.peak * p.peak / std::max(mse, 1e-300));
-          }
-          for (Index c = 0; c < p.n_conditions; ++c) {
-            const Mat s = x.middleRows(c * k, k);
-            spread += ((s.rowwise() - s.colwise().mean()).array().square().colwise().sum() / static_cast<double>(k - 1))
-                          .sqrt().mean();
-          }
-          const Mat pooled = average_pool(f.x, side, p.pooled[di]);
-          double pool_se = 0;
-          for (Index i = 0; i < n; ++i) pool_se += (pooled.row(i) - pooled_truth.row(i / k)).squaredNorm();
-          table.add_row();
-          table.set("dataset", p.names[di]);
-          table.set("pooled", static_cast<long long>(p.pooled[di]));
-          table.set("sigma", p.sigma[di]);
-          table.set("coupling", p.labels[ci]);
-          table.set("role", p.roles[ci]);
-          table.set("seed", static_cast<long long>(seed));
-          table.set("train_steps", static_cast<long long>(p.specs[di].train.steps));
-          table.set("solver", solver);
-          table.set("nfe", static_cast<long long>(nfe));
-          table.set("nfe_mean", f.nfe_mean);
-          table.set("psnr", psnr / static_cast<double>(n));
-          table.set("spread", spread / static_cast<double>(p.n_conditions));
-          table.set("pool_rmse", std::sqrt(pool_se / static_cast<double>(n * pooled.cols())));
-          training_columns(res, ts, table);
-          if (output && si == 0 && solver == "euler") {
-            const std::string g = "/super_resolution_samples/d" + std::to_string(di) + "_c" + std::to_string(ci) +
-                                  "_euler" + std::to_string(nfe);
-            Mat first(p.show, dim);  // the first sample of each shown condition
-            for (Index c = 0; c < p.show; ++c) first.row(c) = x.row(c * k);
-            output->write(g, first);
-            output->set_attr(g, "dataset", p.names[di]);
-            output->set_attr(g, "coupling", p.labels[ci]);
-            output->set_attr(g, "nfe", static_cast<long long>(nfe));
-            if (!output->exists("/super_resolution_samples/d" + std::to_string(di) + "_truth")) {
-              const std::string t = "/super_resolution_samples/d" + std::to_string(di) + "_truth";
-              output->write(t, Mat(truth.topRows(p.show)));
-              // The inputs, upsampled back to the image grid and in data units, for the triptychs.
-              const Index f2 = side / p.pooled[di];
-              const Mat pooled_mean = average_pool(split.mean.transpose(), side, p.pooled[di]);
-              Mat up(p.show, dim);
-              for (Index c = 0; c < p.show; ++c)
-                for (Index r = 0; r < side; ++r)
-                  for (Index q = 0; q < side; ++q) {
-                    const Index cell = (r / f2) * p.pooled[di] + q / f2;
-                    up(c, r * side + q) = z_test(c, cell) * split.scale + pooled_mean(0, cell);
-                  }
-              output->write("/super_resolution_samples/d" + std::to_string(di) + "_input", up);
-              output->set_attr(t, "dataset", p.names[di]);
-            }
-          }
-        };
-        conditional_flows(v, x0, cond, p.euler, p.dopri5, row);
-        progress.done(what);
-      }
-    }
+    x0 = nrng.normal(n, dim);
   }
+};
+
+}  // namespace
+
+io::Table run_sdfm_superres(const SuperResPlan& p, const std::vector<std::uint64_t>& seeds, std::uint64_t base_seed,
+                            io::H5File* output, StudyProgress& progress) {
+  // One unit per (dataset, coupling, seed), run side by side like the main block's.
+  const std::vector<RunIndex> units = selected_run_list(p.dataset_selected, p.coupling_selected, seeds.size());
+  std::vector<std::optional<SuperResBench>> benches(p.names.size());
+  for (std::size_t di = 0; di < p.names.size(); ++di)
+    if (p.dataset_selected[di]) benches[di].emplace(p, di, base_seed + kSeedOffset + di);
+  std::vector<io::Table> rows(units.size());
+  std::mutex output_lock;
+  for_each_unit(units.size(), [&](std::size_t u) {
+    const auto [di, ci, si] = units[u];
+    const SuperResBench& b = *benches[di];
+    const Split& split = b.split;
+    const Index dim = b.dim, side = b.side, k = p.samples_per_condition, n = p.n_conditions * k;
+    const Mat &test = b.test, &z_test = b.z_test, &pooled_truth = b.pooled_truth;
+    io::Table& table = rows[u];
+    const std::uint64_t seed = seeds[si];
+    const std::string what = p.names[di] + " " + p.labels[ci] + " seed " + std::to_string(seed);
+    progress.running(what);
+    train::TrainResult res;
+    const train::Trainer trainer = train_with_conditions(p.specs[di], seed, p.coupling_specs[ci], split.train,
+                                                         dist::Conditions{b.z_train, 0},
+                                                         p.names[di] + ", coupling " + p.labels[ci], res);
+    const io::Summary ts = trainer.summary(res);
+    const field::ConditionedField v(std::make_shared<nn::Mlp>(trainer.ema_mlp()), 1.0);
+    auto row = [&](const std::string& solver, long nfe, const integrate::FlowResult& f) {
+      // Data units (pixels) for PSNR and spread; the pooled consistency in standardised units.
+      const Mat x = (f.x * split.scale).rowwise() + split.mean.transpose();
+      const Mat truth = (test * split.scale).rowwise() + split.mean.transpose();
+      double psnr = 0, spread = 0;
+      for (Index i = 0; i < n; ++i) {
+        const double mse = (x.row(i) - truth.row(i / k)).squaredNorm() / static_cast<double>(dim);
+        psnr += 10 * std::log10(p.peak * p.peak / std::max(mse, 1e-300));
+      }
+      for (Index c = 0; c < p.n_conditions; ++c) {
+        const Mat s = x.middleRows(c * k, k);
+        spread += ((s.rowwise() - s.colwise().mean()).array().square().colwise().sum() / static_cast<double>(k - 1))
+                      .sqrt().mean();
+      }
+      const Mat pooled = average_pool(f.x, side, p.pooled[di]);
+      double pool_se = 0;
+      for (Index i = 0; i < n; ++i) pool_se += (pooled.row(i) - pooled_truth.row(i / k)).squaredNorm();
+      table.add_row();
+      table.set("dataset", p.names[di]);
+      table.set("pooled", static_cast<long long>(p.pooled[di]));
+      table.set("sigma", p.sigma[di]);
+      table.set("coupling", p.labels[ci]);
+      table.set("role", p.roles[ci]);
+      table.set("seed", static_cast<long long>(seed));
+      table.set("train_steps", static_cast<long long>(p.specs[di].train.steps));
+      table.set("solver", solver);
+      table.set("nfe", static_cast<long long>(nfe));
+      table.set("nfe_mean", f.nfe_mean);
+      table.set("psnr", psnr / static_cast<double>(n));
+      table.set("spread", spread / static_cast<double>(p.n_conditions));
+      table.set("pool_rmse", std::sqrt(pool_se / static_cast<double>(n * pooled.cols())));
+      training_columns(res, ts, table);
+      if (output && si == 0 && solver == "euler") {
+        const std::lock_guard<std::mutex> hold(output_lock);
+        const std::string g = "/super_resolution_samples/d" + std::to_string(di) + "_c" + std::to_string(ci) +
+                              "_euler" + std::to_string(nfe);
+        Mat first(p.show, dim);  // the first sample of each shown condition
+        for (Index c = 0; c < p.show; ++c) first.row(c) = x.row(c * k);
+        output->write(g, first);
+        output->set_attr(g, "dataset", p.names[di]);
+        output->set_attr(g, "coupling", p.labels[ci]);
+        output->set_attr(g, "nfe", static_cast<long long>(nfe));
+        if (!output->exists("/super_resolution_samples/d" + std::to_string(di) + "_truth")) {
+          const std::string t = "/super_resolution_samples/d" + std::to_string(di) + "_truth";
+          output->write(t, Mat(truth.topRows(p.show)));
+          // The inputs, upsampled back to the image grid and in data units, for the triptychs.
+          const Index f2 = side / p.pooled[di];
+          const Mat pooled_mean = average_pool(split.mean.transpose(), side, p.pooled[di]);
+          Mat up(p.show, dim);
+          for (Index c = 0; c < p.show; ++c)
+            for (Index r = 0; r < side; ++r)
+              for (Index q = 0; q < side; ++q) {
+                const Index cell = (r / f2) * p.pooled[di] + q / f2;
+                up(c, r * side + q) = z_test(c, cell) * split.scale + pooled_mean(0, cell);
+              }
+          output->write("/super_resolution_samples/d" + std::to_string(di) + "_input", up);
+          output->set_attr(t, "dataset", p.names[di]);
+        }
+      }
+    };
+    conditional_flows(v, b.x0, b.cond, p.euler, p.dopri5, row);
+    progress.done(what);
+  });
+  io::Table table;
+  for (const io::Table& t : rows) table.append(t);
   return table;
 }
 

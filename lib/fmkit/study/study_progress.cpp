@@ -15,10 +15,12 @@ void StudyProgress::start(const std::string& label, long total) {
 }
 
 void StudyProgress::running(const std::string& what) {
+  const std::lock_guard<std::mutex> g(lock_);
   if (bar_) bar_->update(done_, what);
 }
 
 void StudyProgress::done(const std::string& what) {
+  const std::lock_guard<std::mutex> g(lock_);
   ++done_;
   if (bar_) bar_->update(done_, what + " done");
 }

@@ -2,8 +2,10 @@
 // work (a training, a case, a stage) and when that unit is done. The program shell passes one that
 // draws the study's bar (core/progress), so the trainings' own bars show inside it with the
 // dataset, coupling and seed that runs; a library caller that wants no display passes a silent one.
+// Units that run at once (for_each_unit) may call running() and done() from their threads.
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace fm {
@@ -30,6 +32,7 @@ class StudyProgress {
 
  private:
   bool shown_;
+  std::mutex lock_;
   long done_ = 0;
   std::unique_ptr<Progress> bar_;
 };

@@ -10,6 +10,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/threads.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/dist/dataset.hpp"
 #include "fmkit/dist/spec.hpp"
@@ -295,40 +296,49 @@ void fit_row(io::Table& table, const TvTarget& tg, long long n, long long r, con
 StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only*/, StudyProgress& progress) {
   const std::vector<long long>& ns = c.n;
   const long n_selected = static_cast<long>(std::count(c.selected.begin(), c.selected.end(), true));
-  bounds::KlEstimateOptions eo = c.eval;
   progress.start("TV study", n_selected * (static_cast<long>(ns.size()) * c.reps + c.floor_reps));
-  StudyTables out;
-  io::Table& table = out.summary;
+  // One unit per (target, n, repetition); the units run side by side (for_each_unit), each
+  // writing its own row, joined in the order of the loops over target, n and repetition.
+  struct Unit {
+    std::size_t target;
+    long long n, rep;  // n = 0: the floor run
+  };
+  std::vector<Unit> units;
+  std::vector<double> oracle_c(c.targets.size(), 0);
   for (std::size_t ti = 0; ti < c.targets.size(); ++ti) {
     if (!c.selected[ti]) continue;  // its seeds derive from ti whatever else runs
-    const TvTarget& tg = c.targets[ti];
-    // The same evaluation points for every n and repetition of a target.
-    eo.seed = c.eval_seed + ti;
-    const double oracle_c = oracle_bandwidth_constant(tg, c.seed, ns.front(), c.reps, c.kde);
+    oracle_c[ti] = oracle_bandwidth_constant(c.targets[ti], c.seed, ns.front(), c.reps, c.kde);
     // n = 0 is the floor run: fresh samples of p at every step (no finite training set), so its
     // error is the training rule's optimisation/capacity floor, not a statistical one.
-    std::vector<std::pair<long long, long long>> runs;
     for (long long n : ns)
-      for (long long r = 0; r < c.reps; ++r) runs.emplace_back(n, r);
-    for (long long r = 0; r < c.floor_reps; ++r) runs.emplace_back(0, r);
-    for (const auto& [n, r] : runs) {
-      const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) + " rep " +
-                               std::to_string(r);
-      progress.running(what);
-      Timer timer;
-      const Mat x = n > 0 ? training_set(tg, c.seed, n, r) : Mat();
-      train::TrainResult res;
-      const std::uint64_t train_seed = c.seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
-      const nn::Mlp net = train_velocity(c.recipe, tg.spec, x, train_seed, res);
-      const double train_s = timer.seconds();
-      const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
-      fit_row(table, tg, n, r, e, res, train_s, x, c.kde, oracle_c);
-      table.set("wall_time_s", timer.seconds());
-      progress.done(what);
-    }
+      for (long long r = 0; r < c.reps; ++r) units.push_back({ti, n, r});
+    for (long long r = 0; r < c.floor_reps; ++r) units.push_back({ti, 0, r});
   }
+  std::vector<io::Table> rows(units.size());
+  for_each_unit(units.size(), [&](std::size_t k) {
+    const auto [ti, n, r] = units[k];
+    const TvTarget& tg = c.targets[ti];
+    const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) + " rep " +
+                             std::to_string(r);
+    progress.running(what);
+    Timer timer;
+    const Mat x = n > 0 ? training_set(tg, c.seed, n, r) : Mat();
+    train::TrainResult res;
+    const std::uint64_t train_seed = c.seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
+    const nn::Mlp net = train_velocity(c.recipe, tg.spec, x, train_seed, res);
+    const double train_s = timer.seconds();
+    // The same evaluation points for every n and repetition of a target.
+    bounds::KlEstimateOptions eo = c.eval;
+    eo.seed = c.eval_seed + ti;
+    const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
+    fit_row(rows[k], tg, n, r, e, res, train_s, x, c.kde, oracle_c[ti]);
+    rows[k].set("wall_time_s", timer.seconds());
+    progress.done(what);
+  });
+  StudyTables out;
+  for (const io::Table& t : rows) out.summary.append(t);
   progress.finish();
-  out.extra.emplace_back("fits", fit_table(table, c));
+  out.extra.emplace_back("fits", fit_table(out.summary, c));
   return out;
 }
 
