@@ -109,6 +109,45 @@ TEST(Couplings, SinkhornInSinglePrecisionPairsLikeDouble) {
   }
 }
 
+// "omega": "auto" over-relaxes each solve: fewer iterations to the same tolerance on both
+// marginals, and pairs as good as plain Sinkhorn's. Bad values are refused naming the key.
+TEST(Couplings, SinkhornOverRelaxedPairsLikePlainInFewerIterations) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  coupling::TargetSampler t(data(500), false, 8);
+  const cfg::json spec = {{"type", "sinkhorn"}, {"eps_rel", 0.03}};
+  cfg::json rspec = spec;
+  rspec["omega"] = "auto";
+  coupling::MinibatchOtCoupling plain(spec, mu, t, 8), relaxed(rspec, mu, t, 8);
+  double dot_p = 0, dot_r = 0;
+  coupling::PairBatch b;
+  for (long step = 0; step < 4; ++step) {
+    plain.draw(step, 256, b);
+    dot_p += (b.x0.array() * b.x1.array()).rowwise().sum().mean() / 4;
+    relaxed.draw(step, 256, b);
+    dot_r += (b.x0.array() * b.x1.array()).rowwise().sum().mean() / 4;
+  }
+  EXPECT_NEAR(dot_r, dot_p, 0.01 * std::abs(dot_p));
+  io::Summary sp, sr;
+  plain.diagnostics(sp);
+  relaxed.diagnostics(sr);
+  const cfg::json jp = sp.to_json(), jr = sr.to_json();
+  EXPECT_EQ(jr["sinkhorn_unconverged_fraction"].get<double>(), 0.0);
+  EXPECT_LT(jr["sinkhorn_max_marginal_error"].get<double>(), 1e-3);
+  // Measured: 46.5 against 60.2 iterations per solve at n = 256, ε_rel = 0.03, tol 1e-3.
+  EXPECT_LT(jr["sinkhorn_mean_iterations"].get<double>(), 0.85 * jp["sinkhorn_mean_iterations"].get<double>());
+  for (const cfg::json& om : {cfg::json(2.0), cfg::json(0.5), cfg::json(-1), cfg::json(1e12), cfg::json("fast"),
+                              cfg::json(true)}) {
+    cfg::json bad = spec;
+    bad["omega"] = om;
+    try {
+      coupling::MinibatchOtCoupling c(bad, mu, t, 8);
+      ADD_FAILURE() << "omega " << om.dump() << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("coupling.omega: expected"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // The warm-started Sinkhorn coupling converges like the cold one and stays a function of (seed, step):
 // a fresh coupling drawing step 5 directly (a resumed run) gives the same pairs as one that drew 0–5.
 TEST(Couplings, SinkhornWarmStartConvergesAndResumesBitIdentically) {

@@ -20,7 +20,7 @@ MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string
     cfg::expect_keys(spec, w, {"type", "cost", "ot_batch", "beta"});
   } else {
     cfg::expect_keys(spec, w, {"type", "cost", "eps_rel", "tol", "max_iter", "sampling", "ot_batch", "warm_start",
-                               "precision", "beta"});
+                               "precision", "omega", "beta"});
     sp.warm_start = cfg::boolean_or(spec, "warm_start", sp.warm_start, w);
     const std::string precision = cfg::string_or(spec, "precision", "double", w);
     if (precision != "double" && precision != "float")
@@ -34,6 +34,18 @@ MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string
     if (!(sp.tol > 0)) usage_error(w + ".tol: expected a number > 0");
     if (sp.sampling != "row" && sp.sampling != "flattened")
       usage_error(w + ".sampling: expected row or flattened, got '" + sp.sampling + "'");
+    if (spec.contains("omega")) {
+      const cfg::json& om = spec["omega"];
+      if (om.is_string()) {
+        if (om.get<std::string>() != "auto")
+          usage_error(w + ".omega: expected \"auto\" or an over-relaxation in [1, 2), got " + om.dump());
+        sp.omega_auto = true;
+      } else {
+        sp.omega = cfg::number(spec, "omega", w);
+        if (!(sp.omega >= 1 && sp.omega < 2))
+          usage_error(w + ".omega: expected \"auto\" or an over-relaxation in [1, 2), got " + om.dump());
+      }
+    }
   }
   sp.cost = ot::parse_cost(cfg::string_or(spec, "cost", "dot", w), w + ".cost");
   if (spec.contains("ot_batch")) sp.ot_batch = cfg::count(spec, "ot_batch", w, 0, cfg::kMaxPoints);
@@ -66,6 +78,8 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
   max_iter_ = sp.max_iter;
   warm_start_ = sp.warm_start;
   single_precision_ = sp.single_precision;
+  omega_ = sp.omega;
+  omega_auto_ = sp.omega_auto;
   ot_batch_ = sp.ot_batch;
   FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
   beta_ = sp.beta;
@@ -163,6 +177,8 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   o.tol = tol_;
   o.max_iter = max_iter_;
   o.single_precision = single_precision_;
+  o.omega = omega_;
+  o.omega_auto = omega_auto_;
   if (warm_start_ && ref_f_.size() != n) solve_reference(n);
   if (warm_start_)  // g on the new targets: the soft c-transform of the reference solution's f
     o.g0 = ot::soft_c_transform(ot::cost_matrix(x1, ref_x0_, cost_), a, ref_f_, o.eps);
@@ -173,8 +189,10 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   ++solves_;
   unconverged_ += r.status != Status::Converged;
   iterations_ += r.iterations;
-  err_sum_ += r.marginal_error;
-  err_max_ = std::max(err_max_, r.marginal_error);
+  // An over-relaxed plan has a row error too (0 otherwise); the larger of the two is its error.
+  const double marginal_error = std::max(r.marginal_error, r.row_error);
+  err_sum_ += marginal_error;
+  err_max_ = std::max(err_max_, marginal_error);
   entropy_sum_ += r.entropy;
   const Mat P = ot::sinkhorn_plan(C, a, a, r);
   Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step) * 1024 + static_cast<std::uint64_t>(block));
@@ -250,6 +268,8 @@ void MinibatchOtCoupling::solve_reference(Index ob) {
   o.tol = tol_;
   o.max_iter = max_iter_;
   o.single_precision = single_precision_;
+  o.omega = omega_;
+  o.omega_auto = omega_auto_;
   const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
   if (r.status == Status::NumericalError)
     runtime_error("coupling sinkhorn: numerical error in the warm-start reference solve (eps_rel " +

@@ -30,6 +30,8 @@ struct MinibatchOtSpec {
   double eps_rel = 0.1, tol = 1e-3;
   long max_iter = 5000;
   bool warm_start = false, single_precision = false;
+  double omega = 1;         // Sinkhorn over-relaxation (ot/sinkhorn.hpp): 1 is plain, [1, 2) fixed
+  bool omega_auto = false;  // "omega": "auto": ω* from the contraction rate of each solve's first iterations
   Index ot_batch = 0;  // 0: the training batch
   double beta = 0;  // continuous conditions: the condition's weight in the augmented cost
   // The OT problem size for training batches of `batch` rows: ot_batch, or the batch itself when
@@ -42,7 +44,7 @@ MinibatchOtSpec parse_minibatch_ot_spec(const cfg::json& spec, const std::string
 class MinibatchOtCoupling : public Coupling {
  public:
   // spec: {"type": "exact_ot" | "sinkhorn", "cost": "dot" | "sqeuclid", "eps_rel", "tol", "max_iter",
-  //        "sampling": "row" | "flattened", "ot_batch": n, "warm_start": false}. ot_batch (default: the training batch)
+  //        "sampling": "row" | "flattened", "ot_batch": n, "warm_start": false, "omega": 1 | "auto"}. ot_batch (default: the training batch)
   //        decouples the OT problem size from the batch B (sdfm.md §5): n < B concatenates B/n independent
   //        solves per step; n > B solves one problem of n pairs and serves it over n/B consecutive steps.
   MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target, std::uint64_t seed);
@@ -60,6 +62,8 @@ class MinibatchOtCoupling : public Coupling {
   long max_iter_ = 5000;
   bool warm_start_ = false;
   bool single_precision_ = false;  // "precision": "float": the float Sinkhorn kernel, ~2.5× faster
+  double omega_ = 1;               // "omega": over-relaxation, or automatic ω* per solve
+  bool omega_auto_ = false;
   Index ot_batch_ = 0;  // 0: the whole training batch
   Index resolved_batch_ = 0;  // the OT problem size of the last draw, for the summary
   double beta_ = 0;     // continuous conditions: weight of the condition in the augmented cost
