@@ -23,6 +23,17 @@ Mat data(Index n) {
   return y;
 }
 
+// Mean ⟨x0, x1⟩ of a coupling's pairs over draws 0–3 of 256: how close to optimal its pairs are.
+double mean_pair_dot(coupling::Coupling& c) {
+  coupling::PairBatch b;
+  double dot = 0;
+  for (long step = 0; step < 4; ++step) {
+    c.draw(step, 256, b);
+    dot += (b.x0.array() * b.x1.array()).rowwise().sum().mean() / 4;
+  }
+  return dot;
+}
+
 TEST(Couplings, ExactOtPermutesTheTargetsOptimally) {
   auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
   coupling::TargetSampler t(data(500), false, 7);
@@ -79,14 +90,7 @@ TEST(Couplings, SinkhornInSinglePrecisionPairsLikeDouble) {
   cfg::json fspec = spec;
   fspec["precision"] = "float";
   coupling::MinibatchOtCoupling dbl(spec, mu, t, 8), flt(fspec, mu, t, 8);
-  double dot_d = 0, dot_f = 0;
-  coupling::PairBatch b;
-  for (long step = 0; step < 4; ++step) {
-    dbl.draw(step, 256, b);
-    dot_d += (b.x0.array() * b.x1.array()).rowwise().sum().mean() / 4;
-    flt.draw(step, 256, b);
-    dot_f += (b.x0.array() * b.x1.array()).rowwise().sum().mean() / 4;
-  }
+  const double dot_d = mean_pair_dot(dbl), dot_f = mean_pair_dot(flt);
   EXPECT_NEAR(dot_f, dot_d, 0.01 * std::abs(dot_d));
   io::Summary sd, sf;
   dbl.diagnostics(sd);
@@ -118,14 +122,7 @@ TEST(Couplings, SinkhornOverRelaxedPairsLikePlainInFewerIterations) {
   cfg::json rspec = spec;
   rspec["omega"] = "auto";
   coupling::MinibatchOtCoupling plain(spec, mu, t, 8), relaxed(rspec, mu, t, 8);
-  double dot_p = 0, dot_r = 0;
-  coupling::PairBatch b;
-  for (long step = 0; step < 4; ++step) {
-    plain.draw(step, 256, b);
-    dot_p += (b.x0.array() * b.x1.array()).rowwise().sum().mean() / 4;
-    relaxed.draw(step, 256, b);
-    dot_r += (b.x0.array() * b.x1.array()).rowwise().sum().mean() / 4;
-  }
+  const double dot_p = mean_pair_dot(plain), dot_r = mean_pair_dot(relaxed);
   EXPECT_NEAR(dot_r, dot_p, 0.01 * std::abs(dot_p));
   io::Summary sp, sr;
   plain.diagnostics(sp);

@@ -78,8 +78,6 @@ MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::Distributi
   max_iter_ = sp.max_iter;
   warm_start_ = sp.warm_start;
   single_precision_ = sp.single_precision;
-  omega_ = sp.omega;
-  omega_auto_ = sp.omega_auto;
   ot_batch_ = sp.ot_batch;
   FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
   beta_ = sp.beta;
@@ -172,13 +170,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   }
   const Mat C = ot::cost_matrix(x0, x1, cost_);
   const Vec a = Vec::Constant(n, 1.0 / static_cast<double>(n));
-  ot::SinkhornOptions o;
-  o.eps = eps_rel_ * ot::cost_std(C);
-  o.tol = tol_;
-  o.max_iter = max_iter_;
-  o.single_precision = single_precision_;
-  o.omega = omega_;
-  o.omega_auto = omega_auto_;
+  ot::SinkhornOptions o = solve_options(C);
   if (warm_start_ && ref_f_.size() != n) solve_reference(n);
   if (warm_start_)  // g on the new targets: the soft c-transform of the reference solution's f
     o.g0 = ot::soft_c_transform(ot::cost_matrix(x1, ref_x0_, cost_), a, ref_f_, o.eps);
@@ -257,19 +249,24 @@ void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& o
 // The warm-start reference: a cold solve of a problem drawn from (seed, step 0), rebuilt identically
 // by a resumed run. Any batch's solution is as good a start as the previous batch's (they are
 // identically distributed), and this one keeps every draw a function of (seed, step).
+ot::SinkhornOptions MinibatchOtCoupling::solve_options(const Mat& C) const {
+  ot::SinkhornOptions o;
+  o.eps = eps_rel_ * ot::cost_std(C);
+  o.tol = tol_;
+  o.max_iter = max_iter_;
+  o.single_precision = single_precision_;
+  o.omega = spec_.omega;
+  o.omega_auto = spec_.omega_auto;
+  return o;
+}
+
 void MinibatchOtCoupling::solve_reference(Index ob) {
   Rng rng(seed_, "train/sinkhorn-reference", 0);
   ref_x0_ = source_->sample(ob, rng);
   const Mat x1 = target_.draw(0, ob);
   const Mat C = ot::cost_matrix(ref_x0_, x1, cost_);
   const Vec a = Vec::Constant(ob, 1.0 / static_cast<double>(ob));
-  ot::SinkhornOptions o;
-  o.eps = eps_rel_ * ot::cost_std(C);
-  o.tol = tol_;
-  o.max_iter = max_iter_;
-  o.single_precision = single_precision_;
-  o.omega = omega_;
-  o.omega_auto = omega_auto_;
+  ot::SinkhornOptions o = solve_options(C);
   const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
   if (r.status == Status::NumericalError)
     runtime_error("coupling sinkhorn: numerical error in the warm-start reference solve (eps_rel " +

@@ -20,6 +20,7 @@
 #include "fmkit/core/config.hpp"
 #include "fmkit/coupling/coupling.hpp"
 #include "fmkit/ot/cost.hpp"
+#include "fmkit/ot/sinkhorn.hpp"
 
 namespace fm::coupling {
 
@@ -62,14 +63,13 @@ class MinibatchOtCoupling : public Coupling {
   long max_iter_ = 5000;
   bool warm_start_ = false;
   bool single_precision_ = false;  // "precision": "float": the float Sinkhorn kernel, ~2.5× faster
-  double omega_ = 1;               // "omega": over-relaxation, or automatic ω* per solve
-  bool omega_auto_ = false;
   Index ot_batch_ = 0;  // 0: the whole training batch
   Index resolved_batch_ = 0;  // the OT problem size of the last draw, for the summary
   double beta_ = 0;     // continuous conditions: weight of the condition in the augmented cost
   Mat ref_x0_;  // warm-start reference: noises and their potential f
   Vec ref_f_;
   void solve_reference(Index ob);
+  ot::SinkhornOptions solve_options(const Mat& C) const;  // the spec's Sinkhorn options, ε from C's spread
   void draw_from_large_batch(long step, Index n, PairBatch& out);
   long cached_block_ = -1;  // ot_batch > batch: the block whose solution `cache_` holds
   long counted_block_ = -1;  // a resumed run's block, already counted before the checkpoint

@@ -38,12 +38,6 @@ std::vector<bool> select_by_name(const cfg::json& only, const std::string& only_
   return selected;
 }
 
-long selected_runs(const std::vector<bool>& datasets, const std::vector<bool>& couplings, std::size_t seeds) {
-  const auto d = std::count(datasets.begin(), datasets.end(), true);
-  const auto c = std::count(couplings.begin(), couplings.end(), true);
-  return static_cast<long>(d * c) * static_cast<long>(seeds);
-}
-
 std::vector<RunIndex> selected_run_list(const std::vector<bool>& datasets, const std::vector<bool>& couplings,
                                         std::size_t seeds) {
   std::vector<RunIndex> runs;
@@ -55,6 +49,10 @@ std::vector<RunIndex> selected_run_list(const std::vector<bool>& datasets, const
     }
   }
   return runs;
+}
+
+long selected_runs(const std::vector<bool>& datasets, const std::vector<bool>& couplings, std::size_t seeds) {
+  return static_cast<long>(selected_run_list(datasets, couplings, seeds).size());
 }
 
 }  // namespace fm::study
