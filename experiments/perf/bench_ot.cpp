@@ -10,6 +10,7 @@
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/threads.hpp"
 #include "fmkit/dist/gaussian.hpp"
+#include "fmkit/ot/assignment.hpp"
 #include "fmkit/ot/cost.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/mips_quality.hpp"
@@ -137,6 +138,17 @@ void BM_SinkhornIteration(benchmark::State& st) {
 
 }  // namespace
 
+// The dense assignment as training and scoring meet it: a minibatch OT pairing (n = 256) and an
+// exact W2 between 1000 generated and 1000 test points, Gaussian noise against Gaussian points
+// shifted by one, squared Euclidean cost. Args: n, d.
+void BM_LinearAssignment(benchmark::State& st) {
+  const Index n = st.range(0), d = st.range(1);
+  Rng rng(3, "bench/assignment");
+  const Mat x = rng.normal(n, d), y = (rng.normal(n, d).array() + 1.0).matrix();
+  const Mat c = ot::sq_euclidean_cost(x, y);
+  for (auto _ : st) benchmark::DoNotOptimize(ot::linear_assignment(c).cost);
+}
+
 BENCHMARK(BM_MipsExactFloat)->Args({16384, 2, 1})->Args({16384, 64, 1})->Args({16384, 64, 2})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MipsExactDouble)->Args({16384, 64, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MipsFaissFlat)->Args({16384, 2, 1})->Args({16384, 64, 1})->Args({16384, 64, 2})->Unit(benchmark::kMillisecond);
@@ -146,6 +158,7 @@ BENCHMARK(BM_MipsScaling)
     ->Iterations(1);
 BENCHMARK(BM_Sgemm)->Args({16384, 64, 1})->Args({16384, 64, 2})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SemidiscreteStep)->Args({4096, 16, 1, 0})->Args({4096, 16, 1, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LinearAssignment)->Args({256, 2})->Args({256, 8})->Args({1000, 2})->Args({1000, 8})->Args({1000, 64})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SinkhornIteration)->Args({1000, 16, 1, 0})->Args({1000, 16, 1, 1})->Args({1000, 16, 2, 1})->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {

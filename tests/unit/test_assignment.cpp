@@ -1,4 +1,4 @@
-// The shortest-augmenting-path assignment (ot/assignment): brute force over all permutations for
+// The shortest-augmenting-path assignment with augmenting row reduction (ot/assignment): brute force over all permutations for
 // small n, and the network simplex's optimum for larger ones, on continuous, integer (tied) and
 // negative (dot) costs.
 #include <gtest/gtest.h>
@@ -53,6 +53,10 @@ TEST(LinearAssignment, MatchesTheNetworkSimplexOnLargerProblems) {
       EXPECT_TRUE(is_permutation(a.assignment));
       EXPECT_NEAR(a.cost, b.cost, 1e-9 * (1 + std::abs(b.cost))) << "n=" << n;
     }
+    // 2-D points: the augmenting row reduction meets near-ties and stops at its cap of scans.
+    const Mat x2 = rng.normal(n, 2), y2 = rng.normal(n, 2);
+    const Mat c2 = ot::sq_euclidean_cost(x2, y2);
+    EXPECT_NEAR(ot::linear_assignment(c2).cost, ot::exact_assignment(c2).cost, 1e-9) << "n=" << n;
     Mat ties(n, n);  // small integers: many optimal assignments, one optimal cost
     for (Index i = 0; i < n; ++i)
       for (Index j = 0; j < n; ++j) ties(i, j) = static_cast<double>(rng.below(4));

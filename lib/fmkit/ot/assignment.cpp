@@ -8,6 +8,81 @@
 
 namespace fm::ot {
 
+namespace {
+
+// Jonker–Volgenant's augmenting row reduction, run twice between the column reduction and the
+// shortest paths: a free row takes the column of its least reduced cost c_ij − v_j, lowering that
+// column's v until the row's second choice ties, and evicts the column's previous row, which is
+// processed next if it lost strictly, else left for the next pass. Each step is one scan of a row,
+// not a Dijkstra search; on the squared distances of minibatch OT it matches most rows the column
+// reduction left free. On return every matched row sits at the minimum of its reduced costs, and
+// u holds those minima (for free rows too), so C − u − v ≥ 0 with equality on the matching.
+void augmenting_row_reduction(const Mat& cost, std::vector<double>& u, std::vector<double>& v,
+                              std::vector<Index>& row4col, std::vector<Index>& col4row) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const Index n = cost.rows();
+  const auto N = static_cast<std::size_t>(n);
+  std::vector<Index> free_rows;
+  for (Index i = 0; i < n; ++i)
+    if (col4row[static_cast<std::size_t>(i)] < 0) free_rows.push_back(i);
+  for (int pass = 0; pass < 2 && !free_rows.empty(); ++pass) {
+    // The list is reused in place: rows evicted with a strict loss go back at the read position,
+    // rows evicted on a tie are written behind it for the next pass. A cap on the scans bounds
+    // the near-ties that would lower v by rounding-size steps; what is left stays free.
+    std::size_t read = 0, kept = 0, scans = 0;
+    const std::size_t listed = free_rows.size(), max_scans = 4 * N;
+    while (read < listed && scans++ < max_scans) {
+      const Index i = free_rows[read++];
+      const double* ci = cost.data() + i * n;
+      double u1 = ci[0] - v[0], u2 = kInf;
+      std::size_t j1 = 0, j2 = 0;
+      for (std::size_t j = 1; j < N; ++j) {
+        const double h = ci[j] - v[j];
+        if (h < u2) {
+          if (h >= u1) {
+            u2 = h;
+            j2 = j;
+          } else {
+            u2 = u1;
+            j2 = j1;
+            u1 = h;
+            j1 = j;
+          }
+        }
+      }
+      Index evicted = row4col[j1];
+      const bool strict = u1 < u2;
+      if (strict) {
+        v[j1] -= u2 - u1;
+      } else if (evicted >= 0) {  // a tie: take the second column instead, if that frees a row less
+        j1 = j2;
+        evicted = row4col[j2];
+      }
+      row4col[j1] = i;
+      col4row[static_cast<std::size_t>(i)] = static_cast<Index>(j1);
+      if (evicted >= 0) {
+        col4row[static_cast<std::size_t>(evicted)] = -1;
+        if (strict)
+          free_rows[--read] = evicted;
+        else
+          free_rows[kept++] = evicted;
+      }
+    }
+    while (read < listed) free_rows[kept++] = free_rows[read++];
+    free_rows.resize(kept);
+  }
+  // u_i = min_j c_ij − v_j: a matched row's own column attains it (up to the rounding of the v
+  // updates, which the shortest paths already tolerate).
+  for (std::size_t i = 0; i < N; ++i) {
+    const double* ci = cost.data() + static_cast<Index>(i) * n;
+    double m = kInf;
+    for (std::size_t j = 0; j < N; ++j) m = std::min(m, ci[j] - v[j]);
+    u[i] = m;
+  }
+}
+
+}  // namespace
+
 AssignmentResult linear_assignment(const Mat& cost) {
   const Index n = cost.rows();
   FM_REQUIRE(n >= 1 && cost.cols() == n, "linear assignment: expected a square cost matrix");
@@ -39,6 +114,7 @@ AssignmentResult linear_assignment(const Mat& cost) {
       row4col[j] = i;
     }
   }
+  if (n > 1) augmenting_row_reduction(cost, u, v, row4col, col4row);
   for (Index cur = 0; cur < n; ++cur) {
     if (col4row[static_cast<std::size_t>(cur)] >= 0) continue;
     // Dijkstra over columns from row `cur` in the reduced costs C − u − v (all ≥ 0).

@@ -1,6 +1,7 @@
 // The optimal assignment of a dense square cost matrix by shortest augmenting paths (Jonker–Volgenant
-// style; the Dijkstra variant of Crouse 2016 that scipy's linear_sum_assignment also uses): one
-// augmentation per row, reduced costs kept non-negative by dual potentials u, v. It works on the
+// style; the Dijkstra variant of Crouse 2016 that scipy's linear_sum_assignment also uses), after
+// Jonker–Volgenant's column reduction and augmenting row reduction: one augmentation per row left
+// free, reduced costs kept non-negative by dual potentials u, v. It works on the
 // double costs directly (no integer scaling, no pivoting rule to cycle), and on the dense n ≤ 2000
 // problems of OT-FM it beats the network simplex, which pays for a 2n-node graph of n² arcs.
 #pragma once
