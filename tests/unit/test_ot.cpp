@@ -10,8 +10,10 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
 #include "fmkit/core/rng.hpp"
+#include "fmkit/core/simd_max.hpp"
 #include "fmkit/core/threads.hpp"
 #include "fmkit/ot/cost.hpp"
+#include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/network_simplex.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
 
@@ -291,6 +293,60 @@ TEST(ExpFast, MatchesStdExp) {
   EXPECT_LT(worst, 1e-15);
   EXPECT_LT(worstf, 1e-6);
   EXPECT_NEAR(fm::exp_fast(-1000.0) / std::exp(-708.0), 1.0, 1e-15);  // clamped: far below any row maximum
+}
+
+}  // namespace
+
+// core/simd_max against a scalar loop, and the exact MIPS index's argmax (which reduces its score
+// blocks with it) against a brute-force search on integer scores, where ties are exact.
+namespace {
+
+template <class T>
+void check_against_scalar_loop() {
+  Rng rng(5, "simd-max");
+  const T ninf = -std::numeric_limits<T>::infinity();
+  for (Index n = 0; n <= 300; ++n) {
+    std::vector<T> p(static_cast<std::size_t>(n));
+    for (auto& x : p) x = rng.below(4) == 0 ? ninf : static_cast<T>(rng.uniform(-1e3, 1e3));
+    T want = ninf;
+    for (const T x : p) want = std::max(want, x);
+    EXPECT_EQ(simd_max(p.data(), n), want) << "n=" << n;
+  }
+  const std::vector<T> zeros = {T(-0.0), T(0.0), T(-0.0)};
+  EXPECT_EQ(simd_max(zeros.data(), 3), T(0));
+}
+
+TEST(SimdMax, EqualsAScalarLoopInFloatAndDouble) {
+  check_against_scalar_loop<float>();
+  check_against_scalar_loop<double>();
+}
+
+// Small integers: every score ⟨x, y_j⟩ + g_j is exact in float, so the lowest atom among the tied
+// maxima is well defined. d = 3 runs the fused loop, d = 12 the GEMM; N spans several 256-blocks.
+TEST(SimdMax, ExactMipsTakesTheLowestAtomAmongTiedMaxima) {
+  Rng rng(6, "simd-max-mips");
+  for (const Index d : {3, 12}) {
+    const Index N = 1500, n = 300;
+    Mat y(N, d), x(n, d);
+    Vec g(N);
+    for (Index j = 0; j < N; ++j) {
+      for (Index c = 0; c < d; ++c) y(j, c) = static_cast<double>(rng.below(3)) - 1;
+      g[j] = static_cast<double>(rng.below(3));
+    }
+    for (Index i = 0; i < n; ++i)
+      for (Index c = 0; c < d; ++c) x(i, c) = static_cast<double>(rng.below(5)) - 2;
+    const auto got = ot::make_mips(y, g, Vec(), {})->argmax(x);
+    for (Index i = 0; i < n; ++i) {
+      Index best = 0;
+      double top = -std::numeric_limits<double>::infinity();
+      for (Index j = 0; j < N; ++j)
+        if (const double s = x.row(i).dot(y.row(j)) + g[j]; s > top) {
+          top = s;
+          best = j;
+        }
+      ASSERT_EQ(got[static_cast<std::size_t>(i)], best) << "d=" << d << " row " << i;
+    }
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "fmkit/core/config.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
+#include "fmkit/core/simd_max.hpp"
 #include "fmkit/core/progress.hpp"
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/threads.hpp"
@@ -71,11 +72,9 @@ Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double 
       // Weighted softmax; zero-weight atoms get exactly 0. exp_fast vectorises where Eigen's exp
       // did not (the same kernel as Sinkhorn's).
       double* r = s.data() + i * N;
-      double top = -std::numeric_limits<double>::infinity();
-      for (Index j = 0; j < N; ++j) {
-        r[j] = b[j] > 0 ? r[j] / eps + logb[j] : -std::numeric_limits<double>::infinity();
-        top = std::max(top, r[j]);
-      }
+#pragma omp simd
+      for (Index j = 0; j < N; ++j) r[j] = b[j] > 0 ? r[j] / eps + logb[j] : -std::numeric_limits<double>::infinity();
+      const double top = simd_max(r, N);  // a scalar max loop does not vectorise
       double sum = 0;
 #pragma omp simd reduction(+ : sum)
       for (Index j = 0; j < N; ++j) {
