@@ -297,7 +297,7 @@ TEST(ExpFast, MatchesStdExp) {
 
 }  // namespace
 
-// core/simd_max against a scalar loop, and the exact MIPS index's argmax (which reduces its score
+// core/simd_max and first_equal against scalar loops, and the exact MIPS index's argmax (which reduces its score
 // blocks with it) against a brute-force search on integer scores, where ties are exact.
 namespace {
 
@@ -314,9 +314,19 @@ void check_against_scalar_loop() {
   }
   const std::vector<T> zeros = {T(-0.0), T(0.0), T(-0.0)};
   EXPECT_EQ(simd_max(zeros.data(), 3), T(0));
+  // first_equal: the lowest position of a value, on every length and position, and n when absent.
+  for (Index n = 1; n <= 70; ++n)
+    for (Index at = 0; at < n; ++at) {
+      std::vector<T> p(static_cast<std::size_t>(n), T(1));
+      p[static_cast<std::size_t>(at)] = T(2);
+      if (at + 1 < n) p[static_cast<std::size_t>(n - 1)] = T(2);
+      ASSERT_EQ(first_equal(p.data(), n, T(2)), at) << "n=" << n;
+      ASSERT_EQ(first_equal(p.data(), n, T(3)), n);
+    }
+  EXPECT_EQ(first_equal(zeros.data(), 3, T(0)), 0);  // −0 == +0, as in C
 }
 
-TEST(SimdMax, EqualsAScalarLoopInFloatAndDouble) {
+TEST(SimdMax, MaxAndFirstEqualMatchScalarLoopsInFloatAndDouble) {
   check_against_scalar_loop<float>();
   check_against_scalar_loop<double>();
 }

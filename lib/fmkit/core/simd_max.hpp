@@ -7,6 +7,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "fmkit/core/types.hpp"
 
 namespace fm {
@@ -30,6 +34,27 @@ T simd_max(const T* p, Index n) {
   }
   for (; j < n; ++j) v = p[j] > v ? p[j] : v;
   return v;
+}
+
+// The first j in [0, n) with p[j] == value, or n. With AVX-512, 64 bytes per compare and the
+// lane from the mask's lowest bit: a scalar scan for the argmax was a third of an SD fit's time.
+template <class T>
+Index first_equal(const T* p, Index n, T value) {
+  Index j = 0;
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 4) {
+    const __m512 v = _mm512_set1_ps(static_cast<float>(value));
+    for (; j + 16 <= n; j += 16)
+      if (const unsigned m = _mm512_cmp_ps_mask(_mm512_loadu_ps(p + j), v, _CMP_EQ_OQ)) return j + __builtin_ctz(m);
+  } else if constexpr (sizeof(T) == 8) {
+    const __m512d v = _mm512_set1_pd(static_cast<double>(value));
+    for (; j + 8 <= n; j += 8)
+      if (const unsigned m = _mm512_cmp_pd_mask(_mm512_loadu_pd(p + j), v, _CMP_EQ_OQ)) return j + __builtin_ctz(m);
+  }
+#endif
+  for (; j < n; ++j)
+    if (p[j] == value) return j;
+  return n;
 }
 
 }  // namespace fm
