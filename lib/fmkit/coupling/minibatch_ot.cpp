@@ -68,31 +68,20 @@ Index MinibatchOtSpec::resolved_ot_batch(Index batch, const std::string& w) cons
 MinibatchOtCoupling::MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target,
                                          std::uint64_t seed)
     : source_(std::move(source)), target_(std::move(target)), seed_(seed) {
-  const MinibatchOtSpec sp = parse_minibatch_ot_spec(spec, "coupling");
-  spec_ = sp;
-  type_ = sp.type;
-  sampling_ = sp.sampling;
-  cost_ = sp.cost;
-  eps_rel_ = sp.eps_rel;
-  tol_ = sp.tol;
-  max_iter_ = sp.max_iter;
-  warm_start_ = sp.warm_start;
-  single_precision_ = sp.single_precision;
-  ot_batch_ = sp.ot_batch;
+  spec_ = parse_minibatch_ot_spec(spec, "coupling");
   FM_REQUIRE(source_->dim() == target_.dim(), "coupling: source and target dimensions differ");
-  beta_ = sp.beta;
   const bool continuous = target_.conditional() && target_.classes() == 0;
-  if (continuous && beta_ == 0)
+  if (continuous && spec_.beta == 0)
     usage_error("coupling.beta: continuous conditions need the weight beta > 0 of the condition in the augmented cost");
-  if (!continuous && beta_ > 0)
+  if (!continuous && spec_.beta > 0)
     usage_error("coupling.beta: weighs continuous conditions (class labels pair within their class)");
-  if (target_.conditional() && warm_start_)
+  if (target_.conditional() && spec_.warm_start)
     usage_error("coupling.warm_start: not available with conditions (each problem has its own points)");
 }
 
 void MinibatchOtCoupling::draw(long step, Index n, PairBatch& out) {
   resolved_batch_ = spec_.resolved_ot_batch(n, "coupling");  // checked before training by the spec's parse
-  if (ot_batch_ > n) return draw_from_large_batch(step, n, out);
+  if (spec_.ot_batch > n) return draw_from_large_batch(step, n, out);
   Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
   const Mat x0 = source_->sample(n, rng);
   dist::Conditions z;
@@ -114,7 +103,7 @@ void MinibatchOtCoupling::pair_any(long step, Index block, const Mat& x0, const 
     // Continuous conditions: the block's source conditions are its targets' conditions, and OT runs on
     // augmented points (x, √β z), the cost c(x₀, y) + β c(z₀, z). A pair's condition is its target's.
     const Index d = x0.cols(), m = z.z.cols();
-    const double sb = std::sqrt(beta_);
+    const double sb = std::sqrt(spec_.beta);
     Mat a(rows, d + m), b(rows, d + m);
     a << x0.middleRows(r0, rows), sb * z.z.middleRows(r0, rows);
     b << x1.middleRows(r0, rows), sb * z.z.middleRows(r0, rows);
@@ -159,8 +148,8 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
                                      std::vector<Index>* partner) {
   const Index n = x0.rows();
   out.x0.middleRows(r0, n) = x0;
-  if (type_ == "exact_ot") {
-    const ot::AssignmentResult r = ot::optimal_pairing(x0, x1, cost_);
+  if (spec_.type == "exact_ot") {
+    const ot::AssignmentResult r = ot::optimal_pairing(x0, x1, spec_.cost);
     if (r.status != Status::Converged) runtime_error("coupling exact_ot: the assignment solver failed at step " +
                                                      std::to_string(step));
     for (Index i = 0; i < n; ++i) out.x1.row(r0 + i) = x1.row(r.assignment[static_cast<std::size_t>(i)]);
@@ -168,16 +157,16 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
     ++solves_;
     return;
   }
-  const Mat C = ot::cost_matrix(x0, x1, cost_);
+  const Mat C = ot::cost_matrix(x0, x1, spec_.cost);
   const Vec a = Vec::Constant(n, 1.0 / static_cast<double>(n));
   ot::SinkhornOptions o = solve_options(C);
-  if (warm_start_ && ref_f_.size() != n) solve_reference(n);
-  if (warm_start_)  // g on the new targets: the soft c-transform of the reference solution's f
-    o.g0 = ot::soft_c_transform(ot::cost_matrix(x1, ref_x0_, cost_), a, ref_f_, o.eps);
+  if (spec_.warm_start && ref_f_.size() != n) solve_reference(n);
+  if (spec_.warm_start)  // g on the new targets: the soft c-transform of the reference solution's f
+    o.g0 = ot::soft_c_transform(ot::cost_matrix(x1, ref_x0_, spec_.cost), a, ref_f_, o.eps);
   const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
   if (r.status == Status::NumericalError)
     runtime_error("coupling sinkhorn: numerical error at step " + std::to_string(step) + " (eps_rel " +
-                  std::to_string(eps_rel_) + "); no plan is substituted");
+                  std::to_string(spec_.eps_rel) + "); no plan is substituted");
   ++solves_;
   unconverged_ += r.status != Status::Converged;
   iterations_ += r.iterations;
@@ -189,7 +178,7 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   const Mat P = ot::sinkhorn_plan(C, a, a, r);
   Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step) * 1024 + static_cast<std::uint64_t>(block));
   if (partner) partner->resize(static_cast<std::size_t>(n));
-  if (sampling_ == "row") {
+  if (spec_.sampling == "row") {
     for (Index i = 0; i < n; ++i) {  // j ~ P_i· / a_i by inverse CDF (rows are exact)
       const double u = pick.uniform() * P.row(i).sum();
       double acc = 0;
@@ -221,18 +210,18 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
 // solution in order (the noises are iid, so consecutive rows are a random minibatch). A resumed run
 // re-solves its block, so draws stay a function of (seed, step).
 void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& out) {
-  const long per_block = static_cast<long>(ot_batch_ / n), block = step / per_block;
+  const long per_block = static_cast<long>(spec_.ot_batch / n), block = step / per_block;
   if (block != cached_block_) {
     Timer timer;
     Rng rng(seed_, "train/source-block", static_cast<std::uint64_t>(block));
-    const Mat x0 = source_->sample(ot_batch_, rng);
+    const Mat x0 = source_->sample(spec_.ot_batch, rng);
     dist::Conditions z;
-    const Mat x1 = target_.draw(block, ot_batch_, &z);
-    cache_.x0.resize(ot_batch_, x0.cols());
-    cache_.x1.resize(ot_batch_, x1.cols());
+    const Mat x1 = target_.draw(block, spec_.ot_batch, &z);
+    cache_.x0.resize(spec_.ot_batch, x0.cols());
+    cache_.x1.resize(spec_.ot_batch, x1.cols());
     cache_.z = z;
     const std::vector<double> before = counters();
-    pair_any(block, 0, x0, x1, z, 0, ot_batch_, cache_);
+    pair_any(block, 0, x0, x1, z, 0, spec_.ot_batch, cache_);
     cached_block_ = block;
     seconds_ += timer.seconds();
     // A resumed run re-solves the block it stopped in; the checkpoint already counted that solve.
@@ -246,31 +235,31 @@ void MinibatchOtCoupling::draw_from_large_batch(long step, Index n, PairBatch& o
   pairs_ += n;
 }
 
-// The warm-start reference: a cold solve of a problem drawn from (seed, step 0), rebuilt identically
-// by a resumed run. Any batch's solution is as good a start as the previous batch's (they are
-// identically distributed), and this one keeps every draw a function of (seed, step).
 ot::SinkhornOptions MinibatchOtCoupling::solve_options(const Mat& C) const {
   ot::SinkhornOptions o;
-  o.eps = eps_rel_ * ot::cost_std(C);
-  o.tol = tol_;
-  o.max_iter = max_iter_;
-  o.single_precision = single_precision_;
+  o.eps = spec_.eps_rel * ot::cost_std(C);
+  o.tol = spec_.tol;
+  o.max_iter = spec_.max_iter;
+  o.single_precision = spec_.single_precision;
   o.omega = spec_.omega;
   o.omega_auto = spec_.omega_auto;
   return o;
 }
 
+// The warm-start reference: a cold solve of a problem drawn from (seed, step 0), rebuilt identically
+// by a resumed run. Any batch's solution is as good a start as the previous batch's (they are
+// identically distributed), and this one keeps every draw a function of (seed, step).
 void MinibatchOtCoupling::solve_reference(Index ob) {
   Rng rng(seed_, "train/sinkhorn-reference", 0);
   ref_x0_ = source_->sample(ob, rng);
   const Mat x1 = target_.draw(0, ob);
-  const Mat C = ot::cost_matrix(ref_x0_, x1, cost_);
+  const Mat C = ot::cost_matrix(ref_x0_, x1, spec_.cost);
   const Vec a = Vec::Constant(ob, 1.0 / static_cast<double>(ob));
   ot::SinkhornOptions o = solve_options(C);
   const ot::SinkhornResult r = ot::sinkhorn(C, a, a, o);
   if (r.status == Status::NumericalError)
     runtime_error("coupling sinkhorn: numerical error in the warm-start reference solve (eps_rel " +
-                  std::to_string(eps_rel_) + ")");
+                  std::to_string(spec_.eps_rel) + ")");
   ref_f_ = r.f;
 }
 
@@ -282,7 +271,7 @@ std::vector<double> MinibatchOtCoupling::counters() const {
 }
 
 void MinibatchOtCoupling::restore_counters(const std::vector<double>& c) {
-  if (c.size() != 9) usage_error("--resume: the checkpoint's coupling counters do not match coupling '" + type_ + "'");
+  if (c.size() != 9) usage_error("--resume: the checkpoint's coupling counters do not match coupling '" + spec_.type + "'");
   Coupling::restore_counters({c[0], c[1]});
   solves_ = static_cast<long>(c[2]);
   unconverged_ = static_cast<long>(c[3]);
@@ -296,15 +285,15 @@ void MinibatchOtCoupling::restore_counters(const std::vector<double>& c) {
 void MinibatchOtCoupling::diagnostics(io::Summary& s) const {
   Coupling::diagnostics(s);
   s.set("ot_solves", static_cast<long long>(solves_));
-  s.set("ot_batch", static_cast<long long>(resolved_batch_ > 0 ? resolved_batch_ : ot_batch_));
-  if (type_ == "sinkhorn") {
+  s.set("ot_batch", static_cast<long long>(resolved_batch_ > 0 ? resolved_batch_ : spec_.ot_batch));
+  if (spec_.type == "sinkhorn") {
     const double k = std::max<long>(solves_, 1);
     s.set("sinkhorn_unconverged_fraction", static_cast<double>(unconverged_) / k);
     s.set("sinkhorn_mean_marginal_error", err_sum_ / k);
     s.set("sinkhorn_max_marginal_error", err_max_);
     s.set("sinkhorn_mean_iterations", static_cast<double>(iterations_) / k);
     s.set("sinkhorn_mean_entropy", entropy_sum_ / k);
-    s.set("sinkhorn_eps_rel", eps_rel_);
+    s.set("sinkhorn_eps_rel", spec_.eps_rel);
   }
 }
 

@@ -50,22 +50,14 @@ class MinibatchOtCoupling : public Coupling {
   //        solves per step; n > B solves one problem of n pairs and serves it over n/B consecutive steps.
   MinibatchOtCoupling(const cfg::json& spec, dist::DistributionPtr source, TargetSampler target, std::uint64_t seed);
   void draw(long step, Index n, PairBatch& out) override;
-  std::string name() const override { return type_; }
+  std::string name() const override { return spec_.type; }
   void diagnostics(io::Summary& s) const override;
   std::vector<double> counters() const override;
   void restore_counters(const std::vector<double>& c) override;
 
  private:
-  MinibatchOtSpec spec_;
-  std::string type_, sampling_ = "row";
-  ot::CostKind cost_ = ot::CostKind::Dot;
-  double eps_rel_ = 0.1, tol_ = 1e-3;
-  long max_iter_ = 5000;
-  bool warm_start_ = false;
-  bool single_precision_ = false;  // "precision": "float": the float Sinkhorn kernel, ~2.5× faster
-  Index ot_batch_ = 0;  // 0: the whole training batch
+  MinibatchOtSpec spec_;  // parsed once; every solve reads its options here
   Index resolved_batch_ = 0;  // the OT problem size of the last draw, for the summary
-  double beta_ = 0;     // continuous conditions: weight of the condition in the augmented cost
   Mat ref_x0_;  // warm-start reference: noises and their potential f
   Vec ref_f_;
   void solve_reference(Index ob);
