@@ -41,6 +41,33 @@ class TvRateAgainstTheKde(unittest.TestCase):
         self.assertIn("contradicted on t", note)
         self.assertLess(verdicts["t"].effect, -0.1)
 
+    def test_a_target_at_its_floor_is_not_judged(self):
+        s = table(0.3, 0.3)
+        s["tv"][-1] = 0.02  # the floor: TV at n = 16384 is 0.5·16384^−0.3 ≈ 0.027, 1.36× of it
+        [(_, word, _, verdicts)], _ = tv_claims.judge_all(s, 1024)
+        v = verdicts["t"]
+        self.assertEqual(v.word, "inconclusive")
+        self.assertIn("n = 16384 (1.36×)", v.decided)
+        self.assertAlmostEqual(v.effect, 0.0, places=1)  # the effect and its interval are still printed
+        self.assertEqual(word, "supported on 0 of 1")
+        # n = 1024 and 4096 clear it (0.5·4096^−0.3 ≈ 0.041 ≥ 1.5 × 0.02); only 16384 does not ...
+        self.assertEqual([n for n, _ in tv_claims.at_floor(s, "t", 1024)], [16384])
+        # ... and without any floor run nothing shows it is, so nothing is judged.
+        s = table(0.3, 0.3)
+        for k in s:
+            s[k] = s[k][:-1]
+        [(_, _, _, verdicts)], _ = tv_claims.judge_all(s, 1024)
+        self.assertEqual(verdicts["t"].word, "inconclusive")
+        self.assertIn("no floor run", verdicts["t"].decided)
+
+    def test_a_scaled_rule_reads_each_n_against_its_own_floor(self):
+        s = table(0.3, 0.3, noise=0.0)
+        # floor_tv per row: the floor of the rule at that n; only n = 4096 sits within 1.5× of its own.
+        s["floor_tv"] = [0.5 * n ** -0.3 / (1.2 if n == 4096 else 3.0) if n > 0 else float("nan") for n in s["n"]]
+        s["tv"][-1] = 1.0  # the old single floor row would have put every n at the floor
+        self.assertEqual([n for n, _ in tv_claims.at_floor(s, "t", 256)], [4096])
+        self.assertEqual(tv_claims.at_floor(s, "t", 8192), [])
+
     def test_a_single_sample_size_is_not_tested(self):
         [(_, word, _, _)], _ = tv_claims.judge_all(table(0.3, 0.3), 16384)
         self.assertEqual(word, "not tested")

@@ -7,11 +7,16 @@ against the KDE on the same instance and the same samples: per repetition (an in
 training sets over n), the exponent r of TV ∝ n^−r for each estimator, fitted over the study's
 n ≥ n_min; the paired difference r_FM − r_KDE over repetitions is the comparison. The claim is an
 equivalence: FM's rate equals the KDE's within a stated margin.
+
+An exponent fitted where FM's TV sits at its training rule's floor (the same rule on fresh samples)
+measures the rule, not n. So a target is judged only where FM's mean TV is at least FLOOR_RATIO
+times its rule's floor at every fitted n; elsewhere its verdict is inconclusive and says so.
 """
 from . import stats
 from .engine import Claim, Comparison, combine, judge
 
 MARGIN = 0.1  # in the exponent: the rate to one decimal
+FLOOR_RATIO = 1.5  # "clearly above the floor": the finite-n TV at least 1.5× the rule's floor
 
 RATE_VS_KDE = Claim("T1", "FM's TV falls with n at the KDE's rate on the same samples", "r_FM − r_KDE (TV ∝ n^−r)",
                     "equivalence", margin_text="0.1 in the exponent", unit="repetition")
@@ -29,6 +34,36 @@ def per_rep_rates(s, target, column, n_min):
     return out
 
 
+def floor_tv(s, target, n):
+    """The floor FM's TV at n is read against: the mean of the rows' floor_tv (the floor runs of the
+    rule at n), or, in files from before the rule could scale, the mean TV of the target's floor runs
+    (n = 0). NaN without floor runs."""
+    rows = range(len(s["target"]))
+    if "floor_tv" in s:
+        v = [s["floor_tv"][i] for i in rows if s["target"][i] == target and s["n"][i] == n]
+    else:
+        v = [s["tv"][i] for i in rows if s["target"][i] == target and s["n"][i] == 0]
+    return sum(v) / len(v) if v else float("nan")
+
+
+def mean_tv(s, target, n):
+    v = [s["tv"][i] for i in range(len(s["target"])) if s["target"][i] == target and s["n"][i] == n]
+    return sum(v) / len(v) if v else float("nan")
+
+
+def at_floor(s, target, n_min):
+    """[(n, TV/floor)] at the fitted n where FM's mean TV is below FLOOR_RATIO × its rule's floor
+    (an n without a floor run counts as not cleared: nothing shows it is above the floor)."""
+    ns = sorted({s["n"][i] for i in range(len(s["target"])) if s["target"][i] == target and s["n"][i] >= n_min
+                 and s["n"][i] > 0})
+    out = []
+    for n in ns:
+        ratio = mean_tv(s, target, n) / floor_tv(s, target, n)
+        if not ratio >= FLOOR_RATIO:
+            out.append((n, ratio))
+    return out
+
+
 def judge_all(s, n_min):
     """[(claim, word, note, {target: Verdict})] and {target: (mean r_FM, mean r_KDE)} for the report."""
     verdicts, means = {}, {}
@@ -39,7 +74,14 @@ def judge_all(s, n_min):
         if not reps:
             continue
         diffs = [fm[r] - kde[r] for r in reps]
-        verdicts[tg] = judge(RATE_VS_KDE, [Comparison(f"{tg}: r_FM − r_KDE", diffs)], margin=MARGIN)
+        v = judge(RATE_VS_KDE, [Comparison(f"{tg}: r_FM − r_KDE", diffs)], margin=MARGIN)
+        floor = at_floor(s, tg, n_min)
+        if floor and v.word != "too few seeds":
+            where = ", ".join(f"n = {int(n)} ({'no floor run' if r != r else f'{r:.2f}×'})" for n, r in floor)
+            v.word = "inconclusive"
+            v.decided = (f"not judged: FM's TV is not {FLOOR_RATIO}× above its training rule's floor at {where}, so its "
+                         "exponent measures the rule, not n")
+        verdicts[tg] = v
         means[tg] = (sum(fm[r] for r in reps) / len(reps), sum(kde[r] for r in reps) / len(reps))
     if not verdicts:
         return [(RATE_VS_KDE, "not tested", "no target has two sample sizes at or above n_min", {})], means

@@ -56,7 +56,11 @@ def main(path, outdir):
                 a.plot(nf, np.exp(fr["intercept"]) * nf ** (-fr["slope"]), ":", color=line.get_color(),
                        label=f"{label} fit r = {fr['slope']:.2f} [{fr['lo']:.2f}, {fr['hi']:.2f}]")
         fl = m & (s["n"] == 0)
-        if fl.any():
+        if fl.any() and "rule_n" in s and (s["rule_n"][fl] > 0).any():
+            # A rule scaled with n: each n has the floor of its own rule.
+            ns, floor, _ = per_n(s, m, "floor_tv")
+            a.plot(ns, floor, "-", color="C0", lw=1, alpha=0.5, label="FM floor of the rule at n (fresh samples)")
+        elif fl.any():
             a.axhline(s["tv"][fl].mean(), color="C0", lw=1, alpha=0.5,
                       label=f"FM floor (fresh samples): {s['tv'][fl].mean():.3f}")
         ns, mean, _ = per_n(s, m, "tv")

@@ -85,12 +85,41 @@ TEST(FmTvStudy, TinyConfigProducesTheChainAndTheFits) {
   EXPECT_EQ(std::memcmp(kde_tv2.data(), kde_tv.data(), kde_tv.size() * sizeof(double)), 0);  // NaN rows too
 }
 
+// train.scale: the rule at n multiplies steps and widths by powers of n / n_ref, and each n is read
+// against a floor trained by its own rule.
+TEST(FmTvStudy, AScaledRuleTrainsEachNAndItsFloorByTheRuleAtN) {
+  const std::string cfg = scratch("tv_scaled.json"), out = scratch("tv_scaled.h5");
+  std::ofstream(cfg) << R"({"seed": 2, "reps": 1, "floor_reps": 1, "fit_n_min": 64, "n": [64, 256],
+    "train": {"hidden": [16, 16], "steps": 50, "batch": 64, "lr": 0.003, "ema": 0.9, "eval_every": 25, "patience": 0,
+              "holdout": 0.1, "val_size": 256, "scale": {"n_ref": 64, "steps": 1, "batch": 0, "width": 0.5, "val_size": 0}},
+    "eval": {"m": 500, "grid": 8, "n_eps": 64, "n_score": 32, "seed": 9},
+    "kde": {"cv_points": 256, "h_lo": 0.001, "h_hi": 2.0}, "bootstrap": {"resamples": 50, "level": 0.9},
+    "targets": [{"name": "g", "target": {"type": "gaussian", "mean": [0.5], "std": 0.7}}]})";
+  const auto r = run("fm-tv-study", "--config " + cfg + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f = fm::io::H5File::open(out);
+  const auto n = f.read_doubles("/summary/n"), rule_n = f.read_doubles("/summary/rule_n"),
+             steps = f.read_doubles("/summary/train_steps"), tv = f.read_doubles("/summary/tv"),
+             floor_tv = f.read_doubles("/summary/floor_tv");
+  // Rows: n = 64, n = 256, then the floors of the rules at 64 and 256.
+  ASSERT_EQ(n, (std::vector<double>{64, 256, 0, 0}));
+  EXPECT_EQ(rule_n, (std::vector<double>{64, 256, 64, 256}));
+  EXPECT_EQ(steps, (std::vector<double>{50, 200, 50, 200}));  // 50·(n/64)^1, patience 0: the whole budget
+  EXPECT_EQ(floor_tv[0], tv[2]);
+  EXPECT_EQ(floor_tv[1], tv[3]);
+  EXPECT_TRUE(std::isnan(floor_tv[2]) && std::isnan(floor_tv[3]));
+  EXPECT_NE(tv[2], tv[3]);  // different rules, different fresh samples
+}
+
 TEST(FmTvStudy, BadConfigExitsTwo) {
   const std::string cfg = scratch("tv_bad.json"), out = scratch("tv_bad.h5");
   for (const char* bad : {R"({"n": [10], "targets": [{"name": "h", "target": {"type": "holder", "beta": 1}}]})",
                           R"({"targets": [{"name": "h", "target": {"type": "holder", "beta": 1}, "beta": 0.5}]})",
                           R"({"targets": [{"name": "t", "target": {"type": "toy2d", "name": "moons"}}]})",
                           R"({"targets": []})",
+                          R"({"train": {"scale": {"steps": -1}}, "targets": [{"name": "g", "target": {"type": "gaussian", "mean": [0.0], "std": 1.0}}]})",
+                          R"({"train": {"scale": {"width": 3}}, "targets": [{"name": "g", "target": {"type": "gaussian", "mean": [0.0], "std": 1.0}}]})",
+                          R"({"train": {"scale": {"n_ref": 0}}, "targets": [{"name": "g", "target": {"type": "gaussian", "mean": [0.0], "std": 1.0}}]})",
                           // I(p_1) = infinity at beta = 1/2: S and I_p need a grid step before t = 1.
                           R"({"eval": {"m": 1500, "grid": 2, "n_eps": 256, "n_score": 64, "seed": 9},
                               "targets": [{"name": "h", "target": {"type": "holder", "beta": 0.5}}]})"}) {

@@ -99,12 +99,50 @@ TEST(StudySpecs, TvSpecSortsSizesSelectsTargetsAndKeepsTheRecipe) {
   const fm::study::TvStudySpec s = fm::study::parse_tv_study(c);
   EXPECT_EQ(s.n, (std::vector<long long>{64, 256, 1024}));
   EXPECT_EQ(s.selected, (std::vector<bool>{false, true}));
-  EXPECT_EQ(s.recipe.train.steps, 123);
+  EXPECT_EQ(s.recipes.size(), 3u);
+  EXPECT_EQ(s.recipes[2].train.steps, 123);  // unscaled: the same rule at every n
   EXPECT_DOUBLE_EQ(s.targets[1].beta, 0.5);
   EXPECT_DOUBLE_EQ(s.targets[1].minimax, 0.5 / 2.0);  // β/(2β + d), d = 1
   EXPECT_TRUE(std::isinf(s.targets[0].beta));
   c["kde"]["h_hi"] = 0.0005;
   EXPECT_EQ(usage_message([&] { fm::study::parse_tv_study(c); }), "kde: expected 0 < h_lo < h_hi");
+}
+
+// train.scale: counts are base·(n/n_ref)^exponent, rounded, at least 1, and refused past their
+// limits at the n where they pass them; exponents outside [0, 2] (and non-numbers) are refused.
+TEST(StudySpecs, TvScaledRuleRoundsEachCountAndRefusesItsEdges) {
+  json c = fm::study::tv_study_defaults();
+  c["n"] = {64, 256, 4096};
+  c["targets"] = json::parse(R"([{"name": "a", "target": {"type": "gaussian", "mean": [0.0], "std": 1.0}}])");
+  c["train"]["steps"] = 1000;
+  c["train"]["hidden"] = {10, 20};
+  c["train"]["scale"] = {{"n_ref", 256}, {"steps", 0.5}, {"batch", 0.0}, {"width", 0.25}, {"val_size", 1.0}};
+  const fm::study::TvStudySpec s = fm::study::parse_tv_study(c);
+  ASSERT_EQ(s.recipes.size(), 3u);
+  EXPECT_EQ(s.recipes[0].train.steps, 500);    // 1000·(1/4)^½
+  EXPECT_EQ(s.recipes[1].train.steps, 1000);
+  EXPECT_EQ(s.recipes[2].train.steps, 4000);   // 1000·16^½
+  EXPECT_EQ(s.recipes[2].train.batch, 256);    // exponent 0: unchanged
+  EXPECT_EQ(s.recipes[0].train.val_size, 1024);  // 4096/4
+  EXPECT_EQ(s.recipes[2].train.val_size, 65536);
+  EXPECT_EQ(s.recipes[0].model.hidden, (std::vector<fm::Index>{7, 14}));   // 10·0.25^¼ = 7.07, 20·0.707 = 14.1
+  EXPECT_EQ(s.recipes[2].model.hidden, (std::vector<fm::Index>{20, 40}));  // 16^¼ = 2
+  c["n"] = {256, 100000000};
+  c["train"]["scale"]["steps"] = 2.0;
+  EXPECT_EQ(usage_message([&] { fm::study::parse_tv_study(c); }),
+            "config.train.scale: gives train.steps = 152587890625000.0 at n = 100000000, above 1000000000");
+  c["n"] = {256};
+  for (const json& bad : {json(-1), json(2.5), json(1e19), json("fast"), json(nullptr)}) {
+    c["train"]["scale"]["steps"] = bad;
+    EXPECT_NE(usage_message([&] { fm::study::parse_tv_study(c); }).find("train.scale.steps"), std::string::npos)
+        << bad.dump();
+  }
+  c["train"]["scale"]["steps"] = 0;
+  for (const json& bad : {json(0), json(-5), json(1e12), json(2.5)}) {
+    c["train"]["scale"]["n_ref"] = bad;
+    EXPECT_NE(usage_message([&] { fm::study::parse_tv_study(c); }).find("train.scale.n_ref"), std::string::npos)
+        << bad.dump();
+  }
 }
 
 TEST(StudySpecs, KlSpecCarriesEachExperimentAndItsRecipe) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "fmkit/bounds/kl_estimators.hpp"
@@ -64,14 +65,30 @@ metrics::BandwidthFit cv_bandwidth(const Mat& x, const TvStudySpec::Kde& kde) {
   return metrics::kde_cv_bandwidth(x, kde.h_lo * s, kde.h_hi * s, kde.cv_points);
 }
 
-// The fixed capacity / early-stopping rule: the same network, step budget and patience at
-// every n; the network with the best held-out FM loss is kept.
-train::TrainSpec train_spec(const json& tr) {
+// The capacity / early-stopping rule at sample size n: the network, step budget, batch and
+// validation size of `train`, each multiplied by (n / n_ref)^exponent when train.scale says so (a
+// fixed rule otherwise); the network with the best held-out FM loss is kept.
+train::TrainSpec train_spec(const json& tr, const TvStudySpec::Scale& sc, long long n) {
   json t = train::train_defaults();
   t["target"] = {{"type", "gaussian"}, {"mean", {0.0}}, {"std", 1.0}};  // replaced per fit
   t["data"] = {{"replacement", true}, {"holdout", tr["holdout"]}};
   t["model"]["hidden"] = tr["hidden"];
   for (const char* k : {"steps", "batch", "lr", "ema", "eval_every", "patience", "val_size"}) t["train"][k] = tr[k];
+  const double ratio = static_cast<double>(n) / static_cast<double>(sc.n_ref);
+  // A scaled count is rounded and at least 1; beyond its limit it is refused, naming n.
+  auto scaled = [&](json& v, double exponent, const std::string& key, long long limit) {
+    if (exponent == 0 || !v.is_number()) return;  // a non-number is refused by the trainer's own parser
+    const double x = std::max(1.0, std::round(v.get<double>() * std::pow(ratio, exponent)));
+    if (!(x <= static_cast<double>(limit)))
+      usage_error("config.train.scale: gives " + key + " = " + json(x).dump() + " at n = " + std::to_string(n) + ", above " +
+                  std::to_string(limit));
+    v = static_cast<long long>(x);
+  };
+  scaled(t["train"]["steps"], sc.steps, "train.steps", cfg::kMaxSteps);
+  scaled(t["train"]["batch"], sc.batch, "train.batch", cfg::kMaxPoints);
+  scaled(t["train"]["val_size"], sc.val_size, "train.val_size", cfg::kMaxPoints);
+  if (t["model"]["hidden"].is_array())
+    for (json& w : t["model"]["hidden"]) scaled(w, sc.width, "train.hidden", cfg::kMaxDim);
   train::TrainSpec spec = train::parse_train_spec(t);
   spec.config = nullptr;
   return spec;
@@ -176,7 +193,8 @@ json tv_study_defaults() {
     "floor_reps": 1,
     "fit_n_min": 1024,
     "train": {"hidden": [64, 64, 64], "steps": 10000, "batch": 256, "lr": 0.001, "ema": 0.999,
-              "eval_every": 250, "patience": 8, "holdout": 0.1, "val_size": 4096},
+              "eval_every": 250, "patience": 8, "holdout": 0.1, "val_size": 4096,
+              "scale": {"n_ref": 256, "steps": 0.0, "batch": 0.0, "width": 0.0, "val_size": 0.0}},
     "eval": {"m": 20000, "grid": 64, "n_eps": 2048, "n_score": 512, "seed": 12345},
     "kde": {"cv_points": 4096, "h_lo": 0.001, "h_hi": 2.0},
     "bootstrap": {"resamples": 2000, "level": 0.9}
@@ -189,7 +207,10 @@ TvStudySpec parse_tv_study(const json& c) {
   cfg::expect_keys(c, "config",
                    {"seed", "only", "targets", "n", "reps", "floor_reps", "fit_n_min", "train", "eval", "kde", "bootstrap"});
   const json &tr = c["train"], &ev = c["eval"], &kde = c["kde"], &bs = c["bootstrap"];
-  cfg::expect_keys(tr, "train", {"hidden", "steps", "batch", "lr", "ema", "eval_every", "patience", "holdout", "val_size"});
+  cfg::expect_keys(tr, "train",
+                   {"hidden", "steps", "batch", "lr", "ema", "eval_every", "patience", "holdout", "val_size", "scale"});
+  const json& sc = tr["scale"];
+  cfg::expect_keys(sc, "config.train.scale", {"n_ref", "steps", "batch", "width", "val_size"});
   cfg::expect_keys(ev, "eval", {"m", "grid", "n_eps", "n_score", "seed"});
   cfg::expect_keys(kde, "kde", {"cv_points", "h_lo", "h_hi"});
   cfg::expect_keys(bs, "bootstrap", {"resamples", "level"});
@@ -201,13 +222,25 @@ TvStudySpec parse_tv_study(const json& c) {
   if (s.fit_n_min < 0) usage_error("config.fit_n_min: expected a sample size >= 0");
   s.n = count_list(c, "n", "config", 20, cfg::kMaxPoints, "sample sizes");
   std::sort(s.n.begin(), s.n.end());
-  // The training recipe exactly as every fit builds it.
+  s.scale.n_ref = cfg::count(sc, "n_ref", "config.train.scale", 1, cfg::kMaxPoints);
+  for (auto [key, exponent] : {std::pair{"steps", &s.scale.steps}, {"batch", &s.scale.batch},
+                               {"width", &s.scale.width}, {"val_size", &s.scale.val_size}}) {
+    *exponent = cfg::number(sc, key, "config.train.scale");
+    // An exponent of a power law in n: 1 already doubles the budget with n; 2 is a generous cap.
+    if (!(*exponent >= 0 && *exponent <= 2))
+      usage_error(std::string("config.train.scale.") + key + ": expected an exponent in [0, 2]");
+  }
+  // The training recipe at every n exactly as each fit builds it, so a rule that breaks at some
+  // n is refused here.
   const double holdout = cfg::number(tr, "holdout", "train");
   if (!(holdout >= 0 && holdout < 1)) usage_error("train.holdout: expected a fraction in [0, 1)");
-  try {
-    s.recipe = train_spec(tr);
-  } catch (const Error& e) {  // the trainer's parsers name model.* and data.*: say it is config.train
-    usage_error(std::string("config.train: ") + e.what());
+  for (long long n : s.n) {
+    try {
+      s.recipes.push_back(train_spec(tr, s.scale, n));
+    } catch (const Error& e) {  // the trainer's parsers name model.* and data.*: say it is config.train
+      const std::string m = e.what();
+      usage_error(m.rfind("config.train.scale", 0) == 0 ? m : "config.train: " + m);
+    }
   }
   s.eval.n_kl = cfg::count(ev, "m", "eval", 2, cfg::kMaxPoints);
   s.eval.grid = static_cast<int>(cfg::count(ev, "grid", "eval", 2, cfg::kMaxGrid));
@@ -295,46 +328,70 @@ void fit_row(io::Table& table, const TvTarget& tg, long long n, long long r, con
 
 StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only*/, StudyProgress& progress) {
   const std::vector<long long>& ns = c.n;
+  // A fixed rule has one floor per target; a scaled one has a floor per n, trained by the rule at n.
+  const std::size_t floor_rules = c.scale.any() ? ns.size() : 1;
   const long n_selected = static_cast<long>(std::count(c.selected.begin(), c.selected.end(), true));
-  progress.start("TV study", n_selected * (static_cast<long>(ns.size()) * c.reps + c.floor_reps));
+  progress.start("TV study", n_selected * (static_cast<long>(ns.size()) * c.reps +
+                                           static_cast<long>(floor_rules) * c.floor_reps));
   // One unit per (target, n, repetition); the units run side by side (for_each_unit), each
   // writing its own row, joined in the order of the loops over target, n and repetition.
   struct Unit {
     std::size_t target;
-    long long n, rep;  // n = 0: the floor run
+    long long n, rep;  // n = 0: a floor run
+    std::size_t rule;  // index into c.recipes
   };
   std::vector<Unit> units;
   std::vector<double> oracle_c(c.targets.size(), 0);
   for (std::size_t ti = 0; ti < c.targets.size(); ++ti) {
     if (!c.selected[ti]) continue;  // its seeds derive from ti whatever else runs
     oracle_c[ti] = oracle_bandwidth_constant(c.targets[ti], c.seed, ns.front(), c.reps, c.kde);
-    // n = 0 is the floor run: fresh samples of p at every step (no finite training set), so its
+    for (std::size_t i = 0; i < ns.size(); ++i)
+      for (long long r = 0; r < c.reps; ++r) units.push_back({ti, ns[i], r, i});
+    // n = 0 is a floor run: fresh samples of p at every step (no finite training set), so its
     // error is the training rule's optimisation/capacity floor, not a statistical one.
-    for (long long n : ns)
-      for (long long r = 0; r < c.reps; ++r) units.push_back({ti, n, r});
-    for (long long r = 0; r < c.floor_reps; ++r) units.push_back({ti, 0, r});
+    for (std::size_t i = 0; i < floor_rules; ++i)
+      for (long long r = 0; r < c.floor_reps; ++r) units.push_back({ti, 0, r, i});
   }
   std::vector<io::Table> rows(units.size());
+  std::vector<double> tv_of(units.size());
   for_each_unit(units.size(), [&](std::size_t k) {
-    const auto [ti, n, r] = units[k];
+    const auto [ti, n, r, rule] = units[k];
     const TvTarget& tg = c.targets[ti];
-    const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) + " rep " +
-                             std::to_string(r);
+    const long long rule_n = n > 0 || c.scale.any() ? ns[rule] : 0;  // 0: the one rule of every n
+    const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) +
+                             (n == 0 && rule_n > 0 ? " (rule at n=" + std::to_string(rule_n) + ")" : std::string()) +
+                             " rep " + std::to_string(r);
     progress.running(what);
     Timer timer;
     const Mat x = n > 0 ? training_set(tg, c.seed, n, r) : Mat();
     train::TrainResult res;
-    const std::uint64_t train_seed = c.seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r);
-    const nn::Mlp net = train_velocity(c.recipe, tg.spec, x, train_seed, res);
+    // A scaled rule's floors at different n draw different fresh samples; a fixed rule's seeds are
+    // those it always had.
+    const std::uint64_t floor_salt = n == 0 && c.scale.any() ? 7919 * (rule + 1) : 0;
+    const std::uint64_t train_seed = c.seed * 1000003 + ti * 1009 + static_cast<std::uint64_t>(r) + floor_salt;
+    const nn::Mlp net = train_velocity(c.recipes[rule], tg.spec, x, train_seed, res);
     const double train_s = timer.seconds();
     // The same evaluation points for every n and repetition of a target.
     bounds::KlEstimateOptions eo = c.eval;
     eo.seed = c.eval_seed + ti;
     const bounds::KlEstimate e = bounds::estimate_kl(field::velocity_model(net), tg.truth, eo);
     fit_row(rows[k], tg, n, r, e, res, train_s, x, c.kde, oracle_c[ti]);
+    rows[k].set("rule_n", rule_n);
+    tv_of[k] = metrics::mc_tv(e.log_p1, e.log_q1).value;
     rows[k].set("wall_time_s", timer.seconds());
     progress.done(what);
   });
+  // Each finite row's floor: the mean TV of the floor runs of its rule (NaN without floor runs).
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    double sum = 0;
+    long count = 0;
+    for (std::size_t j = 0; j < units.size(); ++j)
+      if (units[j].n == 0 && units[j].target == units[k].target && units[j].rule == (floor_rules > 1 ? units[k].rule : 0)) {
+        sum += tv_of[j];
+        ++count;
+      }
+    rows[k].set("floor_tv", units[k].n > 0 && count > 0 ? sum / static_cast<double>(count) : std::nan(""));
+  }
   StudyTables out;
   for (const io::Table& t : rows) out.summary.append(t);
   progress.finish();

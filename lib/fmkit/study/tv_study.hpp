@@ -1,6 +1,7 @@
 // The TV-rate study (theory/tv_rate.md): for each target and sample size n, R independent
-// training sets; an FM velocity trained on each by one fixed capacity/early-stopping rule (the
-// best held-out FM loss is kept); ε_n against the exact velocity (closed form, or 1-D quadrature
+// training sets; an FM velocity trained on each by one capacity/early-stopping rule, fixed or
+// scaled with n by power laws (the best held-out FM loss is kept), and the rule's floor on fresh
+// samples; ε_n against the exact velocity (closed form, or 1-D quadrature
 // for the holder family), KL and TV through the CNF at fixed fresh samples of p, the constants of
 // A1ε + A2ε² as in `fm-bound kl --model`; a Gaussian KDE on the same samples with the
 // likelihood-cross-validated and the oracle-rate bandwidth; then log–log rate fits with bootstrap
@@ -41,7 +42,15 @@ struct TvStudySpec {
   std::vector<long long> n;    // sorted
   long long reps = 1, floor_reps = 0;
   double fit_n_min = 0;
-  train::TrainSpec recipe;  // the fixed rule; its target, data and seed are set per fit
+  // train.scale: the rule at n multiplies steps, batch, the hidden widths and val_size by
+  // (n / n_ref)^exponent (all exponents 0: one fixed rule for every n).
+  struct Scale {
+    long long n_ref = 1;
+    double steps = 0, batch = 0, width = 0, val_size = 0;
+    bool any() const { return steps != 0 || batch != 0 || width != 0 || val_size != 0; }
+  } scale;
+  // recipes[i]: the rule at n[i] (all equal when unscaled); its target, data and seed are set per fit.
+  std::vector<train::TrainSpec> recipes;
   bounds::KlEstimateOptions eval;  // its seed is eval_seed + the target's index
   std::uint64_t eval_seed = 0;
   struct Kde {
