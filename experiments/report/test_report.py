@@ -172,6 +172,21 @@ class KlE2aOnTheClosedForms(unittest.TestCase):
         row = overview_row(flipped, "E2A: KL ≤ ε√S (closed forms)")
         self.assertIn("satisfied in 1 of 2, violated in 1", row)
 
+class TvIntervalStability(unittest.TestCase):
+    """The TV section's stability sentence is computed from /fit_stability: stable when the last
+    repetitions move the width by less than 25 %, not shown with a single k."""
+
+    def test_the_sentence_follows_the_widths(self):
+        from experiments.report import tv
+        table = {"target": ["a"] * 3 + ["b"] * 3 + ["c"], "quantity": ["tv"] * 7, "reps_used": [3, 5, 8] * 2 + [3],
+                 "width": [0.05, 0.20, 0.22, 0.05, 0.10, 0.20, 0.3]}
+        text = tv.stability_reading((table, 0.0))
+        self.assertIn("a k = 3: 0.050, k = 5: 0.200, k = 8: 0.220", text)
+        self.assertIn("Stable (the last repetitions moved the width by less than 25%) on 1 of 2: a.", text)
+        self.assertIn("With 1 target(s) run at fewer than 5 repetitions", text)
+        self.assertIn("not shown", tv.stability_reading(None))
+
+
 class KlIdentityOnTheEngine(unittest.TestCase):
     """G0's identity check is the claims engine's equivalence test on the Monte-Carlo batches the study
     writes: the verdict, the table and the overview follow the batches, and moving every batch's error

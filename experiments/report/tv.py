@@ -91,6 +91,7 @@ def tv_study(d, label):
                 verdict += " (ε_n stalls while TV is above the floor)"
         out.append(f"| {tg} | {r(tg, 'tv')} | {f['reference_slope']:.3f} | {verdict} | {r(tg, 'eps')} | {r(tg, 'kl')} | "
                    f"{r(tg, 'kde_tv')} | {r(tg, 'kde_oracle_tv')} | {fit(tg, 'kde_tv')['reference_slope']:.3f} |")
+    out += ["", stability_reading(study_table(d, "tv.h5", "fit_stability"))]
     out += [""] + claims_section(rates, reps, TV_HEADING, per="target", units="repetitions")
     if rate_means:
         out += ["Mean exponents over repetitions (FM against the KDE with its cross-validated bandwidth, same samples): "
@@ -117,6 +118,37 @@ def floor_reading(s, targets, ns, n_min):
     where = "; ".join(f"{tg} at n = {', '.join(map(str, n))}" for tg, n in at.items())
     return text + (f"Within {k}× of the floor: {where}. There the fitted exponents measure the training rule, and claim "
                    "T1 does not judge those targets.")
+
+
+STABLE = 0.25  # the interval is stable when adding repetitions moves its width by less than 25 %
+
+
+def stability_reading(loaded):
+    """Whether the bootstrap interval of FM's TV exponent has stopped moving as repetitions are added,
+    from /fit_stability (the fit with the first k repetitions, k = 3, 5, 8, …, all)."""
+    if loaded is None:
+        return "This file has no /fit_stability table (written since 2026-12-03), so the interval's stability is not shown."
+    t, _ = loaded
+    rows = range(len(t["target"]))
+    parts, stable, unshown = [], [], []
+    for tg in dict.fromkeys(t["target"]):
+        w = [(t["reps_used"][i], t["width"][i]) for i in rows if t["target"][i] == tg and t["quantity"][i] == "tv"]
+        parts.append(f"{tg} " + ", ".join(f"k = {k}: {x:.3f}" for k, x in w))
+        if len(w) < 2:
+            unshown.append(tg)
+        elif abs(w[-1][1] - w[-2][1]) < STABLE * w[-1][1]:
+            stable.append(tg)
+    text = ("Width of the 90 % bootstrap interval of FM's TV exponent with the first k repetitions of every n: "
+            + "; ".join(parts) + ". ")
+    if unshown:
+        text += (f"With {len(unshown)} target(s) run at fewer than 5 repetitions this run cannot show that their "
+                 "interval is stable: with 3 repetitions per n the bootstrap has few distinct resamples, and its "
+                 "interval is narrower than the spread of the exponent. ")
+    judged = len(parts) - len(unshown)
+    if judged:
+        text += (f"Stable (the last repetitions moved the width by less than {STABLE:.0%}) on {len(stable)} of {judged}"
+                 + (f": {', '.join(stable)}." if stable else "."))
+    return text
 
 
 def kl_eps_reading(targets, ns, mean):

@@ -77,6 +77,19 @@ TEST(FmTvStudy, TinyConfigProducesTheChainAndTheFits) {
       EXPECT_DOUBLE_EQ(ref[i], ft[i] == "holder1" ? 1.0 / 3.0 : 0.5);
     }
   }
+  // /fit_stability: with all repetitions it is the fit above, interval and all (same bootstrap seed).
+  const auto st = f.read_strings("/fit_stability/target");
+  const auto st_k = f.read_doubles("/fit_stability/reps_used"), st_slope = f.read_doubles("/fit_stability/slope"),
+             st_lo = f.read_doubles("/fit_stability/lo"), st_hi = f.read_doubles("/fit_stability/hi");
+  ASSERT_EQ(st.size(), 2u);  // 2 repetitions: only k = 2
+  for (std::size_t j = 0; j < st.size(); ++j)
+    for (std::size_t i = 0; i < fq.size(); ++i)
+      if (ft[i] == st[j] && fq[i] == "tv") {
+        EXPECT_EQ(st_k[j], 2);
+        EXPECT_EQ(st_slope[j], slope[i]);
+        EXPECT_EQ(st_lo[j], lo[i]);
+        EXPECT_EQ(st_hi[j], hi[i]);
+      }
   // The same seed and thread count give the same numbers.
   ASSERT_EQ(run("fm-tv-study", "--config " + cfg + " --out " + out2).code, 0);
   EXPECT_EQ(fm::io::H5File::open(out2).read_doubles("/summary/tv"), tv);

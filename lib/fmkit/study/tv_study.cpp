@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -179,6 +180,39 @@ io::Table fit_table(const io::Table& summary, const TvStudySpec& c) {
     }
   }
   return fits;
+}
+
+// How the bootstrap interval of FM's TV exponent moves as repetitions are added: the fit of
+// fit_table with the first k repetitions of every n, k = 3, 5, 8, 13, … and all of them. With few
+// repetitions per n the stratified bootstrap has few distinct resamples and its interval is too
+// narrow; a width that no longer changes from one k to the next is what "enough" means.
+io::Table stability_table(const io::Table& summary, const TvStudySpec& c) {
+  std::vector<long long> ks;
+  for (long long a = 3, b = 5; a < c.reps; std::tie(a, b) = std::pair{b, a + b}) ks.push_back(a);
+  ks.push_back(c.reps);
+  io::Table out;
+  for (std::size_t ti = 0; ti < c.targets.size(); ++ti) {
+    if (!c.selected[ti]) continue;
+    for (long long k : ks) {
+      std::vector<double> n, y;
+      for (std::size_t i = 0; i < summary.rows(); ++i)
+        if (std::get<std::string>(summary.get(i, "target")) == c.targets[ti].name &&
+            std::get<long long>(summary.get(i, "rep")) < k) {
+          n.push_back(static_cast<double>(std::get<long long>(summary.get(i, "n"))));
+          y.push_back(std::get<double>(summary.get(i, "tv")));
+        }
+      const auto f = metrics::fit_rate(n, y, c.fit_n_min, c.bootstrap.level, c.bootstrap.resamples, ti);
+      out.add_row();
+      out.set("target", c.targets[ti].name);
+      out.set("quantity", "tv");
+      out.set("reps_used", k);
+      out.set("slope", f.rate);
+      out.set("lo", f.lo);
+      out.set("hi", f.hi);
+      out.set("width", f.hi - f.lo);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -396,6 +430,7 @@ StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only
   for (const io::Table& t : rows) out.summary.append(t);
   progress.finish();
   out.extra.emplace_back("fits", fit_table(out.summary, c));
+  out.extra.emplace_back("fit_stability", stability_table(out.summary, c));
   return out;
 }
 
