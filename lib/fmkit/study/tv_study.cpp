@@ -260,7 +260,7 @@ TvStudySpec parse_tv_study(const json& c) {
   for (auto [key, exponent] : {std::pair{"steps", &s.scale.steps}, {"batch", &s.scale.batch},
                                {"width", &s.scale.width}, {"val_size", &s.scale.val_size}}) {
     *exponent = cfg::number(sc, key, "config.train.scale");
-    // An exponent of a power law in n: 1 already doubles the budget with n; 2 is a generous cap.
+    // The exponent of a power law in n: at 1 the count doubles when n doubles; 2 is a generous cap.
     if (!(*exponent >= 0 && *exponent <= 2))
       usage_error(std::string("config.train.scale.") + key + ": expected an exponent in [0, 2]");
   }
