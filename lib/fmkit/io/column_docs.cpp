@@ -241,6 +241,10 @@ const char* const kDocs[][3] = {
     {"intercept", "1", "fitted log-intercept of y ∝ n^(−r)"},
     {"lo", "1", "lower end of the slope's bootstrap interval"},
     {"hi", "1", "upper end of the slope's bootstrap interval"},
+    {"width", "1", "hi − lo: the width of the slope's bootstrap interval"},
+    {"reps_used", "count", "repetitions of every n the fit used (the first k)"},
+    {"rule_n", "count", "the n whose training rule the row ran (0: the one rule of every n)"},
+    {"floor_tv", "1", "mean TV of the floor runs (fresh samples) of the row's training rule"},
     {"reference", "label", "what the reference slope is"},
     {"reference_slope", "1", "the reference exponent (minimax β/(2β + d), or the smooth-case 1/2)"},
     // DFM.
