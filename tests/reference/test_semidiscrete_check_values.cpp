@@ -264,6 +264,33 @@ TEST(SemidiscreteCheck, EntropicPotentialMatchesNewtonAndSinkhorn) {
   }
 }
 
+// The fused column sums (no n × N matrix) are the materialised softmax's, for batch sizes around
+// the 32-row blocks and 128-row chunks, with zero-weight atoms (which must get exactly 0).
+TEST(SemidiscreteCheck, SoftCellSumsAreTheSoftmaxColumnSums) {
+  Rng rng(17, "soft_sums/check");
+  const Mat y = rng.normal(37, 4);
+  const Vec g = rng.normal(37, 1).col(0);
+  Vec b(37);
+  for (Index j = 0; j < 37; ++j) b[j] = rng.uniform();
+  b[3] = 0;
+  b[20] = 0;
+  b /= b.sum();
+  for (const Index n : {Index(1), Index(31), Index(32), Index(33), Index(128), Index(129), Index(300)}) {
+    const Mat x = rng.normal(n, 4);
+    for (const double eps : {0.05, 1.0}) {
+      const Mat s = cell_weights(x, y, g, b, eps);
+      const SoftCellSums f = soft_cell_sums(x, y, g, b, eps, true);
+      const Vec col = s.colwise().sum().transpose(), col2 = s.array().square().colwise().sum().transpose();
+      EXPECT_LT((f.col - col).cwiseAbs().maxCoeff(), 1e-12 * static_cast<double>(n)) << n << " " << eps;
+      EXPECT_LT((f.col2 - col2).cwiseAbs().maxCoeff(), 1e-12 * static_cast<double>(n)) << n << " " << eps;
+      EXPECT_EQ(f.col[3], 0.0);
+      EXPECT_EQ(f.col2[20], 0.0);
+      EXPECT_LT((soft_cell_sums(x, y, g, b, eps, false).col - f.col).cwiseAbs().maxCoeff(), 1e-14 * static_cast<double>(n));
+      EXPECT_EQ(soft_cell_sums(x, y, g, b, eps, false).col2.size(), 0);
+    }
+  }
+}
+
 // The U-statistic equals the brute-force sum over ordered pairs, and is unbiased for a
 // non-optimal g (m exact by a fine quadrature of the 1-D cells).
 TEST(SemidiscreteCheck, Chi2EstimatorIsTheUStatisticAndUnbiased) {

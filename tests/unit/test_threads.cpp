@@ -56,6 +56,21 @@ TEST(Threads, KernelsGiveTheSameBitsSerialAndThreaded) {
   }
 }
 
+// The fused softmax column sums are summed in fixed row chunks, so a team gives the serial bits.
+TEST(Threads, SoftCellSumsGiveTheSameBitsSerialAndThreaded) {
+  ThreadCount keep;
+  Rng rng(6, "threads/soft_sums");
+  const Mat x = rng.normal(1000, 3), y = rng.normal(300, 3);
+  const Vec g = rng.normal(300, 1).col(0), b = Vec::Constant(300, 1.0 / 300);
+  set_threads(1);
+  const ot::SoftCellSums s1 = ot::soft_cell_sums(x, y, g, b, 0.2, true);
+  set_threads(2);
+  ASSERT_TRUE(worth_threads(1000.0 * 300));
+  const ot::SoftCellSums s2 = ot::soft_cell_sums(x, y, g, b, 0.2, true);
+  EXPECT_TRUE(s1.col == s2.col);
+  EXPECT_TRUE(s1.col2 == s2.col2);
+}
+
 // Units side by side: every unit runs once, wholly on one thread (a kernel inside it gets no team),
 // and each writes its own slot, so the output is the serial one.
 TEST(Threads, UnitsRunOnceEachOnOneThread) {
