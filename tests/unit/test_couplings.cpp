@@ -237,6 +237,23 @@ TEST(Couplings, SemidiscreteEvalEverySetsTheChi2Checks) {
   }
 }
 
+// "average" selects the iterate averaging; anything but "tail" or "suffix" is refused by name.
+TEST(Couplings, SemidiscreteAverageIsTailOrSuffix) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  coupling::TargetSampler t(data(200), true, 9);
+  EXPECT_EQ(coupling::parse_semidiscrete_spec({{"type", "semidiscrete"}}, "coupling").opts.average, ot::Averaging::Tail);
+  EXPECT_EQ(coupling::parse_semidiscrete_spec({{"type", "semidiscrete"}, {"average", "suffix"}}, "coupling").opts.average,
+            ot::Averaging::Suffix);
+  for (const cfg::json& bad : {cfg::json("mean"), cfg::json(""), cfg::json(0.5), cfg::json(nullptr)}) {
+    try {
+      coupling::SemidiscreteCoupling({{"type", "semidiscrete"}, {"average", bad}}, mu, t, 9);
+      ADD_FAILURE() << "average " << bad.dump() << " accepted";
+    } catch (const fm::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("coupling.average"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // An approximate index as the pairing's search (issue 23 §3): the coupling pairs through it and
 // reports its recall and χ² beside the exact search's; misuse is refused before the fit.
 TEST(Couplings, SemidiscreteWithAnApproximateIndexReportsItsQuality) {

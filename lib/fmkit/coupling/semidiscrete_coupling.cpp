@@ -10,7 +10,7 @@
 namespace fm::coupling {
 
 SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::string& w) {
-  cfg::expect_keys(spec, w, {"type", "eps_rel", "target_chi2", "steps", "batch", "lr", "eval_every", "beta", "mips"});
+  cfg::expect_keys(spec, w, {"type", "eps_rel", "target_chi2", "steps", "batch", "lr", "eval_every", "average", "beta", "mips"});
   SemidiscreteSpec sp;
   sp.eps_rel = cfg::number_or(spec, "eps_rel", 0.0, w);
   if (!(sp.eps_rel >= 0)) usage_error(w + ".eps_rel: expected a number >= 0");
@@ -24,6 +24,7 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
   // a coarse level (claim 3's snapshots) needs fine checks: the Polyak average that starts halfway
   // took 8gaussians from χ² 0.29 to below 0.01 within one default interval.
   sp.opts.eval_every = spec.contains("eval_every") ? cfg::count(spec, "eval_every", w, 1, cfg::kMaxSteps) : 0;
+  if (spec.contains("average")) sp.opts.average = ot::parse_averaging(cfg::string(spec, "average", w), w + ".average");
   // β weighs the label part of the augmented cost; above 1e6 the augmented keys lose the point
   // part to rounding (the per-class problem, β = ∞, is the key left out).
   if (spec.contains("beta")) {

@@ -40,7 +40,8 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
 
 class SemidiscreteCoupling : public Coupling {
  public:
-  // spec: {"type": "semidiscrete", "eps_rel" (0), "target_chi2" (0.05), "steps", "batch", "lr", "beta"}
+  // spec: {"type": "semidiscrete", "eps_rel" (0), "target_chi2" (0.05), "steps", "batch", "lr", "eval_every",
+  //        "average" ("tail" or "suffix"), "beta", "mips"}
   SemidiscreteCoupling(const cfg::json& spec, dist::DistributionPtr source, const TargetSampler& target,
                        std::uint64_t seed);
   void draw(long step, Index n, PairBatch& out) override;

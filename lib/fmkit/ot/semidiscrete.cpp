@@ -215,6 +215,14 @@ Vec potential_for_sqeuclid(const Vec& g_dot, const Mat& y) {
   return centred(2 * g_dot + y.rowwise().squaredNorm());
 }
 
+Averaging parse_averaging(const std::string& name, const std::string& where) {
+  if (name == "tail") return Averaging::Tail;
+  if (name == "suffix") return Averaging::Suffix;
+  usage_error(where + ": expected \"tail\" or \"suffix\", got \"" + name + "\"");
+}
+
+std::string to_string(Averaging a) { return a == Averaging::Suffix ? "suffix" : "tail"; }
+
 void SemidiscreteOptions::validate() const {
   const auto finite_nonneg = [](double x, const char* name) {
     if (!(x >= 0) || !std::isfinite(x)) usage_error(std::string("semidiscrete: ") + name + " must be a finite number >= 0");
@@ -291,6 +299,10 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
   Vec g = Vec::Zero(N), gbar = g;
   const long avg0 = static_cast<long>(o.average_from * static_cast<double>(K));
   long averaged = 0;
+  // Suffix averaging: sums of the previous and the current doubling epoch, counted from the first
+  // step after the ε warm-up (iterates of a larger ε are not averaged).
+  Vec sum_prev = Vec::Zero(N), sum_cur = Vec::Zero(N);
+  long n_prev = 0, n_cur = 0, epoch_end = every;
   Progress bar("semidiscrete SGD", K);
   r.status = Status::MaxIterations;
   for (long k = 0; k < K; ++k) {
@@ -307,7 +319,21 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
       r.iterations = k + 1;
       break;
     }
-    if (k < avg0) {
+    if (o.average == Averaging::Suffix) {
+      if (warm > 0) {
+        gbar = g;
+      } else {
+        if (n_prev + n_cur == epoch_end) {  // the current epoch is full: it becomes the previous one
+          sum_prev.swap(sum_cur);
+          sum_cur.setZero();
+          n_prev = n_cur;
+          n_cur = 0;
+          epoch_end *= 2;
+        }
+        sum_cur += g;
+        ++n_cur;
+      }
+    } else if (k < avg0) {
       gbar = g;
     } else {
       ++averaged;
@@ -316,6 +342,8 @@ SemidiscreteResult semidiscrete(const dist::Distribution& source, const Mat& y, 
     r.iterations = k + 1;
     const bool last = k + 1 == K;
     if ((k + 1) % every == 0 || last) {
+      if (o.average == Averaging::Suffix && n_prev + n_cur > 0)
+        gbar = (sum_prev + sum_cur) / static_cast<double>(n_prev + n_cur);
       const Chi2 c = chi2_estimate(eval, y, gbar, b, o.eps);
       r.history_step.push_back(k + 1);
       r.history_chi2.push_back(c.value);
