@@ -299,7 +299,7 @@ TEST(SemidiscreteCheck, SuffixAverageStopsEarlyAtTheExactPotential) {
 
 // The fused column sums (no n × N matrix) are the materialised softmax's, for batch sizes around
 // the 32-row blocks and 128-row chunks, atom counts around the 64-atom blocks (at ε = 0.01 most
-// blocks lie more than 60 below the row maximum and are skipped), with zero-weight atoms (which
+// blocks lie more than 37 + log N below the row maximum and are skipped), with zero-weight atoms (which
 // must get exactly 0).
 TEST(SemidiscreteCheck, SoftCellSumsAreTheSoftmaxColumnSums) {
   Rng rng(17, "soft_sums/check");
