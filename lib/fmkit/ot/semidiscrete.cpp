@@ -92,7 +92,8 @@ SoftCellSums soft_cell_sums(const Mat& x, const Mat& y, const Vec& g, const Vec&
   const Index n = x.rows(), N = y.rows();
   // 128-row chunks are the units of work and of summation (fixed, so the thread count cannot
   // change the sums); 32-row blocks keep one block's weights (32 × N) small. Materialising the
-  // n × N weights cost 137 ms per SGD step at n = 1000, N = 16 000, d = 8, mostly memory traffic.
+  // n × N weights and summing them cost 80–124 ms per SGD step at n = 1000, N = 16 000, d = 8
+  // (bench_ot BM_SoftColumnSums), mostly memory traffic and the exp.
   constexpr Index kChunk = 128, kBlock = 32, kB = 64;  // kB: atoms per block of the exp's skip test
   // Entries more than kCut below the row maximum are skipped: each weighs under e^-kCut of the
   // largest, all of them together under N e^-kCut = 1e-16, the sum's rounding.
