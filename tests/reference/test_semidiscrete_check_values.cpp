@@ -12,6 +12,7 @@
 #include "fmkit/dist/gaussian.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/semidiscrete.hpp"
+#include "fmkit/ot/soft_cells.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
 
 using namespace fm;
@@ -326,6 +327,47 @@ TEST(SemidiscreteCheck, SoftCellSumsAreTheSoftmaxColumnSums) {
     }
   }
   }
+}
+
+// The fused draw is the inverse CDF of each softmax row, scanned in atom order as the materialised
+// weights would be: the same atom for every row, at ε small enough that most blocks are skipped
+// and large enough that none is; zero-weight atoms are never drawn.
+TEST(SemidiscreteCheck, SoftCellDrawIsTheInverseCdfOfTheSoftmaxRow) {
+  Rng rng(19, "soft_draw/check");
+  for (const Index N : {Index(1), Index(37), Index(64), Index(65), Index(700)}) {
+    const Mat y = rng.normal(N, 4);
+    const Vec g = rng.normal(N, 1).col(0);
+    Vec b(N);
+    for (Index j = 0; j < N; ++j) b[j] = rng.uniform();
+    if (N > 20) b[3] = b[20] = 0;
+    b /= b.sum();
+    for (const Index n : {Index(1), Index(31), Index(32), Index(33), Index(300)}) {
+      const Mat x = rng.normal(n, 4);
+      std::vector<double> u(static_cast<std::size_t>(n));
+      for (double& v : u) v = rng.uniform();
+      for (const double eps : {0.01, 0.05, 1.0}) {
+        const Mat s = cell_weights(x, y, g, b, eps);
+        const std::vector<Index> j = soft_cell_draw(x, y, g, b, eps, u);
+        ASSERT_EQ(static_cast<Index>(j.size()), n);
+        for (Index i = 0; i < n; ++i) {
+          double acc = 0;
+          Index ref = N - 1;
+          for (Index k = 0; k < N; ++k) {
+            acc += s(i, k);
+            if (u[static_cast<std::size_t>(i)] < acc) {
+              ref = k;
+              break;
+            }
+          }
+          EXPECT_EQ(j[static_cast<std::size_t>(i)], ref) << N << " " << n << " " << eps << " row " << i;
+          EXPECT_GT(b[j[static_cast<std::size_t>(i)]], 0.0);
+        }
+      }
+    }
+  }
+  const Mat x = rng.normal(3, 4), y = rng.normal(5, 4);
+  EXPECT_THROW(soft_cell_draw(x, y, Vec::Zero(5), Vec::Constant(5, 0.2), 0.1, {0.5}), std::exception);
+  EXPECT_THROW(soft_cell_draw(x, y, Vec::Zero(5), Vec::Constant(5, 0.2), 0.0, {0.1, 0.2, 0.3}), std::exception);
 }
 
 // The U-statistic equals the brute-force sum over ordered pairs, and is unbiased for a

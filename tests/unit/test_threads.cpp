@@ -11,6 +11,7 @@
 #include "fmkit/core/threads.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/semidiscrete.hpp"
+#include "fmkit/ot/soft_cells.hpp"
 
 using namespace fm;
 
@@ -69,6 +70,20 @@ TEST(Threads, SoftCellSumsGiveTheSameBitsSerialAndThreaded) {
   const ot::SoftCellSums s2 = ot::soft_cell_sums(x, y, g, b, 0.2, true);
   EXPECT_TRUE(s1.col == s2.col);
   EXPECT_TRUE(s1.col2 == s2.col2);
+}
+
+TEST(Threads, SoftCellDrawGivesTheSameAtomsSerialAndThreaded) {
+  ThreadCount keep;
+  Rng rng(7, "threads/soft_draw");
+  const Mat x = rng.normal(1000, 3), y = rng.normal(300, 3);
+  const Vec g = rng.normal(300, 1).col(0), b = Vec::Constant(300, 1.0 / 300);
+  std::vector<double> u(1000);
+  for (double& v : u) v = rng.uniform();
+  set_threads(1);
+  const std::vector<Index> a1 = ot::soft_cell_draw(x, y, g, b, 0.2, u);
+  set_threads(2);
+  const std::vector<Index> a2 = ot::soft_cell_draw(x, y, g, b, 0.2, u);
+  EXPECT_EQ(a1, a2);
 }
 
 // Units side by side: every unit runs once, wholly on one thread (a kernel inside it gets no team),

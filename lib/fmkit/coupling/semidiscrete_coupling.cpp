@@ -6,6 +6,7 @@
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/semidiscrete_labels.hpp"
+#include "fmkit/ot/soft_cells.hpp"
 
 namespace fm::coupling {
 
@@ -151,18 +152,6 @@ std::vector<Index> SemidiscreteCoupling::source_classes(long step, Index n) cons
   return ot::draw_classes(class_freq_, n, rng);
 }
 
-// ε > 0: the atom (a column of the softmax cell weights) paired with query row i, by inverse CDF.
-Index SemidiscreteCoupling::pick(const Mat& weights, Index i, Rng& rng) {
-  const double u = rng.uniform();
-  double acc = 0;
-  Index j = 0;
-  for (; j + 1 < weights.cols(); ++j) {
-    acc += weights(i, j);
-    if (u < acc) break;
-  }
-  return j;
-}
-
 void SemidiscreteCoupling::draw(long step, Index n, PairBatch& out) {
   Rng rng(seed_, "train/source", static_cast<std::uint64_t>(step));
   out.x0 = source_->sample(n, rng);
@@ -177,9 +166,12 @@ void SemidiscreteCoupling::draw(long step, Index n, PairBatch& out) {
       for (Index i = 0; i < q.rows(); ++i) atom[static_cast<std::size_t>(i)] = cell.rows[static_cast<std::size_t>(j[static_cast<std::size_t>(i)])];
       return;
     }
-    const Mat s = ot::cell_weights(q, cell.y, cell.fit.g, cell.b, eps_);
-    for (Index i = 0; i < q.rows(); ++i)
-      atom[static_cast<std::size_t>(i)] = cell.rows[static_cast<std::size_t>(pick(s, i, pick_rng))];
+    // ε > 0: each query's atom drawn from its softmax cell weights by inverse CDF, one uniform per
+    // query in query order.
+    std::vector<double> u(static_cast<std::size_t>(q.rows()));
+    for (double& v : u) v = pick_rng.uniform();
+    const auto j = ot::soft_cell_draw(q, cell.y, cell.fit.g, cell.b, eps_, u);
+    for (Index i = 0; i < q.rows(); ++i) atom[static_cast<std::size_t>(i)] = cell.rows[static_cast<std::size_t>(j[static_cast<std::size_t>(i)])];
   };
   std::vector<Index> atom;
   if (z_.empty()) {

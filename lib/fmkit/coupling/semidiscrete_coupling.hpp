@@ -61,7 +61,6 @@ class SemidiscreteCoupling : public Coupling {
   };
   void fit_cell(Cell& cell, const dist::Distribution& source, const ot::SemidiscreteOptions& o);
   void measure_mips();
-  static Index pick(const Mat& weights, Index i, Rng& rng);
   std::vector<Index> source_classes(long step, Index n) const;
 
   dist::DistributionPtr source_;

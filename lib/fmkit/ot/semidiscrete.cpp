@@ -15,6 +15,7 @@
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/sinkhorn.hpp"
+#include "fmkit/ot/soft_cells.hpp"
 
 namespace fm::ot {
 namespace {
@@ -85,93 +86,6 @@ Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double 
     }
   }
   return s;
-}
-
-SoftCellSums soft_cell_sums(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double eps, bool squares) {
-  FM_REQUIRE(eps > 0, "soft_cell_sums: eps must be > 0 (eps = 0 counts cells by MIPS)");
-  const Index n = x.rows(), N = y.rows();
-  // 128-row chunks are the units of work and of summation (fixed, so the thread count cannot
-  // change the sums); 32-row blocks keep one block's weights (32 × N) small. Materialising the
-  // n × N weights and summing them cost 80–124 ms per SGD step at n = 1000, N = 16 000, d = 8
-  // (bench_ot BM_SoftColumnSums), mostly memory traffic and the exp.
-  constexpr Index kChunk = 128, kBlock = 32, kB = 64;  // kB: atoms per block of the exp's skip test
-  // Entries more than kCut below the row maximum are skipped: each weighs under e^-kCut of the
-  // largest, all of them together under N e^-kCut = 1e-16, the sum's rounding.
-  const double kCut = 36.85 + std::log(static_cast<double>(N));
-  const Index blocks = (N + kB - 1) / kB;
-  const Index chunks = (n + kChunk - 1) / kChunk;
-  const Mat y_eps = y / eps;
-  // log b_j + g_j/ε, the GEMM's starting values; −∞ for a zero-weight atom, which gets weight
-  // exactly 0 below.
-  Vec shift(N);
-  for (Index j = 0; j < N; ++j)
-    shift[j] = b[j] > 0 ? g[j] / eps + std::log(b[j]) : -std::numeric_limits<double>::infinity();
-  std::vector<Vec> part(static_cast<std::size_t>(chunks)), part2(static_cast<std::size_t>(squares ? chunks : 0));
-#pragma omp parallel for schedule(dynamic) if (fm::worth_threads(static_cast<double>(n) * static_cast<double>(N)))
-  for (Index c = 0; c < chunks; ++c) {
-    Vec acc = Vec::Zero(N), acc2 = squares ? Vec::Zero(N) : Vec();
-    Mat s(kBlock, N);
-    std::vector<double> bmax(static_cast<std::size_t>(blocks));
-    const Index end = std::min(n, (c + 1) * kChunk);
-    for (Index i0 = c * kChunk; i0 < end; i0 += kBlock) {
-      const Index rows = std::min(kBlock, end - i0);
-      // The GEMM accumulates onto the shifts: no zeroing pass and no separate add.
-      s.topRows(rows).rowwise() = shift.transpose();
-      s.topRows(rows).noalias() += x.middleRows(i0, rows) * y_eps.transpose();
-      for (Index i = 0; i < rows; ++i) {
-        double* r = s.data() + i * N;
-        // Block maxima, then the exp and the sums on the blocks that reach within kCut of the row
-        // maximum only. At small ε most blocks are skipped: the exp polynomial was the kernel's cost.
-        double top = -std::numeric_limits<double>::infinity();
-        for (Index q = 0; q < blocks; ++q) {
-          bmax[static_cast<std::size_t>(q)] = simd_max(r + q * kB, std::min(kB, N - q * kB));
-          top = std::max(top, bmax[static_cast<std::size_t>(q)]);
-        }
-        const double cut = top - kCut;
-        double sum = 0;
-        for (Index q = 0; q < blocks; ++q) {
-          if (bmax[static_cast<std::size_t>(q)] < cut) continue;
-          double* rq = r + q * kB;
-          const double* bq = b.data() + q * kB;
-          const Index len = std::min(kB, N - q * kB);
-          double part_sum = 0;
-#pragma omp simd reduction(+ : part_sum)
-          for (Index j = 0; j < len; ++j) {
-            rq[j] = bq[j] > 0 ? exp_fast(rq[j] - top) : 0.0;
-            part_sum += rq[j];
-          }
-          sum += part_sum;
-        }
-        const double inv = 1 / sum;
-        for (Index q = 0; q < blocks; ++q) {
-          if (bmax[static_cast<std::size_t>(q)] < cut) continue;
-          const double* rq = r + q * kB;
-          double* a = acc.data() + q * kB;
-          const Index len = std::min(kB, N - q * kB);
-          if (squares) {
-            double* a2 = acc2.data() + q * kB;
-#pragma omp simd
-            for (Index j = 0; j < len; ++j) {
-              const double w = rq[j] * inv;
-              a[j] += w;
-              a2[j] += w * w;
-            }
-          } else {
-#pragma omp simd
-            for (Index j = 0; j < len; ++j) a[j] += rq[j] * inv;
-          }
-        }
-      }
-    }
-    part[static_cast<std::size_t>(c)] = std::move(acc);
-    if (squares) part2[static_cast<std::size_t>(c)] = std::move(acc2);
-  }
-  SoftCellSums out{Vec::Zero(N), squares ? Vec::Zero(N) : Vec()};
-  for (Index c = 0; c < chunks; ++c) {
-    out.col += part[static_cast<std::size_t>(c)];
-    if (squares) out.col2 += part2[static_cast<std::size_t>(c)];
-  }
-  return out;
 }
 
 double chi2_u_statistic(const Vec& col, const Vec& col2, const Vec& b, double B) {

@@ -82,15 +82,6 @@ double reference_cost_std(const dist::Distribution& source, const Mat& y, const 
 // Softmax (ε > 0) or one-hot (ε = 0) cell weights s(x)_j of a batch: n × N.
 Mat cell_weights(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double eps);
 
-// Column sums of the softmax cell weights of a batch (ε > 0), and of their squares when `squares`,
-// without the n × N matrix: rows are taken in fixed blocks whose weights live only in one thread's
-// buffer, and the blocks' partial sums are added in block order, so the result does not depend on
-// the thread count. Equal to cell_weights(x, y, g, b, eps).colwise().sum() up to rounding.
-struct SoftCellSums {
-  Vec col, col2;  // col2 empty unless squares
-};
-SoftCellSums soft_cell_sums(const Mat& x, const Mat& y, const Vec& g, const Vec& b, double eps, bool squares);
-
 // The unbiased χ²(m‖b) estimate of one batch of B draws, from its cell weights' column sums `col`
 // and column sums of squares `col2` (equal for a hard assignment: the counts).
 double chi2_u_statistic(const Vec& col, const Vec& col2, const Vec& b, double B);
