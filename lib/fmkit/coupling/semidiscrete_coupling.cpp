@@ -160,17 +160,17 @@ void SemidiscreteCoupling::draw(long step, Index n, PairBatch& out) {
   Rng pick_rng(seed_, "train/pairing", static_cast<std::uint64_t>(step));
   // The atoms (training-set rows) of queries q in cell `cell`.
   auto pair = [&](const Cell& cell, const Mat& q, std::vector<Index>& atom) {
-    atom.resize(static_cast<std::size_t>(q.rows()));
+    // The cell's atom of each query: its argmax at ε = 0; at ε > 0 drawn from its softmax cell
+    // weights by inverse CDF, one uniform per query in query order.
+    std::vector<Index> j;
     if (cell.mips) {
-      const auto j = cell.mips->argmax(q);
-      for (Index i = 0; i < q.rows(); ++i) atom[static_cast<std::size_t>(i)] = cell.rows[static_cast<std::size_t>(j[static_cast<std::size_t>(i)])];
-      return;
+      j = cell.mips->argmax(q);
+    } else {
+      std::vector<double> u(static_cast<std::size_t>(q.rows()));
+      for (double& v : u) v = pick_rng.uniform();
+      j = ot::soft_cell_draw(q, cell.y, cell.fit.g, cell.b, eps_, u);
     }
-    // ε > 0: each query's atom drawn from its softmax cell weights by inverse CDF, one uniform per
-    // query in query order.
-    std::vector<double> u(static_cast<std::size_t>(q.rows()));
-    for (double& v : u) v = pick_rng.uniform();
-    const auto j = ot::soft_cell_draw(q, cell.y, cell.fit.g, cell.b, eps_, u);
+    atom.resize(static_cast<std::size_t>(q.rows()));
     for (Index i = 0; i < q.rows(); ++i) atom[static_cast<std::size_t>(i)] = cell.rows[static_cast<std::size_t>(j[static_cast<std::size_t>(i)])];
   };
   std::vector<Index> atom;
