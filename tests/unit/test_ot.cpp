@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -240,6 +241,60 @@ TEST(Cost, SquaredEuclideanMatchesTheDirectSum) {
   for (Index i = 0; i < x.rows(); ++i)
     for (Index j = 0; j < y.rows(); ++j) EXPECT_NEAR(C(i, j), (x.row(i) - y.row(j)).squaredNorm(), 1e-12);
   EXPECT_GE(sq_euclidean_cost(x, x).minCoeff(), 0.0);  // round-off never makes a cost negative
+}
+
+// The dot cost −x·y, for shapes on and off the GEMM kernel's block sizes (it is written straight into
+// the row-major result with the sign as GEMM's alpha).
+TEST(Cost, DotMatchesTheDirectSum) {
+  Rng rng(7, "cost/dot");
+  for (const auto& [n, m, d] : {std::array<Index, 3>{37, 53, 3}, {64, 64, 8}, {1, 9, 4}, {9, 1, 4}, {333, 77, 10}}) {
+    const Mat x = rng.normal(n, d), y = rng.normal(m, d);
+    const Mat C = cost_matrix(x, y, CostKind::Dot);
+    ASSERT_EQ(C.rows(), n);
+    ASSERT_EQ(C.cols(), m);
+    for (Index i = 0; i < n; ++i)
+      for (Index j = 0; j < m; ++j) EXPECT_NEAR(C(i, j), -x.row(i).dot(y.row(j)), 1e-12) << n << " " << m;
+  }
+}
+
+// Row draws from the plan without the plan: the same columns as an inverse-CDF scan of sinkhorn_plan's
+// rows (the coupling's old way), for square and rectangular plans and row lengths on and off the
+// packet size; bad uniforms, wrong sizes and a failed solve are refused.
+TEST(Sinkhorn, RowDrawsAreTheInverseCdfOfThePlansRows) {
+  Rng rng(8, "sinkhorn/row-draws");
+  for (const auto& [n, m] : {std::array<Index, 2>{64, 64}, {37, 53}, {256, 256}, {5, 1}, {1, 7}, {300, 130}}) {
+    const Mat C = cost_matrix(rng.normal(n, 3), rng.normal(m, 3), CostKind::SqEuclid);
+    SinkhornOptions o;
+    o.eps = 0.05 * cost_std(C) + 1e-3;
+    o.tol = 1e-6;
+    const SinkhornResult r = sinkhorn(C, uniform(n), uniform(m), o);
+    const Mat P = sinkhorn_plan(C, uniform(n), uniform(m), r);
+    std::vector<double> u(static_cast<std::size_t>(n));
+    for (double& ui : u) ui = rng.uniform();
+    u[0] = 0.0;  // the first column with positive mass
+    const std::vector<Index> js = sinkhorn_row_draws(C, uniform(n), uniform(m), r, u);
+    ASSERT_EQ(static_cast<Index>(js.size()), n);
+    for (Index i = 0; i < n; ++i) {
+      const double target = u[static_cast<std::size_t>(i)] * P.row(i).sum();
+      double acc = 0;
+      Index j = 0;
+      for (; j + 1 < m; ++j) {
+        acc += P(i, j);
+        if (target < acc) break;
+      }
+      EXPECT_EQ(js[static_cast<std::size_t>(i)], j) << n << "x" << m << " row " << i;
+    }
+  }
+  const Mat C = cost_matrix(rng.normal(8, 2), rng.normal(8, 2), CostKind::SqEuclid);
+  SinkhornOptions o;
+  o.eps = cost_std(C);
+  const SinkhornResult r = sinkhorn(C, uniform(8), uniform(8), o);
+  EXPECT_THROW(sinkhorn_row_draws(C, uniform(8), uniform(8), r, std::vector<double>(8, 1.0)), fm::Error);
+  EXPECT_THROW(sinkhorn_row_draws(C, uniform(8), uniform(8), r, std::vector<double>(8, -0.1)), fm::Error);
+  EXPECT_THROW(sinkhorn_row_draws(C, uniform(8), uniform(8), r, std::vector<double>(7, 0.5)), fm::Error);
+  SinkhornResult bad = r;
+  bad.status = Status::NumericalError;
+  EXPECT_THROW(sinkhorn_row_draws(C, uniform(8), uniform(8), bad, std::vector<double>(8, 0.5)), fm::Error);
 }
 
 // 1-D squared-Euclidean OT is the monotone (quantile) coupling: its cost by merging the CDFs.

@@ -9,8 +9,10 @@
 
 #include "fmkit/core/rng.hpp"
 #include "fmkit/core/threads.hpp"
+#include "fmkit/ot/cost.hpp"
 #include "fmkit/ot/mips.hpp"
 #include "fmkit/ot/semidiscrete.hpp"
+#include "fmkit/ot/sinkhorn.hpp"
 #include "fmkit/ot/soft_cells.hpp"
 
 using namespace fm;
@@ -125,4 +127,23 @@ TEST(Threads, UnitsRethrowTheFirstError) {
     }
     EXPECT_LT(started.load(), 1000) << t;
   }
+}
+
+// Sinkhorn row draws above the team threshold: each row is one thread's, with the caller's uniform.
+TEST(Threads, SinkhornRowDrawsAreTheSameSerialAndThreaded) {
+  ThreadCount keep;
+  Rng rng(9, "threads/sinkhorn-rows");
+  const Index n = 300, m = 130;
+  const Mat C = ot::cost_matrix(rng.normal(n, 3), rng.normal(m, 3), ot::CostKind::SqEuclid);
+  const Vec a = Vec::Constant(n, 1.0 / n), b = Vec::Constant(m, 1.0 / m);
+  ot::SinkhornOptions o;
+  o.eps = 0.05 * ot::cost_std(C);
+  const ot::SinkhornResult r = ot::sinkhorn(C, a, b, o);
+  std::vector<double> u(static_cast<std::size_t>(n));
+  for (double& ui : u) ui = rng.uniform();
+  set_threads(2);
+  ASSERT_TRUE(worth_threads(static_cast<double>(n * m)));
+  const std::vector<Index> two = ot::sinkhorn_row_draws(C, a, b, r, u);
+  set_threads(1);
+  EXPECT_EQ(ot::sinkhorn_row_draws(C, a, b, r, u), two);
 }

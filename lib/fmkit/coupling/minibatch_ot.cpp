@@ -175,23 +175,20 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
   err_sum_ += marginal_error;
   err_max_ = std::max(err_max_, marginal_error);
   entropy_sum_ += r.entropy;
-  const Mat P = ot::sinkhorn_plan(C, a, a, r);
   Rng pick(seed_, "train/pairing", static_cast<std::uint64_t>(step) * 1024 + static_cast<std::uint64_t>(block));
   if (partner) partner->resize(static_cast<std::size_t>(n));
-  if (spec_.sampling == "row") {
-    for (Index i = 0; i < n; ++i) {  // j ~ P_i· / a_i by inverse CDF (rows are exact)
-      const double u = pick.uniform() * P.row(i).sum();
-      double acc = 0;
-      Index j = 0;
-      for (; j + 1 < n; ++j) {
-        acc += P(i, j);
-        if (u < acc) break;
-      }
+  if (spec_.sampling == "row") {  // j ~ P_i· / a_i by inverse CDF (rows are exact), one uniform per row
+    std::vector<double> u(static_cast<std::size_t>(n));
+    for (double& ui : u) ui = pick.uniform();
+    const std::vector<Index> js = ot::sinkhorn_row_draws(C, a, a, r, u);
+    for (Index i = 0; i < n; ++i) {
+      const Index j = js[static_cast<std::size_t>(i)];
       out.x1.row(r0 + i) = x1.row(j);
       if (partner) (*partner)[static_cast<std::size_t>(i)] = j;
     }
     return;
   }
+  const Mat P = ot::sinkhorn_plan(C, a, a, r);
   std::vector<double> cdf(static_cast<std::size_t>(n * n));
   double acc = 0;
   for (Index k = 0; k < n * n; ++k) cdf[static_cast<std::size_t>(k)] = acc += P(k / n, k % n);

@@ -69,6 +69,13 @@ SinkhornResult sinkhorn(const Mat& C, const Vec& a, const Vec& b, const Sinkhorn
 // The plan of a solution (n × m).
 Mat sinkhorn_plan(const Mat& C, const Vec& a, const Vec& b, const SinkhornResult& r);
 
+// One column per row of the plan by inverse CDF, without the n × m plan: row i's draw is the j
+// where u_i · Σ_k P_ik first falls below P_i1 + … + P_ij. u (n values in [0, 1)) is the caller's,
+// so draws depend neither on the thread count nor on the schedule. Each row is computed with
+// sinkhorn_plan's operations in its order.
+std::vector<Index> sinkhorn_row_draws(const Mat& C, const Vec& a, const Vec& b, const SinkhornResult& r,
+                                      const std::vector<double>& u);
+
 // The soft c-transform f(x_i) = −ε log Σ_j b_j exp((g_j − C_ij)/ε): warm starts on new points.
 Vec soft_c_transform(const Mat& C, const Vec& b, const Vec& g, double eps);
 
