@@ -29,6 +29,17 @@ def usage(msg):
     sys.exit(2)
 
 
+def integer(text, name, lo, hi):
+    """An integer flag in [lo, hi], else one line and exit 2 (nan, 1e12 and -1 included)."""
+    try:
+        v = int(text)
+    except ValueError:
+        usage(f"{name}: expected an integer in [{lo}, {hi}], got {text!r}")
+    if not lo <= v <= hi:
+        usage(f"{name}: expected an integer in [{lo}, {hi}], got {text!r}")
+    return v
+
+
 def best_time(fn, repeats):
     best, out = float("inf"), None
     for _ in range(repeats):
@@ -41,13 +52,11 @@ def best_time(fn, repeats):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("build", help="the CMake build directory (with bin/fm-ot)")
-    ap.add_argument("--repeats", type=int, default=5, help="calls per solver; the best is kept (>= 1)")
-    ap.add_argument("--threads", type=int, default=1, help="fm-ot's --threads (the assignment is serial)")
+    ap.add_argument("--repeats", default="5", help="calls per solver; the best is kept (1 to 1000)")
+    ap.add_argument("--threads", default="1", help="fm-ot's --threads (the assignment is serial; 0 = all cores)")
     a = ap.parse_args()
-    if not 1 <= a.repeats <= 1000:
-        usage("--repeats: expected an integer in [1, 1000]")
-    if a.threads < 0:
-        usage("--threads: expected an integer >= 0")
+    a.repeats = integer(a.repeats, "--repeats", 1, 1000)
+    a.threads = integer(a.threads, "--threads", 0, os.cpu_count() or 1)
     fm_ot = os.path.join(a.build, "bin", "fm-ot")
     if not os.access(fm_ot, os.X_OK):
         usage(f"BUILD_DIR: no executable {fm_ot}")
