@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/inverse_cdf.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/assignment.hpp"
 #include "fmkit/ot/network_simplex.hpp"
@@ -189,13 +190,9 @@ void MinibatchOtCoupling::pair_block(long step, Index block, const Mat& x0, cons
     return;
   }
   const Mat P = ot::sinkhorn_plan(C, a, a, r);
-  std::vector<double> cdf(static_cast<std::size_t>(n * n));
-  double acc = 0;
-  for (Index k = 0; k < n * n; ++k) cdf[static_cast<std::size_t>(k)] = acc += P(k / n, k % n);
+  const CumulativeWeights cdf(P.data(), P.size());  // the plan's entries in row-major order
   for (Index q = 0; q < n; ++q) {
-    const double u = pick.uniform() * acc;
-    const auto k = static_cast<Index>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
-    const Index kk = std::min(k, n * n - 1);
+    const Index kk = cdf.pick(pick.uniform() * cdf.total());
     out.x0.row(r0 + q) = x0.row(kk / n);
     out.x1.row(r0 + q) = x1.row(kk % n);
     if (partner) (*partner)[static_cast<std::size_t>(q)] = kk % n;

@@ -13,19 +13,15 @@ Atoms::Atoms(Mat y, Vec b) : y_(std::move(y)), b_(std::move(b)) {
   if (!y_.allFinite() || !b_.allFinite() || b_.minCoeff() < 0)
     usage_error("atoms: atoms and weights must be finite and the weights non-negative");
   if (std::abs(b_.sum() - 1.0) > 1e-9) usage_error("atoms: weights must sum to 1");
-  cumulative_.resize(b_.size());
-  double c = 0;
-  for (Index j = 0; j < b_.size(); ++j) cumulative_[j] = (c += b_[j]);
-  cumulative_[b_.size() - 1] = 1.0;  // so a uniform draw below 1 always finds an atom
+  cumulative_ = CumulativeWeights(b_);
 }
 
 Mat Atoms::sample(Index n, Rng& rng) const {
   Mat out(n, y_.cols());
   for (Index i = 0; i < n; ++i) {
-    const double u = rng.uniform();
-    // The first atom whose cumulative weight exceeds u (atoms of weight 0 are never chosen).
-    const auto it = std::upper_bound(cumulative_.data(), cumulative_.data() + cumulative_.size(), u);
-    out.row(i) = y_.row(std::min<Index>(it - cumulative_.data(), y_.rows() - 1));
+    // The weights sum to 1 within 1e-9, so u is not scaled; a u above their rounded total takes
+    // the last atom.
+    out.row(i) = y_.row(cumulative_.pick(rng.uniform()));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // Spec {"type":"atoms","m":100,"dim":2,"weights":"uniform"|"dirichlet","seed":0}; the atoms and
 // weights depend on that seed only, so every program that reads the spec sees the same set.
 #pragma once
+#include "fmkit/core/inverse_cdf.hpp"
 #include "fmkit/dist/distribution.hpp"
 
 namespace fm::dist {
@@ -23,7 +24,7 @@ class Atoms : public Distribution {
  private:
   Mat y_;
   Vec b_;
-  Vec cumulative_;
+  CumulativeWeights cumulative_;
 };
 
 // The GD generator; `weights` is "uniform" or "dirichlet".

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/inverse_cdf.hpp"
 
 namespace fm::dist {
 
@@ -31,12 +32,7 @@ Mat GaussianMixture::sample_labelled(Index n, Rng& rng, std::vector<Index>& labe
   labels.assign(static_cast<std::size_t>(n), 0);
   for (Index i = 0; i < n; ++i) {
     // Inverse-CDF draw of the component label, then one Gaussian draw.
-    double u = rng.uniform(), acc = 0;
-    std::size_t k = 0;
-    for (; k + 1 < comps_.size(); ++k) {
-      acc += weights_[static_cast<Index>(k)];
-      if (u < acc) break;
-    }
+    const auto k = static_cast<std::size_t>(inverse_cdf(weights_.data(), weights_.size(), rng.uniform()));
     Vec z(dim());
     for (Index j = 0; j < dim(); ++j) z[j] = rng.normal();
     x.row(i) = (comps_[k].mean() + comps_[k].chol() * z).transpose();

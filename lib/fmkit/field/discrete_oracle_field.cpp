@@ -5,6 +5,7 @@
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
+#include "fmkit/core/inverse_cdf.hpp"
 #include "fmkit/core/threads.hpp"
 
 namespace fm::field {
@@ -183,14 +184,7 @@ std::vector<Index> DiscreteOracleField::draw_atoms(const Mat& x0, Rng& rng) cons
       for (Index k = 0; k < n; ++k) lw[k] = log_b_[k] + (g_[k] + x0.row(i).dot(y_.row(k))) / eps_;
     }
     softmax_in_place(lw.data(), n);
-    const double u = rng.uniform();
-    double c = 0;
-    Index pick = n - 1;
-    for (Index k = 0; k < n; ++k)
-      if (lw[k] > 0 && (c += lw[k]) > u) {
-        pick = k;
-        break;
-      }
+    Index pick = inverse_cdf(lw.data(), n, rng.uniform());
     while (lw[pick] <= 0) --pick;  // rounding left u above the total: the last atom with mass
     j[static_cast<std::size_t>(i)] = pick;
   }

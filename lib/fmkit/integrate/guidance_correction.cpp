@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/inverse_cdf.hpp"
 #include "fmkit/core/rng.hpp"
 
 namespace fm::integrate {
@@ -42,13 +43,7 @@ CorrectedGuidance corrected_guidance(const field::VelocityField& v1, const field
     const Vec lw = out.log_w.segment(g * r, r);
     const Vec w = (lw.array() - lw.maxCoeff()).exp();
     ess += w.sum() * w.sum() / w.squaredNorm() / static_cast<double>(r);
-    const double u = pick.uniform() * w.sum();
-    double acc = 0;
-    Index j = 0;
-    for (; j + 1 < r; ++j) {
-      acc += w[j];
-      if (u < acc) break;
-    }
+    const Index j = inverse_cdf(w.data(), r, pick.uniform() * w.sum());
     out.x.row(g) = x.row(g * r + j);
   }
   out.ess = ess / static_cast<double>(n);

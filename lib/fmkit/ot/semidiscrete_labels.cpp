@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/inverse_cdf.hpp"
 #include "fmkit/core/timer.hpp"
 
 namespace fm::ot {
@@ -19,16 +20,7 @@ Mat augment_with_labels(const Mat& x, const std::vector<Index>& labels, Index cl
 
 std::vector<Index> draw_classes(const Vec& mass, Index n, Rng& rng) {
   std::vector<Index> c(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) {
-    const double u = rng.uniform();
-    double acc = 0;
-    Index k = 0;
-    for (; k + 1 < mass.size(); ++k) {
-      acc += mass[k];
-      if (u < acc) break;
-    }
-    c[static_cast<std::size_t>(i)] = k;
-  }
+  for (Index i = 0; i < n; ++i) c[static_cast<std::size_t>(i)] = inverse_cdf(mass.data(), mass.size(), rng.uniform());
   return c;
 }
 
@@ -59,21 +51,14 @@ class AugmentedSource : public dist::Distribution {
 class ConditionedSource : public dist::Distribution {
  public:
   ConditionedSource(dist::DistributionPtr base, Mat z, const Vec& b, double beta)
-      : base_(std::move(base)), z_(std::move(z)), scale_(std::sqrt(beta)) {
-    cdf_.resize(static_cast<std::size_t>(b.size()));
-    double acc = 0;
-    for (Index j = 0; j < b.size(); ++j) cdf_[static_cast<std::size_t>(j)] = acc += b[j];
-  }
+      : base_(std::move(base)), z_(std::move(z)), scale_(std::sqrt(beta)), cdf_(b) {}
   Index dim() const override { return base_->dim() + z_.cols(); }
   Mat sample(Index n, Rng& rng) const override {
     const Mat x = base_->sample(n, rng);
     Mat a(n, dim());
     a.leftCols(x.cols()) = x;
     for (Index i = 0; i < n; ++i) {
-      const double u = rng.uniform() * cdf_.back();
-      const auto j = std::min<std::size_t>(static_cast<std::size_t>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin()),
-                                           cdf_.size() - 1);
-      a.row(i).tail(z_.cols()) = scale_ * z_.row(static_cast<Index>(j));
+      a.row(i).tail(z_.cols()) = scale_ * z_.row(cdf_.pick(rng.uniform() * cdf_.total()));
     }
     return a;
   }
@@ -83,7 +68,7 @@ class ConditionedSource : public dist::Distribution {
   dist::DistributionPtr base_;
   Mat z_;
   double scale_;
-  std::vector<double> cdf_;
+  CumulativeWeights cdf_;
 };
 
 }  // namespace

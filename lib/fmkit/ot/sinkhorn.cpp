@@ -17,6 +17,7 @@
 #include "fmkit/core/config.hpp"
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/exp_fast.hpp"
+#include "fmkit/core/inverse_cdf.hpp"
 #include "fmkit/core/threads.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/ot/cost.hpp"
@@ -440,14 +441,7 @@ std::vector<Index> sinkhorn_row_draws(const Mat& C, const Vec& a, const Vec& b, 
       p = p.exp();
       p *= a[i];
       p *= b.array();
-      const double target = u[static_cast<std::size_t>(i)] * p.sum();
-      double acc = 0;
-      Index j = 0;
-      for (; j + 1 < m; ++j) {
-        acc += p[j];
-        if (target < acc) break;
-      }
-      out[static_cast<std::size_t>(i)] = j;
+      out[static_cast<std::size_t>(i)] = inverse_cdf(p.data(), m, u[static_cast<std::size_t>(i)] * p.sum());
     }
   }
   return out;

@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/inverse_cdf.hpp"
 
 namespace fm::path {
 
@@ -135,20 +136,16 @@ Mat GaussianMixturePath::score(double t, const Mat& x) const {
 Mat GaussianMixturePath::sample(double t, Index n, Rng& rng) const {
   std::vector<Square> chol;
   std::vector<Vec> means;
+  std::vector<double> weights;
   for (std::size_t j = 0; j < blocks_.size(); ++j) {
     means.push_back(block_mean(j, t));
     Eigen::LLT<Square> llt(block_cov(j, t));
     chol.push_back(llt.matrixL());
+    weights.push_back(blocks_[j].weight);
   }
   Mat x(n, d_);
   for (Index i = 0; i < n; ++i) {
-    const double u = rng.uniform();
-    double acc = 0;
-    std::size_t j = 0;
-    for (; j + 1 < blocks_.size(); ++j) {
-      acc += blocks_[j].weight;
-      if (u < acc) break;
-    }
+    const auto j = static_cast<std::size_t>(inverse_cdf(weights.data(), static_cast<Index>(weights.size()), rng.uniform()));
     Vec z(d_);
     for (Index k = 0; k < d_; ++k) z[k] = rng.normal();
     x.row(i) = (means[j] + chol[j] * z).transpose();
