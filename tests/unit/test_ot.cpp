@@ -295,6 +295,9 @@ TEST(Sinkhorn, RowDrawsAreTheInverseCdfOfThePlansRows) {
   SinkhornResult bad = r;
   bad.status = Status::NumericalError;
   EXPECT_THROW(sinkhorn_row_draws(C, uniform(8), uniform(8), bad, std::vector<double>(8, 0.5)), fm::Error);
+  SinkhornResult no_columns = r;  // refused before the parallel rows, where a throw would abort
+  no_columns.g.resize(0);
+  EXPECT_THROW(sinkhorn_row_draws(Mat(8, 0), uniform(8), Vec(0), no_columns, std::vector<double>(8, 0.5)), fm::Error);
 }
 
 // 1-D squared-Euclidean OT is the monotone (quantile) coupling: its cost by merging the CDFs.

@@ -94,7 +94,6 @@ AssignmentResult linear_assignment(const Mat& cost) {
   std::vector<double> u(N, 0.0), v(N, 0.0), dist(N), final_dist(N);
   std::vector<Index> row4col(N, -1), col4row(N, -1), taken;
   std::vector<int> path(N);  // 32 bits (the scan writes it per column): n² doubles bound n far below 2³¹
-  std::vector<char> in_rows(N);
   AssignmentResult r;
   // Column reduction, the first phase of Jonker–Volgenant: v_j = min_i C_ij makes every reduced
   // cost non-negative, and the row attaining a column's minimum is matched to it when still free
@@ -130,7 +129,6 @@ AssignmentResult linear_assignment(const Mat& cost) {
     if (col4row[static_cast<std::size_t>(cur)] >= 0) continue;
     // Dijkstra over columns from row `cur` in the reduced costs C − u − v (all ≥ 0).
     std::fill(dist.begin(), dist.end(), kInf);
-    std::fill(in_rows.begin(), in_rows.end(), 0);
     taken.clear();
     double* const dp = dist.data();
     int* const pp = path.data();
@@ -139,7 +137,6 @@ AssignmentResult linear_assignment(const Mat& cost) {
     Index i = cur, sink = -1;
     double min_val = 0;
     while (sink < 0) {
-      in_rows[static_cast<std::size_t>(i)] = 1;
       const double* ci = cost.data() + i * n;
       const double ui = u[static_cast<std::size_t>(i)];
       const int row = static_cast<int>(i);
@@ -178,13 +175,14 @@ AssignmentResult linear_assignment(const Mat& cost) {
         i = row4col[static_cast<std::size_t>(j)];
       }
     }
-    // Dual update keeps reduced costs non-negative and tight along the new matching.
+    // Dual update keeps reduced costs non-negative and tight along the new matching. The rows the
+    // search visited are `cur` and the partners of the taken columns other than the sink.
     u[static_cast<std::size_t>(cur)] += min_val;
-    for (Index k = 0; k < n; ++k) {
+    for (const Index k : taken) {
       const auto kk = static_cast<std::size_t>(k);
-      if (in_rows[kk] && k != cur) u[kk] += min_val - final_dist[static_cast<std::size_t>(col4row[kk])];
+      v[kk] -= min_val - final_dist[kk];
+      if (k != sink) u[static_cast<std::size_t>(row4col[kk])] += min_val - final_dist[kk];
     }
-    for (const Index k : taken) v[static_cast<std::size_t>(k)] -= min_val - final_dist[static_cast<std::size_t>(k)];
     // Augment along the path back to `cur`.
     for (Index j = sink;;) {
       const Index row = path[static_cast<std::size_t>(j)];

@@ -427,6 +427,8 @@ std::vector<Index> sinkhorn_row_draws(const Mat& C, const Vec& a, const Vec& b, 
                  r.g.size() == m,
              "sinkhorn_row_draws: the sizes of C, a, b, the potentials and u disagree");
   for (const double ui : u) FM_REQUIRE(ui >= 0 && ui < 1, "sinkhorn_row_draws: uniforms must lie in [0, 1)");
+  // Checked here: inverse_cdf's own check would throw inside the parallel rows, which aborts.
+  FM_REQUIRE(m >= 1, "sinkhorn_row_draws: the plan has no columns");
   std::vector<Index> out(static_cast<std::size_t>(n));
   // A row at a time, in a buffer that stays in cache: the materialised n = 4096 plan (134 MB) was
   // written and read back once per minibatch problem. For m a multiple of the packet size (every
