@@ -1,7 +1,7 @@
 // fm-sweep: expand a sweep (base config × axes of dotted keys) into runs with stable ids, run them
 // locally as separate one-thread processes, or emit Slurm / GNU parallel job files; merge the
-// per-run outputs into DIR/summary.h5, report how far a sweep is, or gather a split study's
-// tables into one study file. The logic lives in lib/fmkit/sweep/.
+// per-run outputs into DIR/summary.h5, report how far a sweep is, gather a split study's tables
+// into one study file, or copy a sweep's complete runs out to go on elsewhere. The logic lives in lib/fmkit/sweep/.
 #include <iostream>
 #include <utility>
 
@@ -9,6 +9,7 @@
 #include "fmkit/core/error.hpp"
 #include "fmkit/core/output_path.hpp"
 #include "fmkit/core/progress.hpp"
+#include "fmkit/sweep/sweep_archive.hpp"
 #include "fmkit/sweep/sweep_dir.hpp"
 #include "fmkit/sweep/sweep_emit.hpp"
 #include "fmkit/sweep/sweep_gather.hpp"
@@ -74,6 +75,13 @@ int run(int argc, char** argv) {
   gather_cmd->add_flag("--force", force, "replace an existing --out file");
   gather_cmd->add_flag("--partial", partial,
                        "gather the complete runs only (a look at a sweep midway); the file records the missing ones");
+
+  std::string dest;
+  CLI::App* archive_cmd = app.add_subcommand(
+      "archive", "copy DIR's complete runs (config, output, logs) and its manifest into DEST, a sweep directory "
+                 "that `run SWEEP.json --out DEST` continues; runs not complete are left out");
+  archive_cmd->add_option("dir", dir, "the sweep directory")->required();
+  archive_cmd->add_option("--to", dest, "the copy (created; complete runs already in it are kept)")->required();
 
   if (!fm::parse_cli(app, argc, argv)) return 0;
 
@@ -147,6 +155,13 @@ int run(int argc, char** argv) {
     if (g.missing > 0)
       std::cerr << "fm-sweep: partial: " << g.missing << " of " << g.runs + g.missing
                 << " runs are not complete and not in it (its runs_missing attribute says so)\n";
+    return 0;
+  }
+  if (archive_cmd->parsed()) {
+    const ArchiveCounts c = archive(dir, dest);
+    std::cerr << "fm-sweep: " << c.copied + c.already << " complete run(s) in " << dest << " (" << c.copied
+              << " copied now, " << c.already << " already there); " << c.left_out
+              << " not complete, left out\n";
     return 0;
   }
   print_counts(merge(dir), dir);

@@ -1,7 +1,8 @@
 // fm-sweep end to end: a local run merges one row per run and skips complete runs when rerun; an
 // interrupted sweep resumes without redoing finished runs; a run-time failure is retried once and
 // recorded; emitted Slurm / GNU-parallel files drive `run-one`; `status` reports how far a
-// sweep is; bad sweeps exit 2.
+// sweep is; `archive` copies the complete runs out and the copy continues the sweep; bad sweeps
+// exit 2.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -109,6 +110,61 @@ TEST(FmSweep, InterruptedSweepResumesWithoutRedoingFinishedRuns) {
   EXPECT_EQ(fs::last_write_time(dir + "/runs/" + first + "/out.h5"), stamp);  // not redone
   for (const auto& s : fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status"))
     EXPECT_EQ(s, "complete");
+}
+
+TEST(FmSweep, ArchiveCopiesTheCompleteRunsAndTheCopyContinuesTheSweep) {
+  const std::string sw = sweep_file("sweep_arch.json", 200), dir = scratch("sweep_arch"),
+                    dest = scratch("sweep_arch_copy");
+  auto r = run("fm-sweep", "run " + sw + " --out " + dir + " --jobs 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto full = fm::io::H5File::open(dir + "/summary.h5").read_doubles("/summary/val_loss");
+  const auto ids = ids_of(dir);
+  fs::remove(dir + "/runs/" + ids[2] + "/out.h5");  // as if the third run were still going
+  write_file(dir + "/runs/" + ids[2] + "/stderr.log", "train: 100/200\n");
+
+  r = run("fm-sweep", "archive " + dir + " --to " + dest);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("3 complete run(s) in " + dest + " (3 copied now, 0 already there); 1 not complete, left out"),
+            std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dest + "/runs/" + ids[2]));  // nothing of an unfinished run
+  for (const auto& e : fs::recursive_directory_iterator(dest)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name != "lock" && name.find(".tmp") == std::string::npos) << e.path();
+  }
+  EXPECT_EQ(slurp(dest + "/runs/" + ids[0] + "/out.h5"), slurp(dir + "/runs/" + ids[0] + "/out.h5"));
+  auto st = run("fm-sweep", "status " + dest);
+  EXPECT_NE(st.out.find("3 complete"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("1 not started"), std::string::npos) << st.out;
+
+  // The copy continues the sweep: the three copied runs are skipped, the fourth is run, and the
+  // results are those of the uninterrupted sweep.
+  const auto stamp = fs::last_write_time(dest + "/runs/" + ids[0] + "/out.h5");
+  r = run("fm-sweep", "run " + sw + " --out " + dest + " --jobs 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("skipped 3"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::last_write_time(dest + "/runs/" + ids[0] + "/out.h5"), stamp);
+  EXPECT_EQ(fm::io::H5File::open(dest + "/summary.h5").read_doubles("/summary/val_loss"), full);
+
+  // Archiving again copies nothing twice.
+  r = run("fm-sweep", "archive " + dir + " --to " + dest);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("(0 copied now, 3 already there); 1 not complete"), std::string::npos) << r.err;
+
+  // Usage errors, each before anything is written.
+  EXPECT_EQ(run("fm-sweep", "archive " + dir + " --to " + dir).code, 2);
+  EXPECT_EQ(run("fm-sweep", "archive " + scratch("not_a_sweep_dir") + " --to " + dest).code, 2);
+  const std::string other = scratch("sweep_arch_other");
+  fs::create_directories(other);
+  write_file(other + "/sweep.json", R"({"program": "fm-tv-study", "keys": [], "slurm": {}, "runs": []})");
+  r = run("fm-sweep", "archive " + dir + " --to " + other);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("holds a sweep of fm-tv-study"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(other + "/runs"));
+  const std::string cfg = dest + "/runs/" + ids[1] + "/config.json";
+  write_file(cfg, slurp(cfg) + " ");
+  r = run("fm-sweep", "archive " + dir + " --to " + dest);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("with another config"), std::string::npos) << r.err;
 }
 
 TEST(FmSweep, RuntimeFailureIsRetriedOnceAndRecorded) {

@@ -45,10 +45,7 @@ void prepare(const Sweep& s, const std::string& dir) {
     if (ec) runtime_error("cannot create '" + rd + "': " + ec.message());
     const std::string cfg_path = rd + "/config.json", text = r.config.dump(2) + "\n";
     if (fs::exists(cfg_path) && output_complete(dir, r.id)) {
-      std::ifstream in(cfg_path);
-      std::stringstream old;
-      old << in.rdbuf();
-      if (old.str() != text)
+      if (read_text(cfg_path) != text)
         usage_error("run " + r.id + " " + r.overrides.dump() + " is complete in '" + dir +
                     "' but with another config: use a new --out directory or delete " + rd);
     }
@@ -118,6 +115,13 @@ RunStatus read_status(const std::string& dir, const std::string& id) {
   if (output_complete(dir, id)) st.status = "complete";
   else if (st.status == "complete") st.status = "pending";
   return st;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 std::string last_line(const std::string& path) {

@@ -45,6 +45,9 @@ void write_status(const std::string& dir, const std::string& id, const RunStatus
 // the file is missing or blank.
 std::string last_line(const std::string& path);
 
+// The whole of a file as bytes; "" if it is missing.
+std::string read_text(const std::string& path);
+
 // Writes `text` to `path` through a temporary file and a rename.
 void write_file_atomic(const std::string& path, const std::string& text);
 
