@@ -78,8 +78,9 @@ int run(int argc, char** argv) {
 
   std::string dest;
   CLI::App* archive_cmd = app.add_subcommand(
-      "archive", "copy DIR's complete runs (config, output, logs) and its manifest into DEST, a sweep directory "
-                 "that `run SWEEP.json --out DEST` continues; runs not complete are left out");
+      "archive", "copy DIR's complete runs and the checkpoints of its interrupted ones (config, output, logs) and "
+                 "its manifest into DEST, a sweep directory that `run SWEEP.json --out DEST` continues; other runs "
+                 "are left out");
   archive_cmd->add_option("dir", dir, "the sweep directory")->required();
   archive_cmd->add_option("--to", dest, "the copy (created; complete runs already in it are kept)")->required();
 
@@ -160,8 +161,8 @@ int run(int argc, char** argv) {
   if (archive_cmd->parsed()) {
     const ArchiveCounts c = archive(dir, dest);
     std::cerr << "fm-sweep: " << c.copied + c.already << " complete run(s) in " << dest << " (" << c.copied
-              << " copied now, " << c.already << " already there); " << c.left_out
-              << " not complete, left out\n";
+              << " copied now, " << c.already << " already there); " << c.checkpoints
+              << " checkpoint(s) of interrupted runs copied; " << c.left_out << " other run(s) left out\n";
     return 0;
   }
   print_counts(merge(dir), dir);

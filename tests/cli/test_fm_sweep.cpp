@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -124,7 +125,7 @@ TEST(FmSweep, ArchiveCopiesTheCompleteRunsAndTheCopyContinuesTheSweep) {
 
   r = run("fm-sweep", "archive " + dir + " --to " + dest);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("3 complete run(s) in " + dest + " (3 copied now, 0 already there); 1 not complete, left out"),
+  EXPECT_NE(r.err.find("3 complete run(s) in " + dest + " (3 copied now, 0 already there); 0 checkpoint(s) of interrupted runs copied; 1 other run(s) left out"),
             std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dest + "/runs/" + ids[2]));  // nothing of an unfinished run
   for (const auto& e : fs::recursive_directory_iterator(dest)) {
@@ -148,7 +149,7 @@ TEST(FmSweep, ArchiveCopiesTheCompleteRunsAndTheCopyContinuesTheSweep) {
   // Archiving again copies nothing twice.
   r = run("fm-sweep", "archive " + dir + " --to " + dest);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("(0 copied now, 3 already there); 1 not complete"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(0 copied now, 3 already there); 0 checkpoint(s) of interrupted runs copied; 1 other"), std::string::npos) << r.err;
 
   // Usage errors, each before anything is written.
   EXPECT_EQ(run("fm-sweep", "archive " + dir + " --to " + dir).code, 2);
@@ -165,6 +166,59 @@ TEST(FmSweep, ArchiveCopiesTheCompleteRunsAndTheCopyContinuesTheSweep) {
   r = run("fm-sweep", "archive " + dir + " --to " + dest);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("with another config"), std::string::npos) << r.err;
+}
+
+TEST(FmSweep, AnInterruptedStudyRunIsArchivedWithItsCheckpointAndResumed) {
+  // One fm-tv-study run of 14 short units, stopped once it has kept one.
+  const std::string sw = scratch("sweep_tvck.json"), dir = scratch("sweep_tvck"), dest = scratch("sweep_tvck_copy");
+  write_file(sw, R"({"program": "fm-tv-study",
+    "base": {"reps": 2, "fit_n_min": 64, "n": [64, 256, 1024],
+             "train": {"hidden": [32, 32], "steps": 400, "batch": 128, "lr": 0.003, "ema": 0.99, "eval_every": 100,
+                       "patience": 3, "holdout": 0.1, "val_size": 512},
+             "eval": {"m": 1500, "grid": 12, "n_eps": 256, "n_score": 64, "seed": 9},
+             "kde": {"cv_points": 512, "h_lo": 0.001, "h_hi": 2.0}, "bootstrap": {"resamples": 200, "level": 0.9},
+             "targets": [{"name": "gmm1d", "target": {"type": "gmm", "weights": [0.5, 0.5], "means": [[-2], [2]], "stds": [0.5, 0.5]}},
+                         {"name": "holder1", "target": {"type": "holder", "beta": 1.0}}]},
+    "axes": [{"key": "seed", "values": [5]}]})");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-sweep", log = scratch("sweep_tvck.log");
+    freopen(log.c_str(), "w", stderr);
+    execl(bin.c_str(), bin.c_str(), "run", sw.c_str(), "--out", dir.c_str(), nullptr);
+    _exit(127);
+  }
+  std::string out;
+  for (int i = 0; i < 1200 && (out.empty() || !fs::exists(out)); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (out.empty() && fs::exists(dir + "/runs.txt") && !ids_of(dir).empty()) out = dir + "/runs/" + ids_of(dir)[0] + "/out.h5";
+  }
+  kill(pid, SIGTERM);
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  ASSERT_TRUE(!out.empty() && fs::exists(out)) << "no unit finished";
+  if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) GTEST_SKIP() << "the run finished before it was stopped";
+  const std::string id = ids_of(dir)[0];
+  auto r = run("fm-sweep", "status " + dir);
+  EXPECT_NE(r.out.find("1 resumable"), std::string::npos) << r.out;
+
+  r = run("fm-sweep", "archive " + dir + " --to " + dest);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("0 complete run(s) in " + dest + " (0 copied now, 0 already there); 1 checkpoint(s) of interrupted runs copied; 0 other"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(fm::io::H5File::open(dest + "/runs/" + id + "/out.h5").attr_string("/", "status"), "checkpoint");
+
+  // The copy continues the run from its checkpoint, to the numbers of a run never stopped.
+  r = run("fm-sweep", "run " + sw + " --out " + dest);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(slurp(dest + "/runs/" + id + "/stderr.log").find("finished unit(s) kept"), std::string::npos);
+  const std::string full = scratch("sweep_tvck_full.h5");
+  ASSERT_EQ(run("fm-tv-study", "--config " + dir + "/runs/" + id + "/config.json --threads 1 --out " + full).code, 0);
+  for (const char* col : {"/summary/tv", "/summary/kde_tv", "/fits/slope"}) {
+    const auto a = fm::io::H5File::open(full).read_doubles(col),
+               b = fm::io::H5File::open(dest + "/runs/" + id + "/out.h5").read_doubles(col);
+    ASSERT_EQ(a.size(), b.size()) << col;
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)), 0) << col;
+  }
 }
 
 TEST(FmSweep, RuntimeFailureIsRetriedOnceAndRecorded) {

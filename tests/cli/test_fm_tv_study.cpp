@@ -1,8 +1,12 @@
 // fm-tv-study end to end on a tiny config: every (target, n, rep) row and every fit is present,
 // the chain TV ≤ √(KL/2) ≤ bound holds, the KDE's TV falls with n at a positive fitted rate, the
-// floor run (fresh samples) is there without a KDE, a rerun is bit-identical, and bad input exits
-// 2 with nothing written.
+// floor run (fresh samples) is there without a KDE, a rerun is bit-identical, a stopped study
+// resumes from its checkpoint to the uninterrupted tables, and bad input exits 2 with nothing
+// written.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,12 +15,14 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <thread>
 
 #include "fmkit/io/h5file.hpp"
 #include "support/run.hpp"
 
 using fmtest::run;
 using fmtest::scratch;
+using fmtest::slurp;
 
 namespace {
 
@@ -96,6 +102,74 @@ TEST(FmTvStudy, TinyConfigProducesTheChainAndTheFits) {
   const auto kde_tv2 = fm::io::H5File::open(out2).read_doubles("/summary/kde_tv");
   ASSERT_EQ(kde_tv2.size(), kde_tv.size());
   EXPECT_EQ(std::memcmp(kde_tv2.data(), kde_tv.data(), kde_tv.size() * sizeof(double)), 0);  // NaN rows too
+}
+
+// Every table of two study files, bit for bit, but the timing columns (which a rerun changes).
+void expect_same_tables(const std::string& a, const std::string& b) {
+  const auto fa = fm::io::H5File::open(a), fb = fm::io::H5File::open(b);
+  for (const std::string g : {"/summary", "/fits", "/fit_stability"}) {
+    ASSERT_EQ(fa.members(g), fb.members(g)) << g;
+    for (const std::string& c : fa.members(g)) {
+      if (c == "train_s" || c == "wall_time_s") continue;
+      const std::string name = g + "/" + c;
+      if (fa.kind(name) == 's') {
+        EXPECT_EQ(fa.read_strings(name), fb.read_strings(name)) << name;
+      } else {
+        const auto x = fa.read_doubles(name), y = fb.read_doubles(name);
+        ASSERT_EQ(x.size(), y.size()) << name;
+        EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size() * sizeof(double)), 0) << name;  // NaN cells too
+      }
+    }
+  }
+}
+
+TEST(FmTvStudy, AStoppedStudyResumesFromItsCheckpointToTheUninterruptedTables) {
+  const std::string cfg = scratch("tv_resume.json"), full = scratch("tv_resume_full.h5"),
+                    part = scratch("tv_resume_part.h5"), log = scratch("tv_resume.log");
+  std::ofstream(cfg) << kConfig;
+  ASSERT_EQ(run("fm-tv-study", "--config " + cfg + " --out " + full + " --threads 1").code, 0);
+  // Stop a second run once its checkpoint holds a finished unit, as Ctrl-C or a time limit would.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-tv-study";
+    freopen(log.c_str(), "w", stderr);
+    execl(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), "--out", part.c_str(), "--threads", "1", nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 1200 && !std::filesystem::exists(part); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  kill(pid, SIGTERM);
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  ASSERT_TRUE(std::filesystem::exists(part)) << "no unit finished";
+  if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) GTEST_SKIP() << "the study finished before it was stopped";
+  EXPECT_NE(slurp(log).find("keeps the finished units. Continue with the same command and --resume"), std::string::npos)
+      << slurp(log);
+  EXPECT_FALSE(std::filesystem::exists(part + ".tmp"));
+  EXPECT_EQ(fm::io::H5File::open(part).attr_string("/", "status"), "checkpoint");
+
+  // A checkpoint is replaced only on request, and resumed only under its own config.
+  auto r = run("fm-tv-study", "--config " + cfg + " --out " + part);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("holds an interrupted study's checkpoint: add --resume"), std::string::npos) << r.err;
+  r = run("fm-tv-study", "--config " + cfg + " --out " + part + " --resume --set seed=6");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("was made with another config"), std::string::npos) << r.err;
+  EXPECT_EQ(run("fm-tv-study", "--config " + cfg + " --out " + part + " --resume --force").code, 2);
+  EXPECT_EQ(run("fm-tv-study", "--config " + cfg + " --out " + scratch("tv_none.h5") + " --resume").code, 2);
+  EXPECT_EQ(run("fm-tv-study", "--config " + cfg + " --out " + full + " --resume").code, 2);  // complete, not a checkpoint
+  EXPECT_EQ(fm::io::H5File::open(part).attr_string("/", "status"), "checkpoint");
+
+  // Resumed on 2 threads: the kept units are not run again, and the tables are the uninterrupted
+  // study's.
+  r = run("fm-tv-study", "--config " + cfg + " --out " + part + " --resume --threads 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto kept = r.err.find("finished unit(s) kept");
+  ASSERT_NE(kept, std::string::npos) << r.err;
+  const long n_kept = std::stol(r.err.substr(r.err.rfind(": ", kept) + 2));
+  EXPECT_GE(n_kept, 1);
+  EXPECT_LT(n_kept, 14);
+  EXPECT_EQ(fm::io::H5File::open(part).attr_string("/", "status"), "complete");
+  expect_same_tables(full, part);
 }
 
 // train.scale: the rule at n multiplies steps and widths by powers of n / n_ref, and each n is read

@@ -1,20 +1,36 @@
 #include "fmkit/study/study_main.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "fmkit/core/app.hpp"
+#include "fmkit/core/error.hpp"
+#include "fmkit/core/signal_cleanup.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/io/metadata.hpp"
 
 namespace fm::study {
 
 int study_main(int argc, char** argv, const std::string& description, const cfg::json& defaults,
-               const std::set<std::string>& opaque, const ParseStudy& parse) {
+               const std::set<std::string>& opaque, const ParseStudy& parse, bool keeps_units) {
   CLI::App app{description};
   CommonFlags common;
   add_common_flags(app, common);
+  bool resume = false;
+  if (keeps_units)
+    app.add_flag("--resume", resume,
+                 "continue the interrupted study whose checkpoint is --out (the same config), keeping its finished "
+                 "units")
+        ->excludes("--force");
   if (!parse_cli(app, argc, argv)) return 0;
+  const std::string prog = std::filesystem::path(argv[0]).filename().string();
+  if (resume && common.out.empty()) usage_error("--resume: give --out, the checkpoint to continue");
+  // A checkpoint is work done: replaced only on request, like any existing output.
+  if (keeps_units && !resume && !common.force && !common.dump_config && is_checkpoint(common.out))
+    usage_error("--out '" + common.out + "' holds an interrupted study's checkpoint: add --resume to continue it, or "
+                "--force to start over");
+  if (resume) common.force = true;  // the existing --out is the checkpoint, replaced by the finished study
   const cfg::json cfg = resolve_config(defaults, common, opaque);
   // --dump-config prints the resolved config (also to see the keys and defaults), then parses it
   // as a run would: exit 2 says it would not run.
@@ -22,10 +38,22 @@ int study_main(int argc, char** argv, const std::string& description, const cfg:
   const ParsedStudy run = parse(cfg);
   if (common.dump_config) return 0;
   Timer timer;
+  std::optional<UnitCheckpoint> checkpoint;  // holds a mutex: built in place
+  if (keeps_units && !common.out.empty()) {
+    checkpoint.emplace(common.out, cfg.dump(), resume);
+    if (resume)
+      std::cerr << prog << ": resuming '" << common.out << "': " << checkpoint->resumed() << " finished unit(s) kept\n";
+    // Ctrl-C, a kill or a Slurm time limit: say what is kept and how to continue.
+    set_stop_message(common.out,
+                     prog + ": stopped; '" + common.out + "' keeps the finished units. Continue with the same command "
+                            "and --resume\n",
+                     prog + ": stopped before a unit finished; nothing was kept. Start it again.\n");
+  }
+  if (!checkpoint) checkpoint.emplace();
   std::optional<io::H5File> file;
   if (!common.out.empty()) file.emplace(io::H5File::create(common.out));
   StudyProgress progress;
-  const StudyTables t = run(file ? &*file : nullptr, progress);
+  const StudyTables t = run(file ? &*file : nullptr, progress, *checkpoint);
   if (file) {
     io::write_metadata(*file, {command_line(argc, argv), static_cast<std::uint64_t>(cfg["seed"].get<long long>())}, cfg);
     t.summary.write(*file, "/summary");

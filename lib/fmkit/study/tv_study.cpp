@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -360,7 +361,8 @@ void fit_row(io::Table& table, const TvTarget& tg, long long n, long long r, con
 
 }  // namespace
 
-StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only*/, StudyProgress& progress) {
+StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only*/, StudyProgress& progress,
+                         UnitCheckpoint& checkpoint) {
   const std::vector<long long>& ns = c.n;
   // A fixed rule has one floor per target; a scaled one has a floor per n, trained by the rule at n.
   const std::size_t floor_rules = c.scale.any() ? ns.size() : 1;
@@ -395,6 +397,14 @@ StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only
     const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) +
                              (n == 0 && rule_n > 0 ? " (rule at n=" + std::to_string(rule_n) + ")" : std::string()) +
                              " rep " + std::to_string(r);
+    // A unit an interrupted run finished: its row as it was (the fit at `what` depends on nothing
+    // but the config, which the checkpoint shares).
+    if (std::optional<io::Table> kept = checkpoint.finished(what)) {
+      rows[k] = std::move(*kept);
+      tv_of[k] = std::get<double>(rows[k].get(0, "tv"));
+      progress.done(what + " (kept)");
+      return;
+    }
     progress.running(what);
     Timer timer;
     const Mat x = n > 0 ? training_set(tg, c.seed, n, r) : Mat();
@@ -413,6 +423,7 @@ StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only
     rows[k].set("rule_n", rule_n);
     tv_of[k] = metrics::mc_tv(e.log_p1, e.log_q1).value;
     rows[k].set("wall_time_s", timer.seconds());
+    checkpoint.record(what, rows[k]);
     progress.done(what);
   });
   // Each finite row's floor: the mean TV of the floor runs of its rule (NaN without floor runs).

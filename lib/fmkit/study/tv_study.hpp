@@ -18,6 +18,7 @@
 #include "fmkit/dist/distribution.hpp"
 #include "fmkit/field/model.hpp"
 #include "fmkit/study/study_tables.hpp"
+#include "fmkit/study/unit_checkpoint.hpp"
 #include "fmkit/train/train_spec.hpp"
 
 namespace fm::study {
@@ -68,7 +69,9 @@ std::set<std::string> tv_study_opaque();
 
 // Every key (types, ranges, the training recipe, the targets) checked once, before any work.
 TvStudySpec parse_tv_study(const cfg::json& config);
-// /summary: one row per (target, n, rep); /fits: one row per (target, quantity).
-StudyTables run_tv_study(const TvStudySpec& spec, io::H5File* output, StudyProgress& progress);
+// /summary: one row per (target, n, rep); /fits: one row per (target, quantity). Each finished
+// (target, n, rep) unit is recorded in `checkpoint`, and a unit it already holds is not run again.
+StudyTables run_tv_study(const TvStudySpec& spec, io::H5File* output, StudyProgress& progress,
+                         UnitCheckpoint& checkpoint);
 
 }  // namespace fm::study

@@ -43,11 +43,15 @@ ArchiveCounts archive(const std::string& dir, const std::string& dest) {
 
   ArchiveCounts c;
   for (const auto& [id, overrides] : m.runs) {
-    if (!output_complete(dir, id)) {
+    const bool complete = output_complete(dir, id);
+    // Not complete but with an out.h5: a checkpoint (programs write their final output to
+    // out.h5.tmp, and only checkpoints under the final name), unless its run failed.
+    const bool resumable = !complete && fs::exists(run_dir(dir, id) + "/out.h5") && read_status(dir, id).status != "failed";
+    if ((!complete && !resumable) || (resumable && output_complete(dest, id))) {
       ++c.left_out;
       continue;
     }
-    if (output_complete(dest, id)) {
+    if (complete && output_complete(dest, id)) {
       ++c.already;
       continue;
     }
@@ -59,7 +63,7 @@ ArchiveCounts archive(const std::string& dir, const std::string& dest) {
     copy_into(from / "out.h5", to / "out.h5.tmp");
     fs::rename(to / "out.h5.tmp", to / "out.h5", ec);
     if (ec) runtime_error("cannot write '" + (to / "out.h5").string() + "': " + ec.message());
-    ++c.copied;
+    ++(complete ? c.copied : c.checkpoints);
   }
   return c;
 }

@@ -142,8 +142,9 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
   for (int attempt = 0; attempt < 2 && !g_stop; ++attempt) {
     std::vector<std::string> args{program, "--config", rd + "/config.json", "--out", rd + "/out.h5", "--threads", "1",
                                   "--json"};
-    // fm-train writes resumable checkpoints into its output: continue from one instead of redoing it.
-    if (m.program == "fm-train" && fs::exists(rd + "/out.h5")) args.push_back("--resume");
+    // fm-train and fm-tv-study write resumable checkpoints into their output: continue from one
+    // instead of redoing it.
+    if ((m.program == "fm-train" || m.program == "fm-tv-study") && fs::exists(rd + "/out.h5")) args.push_back("--resume");
     // Any other program's out.h5 in an unfinished run is the run's own, from a failed attempt.
     else if (fs::exists(rd + "/out.h5")) args.push_back("--force");
     ++st.attempts;

@@ -1,5 +1,5 @@
 // Running a prepared sweep's runs as separate processes, one thread each (`--threads 1`):
-// complete runs are skipped, an fm-train run that left a checkpoint is resumed, a run that failed
+// complete runs are skipped, an fm-train or fm-tv-study run that left a checkpoint is resumed, a run that failed
 // at run time (exit 1 or a signal) is retried once — a usage error (exit 2) is not, it would fail
 // the same way — and every outcome is recorded in the run's status.json.
 #pragma once
