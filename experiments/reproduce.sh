@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make reproduce`: runs the quick studies into results/ (HDF5, PNG plots, results/REPORT.md);
-# `make reproduce-paper` the full-size configs into results-paper/ (about 2–3 days on 2 cores,
+# `make reproduce-paper` the full-size configs into results-paper/ (about 3.5 days on 2 cores,
 # most of it the SD-FM study). The paper run is resumable: a study whose file is already in results-paper/
 # is kept, and the SD-FM and TV studies run as sweeps (experiments/sweeps/*_paper.json, one run per
-# dataset, seed and coupling group / per target, JOBS at a time) whose finished runs a rerun skips, gathered into
+# dataset, seed and coupling group / per target, JOBS at a time) whose finished runs a rerun skips (a stopped TV run continues from its finished units), gathered into
 # one study file when all are complete. The same sweeps run on a cluster (docs/fm-sweep.md).
 # Usage: [JOBS=N] experiments/reproduce.sh [BUILD_DIR] [quick|paper]
 set -euo pipefail
