@@ -1,6 +1,7 @@
 #include "fmkit/sweep/sweep_archive.hpp"
 
 #include <filesystem>
+#include <vector>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/sweep/sweep_dir.hpp"
@@ -25,11 +26,17 @@ ArchiveCounts archive(const std::string& dir, const std::string& dest) {
   if (fs::exists(dest) && fs::equivalent(dir, dest, ec))
     usage_error("archive --to '" + dest + "': that is the sweep directory itself");
   const fs::path dest_manifest = fs::path(dest) / "sweep.json";
-  if (fs::exists(dest_manifest) && read_manifest(dest).program != m.program)
-    usage_error("archive --to '" + dest + "': it holds a sweep of " + read_manifest(dest).program + ", not " +
-                m.program);
-  for (const auto& [id, overrides] : m.runs)
-    if (output_complete(dir, id) && output_complete(dest, id) &&
+  if (fs::exists(dest_manifest))
+    if (const std::string other = read_manifest(dest).program; other != m.program)
+      usage_error("archive --to '" + dest + "': it holds a sweep of " + other + ", not " + m.program);
+  // Each run's state in `dir` and `dest`, read once (each is an HDF5 open).
+  std::vector<bool> complete, in_dest;
+  for (const auto& [id, overrides] : m.runs) {
+    complete.push_back(output_complete(dir, id));
+    in_dest.push_back(output_complete(dest, id));
+  }
+  for (std::size_t k = 0; k < m.runs.size(); ++k)
+    if (const auto& [id, overrides] = m.runs[k]; complete[k] && in_dest[k] &&
         read_text(run_dir(dir, id) + "/config.json") != read_text(run_dir(dest, id) + "/config.json"))
       usage_error("archive: run " + id + " " + overrides.dump() + " is complete in '" + dest +
                   "' with another config; archive into a new directory");
@@ -42,16 +49,14 @@ ArchiveCounts archive(const std::string& dir, const std::string& dest) {
   write_file_atomic((fs::path(dest) / "runs.txt").string(), read_text((fs::path(dir) / "runs.txt").string()));
 
   ArchiveCounts c;
-  for (const auto& [id, overrides] : m.runs) {
-    const bool complete = output_complete(dir, id);
-    // Not complete but with an out.h5: a checkpoint (programs write their final output to
-    // out.h5.tmp, and only checkpoints under the final name), unless its run failed.
-    const bool resumable = !complete && fs::exists(run_dir(dir, id) + "/out.h5") && read_status(dir, id).status != "failed";
-    if ((!complete && !resumable) || (resumable && output_complete(dest, id))) {
+  for (std::size_t k = 0; k < m.runs.size(); ++k) {
+    const std::string& id = m.runs[k].first;
+    const bool resumable = !complete[k] && output_checkpoint(dir, id) && read_status(dir, id).status != "failed";
+    if ((!complete[k] && !resumable) || (resumable && in_dest[k])) {
       ++c.left_out;
       continue;
     }
-    if (complete && output_complete(dest, id)) {
+    if (complete[k] && in_dest[k]) {
       ++c.already;
       continue;
     }
@@ -63,7 +68,7 @@ ArchiveCounts archive(const std::string& dir, const std::string& dest) {
     copy_into(from / "out.h5", to / "out.h5.tmp");
     fs::rename(to / "out.h5.tmp", to / "out.h5", ec);
     if (ec) runtime_error("cannot write '" + (to / "out.h5").string() + "': " + ec.message());
-    ++(complete ? c.copied : c.checkpoints);
+    ++(complete[k] ? c.copied : c.checkpoints);
   }
   return c;
 }

@@ -92,6 +92,11 @@ bool output_complete(const std::string& dir, const std::string& id) {
   }
 }
 
+bool output_checkpoint(const std::string& dir, const std::string& id) {
+  std::error_code ec;
+  return fs::exists(run_dir(dir, id) + "/out.h5", ec) && !output_complete(dir, id);
+}
+
 RunStatus read_status(const std::string& dir, const std::string& id) {
   RunStatus st;
   const std::string path = run_dir(dir, id) + "/status.json";

@@ -38,6 +38,9 @@ std::string run_dir(const std::string& dir, const std::string& id);
 // True when runs/<id>/out.h5 exists with root status "complete" (outputs are renamed into place
 // only when written in full, so a killed run never looks complete).
 bool output_complete(const std::string& dir, const std::string& id);
+// True when runs/<id>/out.h5 exists but is not complete: a checkpoint to resume (programs write
+// their final output to out.h5.tmp and rename it; only checkpoints sit under the final name).
+bool output_checkpoint(const std::string& dir, const std::string& id);
 RunStatus read_status(const std::string& dir, const std::string& id);
 void write_status(const std::string& dir, const std::string& id, const RunStatus& st);  // atomic
 

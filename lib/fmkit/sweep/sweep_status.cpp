@@ -31,7 +31,7 @@ SweepReport sweep_status(const std::string& dir) {
     } else if (st.status == "failed") {
       ++r.failed;
       rr.detail = st.error;
-    } else if (fs::exists(rd + "/out.h5", ec)) {  // not complete, so a checkpoint
+    } else if (output_checkpoint(dir, id)) {
       rr.status = "resumable";
       rr.detail = last_line(rd + "/stderr.log");
       ++r.resumable;
