@@ -1,8 +1,8 @@
 // fm-tv-study end to end on a tiny config: every (target, n, rep) row and every fit is present,
 // the chain TV ≤ √(KL/2) ≤ bound holds, the KDE's TV falls with n at a positive fitted rate, the
 // floor run (fresh samples) is there without a KDE, a rerun is bit-identical, a stopped study
-// resumes from its checkpoint to the uninterrupted tables, and bad input exits 2 with nothing
-// written.
+// resumes from its checkpoint to the uninterrupted tables (and one stopped before its first unit
+// says it kept nothing), and bad input exits 2 with nothing written.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,6 +16,7 @@
 #include <limits>
 #include <map>
 #include <thread>
+#include <vector>
 
 #include "fmkit/io/h5file.hpp"
 #include "support/run.hpp"
@@ -123,23 +124,38 @@ void expect_same_tables(const std::string& a, const std::string& b) {
   }
 }
 
+// Starts fm-tv-study with `args` in the background, its stderr to `log`.
+pid_t start_study(const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-tv-study";
+    freopen(log.c_str(), "w", stderr);
+    std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Stops it as Ctrl-C or a time limit would; its wait status.
+int stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  return ws;
+}
+
 TEST(FmTvStudy, AStoppedStudyResumesFromItsCheckpointToTheUninterruptedTables) {
   const std::string cfg = scratch("tv_resume.json"), full = scratch("tv_resume_full.h5"),
                     part = scratch("tv_resume_part.h5"), log = scratch("tv_resume.log");
   std::ofstream(cfg) << kConfig;
   ASSERT_EQ(run("fm-tv-study", "--config " + cfg + " --out " + full + " --threads 1").code, 0);
   // Stop a second run once its checkpoint holds a finished unit, as Ctrl-C or a time limit would.
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-tv-study";
-    freopen(log.c_str(), "w", stderr);
-    execl(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), "--out", part.c_str(), "--threads", "1", nullptr);
-    _exit(127);
-  }
+  const pid_t pid = start_study({"--config", cfg, "--out", part, "--threads", "1"}, log);
   for (int i = 0; i < 1200 && !std::filesystem::exists(part); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  kill(pid, SIGTERM);
-  int ws = 0;
-  waitpid(pid, &ws, 0);
+  const int ws = stop(pid);
   ASSERT_TRUE(std::filesystem::exists(part)) << "no unit finished";
   if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) GTEST_SKIP() << "the study finished before it was stopped";
   EXPECT_NE(slurp(log).find("keeps the finished units. Continue with the same command and --resume"), std::string::npos)
@@ -170,6 +186,20 @@ TEST(FmTvStudy, AStoppedStudyResumesFromItsCheckpointToTheUninterruptedTables) {
   EXPECT_LT(n_kept, 14);
   EXPECT_EQ(fm::io::H5File::open(part).attr_string("/", "status"), "complete");
   expect_same_tables(full, part);
+
+  // --force over a complete study, stopped before its first unit (a million steps): the old file
+  // is untouched, and the stop message says so instead of promising finished units.
+  const auto before = fm::io::H5File::open(full).read_doubles("/summary/tv");
+  const pid_t early = start_study({"--config", cfg, "--set", "train.steps=1000000", "--set", "train.patience=0",
+                                   "--out", full, "--force", "--threads", "1"}, log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const int early_ws = stop(early);
+  EXPECT_TRUE(WIFSIGNALED(early_ws));
+  EXPECT_NE(slurp(log).find("stopped before a unit finished; nothing of this run was kept and '" + full +
+                            "' is as it was"), std::string::npos) << slurp(log);
+  EXPECT_EQ(fm::io::H5File::open(full).attr_string("/", "status"), "complete");
+  EXPECT_EQ(fm::io::H5File::open(full).read_doubles("/summary/tv"), before);
+  EXPECT_FALSE(std::filesystem::exists(full + ".tmp"));
 }
 
 // train.scale: the rule at n multiplies steps and widths by powers of n / n_ref, and each n is read

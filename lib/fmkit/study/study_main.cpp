@@ -40,14 +40,19 @@ int study_main(int argc, char** argv, const std::string& description, const cfg:
   Timer timer;
   std::optional<UnitCheckpoint> checkpoint;  // holds a mutex: built in place
   if (keeps_units && !common.out.empty()) {
-    checkpoint.emplace(common.out, cfg.dump(), resume);
+    // Ctrl-C, a kill or a Slurm time limit: say what is kept and how to continue. Until this run
+    // records a unit, an existing OUT is either the checkpoint being resumed or the file --force
+    // replaces, which is still as it was.
+    const std::string out = common.out;
+    const std::string kept = prog + ": stopped; '" + out + "' keeps the finished units. Continue with the same "
+                             "command and --resume\n";
+    const std::string none = prog + ": stopped before a unit finished; nothing of this run was kept. Start it again.\n";
+    const std::string untouched = prog + ": stopped before a unit finished; nothing of this run was kept and '" + out +
+                                  "' is as it was. Start it again.\n";
+    set_stop_message(out, resume ? kept : untouched, none);
+    checkpoint.emplace(out, cfg.dump(), resume, [=] { set_stop_message(out, kept, none); });
     if (resume)
-      std::cerr << prog << ": resuming '" << common.out << "': " << checkpoint->resumed() << " finished unit(s) kept\n";
-    // Ctrl-C, a kill or a Slurm time limit: say what is kept and how to continue.
-    set_stop_message(common.out,
-                     prog + ": stopped; '" + common.out + "' keeps the finished units. Continue with the same command "
-                            "and --resume\n",
-                     prog + ": stopped before a unit finished; nothing was kept. Start it again.\n");
+      std::cerr << prog << ": resuming '" << out << "': " << checkpoint->resumed() << " finished unit(s) kept\n";
   }
   if (!checkpoint) checkpoint.emplace();
   std::optional<io::H5File> file;

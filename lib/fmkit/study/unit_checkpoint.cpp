@@ -1,6 +1,7 @@
 #include "fmkit/study/unit_checkpoint.hpp"
 
 #include <filesystem>
+#include <utility>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
@@ -27,8 +28,9 @@ bool is_checkpoint(const std::string& path) {
   }
 }
 
-UnitCheckpoint::UnitCheckpoint(std::string path, std::string config, bool resume)
-    : path_(std::move(path)), config_(std::move(config)) {
+UnitCheckpoint::UnitCheckpoint(std::string path, std::string config, bool resume,
+                               std::function<void()> on_first_write)
+    : path_(std::move(path)), config_(std::move(config)), on_first_write_(std::move(on_first_write)) {
   if (!resume) return;
   const std::string w = "--resume: '" + path_ + "'";
   if (!fs::exists(path_)) usage_error(w + " does not exist: there is nothing to resume");
@@ -59,6 +61,7 @@ void UnitCheckpoint::record(const std::string& key, const io::Table& rows) {
   index_[key] = units_.size();
   units_.emplace_back(key, rows);
   write();
+  if (on_first_write_) std::exchange(on_first_write_, {})();
 }
 
 void UnitCheckpoint::write() const {

@@ -9,6 +9,7 @@
 // tables are the uninterrupted study's, bit for bit, but for the timings of the units run again.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,7 +26,9 @@ class UnitCheckpoint {
   UnitCheckpoint() = default;  // none: nothing is kept and nothing resumed
   // Keeps finished units in `path`. With `resume`, first takes the units that an interrupted run
   // kept there: a usage error unless `path` is a checkpoint made with the same resolved `config`.
-  UnitCheckpoint(std::string path, std::string config, bool resume);
+  // `on_first_write` runs once, when `path` first holds a unit of this run (and so is a checkpoint
+  // whatever it held before): the program's stop message changes then.
+  UnitCheckpoint(std::string path, std::string config, bool resume, std::function<void()> on_first_write = {});
 
   // The rows of the unit `key` if it was finished before (by this run or the interrupted one); a
   // copy, since other threads may record units meanwhile.
@@ -38,6 +41,7 @@ class UnitCheckpoint {
   void write() const;  // with lock_ held
 
   std::string path_, config_;
+  std::function<void()> on_first_write_;  // emptied once it has run
   std::vector<std::pair<std::string, io::Table>> units_;  // in the order they finished
   std::map<std::string, std::size_t> index_;
   std::size_t resumed_ = 0;
