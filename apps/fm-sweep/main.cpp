@@ -95,7 +95,11 @@ int run(int argc, char** argv) {
     const Sweep s = load_sweep(sweep_file);
     prepare(s, dir);
     validate_configs(dir, program_dir());
-    fm::Progress bar("sweep " + s.program, static_cast<long>(s.runs.size()));
+    // The bar counts the runs left to do: complete ones are skipped at once, and counting them
+    // would make a continued sweep's eta a fraction of its real time.
+    long to_do = 0;
+    for (const Run& r : s.runs) to_do += output_complete(dir, r.id) ? 0 : 1;
+    fm::Progress bar(to_do > 0 ? "sweep " + s.program : "", to_do);  // no label, no bar: nothing to do
     long done = 0;
     const LocalResult r = run_local(dir, jobs, program_dir(), [&](const std::string& rid, const RunStatus& st) {
       bar.update(++done, rid + " " + st.status);

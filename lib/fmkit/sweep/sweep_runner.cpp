@@ -197,7 +197,7 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
         else if (st.status == "failed") ++res.failed;
         else if (st.status == "running") ++res.held;
         else ++res.pending;
-        if (on_done) on_done(m.runs[i].first, st);
+        if (on_done && !skipped) on_done(m.runs[i].first, st);
       } catch (...) {
         std::lock_guard<std::mutex> lock(result_mutex);
         if (!failure) failure = std::current_exception();

@@ -50,7 +50,8 @@ class StopGuard {
   std::thread watcher_;
 };
 
-// Runs every run of the directory with `jobs` at a time. `on_done` is called after each run.
+// Runs every run of the directory with `jobs` at a time. `on_done` is called after each run it ran,
+// not for the complete ones it skipped.
 LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_dir,
                       const std::function<void(const std::string& id, const RunStatus&)>& on_done = {});
 
