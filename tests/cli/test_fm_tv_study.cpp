@@ -190,13 +190,17 @@ TEST(FmTvStudy, AStoppedStudyResumesFromItsCheckpointToTheUninterruptedTables) {
   // --force over a complete study, stopped before its first unit (a million steps): the old file
   // is untouched, and the stop message says so instead of promising finished units.
   const auto before = fm::io::H5File::open(full).read_doubles("/summary/tv");
+  const std::string early_log = scratch("tv_early.log");  // its own: the first run's log says "started" too
+  std::filesystem::remove(early_log);
   const pid_t early = start_study({"--config", cfg, "--set", "train.steps=1000000", "--set", "train.patience=0",
-                                   "--out", full, "--force", "--threads", "1"}, log);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+                                   "--out", full, "--force", "--threads", "1"}, early_log);
+  // Its bar starts after the stop message is set: wait for that line, not for a guessed time.
+  for (int i = 0; i < 2400 && slurp(early_log).find("TV study: started") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   const int early_ws = stop(early);
   EXPECT_TRUE(WIFSIGNALED(early_ws));
-  EXPECT_NE(slurp(log).find("stopped before a unit finished; nothing of this run was kept and '" + full +
-                            "' is as it was"), std::string::npos) << slurp(log);
+  EXPECT_NE(slurp(early_log).find("stopped before a unit finished; nothing of this run was kept and '" + full +
+                            "' is as it was"), std::string::npos) << slurp(early_log);
   EXPECT_EQ(fm::io::H5File::open(full).attr_string("/", "status"), "complete");
   EXPECT_EQ(fm::io::H5File::open(full).read_doubles("/summary/tv"), before);
   EXPECT_FALSE(std::filesystem::exists(full + ".tmp"));
