@@ -51,8 +51,8 @@ def tiny_kl(path):
                        "--out", path])
 
 
-def tiny_tv(path):
-    fm("fm-tv-study", ["--set", 'targets=[{"name": "holder1", "target": {"type": "holder", "beta": 1}, "beta": 1},'
+def tiny_tv(path, extra=()):
+    fm("fm-tv-study", [*extra, "--set", 'targets=[{"name": "holder1", "target": {"type": "holder", "beta": 1}, "beta": 1},'
                        ' {"name": "gmm1d", "target": {"type": "gmm", "weights": [0.5, 0.5], "means": [[-2], [2]],'
                        ' "stds": [0.5, 0.5]}, "beta": null}]',
                        "--set", "n=[256, 1024]", "--set", "reps=2", "--set", "floor_reps=1", "--set", "fit_n_min=256",
@@ -162,6 +162,11 @@ class EveryPlotRenders(unittest.TestCase):
 
     def test_tv_study(self):
         self.check("tv_study", tiny_tv, "tv", ["tv_rate.png", "tv_eps_kl.png"])
+
+    def test_tv_study_with_a_rule_scaled_with_n(self):
+        # A floor per n: the floor runs, their mean and the line claim T1 judges against.
+        scaled = lambda path: tiny_tv(path, ["--set", "train.scale.n_ref=256", "--set", "train.scale.steps=0.5"])
+        self.check("tv_study", scaled, "tv_scaled", ["tv_rate.png", "tv_eps_kl.png"])
 
     def test_sdfm_study(self):
         self.check("sdfm_study", tiny_sdfm, "sdfm",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Plots of the TV-rate study (theory/tv_rate.md): TV against n on log-log axes for FM and the two
 KDE bandwidths with the fitted and the reference slopes and FM's floor (the same training rule on
-fresh samples) as a horizontal line, one panel per target (tv_rate.png); and
+fresh samples) as a horizontal line (a rule scaled with n: its floor runs, their mean per n and the
+line claim T1 judges against), one panel per target (tv_rate.png); and
 eps_n, KL and the bound chain against n (tv_eps_kl.png).
 Usage: tv_study.py results/tv.h5 OUTDIR"""
 import os
@@ -11,6 +12,9 @@ import h5py
 import numpy as np
 
 import style as plot_style
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from experiments.claims.tv_claims import FLOOR_RATIO  # noqa: E402
 
 plot_style.apply()
 import matplotlib.pyplot as plt  # noqa: E402
@@ -42,7 +46,7 @@ def main(path, outdir):
     targets = list(dict.fromkeys(s["target"]))
     cols = min(3, len(targets))
     rows = (len(targets) + cols - 1) // cols
-    fig, ax = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.3 * rows), squeeze=False)
+    fig, ax = plt.subplots(rows, cols, figsize=(5.2 * cols, 5.6 * rows), squeeze=False)
     for k, tg in enumerate(targets):
         a = ax[k // cols][k % cols]
         m = s["target"] == tg
@@ -60,6 +64,11 @@ def main(path, outdir):
             # A rule scaled with n: each n has the floor of its own rule.
             ns, floor, _ = per_n(s, m, "floor_tv")
             a.plot(ns, floor, "-", color="C0", lw=1, alpha=0.5, label="FM floor of the rule at n (fresh samples)")
+            # Each floor run too: with a few runs per n their spread is the floor's uncertainty.
+            a.plot(s["rule_n"][fl], s["tv"][fl], "x", color="C0", ms=4, alpha=0.5)
+            # Claim T1 judges a target only where FM's TV is above this line at every fitted n.
+            a.plot(ns, FLOOR_RATIO * floor, "--", color="C0", lw=0.8, alpha=0.5,
+                   label=f"{FLOOR_RATIO:g}× floor (T1 judges above it)")
         elif fl.any():
             a.axhline(s["tv"][fl].mean(), color="C0", lw=1, alpha=0.5,
                       label=f"FM floor (fresh samples): {s['tv'][fl].mean():.3f}")
@@ -67,7 +76,8 @@ def main(path, outdir):
         ref = fit_row(fits, tg, "tv")["reference_slope"]
         a.plot(ns, mean[0] * (ns / ns[0]) ** (-ref), "k--", lw=1, label=f"reference r = {ref:.3f}")
         a.set(xscale="log", yscale="log", xlabel="n (training samples)", ylabel="TV(p, q)", title=tg)
-        a.legend(fontsize=8)
+        # Below the panel: the lines fill it, and the floor runs sit at its bottom.
+        a.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     for k in range(len(targets), rows * cols):
         ax[k // cols][k % cols].axis("off")
     fig.tight_layout()
