@@ -44,12 +44,13 @@ class TvRateAgainstTheKde(unittest.TestCase):
     def test_a_target_at_its_floor_is_not_judged(self):
         s = table(0.3, 0.3)
         s["tv"][-1] = 0.02  # the floor: TV at n = 16384 is 0.5·16384^−0.3 ≈ 0.027, 1.36× of it
-        [(_, word, _, verdicts)], _ = tv_claims.judge_all(s, 1024)
+        [(_, word, note, verdicts)], _ = tv_claims.judge_all(s, 1024)
         v = verdicts["t"]
         self.assertEqual(v.word, "inconclusive")
         self.assertIn("n = 16384 (1.36×)", v.decided)
         self.assertAlmostEqual(v.effect, 0.0, places=1)  # the effect and its interval are still printed
         self.assertEqual(word, "supported on 0 of 1")
+        self.assertIn("not judged on t: at the training rule's floor", note)  # the summary says why
         # n = 1024 and 4096 clear it (0.5·4096^−0.3 ≈ 0.041 ≥ 1.5 × 0.02); only 16384 does not ...
         self.assertEqual([n for n, _ in tv_claims.at_floor(s, "t", 1024)], [16384])
         # ... and without any floor run nothing shows it is, so nothing is judged.

@@ -66,7 +66,7 @@ def at_floor(s, target, n_min):
 
 def judge_all(s, n_min):
     """[(claim, word, note, {target: Verdict})] and {target: (mean r_FM, mean r_KDE)} for the report."""
-    verdicts, means = {}, {}
+    verdicts, means, not_judged = {}, {}, []
     for tg in dict.fromkeys(s["target"]):
         fm = per_rep_rates(s, tg, "tv", n_min)
         kde = per_rep_rates(s, tg, "kde_tv", n_min)
@@ -81,9 +81,12 @@ def judge_all(s, n_min):
             v.word = "inconclusive"
             v.decided = (f"not judged: FM's TV is not {FLOOR_RATIO}× above its training rule's floor at {where}, so its "
                          "exponent measures the rule, not n")
+            not_judged.append(tg)
         verdicts[tg] = v
         means[tg] = (sum(fm[r] for r in reps) / len(reps), sum(kde[r] for r in reps) / len(reps))
     if not verdicts:
         return [(RATE_VS_KDE, "not tested", "no target has two sample sizes at or above n_min", {})], means
     word, note = combine(verdicts, "target")
+    if not_judged:  # else "supported on 0 of m" with "no target contradicts it" hides why
+        note += f"; not judged on {', '.join(not_judged)}: at the training rule's floor"
     return [(RATE_VS_KDE, word, note, verdicts)], means
