@@ -127,6 +127,14 @@ TEST(Metadata, RootAttributesAndConfig) {
                         "build_type", "status"})
     EXPECT_TRUE(f.has_attr("/", k)) << k;
   EXPECT_DOUBLE_EQ(f.attr_double("/", "seed"), 42);
+  // The commit taken at build time (cmake/git_sha.cmake; its cases in tests/build_info): 12 hex
+  // digits, "-dirty" after them or not, or "unknown" when built outside a checkout.
+  const std::string sha = f.attr_string("/", "git_sha");
+  EXPECT_EQ(sha, io::git_sha());
+  const auto hex_end = sha.find_first_not_of("0123456789abcdef");
+  EXPECT_TRUE(sha == "unknown" || (hex_end == std::string::npos && sha.size() == 12) ||
+              (hex_end == 12 && sha.substr(12) == "-dirty"))
+      << sha;
   EXPECT_EQ(cfg::json::parse(f.read_string("/config"))["a"], 1);
 }
 

@@ -9,6 +9,12 @@
 
 namespace fm::io {
 
+std::string git_sha() {
+  return
+#include "fmkit_git_sha.inc"
+      ;
+}
+
 std::string hostname() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
@@ -39,7 +45,7 @@ std::string utc_now() {
 void write_metadata(H5File& file, const RunInfo& info, const cfg::json& config) {
   file.set_attr("/", "schema_version", kSchemaVersion);
   file.set_attr("/", "fmkit_version", std::string(FMKIT_VERSION));
-  file.set_attr("/", "git_sha", std::string(FMKIT_GIT_SHA));
+  file.set_attr("/", "git_sha", git_sha());
   file.set_attr("/", "created_utc", utc_now());
   file.set_attr("/", "command_line", info.command_line);
   file.set_attr("/", "hostname", hostname());

@@ -19,6 +19,9 @@ struct RunInfo {
 // Writes the root attributes of DESIGN.md and the resolved config as /config.
 void write_metadata(H5File& file, const RunInfo& info, const cfg::json& config);
 
+// The commit of the source tree this binary was built from, "-dirty" appended when tracked files
+// differed from it, "unknown" outside a git checkout. Taken at build time, not configure time.
+std::string git_sha();
 std::string hostname();
 std::string cpu_model();
 std::string utc_now();
