@@ -42,11 +42,15 @@ std::string utc_now() {
   return buf;
 }
 
-void write_metadata(H5File& file, const RunInfo& info, const cfg::json& config) {
+void write_build_attrs(H5File& file) {
   file.set_attr("/", "schema_version", kSchemaVersion);
   file.set_attr("/", "fmkit_version", std::string(FMKIT_VERSION));
   file.set_attr("/", "git_sha", git_sha());
   file.set_attr("/", "created_utc", utc_now());
+}
+
+void write_metadata(H5File& file, const RunInfo& info, const cfg::json& config) {
+  write_build_attrs(file);
   file.set_attr("/", "command_line", info.command_line);
   file.set_attr("/", "hostname", hostname());
   file.set_attr("/", "cpu_model", cpu_model());

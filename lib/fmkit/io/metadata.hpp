@@ -19,6 +19,11 @@ struct RunInfo {
 // Writes the root attributes of DESIGN.md and the resolved config as /config.
 void write_metadata(H5File& file, const RunInfo& info, const cfg::json& config);
 
+// The attributes that say which build wrote a file and when (schema_version, fmkit_version,
+// git_sha, created_utc): shared by write_metadata and by files that gather runs, which have no
+// seed or config of their own.
+void write_build_attrs(H5File& file);
+
 // The commit of the source tree this binary was built from, "-dirty" appended when tracked files
 // differed from it, "unknown" outside a git checkout. Taken at build time, not configure time.
 std::string git_sha();

@@ -89,10 +89,7 @@ GatherResult gather(const std::string& dir, const std::string& out, bool partial
     ++res.runs;
   }
   io::H5File o = io::H5File::create(out);
-  o.set_attr("/", "schema_version", io::kSchemaVersion);
-  o.set_attr("/", "fmkit_version", std::string(FMKIT_VERSION));
-  o.set_attr("/", "git_sha", io::git_sha());
-  o.set_attr("/", "created_utc", io::utc_now());
+  io::write_build_attrs(o);
   o.set_attr("/", "command_line", "fm-sweep gather " + dir + (partial ? " --partial" : ""));
   o.set_attr("/", "program", m.program);
   o.set_attr("/", "runs", static_cast<long long>(res.runs));
