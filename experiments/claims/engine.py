@@ -90,7 +90,7 @@ def judge(claim, comparisons, margin=None, alpha=ALPHA):
     few, k = _too_few(comparisons)
     descriptive = [_describe(c) + " (descriptive)" for c in comparisons if not c.primary]
     if few:
-        return Verdict("too few seeds", f"k = {k} paired seeds, a verdict needs {MIN_SEEDS}",
+        return Verdict("too few seeds", f"a verdict needs {MIN_SEEDS} paired seeds",
                        [_describe(c) for c in primary] + descriptive, k)
     if claim.kind == "superiority":
         return _superiority(claim, primary, descriptive, k, alpha)
@@ -162,7 +162,7 @@ def judge_trend(claim, x, y_by_seed, x_label, resamples=2000, seed=0):
     k = y.shape[0] if y.ndim == 2 else 0
     if k < MIN_SEEDS or len(x) < 2:
         return Verdict("too few seeds" if k < MIN_SEEDS else "inconclusive",
-                       f"k = {k} seeds over {len(x)} design point(s)", [], k)
+                       f"{len(x)} design point(s); a verdict needs {MIN_SEEDS} seeds and 2 points", [], k)
     est, lo, hi = stats.bootstrap_slope(x, y, resamples=resamples, seed=seed)
     sign = "negative" if claim.direction == "less" else "positive"
     line = f"slope of {claim.metric} against {x_label}: {est:+.4g} [95 % bootstrap over seeds {lo:+.4g}, {hi:+.4g}], k = {k}"
