@@ -38,6 +38,8 @@ int run(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand("run", "run every run of SWEEP.json in DIR (skips complete runs, retries failures once)");
   run_cmd->add_option("sweep", sweep_file, "the sweep file (SWEEP.json)")->required();
   run_cmd->add_option("--out", dir, "the sweep directory (created; rerun to continue an interrupted sweep)")->required();
+  run_cmd->footer("SIGINT/SIGTERM/SIGHUP stop the running programs (each keeps its checkpoint if it has one); SIGUSR1 "
+                  "starts no new run and lets the running ones finish.");
   run_cmd->add_option("--jobs", jobs, "runs at a time, each a one-thread process (default 1, at most 1024)");
 
   CLI::App* list = app.add_subcommand("list", "print the runs of SWEEP.json (id and overrides) without running them");
@@ -106,7 +108,8 @@ int run(int argc, char** argv) {
       if (st.status == "failed")
         std::cerr << "fm-sweep: run " << rid << " failed after " << st.attempts << " attempt(s): " << st.error << "\n";
     });
-    if (r.interrupted) bar.abandon();
+    const bool left = r.interrupted || (r.drained && r.pending > 0);
+    if (left) bar.abandon();
     else bar.finish();
     print_counts(merge(dir), dir);
     std::cerr << "fm-sweep: this invocation ran " << r.complete + r.failed << " run(s), skipped " << r.skipped
@@ -114,6 +117,9 @@ int run(int argc, char** argv) {
     if (r.held > 0)
       std::cerr << "fm-sweep: " << r.held << " run(s) left alone: another fm-sweep is running them now\n";
     if (r.interrupted) fm::runtime_error("interrupted: rerun the same command to continue the pending runs");
+    if (left)
+      fm::runtime_error("drained: the running runs finished and " + std::to_string(r.pending) +
+                        " did not start; rerun the same command to continue them");
     return r.failed > 0 ? 1 : 0;
   }
   if (emit->parsed()) {

@@ -1,5 +1,6 @@
 // fm-sweep end to end: a local run merges one row per run and skips complete runs when rerun; an
-// interrupted sweep resumes without redoing finished runs; a run-time failure is retried once and
+// interrupted sweep resumes without redoing finished runs; a drained one finishes its running run
+// and starts no other; a run-time failure is retried once and
 // recorded; emitted Slurm / GNU-parallel files drive `run-one`; `status` reports how far a
 // sweep is; `archive` copies the complete runs out and the copy continues the sweep; bad sweeps
 // exit 2.
@@ -44,6 +45,20 @@ std::vector<std::string> ids_of(const std::string& dir) {
   return ids;
 }
 
+// Starts `fm-sweep run SW --out DIR --jobs 1` in the background, its stderr to scratch(LOG), for a
+// test that signals it; returns its pid. `progress_lines`: a progress line per finished run.
+pid_t start_sweep(const std::string& sw, const std::string& dir, const std::string& log, bool progress_lines = false) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-sweep", path = scratch(log);
+    freopen(path.c_str(), "w", stderr);
+    if (progress_lines) setenv("FMKIT_PROGRESS", "0.001", 1);
+    execl(bin.c_str(), bin.c_str(), "run", sw.c_str(), "--out", dir.c_str(), "--jobs", "1", nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
 }  // namespace
 
 TEST(FmSweep, LocalRunMergesOneRowPerRunAndSkipsCompleteRuns) {
@@ -79,14 +94,7 @@ TEST(FmSweep, LocalRunMergesOneRowPerRunAndSkipsCompleteRuns) {
 
 TEST(FmSweep, InterruptedSweepResumesWithoutRedoingFinishedRuns) {
   const std::string sw = sweep_file("sweep_b.json", 12000), dir = scratch("sweep_b");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-sweep", log = scratch("sweep_b.log");
-    freopen(log.c_str(), "w", stderr);
-    setenv("FMKIT_PROGRESS", "0.001", 1);  // a progress line per finished run, so the log can be checked
-    execl(bin.c_str(), bin.c_str(), "run", sw.c_str(), "--out", dir.c_str(), "--jobs", "1", nullptr);
-    _exit(127);
-  }
+  const pid_t pid = start_sweep(sw, dir, "sweep_b.log", true);  // progress lines, so the log can be checked
   // Wait for the first run to finish, then stop the sweep as a scheduler or Ctrl-C would.
   std::string first;
   for (int i = 0; i < 600 && first.empty(); ++i) {
@@ -113,6 +121,42 @@ TEST(FmSweep, InterruptedSweepResumesWithoutRedoingFinishedRuns) {
   EXPECT_EQ(fs::last_write_time(dir + "/runs/" + first + "/out.h5"), stamp);  // not redone
   for (const auto& s : fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status"))
     EXPECT_EQ(s, "complete");
+}
+
+// SIGUSR1 drains a sweep: the running run finishes (a study without a checkpoint would lose it
+// to a stop), no other starts, and the same command continues.
+TEST(FmSweep, DrainedSweepFinishesTheRunningRunAndStartsNoOther) {
+  const std::string sw = sweep_file("sweep_d.json", 12000), dir = scratch("sweep_d");
+  const pid_t pid = start_sweep(sw, dir, "sweep_d.log");
+  auto started = [&] {
+    std::vector<std::string> ids;
+    if (fs::exists(dir + "/runs.txt"))
+      for (const auto& id : ids_of(dir))
+        if (fs::exists(dir + "/runs/" + id + "/stderr.log")) ids.push_back(id);
+    return ids;
+  };
+  for (int i = 0; i < 600 && started().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(started().empty()) << "no run started";
+  kill(pid, SIGUSR1);
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  ASSERT_TRUE(WIFEXITED(ws));
+  const std::string log = slurp(scratch("sweep_d.log"));
+  EXPECT_EQ(WEXITSTATUS(ws), 1) << log;  // runs are left: the sweep is not complete
+  EXPECT_NE(log.find("SIGUSR1: no new run starts"), std::string::npos) << log;
+  EXPECT_NE(log.find("rerun the same command to continue them"), std::string::npos) << log;
+  // Every run that started finished; the others never started.
+  const auto ran = started();
+  EXPECT_GE(ran.size(), 1u);
+  EXPECT_LT(ran.size(), 4u);
+  for (const auto& id : ran)
+    EXPECT_NE(slurp(dir + "/runs/" + id + "/status.json").find("\"complete\""), std::string::npos) << id;
+  const auto merged = fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status");
+  EXPECT_EQ(std::count(merged.begin(), merged.end(), "complete"), static_cast<long>(ran.size()));
+  EXPECT_EQ(std::count(merged.begin(), merged.end(), "failed"), 0);
+  const auto r = run("fm-sweep", "run " + sw + " --out " + dir + " --jobs 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("skipped " + std::to_string(ran.size())), std::string::npos) << r.err;
 }
 
 TEST(FmSweep, ArchiveCopiesTheCompleteRunsAndTheCopyContinuesTheSweep) {
@@ -184,13 +228,7 @@ TEST(FmSweep, AnInterruptedStudyRunIsArchivedWithItsCheckpointAndResumed) {
              "targets": [{"name": "gmm1d", "target": {"type": "gmm", "weights": [0.5, 0.5], "means": [[-2], [2]], "stds": [0.5, 0.5]}},
                          {"name": "holder1", "target": {"type": "holder", "beta": 1.0}}]},
     "axes": [{"key": "seed", "values": [5]}]})");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string bin = std::string(FMKIT_BIN_DIR) + "/fm-sweep", log = scratch("sweep_tvck.log");
-    freopen(log.c_str(), "w", stderr);
-    execl(bin.c_str(), bin.c_str(), "run", sw.c_str(), "--out", dir.c_str(), nullptr);
-    _exit(127);
-  }
+  const pid_t pid = start_sweep(sw, dir, "sweep_tvck.log");
   std::string out;
   for (int i = 0; i < 1200 && (out.empty() || !fs::exists(out)); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));

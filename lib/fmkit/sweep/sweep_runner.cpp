@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -30,10 +31,15 @@ namespace {
 namespace fs = std::filesystem;
 
 std::atomic<bool> g_stop{false};
+// SIGUSR1: start no new run, let the running ones finish. A stop kills the running programs, and
+// a study without a checkpoint loses its whole run; a drain ends a session on a shared machine
+// without that loss.
+std::atomic<bool> g_drain{false};
 std::mutex g_children_mutex;
 std::set<pid_t> g_children;
 
 void on_signal(int) { g_stop = true; }
+void on_drain(int) { g_drain = true; }
 
 // Spawns `args` with stdout/stderr to files and waits; returns the wait status.
 int spawn_and_wait(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
@@ -66,17 +72,33 @@ int spawn_and_wait(const std::vector<std::string>& args, const std::string& out,
 
 StopGuard::StopGuard() {
   g_stop = false;
+  g_drain = false;
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_int_);
   sigaction(SIGTERM, &sa, &old_term_);
   sigaction(SIGHUP, &sa, &old_hup_);
+  struct sigaction sd {};
+  sd.sa_handler = on_drain;
+  sigemptyset(&sd.sa_mask);
+  sigaction(SIGUSR1, &sd, &old_usr1_);
   // A signal handler may not walk the child set; this thread forwards the stop to every child,
   // including one spawned just as the signal came.
   watcher_ = std::thread([this] {
     std::set<pid_t> signalled;
+    bool told = false;
     while (!done_) {
+      if (g_drain && !told && !g_stop) {
+        told = true;
+        std::size_t running = 0;
+        {
+          std::lock_guard<std::mutex> lock(g_children_mutex);
+          running = g_children.size();
+        }
+        std::cerr << "\nfm-sweep: SIGUSR1: no new run starts; waiting for the " << running
+                  << " running one(s) to finish (SIGTERM stops them now)\n";
+      }
       if (g_stop) {
         std::lock_guard<std::mutex> lock(g_children_mutex);
         for (pid_t p : g_children)
@@ -93,9 +115,11 @@ StopGuard::~StopGuard() {
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
   sigaction(SIGHUP, &old_hup_, nullptr);
+  sigaction(SIGUSR1, &old_usr1_, nullptr);
 }
 
 bool StopGuard::stopped() const { return g_stop; }
+bool StopGuard::drained() const { return g_drain; }
 
 std::string program_dir() {
   std::error_code ec;
@@ -185,7 +209,7 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
   LocalResult res;
   std::exception_ptr failure;
   auto worker = [&] {
-    while (!g_stop) {
+    while (!g_stop && !g_drain) {
       const std::size_t i = next++;
       if (i >= m.runs.size()) return;
       try {
@@ -211,6 +235,7 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
   if (failure) std::rethrow_exception(failure);
   const int total = static_cast<int>(m.runs.size());
   res.interrupted = guard.stopped();
+  res.drained = guard.drained() && !res.interrupted;
   res.pending = total - res.complete - res.failed - res.skipped - res.held;
   return res;
 }

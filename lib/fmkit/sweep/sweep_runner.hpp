@@ -31,11 +31,13 @@ struct LocalResult {
   int complete = 0, failed = 0, skipped = 0, pending = 0;
   int held = 0;              // being run by another fm-sweep (its lock is held): left to it
   bool interrupted = false;  // SIGINT/SIGTERM/SIGHUP: running children were stopped, the rest left pending
+  bool drained = false;      // SIGUSR1 (and no stop): the running children finished, the rest left pending
 };
 
 // While alive, SIGINT, SIGTERM and SIGHUP stop the sweep: every running child gets SIGTERM (so it
-// deletes its partial output, or leaves its last checkpoint) and no new run starts. run_local
-// holds one; `fm-sweep run-one` holds one around run_one.
+// deletes its partial output, or leaves its last checkpoint) and no new run starts. SIGUSR1 drains
+// it: no new run starts and the running children finish. run_local holds one; `fm-sweep run-one`
+// holds one around run_one.
 class StopGuard {
  public:
   StopGuard();
@@ -43,9 +45,10 @@ class StopGuard {
   StopGuard(const StopGuard&) = delete;
   StopGuard& operator=(const StopGuard&) = delete;
   bool stopped() const;
+  bool drained() const;  // SIGUSR1 came
 
  private:
-  struct sigaction old_int_ {}, old_term_ {}, old_hup_ {};
+  struct sigaction old_int_ {}, old_term_ {}, old_hup_ {}, old_usr1_ {};
   std::atomic<bool> done_{false};
   std::thread watcher_;
 };
