@@ -108,8 +108,7 @@ int run(int argc, char** argv) {
       if (st.status == "failed")
         std::cerr << "fm-sweep: run " << rid << " failed after " << st.attempts << " attempt(s): " << st.error << "\n";
     });
-    const bool left = r.interrupted || (r.drained && r.pending > 0);
-    if (left) bar.abandon();
+    if (r.interrupted || r.drained) bar.abandon();
     else bar.finish();
     print_counts(merge(dir), dir);
     std::cerr << "fm-sweep: this invocation ran " << r.complete + r.failed << " run(s), skipped " << r.skipped
@@ -117,7 +116,7 @@ int run(int argc, char** argv) {
     if (r.held > 0)
       std::cerr << "fm-sweep: " << r.held << " run(s) left alone: another fm-sweep is running them now\n";
     if (r.interrupted) fm::runtime_error("interrupted: rerun the same command to continue the pending runs");
-    if (left)
+    if (r.drained)
       fm::runtime_error("drained: the running runs finished and " + std::to_string(r.pending) +
                         " did not start; rerun the same command to continue them");
     return r.failed > 0 ? 1 : 0;

@@ -235,8 +235,8 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
   if (failure) std::rethrow_exception(failure);
   const int total = static_cast<int>(m.runs.size());
   res.interrupted = guard.stopped();
-  res.drained = guard.drained() && !res.interrupted;
   res.pending = total - res.complete - res.failed - res.skipped - res.held;
+  res.drained = guard.drained() && !res.interrupted && res.pending > 0;
   return res;
 }
 

@@ -31,7 +31,7 @@ struct LocalResult {
   int complete = 0, failed = 0, skipped = 0, pending = 0;
   int held = 0;              // being run by another fm-sweep (its lock is held): left to it
   bool interrupted = false;  // SIGINT/SIGTERM/SIGHUP: running children were stopped, the rest left pending
-  bool drained = false;      // SIGUSR1 (and no stop): the running children finished, the rest left pending
+  bool drained = false;      // SIGUSR1 (and no stop) left runs pending: the running children finished, none started
 };
 
 // While alive, SIGINT, SIGTERM and SIGHUP stop the sweep: every running child gets SIGTERM (so it
