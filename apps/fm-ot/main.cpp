@@ -35,7 +35,7 @@ using fm::Vec;
 struct Flags {
   std::string x, y, x_weights, y_weights, source, cost, labels, conditions, stop_norm = "l1", omega = "1";
   double eps = NAN, eps_rel = NAN, tol = 1e-3, lr = 0, target_chi2 = 0.01, eps_warmup = 0, beta = NAN;
-  long long max_iter = 5000, steps = 0, batch = 0, seed = 0, eval_every = 0;
+  long long max_iter = 5000, steps = 0, batch = 0, seed = 0, eval_every = 0, eval_batch = 0;
   bool single = false, scaling = false, kernel = false;
   std::vector<double> snapshots;
   std::string mips = "exact", average = "tail";
@@ -153,6 +153,9 @@ int run(int argc, char** argv) {
   sd->add_option("--target-chi2", f.target_chi2, "stop once chi2 of the averaged potential <= this (default 0.01)")->check(fm::finite_number());
   sd->add_option("--eval-every", f.eval_every, "steps between chi2 checks of the averaged potential (0: steps / 20)")
       ->check(CLI::Range(0LL, fm::cfg::kMaxSteps));
+  sd->add_option("--eval-batch", f.eval_batch, "noises in each of the 16 batches of a chi2 check (0: max(256, 35 sqrt(N)); "
+                                              "the check's standard error is about sqrt(2N) / (4 eval-batch))")
+      ->check(CLI::Range(0LL, fm::cfg::kMaxPoints));
   sd->add_option("--average", f.average, "which iterates the potential averages: tail (default: those after half the "
                                         "steps) or suffix (the last half to three quarters of the iterates so far, so "
                                         "a check can stop the fit early)")
@@ -207,6 +210,7 @@ int run(int argc, char** argv) {
     o.target_chi2 = f.target_chi2;
     o.eps_warmup = f.eps_warmup;
     o.eval_every = f.eval_every;
+    o.eval_batch = f.eval_batch;
     o.average = fm::ot::parse_averaging(f.average, "--average");
     o.seed = static_cast<std::uint64_t>(f.seed);
     o.snapshot_chi2 = f.snapshots;
@@ -281,7 +285,7 @@ int run(int argc, char** argv) {
     options = {{"solver", "semidiscrete"}, {"y", f.y}, {"y_weights", f.y_weights}, {"source", spec},
                {"cost", fm::ot::to_string(kind)}, {"eps", o.eps / scale}, {"steps", o.steps}, {"batch", o.batch},
                {"lr", o.lr}, {"target_chi2", o.target_chi2}, {"eps_warmup", o.eps_warmup}, {"seed", f.seed},
-               {"eval_every", o.eval_every}, {"average", fm::ot::to_string(o.average)},
+               {"eval_every", o.eval_every}, {"eval_batch", o.eval_batch}, {"average", fm::ot::to_string(o.average)},
                {"snapshots", f.snapshots}, {"labels", f.labels}, {"conditions", f.conditions},
                {"beta", std::isnan(f.beta) ? fm::cfg::json() : fm::cfg::json(f.beta)}, {"mips", fm::ot::to_json(mips)}};
     write = [g, r, kind, y, labels, class_chi2](fm::io::H5File& file) {

@@ -182,6 +182,8 @@ TEST(Hardening, SmallAndHugeConfigValuesAreRefusedBeforeWork) {
       {"fm-ot", "semidiscrete" + y + " --eps 0 --batch 1000000000000", "batch"},
       {"fm-ot", "semidiscrete" + y + " --eps 0 --lr nan", "--lr"},
       {"fm-ot", "semidiscrete" + y + " --eps 0 --target-chi2 -1", "target chi2"},
+      {"fm-ot", "semidiscrete" + y + " --eps 0 --eval-batch -1", "--eval-batch"},
+      {"fm-ot", "semidiscrete" + y + " --eps 0 --eval-batch 100000000", "eval_batch must be at most 6250000"},
       {"fm-bound", "dfm" + gauss + " --steps 1000000000000", "--steps"},
       {"fm-bound", "dfm" + gauss + " --steps 16 --paths 1000000000000", "--paths"},
       {"fm-bound", "dfm" + gauss + " --steps 16 --delta nan", "--delta"},

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "fmkit/core/error.hpp"
@@ -233,6 +234,36 @@ TEST(Couplings, SemidiscreteEvalEverySetsTheChi2Checks) {
     } catch (const fm::Error& e) {
       EXPECT_NE(std::string(e.what()).find("coupling.eval_every: expected an integer in [1, "), std::string::npos)
           << e.what();
+    }
+  }
+}
+
+// "eval_batch" sizes the χ̂² checks: their standard error is about √(2N) / (4 eval_batch) near the
+// optimum (16 batches), so 4× the batch is about 1/4 the error, on the same fit. Every bad value is
+// refused by name before any fitting.
+TEST(Couplings, SemidiscreteEvalBatchSetsTheChi2Error) {
+  auto mu = std::make_shared<dist::Gaussian>(dist::Gaussian::standard(2));
+  coupling::TargetSampler t(data(200), true, 9);
+  const cfg::json base = {{"type", "semidiscrete"}, {"target_chi2", 0}, {"steps", 4000}};
+  cfg::json big = base;
+  big["eval_batch"] = 2000;  // about 4× the default at N = 200, max(256, 35 √200) = 494
+  EXPECT_EQ(coupling::parse_semidiscrete_spec(big, "coupling").opts.eval_batch, 2000);
+  EXPECT_EQ(coupling::parse_semidiscrete_spec(base, "coupling").opts.eval_batch, 0);  // automatic
+  const coupling::SemidiscreteCoupling dflt(base, mu, t, 9), fine(big, mu, t, 9);
+  const double ratio = fine.potential().chi2.se / dflt.potential().chi2.se;
+  EXPECT_GT(ratio, 0.15);
+  EXPECT_LT(ratio, 0.40);
+  const double predicted = std::sqrt(2.0 * 199) / (4 * 2000.0);
+  EXPECT_NEAR(fine.potential().chi2.se, predicted, 0.5 * predicted);
+  for (const cfg::json& bad : {cfg::json(0), cfg::json(-5), cfg::json(2.5), cfg::json(1e12), cfg::json("nan"),
+                               cfg::json(nullptr)}) {
+    cfg::json spec = base;
+    spec["eval_batch"] = bad;
+    try {
+      coupling::SemidiscreteCoupling(spec, mu, t, 9);
+      ADD_FAILURE() << "eval_batch " << bad.dump() << " accepted";
+    } catch (const fm::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("coupling.eval_batch"), std::string::npos) << e.what();
     }
   }
 }

@@ -28,7 +28,7 @@
 namespace fm::coupling {
 
 // The potential-fitting part of a semidiscrete spec {"eps_rel" (0), "target_chi2" (0.05), "steps",
-// "batch", "lr", "eval_every", "beta", "mips"} (also used by the oracle-velocity study); the
+// "batch", "lr", "eval_every", "eval_batch", "beta", "mips"} (also used by the oracle-velocity study); the
 // absolute ε is left to the caller.
 struct SemidiscreteSpec {
   double eps_rel = 0;
@@ -41,7 +41,7 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
 class SemidiscreteCoupling : public Coupling {
  public:
   // spec: {"type": "semidiscrete", "eps_rel" (0), "target_chi2" (0.05), "steps", "batch", "lr", "eval_every",
-  //        "average" ("tail" or "suffix"), "beta", "mips"}
+  //        "eval_batch", "average" ("tail" or "suffix"), "beta", "mips"}
   SemidiscreteCoupling(const cfg::json& spec, dist::DistributionPtr source, const TargetSampler& target,
                        std::uint64_t seed);
   void draw(long step, Index n, PairBatch& out) override;

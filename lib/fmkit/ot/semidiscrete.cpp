@@ -176,6 +176,9 @@ void SemidiscreteOptions::validate() const {
   if (eval_every < 0 || eval_every > cfg::kMaxSteps) usage_error("semidiscrete: eval_every must be in [0, " + std::to_string(cfg::kMaxSteps) + "]");
   if (eval_batch < 0 || eval_batch > cfg::kMaxPoints) usage_error("semidiscrete: eval_batch must be in [0, " + std::to_string(cfg::kMaxPoints) + "]");
   if (eval_repeats < 1 || eval_repeats > 100000) usage_error("semidiscrete: eval_repeats must be in [1, 100000]");
+  if (eval_batch * eval_repeats > cfg::kMaxPoints)  // the evaluation noises are held at once
+    usage_error("semidiscrete: eval_batch must be at most " + std::to_string(cfg::kMaxPoints / eval_repeats) + " (" +
+                std::to_string(eval_repeats) + " batches are held in memory)");
   if (!(lr_min_ratio > 0 && lr_min_ratio <= 1)) usage_error("semidiscrete: lr_min_ratio must be in (0, 1]");
   if (!(average_from >= 0 && average_from < 1)) usage_error("semidiscrete: average_from must be in [0, 1)");
   for (double level : snapshot_chi2)
