@@ -26,8 +26,8 @@ SemidiscreteSpec parse_semidiscrete_spec(const cfg::json& spec, const std::strin
   // took 8gaussians from χ² 0.29 to below 0.01 within one default interval.
   sp.opts.eval_every = spec.contains("eval_every") ? cfg::count(spec, "eval_every", w, 1, cfg::kMaxSteps) : 0;
   // Noises per χ̂² batch (16 batches; default max(256, 35 √N)). The estimate's standard error is
-  // about √(2N) / (4 eval_batch): 0.01 at N = 16 000 by default, as large as a 0.01 target, so the
-  // stop there is decided by noise (docs/fm-sdfm-study.md, session 11). 4× the batch is 1/4 the SE.
+  // about √(2N) / (4 eval_batch): 0.01 at N = 16 000 by default, as large as a 0.01 target, so a
+  // check there passes on noise as much as on the fit. 4× the batch is 1/4 the SE.
   sp.opts.eval_batch = spec.contains("eval_batch")
                            ? cfg::count(spec, "eval_batch", w, 1, cfg::kMaxPoints / sp.opts.eval_repeats)
                            : 0;
