@@ -1,6 +1,7 @@
 """The report built from a real (tiny) SD-FM study output, and from the same output with one effect
 flipped: the claim's verdict and its sentences must flip with the numbers (theory/claims.md §4-5).
 Run by ctest with FMKIT_BIN_DIR set; the study takes a few seconds."""
+import math
 import os
 import re
 import shutil
@@ -174,16 +175,25 @@ class KlE2aOnTheClosedForms(unittest.TestCase):
 
 class TvIntervalStability(unittest.TestCase):
     """The TV section's stability sentence is computed from /fit_stability: stable when the last
-    repetitions move the width by less than 25 %, not shown with a single k."""
+    repetitions move the width × √k by less than 25 %, not shown with a single k. An interval that
+    narrows exactly like 1/√k is stable, though its raw width falls by 26 % from 5 to 8 repetitions."""
 
     def test_the_sentence_follows_the_widths(self):
         from experiments.report import tv
+        shrinking = [0.3 / math.sqrt(k) for k in (3, 5, 8)]  # 0.173, 0.134, 0.106
+        self.assertGreater(abs(shrinking[2] - shrinking[1]), 0.25 * shrinking[2])  # the raw width moves
         table = {"target": ["a"] * 3 + ["b"] * 3 + ["c"], "quantity": ["tv"] * 7, "reps_used": [3, 5, 8] * 2 + [3],
-                 "width": [0.05, 0.20, 0.22, 0.05, 0.10, 0.20, 0.3]}
+                 "width": shrinking + [0.05, 0.10, 0.20, 0.3]}
         text = tv.stability_reading((table, 0.0))
-        self.assertIn("a k = 3: 0.050, k = 5: 0.200, k = 8: 0.220", text)
-        self.assertIn("Stable (the last repetitions moved the width by less than 25%) on 1 of 2: a.", text)
+        self.assertIn("a k = 3: 0.173 (×√k 0.300), k = 5: 0.134 (×√k 0.300), k = 8: 0.106 (×√k 0.300)", text)
+        self.assertIn("b k = 3: 0.050 (×√k 0.087), k = 5: 0.100 (×√k 0.224), k = 8: 0.200 (×√k 0.566)", text)
+        self.assertIn("by less than 25%; the raw width narrows like 1/√k on its own) on 1 of 2: a.", text)
         self.assertIn("With 1 target(s) run at fewer than 5 repetitions", text)
+        # 24 % and 26 % of the last scaled width either side of the threshold
+        for moved, word in ((0.24, "on 1 of 1: a."), (0.26, "on 0 of 1.")):
+            edge = {"target": ["a"] * 2, "quantity": ["tv"] * 2, "reps_used": [5, 8],
+                    "width": [(1 - moved) / math.sqrt(5), 1 / math.sqrt(8)]}
+            self.assertIn(word, tv.stability_reading((edge, 0.0)))
         self.assertIn("not shown", tv.stability_reading(None))
 
 
