@@ -194,6 +194,13 @@ class TvIntervalStability(unittest.TestCase):
             edge = {"target": ["a"] * 2, "quantity": ["tv"] * 2, "reps_used": [5, 8],
                     "width": [(1 - moved) / math.sqrt(5), 1 / math.sqrt(8)]}
             self.assertIn(word, tv.stability_reading((edge, 0.0)))
+        # The widths of the raw-width rule's test: a's raw width moved 9 % from 5 to 8, but its width × √k
+        # moved 28 % (the spread per repetition grew), so the scaled rule is not merely more lenient.
+        old = {"target": ["a"] * 3 + ["b"] * 3 + ["c"], "quantity": ["tv"] * 7, "reps_used": [3, 5, 8] * 2 + [3],
+               "width": [0.05, 0.20, 0.22, 0.05, 0.10, 0.20, 0.3]}
+        text = tv.stability_reading((old, 0.0))
+        self.assertIn("a k = 3: 0.050 (×√k 0.087), k = 5: 0.200 (×√k 0.447), k = 8: 0.220 (×√k 0.622)", text)
+        self.assertIn("on its own) on 0 of 2.", text)
         self.assertIn("not shown", tv.stability_reading(None))
 
 
