@@ -1,8 +1,8 @@
 // fm-tv-study end to end on a tiny config: every (target, n, rep) row and every fit is present,
 // the chain TV ≤ √(KL/2) ≤ bound holds, the KDE's TV falls with n at a positive fitted rate, the
 // floor run (fresh samples) is there without a KDE, a rerun is bit-identical, a stopped study
-// resumes from its checkpoint to the uninterrupted tables (and one stopped before its first unit
-// says it kept nothing), and bad input exits 2 with nothing written.
+// resumes from its checkpoint to the uninterrupted tables and counts the time of both stints (and
+// one stopped before its first unit says it kept nothing), and bad input exits 2 with nothing written.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,10 +15,12 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "fmkit/io/h5file.hpp"
+#include "fmkit/io/table.hpp"
 #include "support/run.hpp"
 
 using fmtest::run;
@@ -139,6 +141,36 @@ pid_t start_study(const std::vector<std::string>& args, const std::string& log) 
   return pid;
 }
 
+// The summed wall_time_s of the units a checkpoint keeps.
+double kept_units_wall_s(const std::string& path) {
+  const auto f = fm::io::H5File::open(path);
+  double s = 0;
+  for (std::size_t i = 0; i < f.read_strings("/checkpoint/keys").size(); ++i)
+    for (const double w : f.read_doubles("/checkpoint/unit_" + std::to_string(i) + "/wall_time_s")) s += w;
+  return s;
+}
+
+// Copies the checkpoint `from` to `to`, with root elapsed_s set to `elapsed_s` (absent without it,
+// as before it was kept) and every unit's wall_time_s set to `unit_wall_s` if given; the units'
+// count.
+std::size_t copy_checkpoint(const std::string& from, const std::string& to, std::optional<double> elapsed_s,
+                            std::optional<double> unit_wall_s) {
+  const auto src = fm::io::H5File::open(from);
+  auto f = fm::io::H5File::create(to);
+  f.set_attr("/", "checkpoint_config", src.attr_string("/", "checkpoint_config"));
+  if (elapsed_s) f.set_attr("/", "elapsed_s", *elapsed_s);
+  const auto keys = src.read_strings("/checkpoint/keys");
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string g = "/checkpoint/unit_" + std::to_string(i);
+    auto unit = fm::io::Table::read(src, g);
+    if (unit_wall_s) unit.fill("wall_time_s", *unit_wall_s);
+    unit.write(f, g);
+  }
+  f.write("/checkpoint/keys", keys);
+  f.commit("checkpoint");
+  return keys.size();
+}
+
 // Stops it as Ctrl-C or a time limit would; its wait status.
 int stop(pid_t pid) {
   kill(pid, SIGTERM);
@@ -163,6 +195,17 @@ TEST(FmTvStudy, AStoppedStudyResumesFromItsCheckpointToTheUninterruptedTables) {
   EXPECT_FALSE(std::filesystem::exists(part + ".tmp"));
   EXPECT_EQ(fm::io::H5File::open(part).attr_string("/", "status"), "checkpoint");
 
+  // The checkpoint keeps the time spent so far: at least its units' (they ran one at a time).
+  const double elapsed = fm::io::H5File::open(part).attr_double("/", "elapsed_s");
+  const double units_s = kept_units_wall_s(part);
+  EXPECT_GT(units_s, 0);
+  EXPECT_GE(elapsed, units_s);
+  // Copies with times no stint of this test could take, to see them carried into wall_time_s: one
+  // that says 10⁵ s were spent, and one from before elapsed_s was kept whose units took 1000 s each.
+  const std::string earlier = scratch("tv_resume_earlier.h5"), legacy = scratch("tv_resume_legacy.h5");
+  const std::size_t n_units = copy_checkpoint(part, earlier, 1e5, std::nullopt);
+  copy_checkpoint(part, legacy, std::nullopt, 1000.0);
+
   // A checkpoint is replaced only on request, and resumed only under its own config.
   auto r = run("fm-tv-study", "--config " + cfg + " --out " + part);
   EXPECT_EQ(r.code, 2);
@@ -186,6 +229,16 @@ TEST(FmTvStudy, AStoppedStudyResumesFromItsCheckpointToTheUninterruptedTables) {
   EXPECT_LT(n_kept, 14);
   EXPECT_EQ(fm::io::H5File::open(part).attr_string("/", "status"), "complete");
   expect_same_tables(full, part);
+  // Its wall time is both stints', not the last one's alone.
+  EXPECT_GT(fm::io::H5File::open(part).attr_double("/", "wall_time_s"), elapsed);
+  for (const auto& [copy, before_s] : {std::pair{earlier, 1e5}, std::pair{legacy, 1000.0 * n_units}}) {
+    r = run("fm-tv-study", "--config " + cfg + " --out " + copy + " --resume --threads 2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    expect_same_tables(full, copy);
+    const double wall = fm::io::H5File::open(copy).attr_double("/", "wall_time_s");
+    EXPECT_GT(wall, before_s) << copy;
+    EXPECT_LT(wall, before_s + 3600) << copy;
+  }
 
   // --force over a complete study, stopped before its first unit (a million steps): the old file
   // is untouched, and the stop message says so instead of promising finished units.

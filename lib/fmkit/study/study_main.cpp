@@ -63,7 +63,8 @@ int study_main(int argc, char** argv, const std::string& description, const cfg:
     io::write_metadata(*file, {command_line(argc, argv), static_cast<std::uint64_t>(cfg["seed"].get<long long>())}, cfg);
     t.summary.write(*file, "/summary");
     for (const auto& [name, table] : t.extra) table.write(*file, "/" + name);
-    file->set_attr("/", "wall_time_s", timer.seconds());
+    // A resumed study's time includes the stints before it (up to their last kept unit).
+    file->set_attr("/", "wall_time_s", checkpoint->earlier_s() + timer.seconds());
     file->commit();
   }
   if (common.json) {

@@ -1,7 +1,9 @@
 #include "fmkit/study/unit_checkpoint.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <utility>
+#include <variant>
 
 #include "fmkit/core/error.hpp"
 #include "fmkit/io/h5file.hpp"
@@ -13,6 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kConfigAttr = "checkpoint_config";
+constexpr const char* kElapsedAttr = "elapsed_s";
 
 std::string unit_group(std::size_t i) { return "/checkpoint/unit_" + std::to_string(i); }
 
@@ -45,6 +48,18 @@ UnitCheckpoint::UnitCheckpoint(std::string path, std::string config, bool resume
     units_.emplace_back(keys[i], io::Table::read(f, unit_group(i)));
   }
   resumed_ = units_.size();
+  if (f.has_attr("/", kElapsedAttr)) {
+    earlier_s_ = f.attr_double("/", kElapsedAttr);
+  } else {
+    for (const auto& [key, rows] : units_) {
+      const auto& cols = rows.columns();
+      if (std::find(cols.begin(), cols.end(), "wall_time_s") == cols.end()) continue;
+      for (std::size_t r = 0; r < rows.rows(); ++r) {
+        const io::Table::Value v = rows.get(r, "wall_time_s");
+        if (const double* s = std::get_if<double>(&v); s && *s == *s) earlier_s_ += *s;
+      }
+    }
+  }
 }
 
 std::optional<io::Table> UnitCheckpoint::finished(const std::string& key) const {
@@ -70,6 +85,7 @@ void UnitCheckpoint::write() const {
   {
     io::H5File f = io::H5File::create(staged);
     f.set_attr("/", kConfigAttr, config_);
+    f.set_attr("/", kElapsedAttr, earlier_s_ + since_.seconds());
     std::vector<std::string> keys;
     for (std::size_t i = 0; i < units_.size(); ++i) {
       keys.push_back(units_[i].first);

@@ -7,6 +7,10 @@
 // and renamed into place, so OUT is at all times either absent or a whole checkpoint. The study's
 // final output replaces it. A resumed unit's rows are the ones it wrote, so the resumed study's
 // tables are the uninterrupted study's, bit for bit, but for the timings of the units run again.
+//
+// It also keeps the wall time spent so far (root attribute elapsed_s, up to the last kept unit), so
+// that a study finished over several runs reports the time of all of them as its wall_time_s, not
+// only the last one's: a paper-size TV target is run in three or four stints.
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -17,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "fmkit/core/timer.hpp"
 #include "fmkit/io/table.hpp"
 
 namespace fm::study {
@@ -36,6 +41,10 @@ class UnitCheckpoint {
   // Records a finished unit and rewrites the checkpoint. Safe from the threads of for_each_unit.
   void record(const std::string& key, const io::Table& rows);
   std::size_t resumed() const { return resumed_; }
+  // The wall time the interrupted runs spent up to their last kept unit (0 without a resume). A
+  // checkpoint written before elapsed_s was kept stands in the sum of its units' wall_time_s: the
+  // same when its units ran one at a time, as a sweep's runs do.
+  double earlier_s() const { return earlier_s_; }
 
  private:
   void write() const;  // with lock_ held
@@ -45,6 +54,8 @@ class UnitCheckpoint {
   std::vector<std::pair<std::string, io::Table>> units_;  // in the order they finished
   std::map<std::string, std::size_t> index_;
   std::size_t resumed_ = 0;
+  double earlier_s_ = 0;
+  Timer since_;  // this run's time, from when the checkpoint was opened
   mutable std::mutex lock_;
 };
 
