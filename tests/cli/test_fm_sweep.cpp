@@ -242,6 +242,10 @@ TEST(FmSweep, AnInterruptedStudyRunIsArchivedWithItsCheckpointAndResumed) {
   const std::string id = ids_of(dir)[0];
   auto r = run("fm-sweep", "status " + dir);
   EXPECT_NE(r.out.find("1 resumable"), std::string::npos) << r.out;
+  // The stopped stint's time is recorded, to be added to the next one's.
+  const auto stopped = fm::cfg::json::parse(slurp(dir + "/runs/" + id + "/status.json"));
+  EXPECT_EQ(stopped["status"], "pending");
+  EXPECT_GT(stopped["wall_time_s"].get<double>(), 0);
 
   r = run("fm-sweep", "archive " + dir + " --to " + dest);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -249,9 +253,17 @@ TEST(FmSweep, AnInterruptedStudyRunIsArchivedWithItsCheckpointAndResumed) {
             std::string::npos) << r.err;
   EXPECT_EQ(fm::io::H5File::open(dest + "/runs/" + id + "/out.h5").attr_string("/", "status"), "checkpoint");
 
-  // The copy continues the run from its checkpoint, to the numbers of a run never stopped.
+  EXPECT_EQ(slurp(dest + "/runs/" + id + "/status.json"), slurp(dir + "/runs/" + id + "/status.json"));
+
+  // The copy continues the run from its checkpoint, to the numbers of a run never stopped. Its
+  // earlier stints are said to have taken 10⁵ s, a time no stint here takes: status counts them.
+  write_file(dest + "/runs/" + id + "/status.json", R"({"status": "pending", "attempts": 1, "wall_time_s": 100000})");
   r = run("fm-sweep", "run " + sw + " --out " + dest);
   ASSERT_EQ(r.code, 0) << r.err;
+  const double wall = fm::cfg::json::parse(slurp(dest + "/runs/" + id + "/status.json"))["wall_time_s"].get<double>();
+  EXPECT_GT(wall, 1e5);
+  EXPECT_LT(wall, 1e5 + 3600);  // counted once
+  EXPECT_NE(run("fm-sweep", "status " + dest).out.find("1 complete (27.8 h of run time)"), std::string::npos);
   EXPECT_NE(slurp(dest + "/runs/" + id + "/stderr.log").find("finished unit(s) kept"), std::string::npos);
   const std::string full = scratch("sweep_tvck_full.h5");
   ASSERT_EQ(run("fm-tv-study", "--config " + dir + "/runs/" + id + "/config.json --threads 1 --out " + full).code, 0);
@@ -285,7 +297,7 @@ TEST(FmSweep, RuntimeFailureIsRetriedOnceAndRecorded) {
 }
 
 TEST(FmSweep, EmittedClusterFilesDriveRunOne) {
-  const std::string sw = sweep_file("sweep_d.json", 100), dir = scratch("sweep_d");
+  const std::string sw = sweep_file("sweep_emit.json", 100), dir = scratch("sweep_emit");
   auto r = run("fm-sweep", "emit " + sw + " --out " + dir + " --slurm");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string slurm = slurp(dir + "/sweep.slurm");

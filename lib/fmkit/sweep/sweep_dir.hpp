@@ -4,7 +4,8 @@
 //   DIR/runs.txt                one run id per line (line k is array task k − 1)
 //   DIR/runs/<id>/config.json   the run's full config
 //   DIR/runs/<id>/out.h5        the program's output; complete when its root `status` is "complete"
-//   DIR/runs/<id>/status.json   {"status": complete|failed, "exit_code", "attempts", "error", "wall_time_s"}
+//   DIR/runs/<id>/status.json   {"status": complete|failed|pending, "exit_code", "attempts", "error",
+//                               "wall_time_s": summed over every invocation that ran it}
 //   DIR/runs/<id>/stdout.json, stderr.log
 #pragma once
 #include <string>

@@ -162,6 +162,9 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
   }
   if (!fs::exists(program)) runtime_error("program '" + program + "' not found");
   st.attempts = 0;
+  // The run's time adds up over invocations: a run stopped and resumed (a session's end, a time
+  // limit) or failed and rerun took all of its stints, and `status` sums it.
+  const double earlier_s = st.wall_time_s;
   Timer timer;
   for (int attempt = 0; attempt < 2 && !g_stop; ++attempt) {
     std::vector<std::string> args{program, "--config", rd + "/config.json", "--out", rd + "/out.h5", "--threads", "1",
@@ -175,6 +178,8 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
     const int ws = spawn_and_wait(args, rd + "/stdout.json", rd + "/stderr.log");
     if (g_stop) {  // stopped by the user: neither a failure nor a retry; the run stays pending
       st.status = "pending";
+      st.wall_time_s = earlier_s + timer.seconds();
+      write_status(dir, id, st);
       return st;
     }
     if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && output_complete(dir, id)) {
@@ -194,7 +199,7 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
     st.status = "pending";
     return st;
   }
-  st.wall_time_s = timer.seconds();
+  st.wall_time_s = earlier_s + timer.seconds();
   write_status(dir, id, st);
   return st;
 }
