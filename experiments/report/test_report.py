@@ -204,6 +204,18 @@ class TvIntervalStability(unittest.TestCase):
         self.assertIn("not shown", tv.stability_reading(None))
 
 
+class TvRunTime(unittest.TestCase):
+    """The TV section's run time is its units' wall times summed, not the file's root wall_time_s,
+    which files finished before 2026-12-04 kept for their last stint only."""
+
+    def test_the_units_are_summed(self):
+        from experiments.report import tv
+        self.assertEqual(tv.run_time({"wall_time_s": [1800.0, 2160.0, float("nan")]}, 100.0),
+                         "1.1 h of run time summed over its units")
+        self.assertEqual(tv.run_time({"wall_time_s": [200.0, 111.4]}, 100.0), "311 s of run time summed over its units")
+        self.assertEqual(tv.run_time({}, 543.2), "543 s")
+
+
 class KlIdentityOnTheEngine(unittest.TestCase):
     """G0's identity check is the claims engine's equivalence test on the Monte-Carlo batches the study
     writes: the verdict, the table and the overview follow the batches, and moving every batch's error

@@ -5,6 +5,17 @@ from experiments.claims import tv_claims
 from experiments.report.common import TV_HEADING, claims_section, fit_slope, note_verdict, study_table
 
 
+def run_time(s, wall):
+    """The study's cost: its units' wall times summed (each unit runs on one thread), which stays
+    right for a run resumed over several stints; files from before 2026-12-04 record only the last
+    stint in their root wall_time_s. That root value where the rows have no unit times."""
+    units = [w for w in s.get("wall_time_s", []) if w == w]
+    if not units:
+        return f"{wall:.0f} s"
+    total = sum(units)
+    return (f"{total / 3600:.1f} h" if total >= 3600 else f"{total:.0f} s") + " of run time summed over its units"
+
+
 def tv_study(d, label):
     loaded = study_table(d, "tv.h5")
     if loaded is None:
@@ -38,7 +49,7 @@ def tv_study(d, label):
            f"(independent training sets); "
            + ("a training rule scaled with n (train.scale), each n read against the floor of its own rule"
               if scaled else "one training rule for every n")
-           + f"; {wall:.0f} s. TV and KL on fixed samples of "
+           + f"; {run_time(s, wall)}. TV and KL on fixed samples of "
            "p through the CNF; ε_n against the exact velocity (closed form, or quadrature for the holder family); "
            "the KDE on the same samples. Means over repetitions (steps: the mean steps trained before early "
            "stopping):", "",
