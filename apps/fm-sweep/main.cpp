@@ -1,5 +1,5 @@
 // fm-sweep: expand a sweep (base config × axes of dotted keys) into runs with stable ids, run them
-// locally as separate one-thread processes, or emit Slurm / GNU parallel job files; merge the
+// locally as separate processes (one thread each unless --run-threads says more), or emit Slurm / GNU parallel job files; merge the
 // per-run outputs into DIR/summary.h5, report how far a sweep is, gather a split study's tables
 // into one study file, or copy a sweep's complete runs out to go on elsewhere. The logic lives in lib/fmkit/sweep/.
 #include <iostream>
@@ -31,7 +31,7 @@ int run(int argc, char** argv) {
   CLI::App app{"fm-sweep: run a sweep of an fm-* program locally, or emit it for Slurm / GNU parallel"};
   app.require_subcommand(1);
   std::string sweep_file, dir, id;
-  int jobs = 1;
+  int jobs = 1, run_threads = 1;
   long long index = -1;
   bool slurm = false, parallel = false;
 
@@ -40,7 +40,10 @@ int run(int argc, char** argv) {
   run_cmd->add_option("--out", dir, "the sweep directory (created; rerun to continue an interrupted sweep)")->required();
   run_cmd->footer("SIGINT/SIGTERM/SIGHUP stop the running programs (each keeps its checkpoint if it has one); SIGUSR1 "
                   "starts no new run and lets the running ones finish.");
-  run_cmd->add_option("--jobs", jobs, "runs at a time, each a one-thread process (default 1, at most 1024)");
+  run_cmd->add_option("--jobs", jobs, "runs at a time, each a separate process (default 1, at most 1024)");
+  run_cmd->add_option("--run-threads", run_threads,
+                      "threads each run's program gets, its --threads (default 1; e.g. --jobs 1 --run-threads 2 "
+                      "gives a sweep's last long run both cores of a 2-core machine)");
 
   CLI::App* list = app.add_subcommand("list", "print the runs of SWEEP.json (id and overrides) without running them");
   list->add_option("sweep", sweep_file, "the sweep file")->required();
@@ -57,6 +60,9 @@ int run(int argc, char** argv) {
   auto* oi = one->add_option("--id", id, "the run id");
   auto* ok = one->add_option("--index", index, "the run's 0-based line in DIR/runs.txt (e.g. $SLURM_ARRAY_TASK_ID)");
   oi->excludes(ok);
+  one->add_option("--run-threads", run_threads,
+                  "threads the run's program gets, its --threads (default 1; the Slurm script passes the sweep's "
+                  "cpus_per_task)");
 
   CLI::App* merge_cmd = app.add_subcommand("merge", "rebuild DIR/summary.h5 from the per-run files");
   merge_cmd->add_option("dir", dir, "the sweep directory")->required();
@@ -94,6 +100,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (run_cmd->parsed()) {
+    check_run_threads(run_threads, "--run-threads");  // before the directory is made
     const Sweep s = load_sweep(sweep_file);
     prepare(s, dir);
     validate_configs(dir, program_dir());
@@ -103,7 +110,7 @@ int run(int argc, char** argv) {
     for (const Run& r : s.runs) to_do += output_complete(dir, r.id) ? 0 : 1;
     fm::Progress bar(to_do > 0 ? "sweep " + s.program : "", to_do);  // no label, no bar: nothing to do
     long done = 0;
-    const LocalResult r = run_local(dir, jobs, program_dir(), [&](const std::string& rid, const RunStatus& st) {
+    const LocalResult r = run_local(dir, jobs, run_threads, program_dir(), [&](const std::string& rid, const RunStatus& st) {
       bar.update(++done, rid + " " + st.status);
       if (st.status == "failed")
         std::cerr << "fm-sweep: run " << rid << " failed after " << st.attempts << " attempt(s): " << st.error << "\n";
@@ -132,6 +139,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (one->parsed()) {
+    check_run_threads(run_threads, "--run-threads");
     const Manifest m = read_manifest(dir);
     if (index >= 0) {
       if (index >= static_cast<long long>(m.runs.size()))
@@ -141,7 +149,7 @@ int run(int argc, char** argv) {
     if (id.empty()) fm::usage_error("run-one: give --id or --index");
     bool skipped = false;
     const StopGuard guard;  // SIGTERM (scancel, a time limit) reaches the run's process too
-    const RunStatus st = run_one(dir, m, id, program_dir(), &skipped);
+    const RunStatus st = run_one(dir, m, id, program_dir(), run_threads, &skipped);
     if (st.status == "running")
       fm::runtime_error("run " + id + " is being run by another process (its lock is held); not started");
     if (guard.stopped())

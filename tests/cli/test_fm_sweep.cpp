@@ -303,6 +303,7 @@ TEST(FmSweep, EmittedClusterFilesDriveRunOne) {
   const std::string slurm = slurp(dir + "/sweep.slurm");
   EXPECT_NE(slurm.find("#SBATCH --array=0-3"), std::string::npos) << slurm;
   EXPECT_NE(slurm.find("run-one"), std::string::npos);
+  EXPECT_NE(slurm.find("--run-threads 1\n"), std::string::npos) << slurm;  // the default cpus_per_task
   r = run("fm-sweep", "status " + dir);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find(dir + ": 4 runs of fm-train: 0 complete (0.0 h of run time), 0 running, 0 resumable, 0 interrupted, 0 failed, 4 not started"),
@@ -332,6 +333,38 @@ TEST(FmSweep, EmittedClusterFilesDriveRunOne) {
   ASSERT_EQ(r.code, 0) << r.err;
   for (const auto& s : fm::io::H5File::open(dir + "/summary.h5").read_strings("/summary/run_status"))
     EXPECT_EQ(s, "complete");
+}
+
+// --run-threads is each run's --threads: locally, under run-one, and from a Slurm script's
+// cpus_per_task. A count outside [1, max] is refused before the sweep directory is made.
+TEST(FmSweep, RunThreadsReachEveryRunsProgram) {
+  const std::string sw = sweep_file("sweep_threads.json", 100), dir = scratch("sweep_threads");
+  for (const char* bad : {"0", "-1", "100000", "nan", "1e99", "two", "2.5"}) {
+    const auto r = run("fm-sweep", "run " + sw + " --out " + dir + " --run-threads " + bad);
+    EXPECT_EQ(r.code, 2) << bad << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("--run-threads"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir)) << bad;
+  }
+  auto r = run("fm-sweep", "run " + sw + " --out " + dir + " --jobs 1 --run-threads 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const auto& id : ids_of(dir))
+    EXPECT_EQ(fm::io::H5File::open(dir + "/runs/" + id + "/out.h5").attr_double("/", "threads"), 2) << id;
+  // A Slurm task's cores all go to its run.
+  const std::string sw3 = scratch("sweep_threads3.json"), dir3 = scratch("sweep_threads3");
+  write_file(sw3, R"({"program": "fm-train", "base": {"train": {"steps": 100, "eval_every": 100}},
+    "slurm": {"cpus_per_task": 3}, "axes": [{"key": "seed", "values": [0, 1]}]})");
+  r = run("fm-sweep", "emit " + sw3 + " --out " + dir3 + " --slurm");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string script = slurp(dir3 + "/sweep.slurm");
+  EXPECT_NE(script.find("#SBATCH --cpus-per-task=3\n"), std::string::npos) << script;
+  EXPECT_NE(script.find(" --index \"$SLURM_ARRAY_TASK_ID\" --run-threads 3\n"), std::string::npos) << script;
+  r = run("fm-sweep", "run-one " + dir3 + " --index 1 --run-threads 3");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fm::io::H5File::open(dir3 + "/runs/" + ids_of(dir3)[1] + "/out.h5").attr_double("/", "threads"), 3);
+  r = run("fm-sweep", "run-one " + dir3 + " --index 0 --run-threads 0");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(dir3 + "/runs/" + ids_of(dir3)[0] + "/out.h5"));
 }
 
 TEST(FmSweep, BadSweepsExitTwo) {

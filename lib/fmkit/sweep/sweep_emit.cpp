@@ -36,6 +36,7 @@ std::string emit_slurm(const std::string& dir, const std::string& sweep_bin) {
   // The manifest on disk is read again here: its values are checked as the sweep file's were.
   const cfg::json& r = m.slurm;
   const std::string w = "'" + abs + "/sweep.json' slurm";
+  // The task's cores all go to its run's program (before, every run got one thread whatever it asked).
   const long long cpus = cfg::count(r, "cpus_per_task", w, 1, 4096);
   const std::string time = cfg::string(r, "time", w), mem = cfg::string(r, "mem", w),
                     partition = cfg::string(r, "partition", w);
@@ -64,7 +65,8 @@ std::string emit_slurm(const std::string& dir, const std::string& sweep_bin) {
     s << "#SBATCH " << extra[i].get<std::string>() << "\n";
   }
   s << "set -euo pipefail\n"
-    << "exec " << quote(sweep_bin) << " run-one " << quote(abs) << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
+    << "exec " << quote(sweep_bin) << " run-one " << quote(abs) << " --index \"$SLURM_ARRAY_TASK_ID\" --run-threads "
+    << cpus << "\n";
   const std::string path = abs + "/sweep.slurm";
   write_file_atomic(path, s.str());
   std::filesystem::permissions(path, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);

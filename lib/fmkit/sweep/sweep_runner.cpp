@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fmkit/core/error.hpp"
+#include "fmkit/core/threads.hpp"
 #include "fmkit/core/timer.hpp"
 #include "fmkit/sweep/run_lock.hpp"
 
@@ -142,8 +143,14 @@ void validate_configs(const std::string& dir, const std::string& bin_dir) {
   }
 }
 
+void check_run_threads(int n, const std::string& flag) {
+  if (n < 1 || n > max_threads())
+    usage_error(flag + ": expected an integer in [1, " + std::to_string(max_threads()) + "], got " + std::to_string(n));
+}
+
 RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& id, const std::string& bin_dir,
-                  bool* skipped) {
+                  int threads, bool* skipped) {
+  check_run_threads(threads, "--run-threads");
   bool known = false;
   for (const auto& r : m.runs) known = known || r.first == id;
   if (!known) usage_error("run '" + id + "' is not in the sweep in '" + dir + "'");
@@ -167,8 +174,8 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
   const double earlier_s = st.wall_time_s;
   Timer timer;
   for (int attempt = 0; attempt < 2 && !g_stop; ++attempt) {
-    std::vector<std::string> args{program, "--config", rd + "/config.json", "--out", rd + "/out.h5", "--threads", "1",
-                                  "--json"};
+    std::vector<std::string> args{program, "--config", rd + "/config.json", "--out", rd + "/out.h5", "--threads",
+                                  std::to_string(threads), "--json"};
     // fm-train and fm-tv-study write resumable checkpoints into their output: continue from one
     // instead of redoing it.
     if ((m.program == "fm-train" || m.program == "fm-tv-study") && fs::exists(rd + "/out.h5")) args.push_back("--resume");
@@ -204,9 +211,10 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
   return st;
 }
 
-LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_dir,
+LocalResult run_local(const std::string& dir, int jobs, int threads, const std::string& bin_dir,
                       const std::function<void(const std::string&, const RunStatus&)>& on_done) {
   if (jobs < 1 || jobs > 1024) usage_error("--jobs: expected an integer in [1, 1024]");
+  check_run_threads(threads, "--run-threads");
   const Manifest m = read_manifest(dir);
   const StopGuard guard;
   std::atomic<std::size_t> next{0};
@@ -219,7 +227,7 @@ LocalResult run_local(const std::string& dir, int jobs, const std::string& bin_d
       if (i >= m.runs.size()) return;
       try {
         bool skipped = false;
-        const RunStatus st = run_one(dir, m, m.runs[i].first, bin_dir, &skipped);
+        const RunStatus st = run_one(dir, m, m.runs[i].first, bin_dir, threads, &skipped);
         std::lock_guard<std::mutex> lock(result_mutex);
         if (skipped) ++res.skipped;
         else if (st.status == "complete") ++res.complete;
