@@ -21,6 +21,7 @@
 
 #include "fmkit/io/h5file.hpp"
 #include "fmkit/io/table.hpp"
+#include "fmkit/nn/mlp.hpp"
 #include "support/run.hpp"
 
 using fmtest::run;
@@ -227,6 +228,8 @@ TEST(FmTvStudy, AStoppedStudyResumesFromItsCheckpointToTheUninterruptedTables) {
   const long n_kept = std::stol(r.err.substr(r.err.rfind(": ", kept) + 2));
   EXPECT_GE(n_kept, 1);
   EXPECT_LT(n_kept, 14);
+  // Its bar counts the units left, not the kept ones (whose instant "progress" made the eta short).
+  EXPECT_NE(r.err.find("TV study: started (" + std::to_string(14 - n_kept) + " to do)"), std::string::npos) << r.err;
   EXPECT_EQ(fm::io::H5File::open(part).attr_string("/", "status"), "complete");
   expect_same_tables(full, part);
   // Its wall time is both stints', not the last one's alone.
@@ -269,8 +272,25 @@ TEST(FmTvStudy, AScaledRuleTrainsEachNAndItsFloorByTheRuleAtN) {
     "eval": {"m": 500, "grid": 8, "n_eps": 64, "n_score": 32, "seed": 9},
     "kde": {"cv_points": 256, "h_lo": 0.001, "h_hi": 2.0}, "bootstrap": {"resamples": 50, "level": 0.9},
     "targets": [{"name": "g", "target": {"type": "gaussian", "mean": [0.5], "std": 0.7}}]})";
-  const auto r = run("fm-tv-study", "--config " + cfg + " --out " + out);
+  ::setenv("FMKIT_PROGRESS", "0.001", 1);  // a log line at every unit
+  const auto r = run("fm-tv-study", "--config " + cfg + " --out " + out + " --threads 1");
+  ::unsetenv("FMKIT_PROGRESS");
   ASSERT_EQ(r.code, 0) << r.err;
+  // The bar's percentage weighs each unit by its training's work, steps × batch × weights: the rule
+  // at 256 trains 4× the steps of a network with 2× the widths.
+  const auto weights = [](fm::Index width) {
+    fm::nn::MlpSpec net;
+    net.dim = 1;
+    net.hidden = {width, width};
+    return static_cast<double>(fm::nn::Mlp(net).num_params());
+  };
+  const double w64 = 50 * 64 * weights(16), w256 = 200 * 64 * weights(32), total = 2 * (w64 + w256);
+  EXPECT_GT(w256, 10 * w64);
+  for (const auto& [k, done] : {std::pair{1, w64}, std::pair{2, w64 + w256}, std::pair{3, 2 * w64 + w256}}) {
+    char line[64];
+    std::snprintf(line, sizeof line, "\nTV study: %d/4 (%.0f%%) after ", k, 100 * done / total);
+    EXPECT_NE(r.err.find(line), std::string::npos) << line << "\n" << r.err;
+  }
   const auto f = fm::io::H5File::open(out);
   const auto n = f.read_doubles("/summary/n"), rule_n = f.read_doubles("/summary/rule_n"),
              steps = f.read_doubles("/summary/train_steps"), tv = f.read_doubles("/summary/tv"),

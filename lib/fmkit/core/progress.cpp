@@ -110,6 +110,10 @@ bool Progress::due(long done) const {
 }
 
 void Progress::update(long done, const std::string& extra) {
+  update(done, extra, static_cast<double>(done) / static_cast<double>(total_));
+}
+
+void Progress::update(long done, const std::string& extra, double work_fraction) {
   if (finished_ || !active()) return;
   ProgressStack& s = stack();
   std::lock_guard<std::mutex> g(s.lock);
@@ -118,7 +122,7 @@ void Progress::update(long done, const std::string& extra) {
   if (!due(done)) return;
   const auto now = std::chrono::steady_clock::now();
   last_ = now;
-  const double frac = static_cast<double>(done) / static_cast<double>(total_);
+  const double frac = std::clamp(work_fraction, 0.0, 1.0);
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
   const std::string prefix = s.prefix(this);

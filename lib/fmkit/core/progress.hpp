@@ -26,6 +26,10 @@ class Progress {
   // Records how far the task is and what it is doing (`extra`, shown after the counts and as the
   // context of the tasks nested in it); redraws only when due.
   void update(long done, const std::string& extra = "");
+  // The same for a task whose steps differ in cost (a study's units grow with n): `work_fraction`
+  // (0 … 1) of its work is done. The counts stay those of the steps; the percentage and the eta
+  // follow the work, so an eta made from the cheap first steps does not promise an early end.
+  void update(long done, const std::string& extra, double work_fraction);
   // Whether update(done) would print now: lets a hot loop skip formatting its `extra` text.
   bool due(long done) const;
   // Ends the display with the closing line (a terminal's outermost bar, or a log's outer tasks);

@@ -366,9 +366,6 @@ StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only
   const std::vector<long long>& ns = c.n;
   // A fixed rule has one floor per target; a scaled one has a floor per n, trained by the rule at n.
   const std::size_t floor_rules = c.scale.any() ? ns.size() : 1;
-  const long n_selected = static_cast<long>(std::count(c.selected.begin(), c.selected.end(), true));
-  progress.start("TV study", n_selected * (static_cast<long>(ns.size()) * c.reps +
-                                           static_cast<long>(floor_rules) * c.floor_reps));
   // One unit per (target, n, repetition); the units run side by side (for_each_unit), each
   // writing its own row, joined in the order of the loops over target, n and repetition.
   struct Unit {
@@ -388,21 +385,44 @@ StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only
     for (std::size_t i = 0; i < floor_rules; ++i)
       for (long long r = 0; r < c.floor_reps; ++r) units.push_back({ti, 0, r, i});
   }
+  // 0: the one rule of every n.
+  const auto rule_n_of = [&](const Unit& u) { return u.n > 0 || c.scale.any() ? ns[u.rule] : 0LL; };
+  // A unit's name: its checkpoint key, and what the bar shows.
+  const auto name_of = [&](const Unit& u) {
+    const long long rule_n = rule_n_of(u);
+    return c.targets[u.target].name + (u.n > 0 ? " n=" + std::to_string(u.n) : std::string(" floor")) +
+           (u.n == 0 && rule_n > 0 ? " (rule at n=" + std::to_string(rule_n) + ")" : std::string()) + " rep " +
+           std::to_string(u.rep);
+  };
+  // The bar counts the units left to run; a resumed study's kept ones are not. It weighs each by its
+  // training's work (steps × batch × weights): with a scaled rule a unit at 32 768 costs 40× one at
+  // 256, and an eta counted in units would promise the end hours early.
+  std::vector<double> work(units.size(), 0.0);
+  long to_run = 0;
+  double total_work = 0;
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    if (checkpoint.finished(name_of(units[k]))) continue;
+    const train::TrainSpec& rule = c.recipes[units[k].rule];
+    nn::MlpSpec net = rule.model;
+    net.dim = c.targets[units[k].target].dim;
+    work[k] = static_cast<double>(rule.train.steps) * static_cast<double>(rule.train.batch) *
+              static_cast<double>(nn::Mlp(net).num_params());
+    total_work += work[k];
+    ++to_run;
+  }
+  progress.start("TV study", to_run, total_work);
   std::vector<io::Table> rows(units.size());
   std::vector<double> tv_of(units.size());
   for_each_unit(units.size(), [&](std::size_t k) {
     const auto [ti, n, r, rule] = units[k];
     const TvTarget& tg = c.targets[ti];
-    const long long rule_n = n > 0 || c.scale.any() ? ns[rule] : 0;  // 0: the one rule of every n
-    const std::string what = tg.name + (n > 0 ? " n=" + std::to_string(n) : std::string(" floor")) +
-                             (n == 0 && rule_n > 0 ? " (rule at n=" + std::to_string(rule_n) + ")" : std::string()) +
-                             " rep " + std::to_string(r);
+    const long long rule_n = rule_n_of(units[k]);
+    const std::string what = name_of(units[k]);
     // A unit an interrupted run finished: its row as it was (the fit at `what` depends on nothing
     // but the config, which the checkpoint shares).
     if (std::optional<io::Table> kept = checkpoint.finished(what)) {
       rows[k] = std::move(*kept);
       tv_of[k] = std::get<double>(rows[k].get(0, "tv"));
-      progress.done(what + " (kept)");
       return;
     }
     progress.running(what);
@@ -424,7 +444,7 @@ StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only
     tv_of[k] = metrics::mc_tv(e.log_p1, e.log_q1).value;
     rows[k].set("wall_time_s", timer.seconds());
     checkpoint.record(what, rows[k]);
-    progress.done(what);
+    progress.done(what, work[k]);
   });
   // Each finite row's floor: the mean TV of the floor runs of its rule (NaN without floor runs).
   for (std::size_t k = 0; k < units.size(); ++k) {
