@@ -1,7 +1,8 @@
 // fm-sweep: expand a sweep (base config × axes of dotted keys) into runs with stable ids, run them
-// locally as separate processes (one thread each unless --run-threads says more), or emit Slurm / GNU parallel job files; merge the
-// per-run outputs into DIR/summary.h5, report how far a sweep is, gather a split study's tables
-// into one study file, or copy a sweep's complete runs out to go on elsewhere. The logic lives in lib/fmkit/sweep/.
+// locally as separate processes (one thread each unless --run-threads says more), or emit Slurm /
+// GNU parallel job files; merge the per-run outputs into DIR/summary.h5, report how far a sweep
+// is, gather a split study's tables into one study file, or copy a sweep's complete runs out to go
+// on elsewhere. The logic lives in lib/fmkit/sweep/.
 #include <iostream>
 #include <utility>
 

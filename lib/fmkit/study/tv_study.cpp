@@ -395,8 +395,8 @@ StudyTables run_tv_study(const TvStudySpec& c, io::H5File* /*output: tables only
            std::to_string(u.rep);
   };
   // The bar counts the units left to run; a resumed study's kept ones are not. It weighs each by its
-  // training's work (steps × batch × weights): with a scaled rule a unit at 32 768 costs 40× one at
-  // 256, and an eta counted in units would promise the end hours early.
+  // training's work (steps × batch × weights): with the paper's scaled rule a unit at 32 768 trains
+  // 128× the work of one at 256, and an eta counted in units promised the end hours early.
   std::vector<double> work(units.size(), 0.0);
   long to_run = 0;
   double total_work = 0;
