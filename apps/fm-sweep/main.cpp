@@ -139,8 +139,7 @@ int run(int argc, char** argv) {
     std::cout << (slurm ? emit_slurm(dir, self) : emit_parallel(dir, self)) << "\n";
     return 0;
   }
-  if (one->parsed()) {
-    check_run_threads(run_threads, "--run-threads");
+  if (one->parsed()) {  // run_one checks --run-threads before it touches the run
     const Manifest m = read_manifest(dir);
     if (index >= 0) {
       if (index >= static_cast<long long>(m.runs.size()))

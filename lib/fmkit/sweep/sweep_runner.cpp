@@ -214,7 +214,7 @@ RunStatus run_one(const std::string& dir, const Manifest& m, const std::string& 
 LocalResult run_local(const std::string& dir, int jobs, int threads, const std::string& bin_dir,
                       const std::function<void(const std::string&, const RunStatus&)>& on_done) {
   if (jobs < 1 || jobs > 1024) usage_error("--jobs: expected an integer in [1, 1024]");
-  check_run_threads(threads, "--run-threads");
+  check_run_threads(threads, "--run-threads");  // before any run starts, not once per worker
   const Manifest m = read_manifest(dir);
   const StopGuard guard;
   std::atomic<std::size_t> next{0};
